@@ -1,0 +1,79 @@
+package dev.lineup.schemas;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.lineup.avro.Activity;
+import dev.lineup.avro.ActivityType;
+import dev.lineup.avro.Channel;
+import dev.lineup.avro.Command;
+import dev.lineup.avro.Enqueue;
+import dev.lineup.avro.Initiator;
+import dev.lineup.avro.InitiatorKind;
+import dev.lineup.avro.ScriptRunPayload;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import org.apache.kafka.common.errors.SerializationException;
+import org.junit.jupiter.api.Test;
+
+class AvroSerdeTest {
+
+  static Command enqueueScript(String hostId, String activityId) {
+    Instant now = Instant.now().truncatedTo(ChronoUnit.MILLIS);
+    Activity activity =
+        Activity.newBuilder()
+            .setActivityId(activityId)
+            .setHostId(hostId)
+            .setType(ActivityType.SCRIPT_RUN)
+            .setChannel(Channel.SCRIPT)
+            .setInitiator(
+                Initiator.newBuilder().setKind(InitiatorKind.USER).setEmail("a@b.c").build())
+            .setAcceptedAt(now)
+            .setPayload(ScriptRunPayload.newBuilder().setScriptSha256("ab".repeat(32)).build())
+            .build();
+    return Command.newBuilder()
+        .setCommandId("cmd-" + activityId)
+        .setHostId(hostId)
+        .setIssuedAt(now)
+        .setBody(Enqueue.newBuilder().setActivity(activity).build())
+        .build();
+  }
+
+  @Test
+  void aCommandSurvivesTheRoundTripWithTimestampsAndItsPayloadType() {
+    Command command = enqueueScript("host-1", "a-1");
+    var serde = Topics.COMMANDS.valueSerde();
+
+    byte[] bytes = serde.serializer().serialize(Topics.COMMANDS.name(), command);
+    Command back = serde.deserializer().deserialize(Topics.COMMANDS.name(), bytes);
+
+    assertThat(back).isEqualTo(command);
+    assertThat(((Enqueue) back.getBody()).getActivity().getPayload())
+        .isInstanceOf(ScriptRunPayload.class);
+  }
+
+  @Test
+  void valuesUseSingleObjectEncoding() {
+    byte[] bytes =
+        Topics.COMMANDS.valueSerde().serializer().serialize("t", enqueueScript("h", "a"));
+
+    assertThat(bytes[0]).isEqualTo((byte) 0xC3);
+    assertThat(bytes[1]).isEqualTo((byte) 0x01);
+  }
+
+  @Test
+  void bytesThatAreNotALineupRecordFailWithASerializationException() {
+    var deserializer = Topics.COMMANDS.valueSerde().deserializer();
+
+    assertThatThrownBy(
+            () -> deserializer.deserialize("t", "not avro".getBytes(StandardCharsets.UTF_8)))
+        .isInstanceOf(SerializationException.class)
+        .hasMessageContaining("Command");
+  }
+
+  @Test
+  void aTombstoneStaysNull() {
+    assertThat(Topics.COMMANDS.valueSerde().deserializer().deserialize("t", null)).isNull();
+  }
+}
