@@ -1,0 +1,130 @@
+package dev.lineup.embedded;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import kafka.server.KafkaConfig;
+import kafka.server.KafkaRaftServer;
+import org.apache.kafka.common.utils.Time;
+import org.apache.kafka.metadata.storage.Formatter;
+import org.apache.kafka.server.common.Feature;
+import org.apache.kafka.server.common.MetadataVersion;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A real single-node KRaft Kafka broker (combined broker and controller) in this JVM.
+ *
+ * <p>Its log lives under the given directory; the directory is formatted only on first start, so a
+ * restart on the same directory (even after {@code kill -9}) finds every topic and record. The
+ * settings make exactly-once work on one node: transaction log and offsets replication 1.
+ */
+public final class EmbeddedKafka implements AutoCloseable {
+
+  private static final Logger LOG = LoggerFactory.getLogger(EmbeddedKafka.class);
+  private static final int NODE_ID = 1;
+  private static final String CONTROLLER_LISTENER = "CONTROLLER";
+
+  private final KafkaRaftServer server;
+  private final int port;
+  private boolean closed;
+
+  private EmbeddedKafka(KafkaRaftServer server, int port) {
+    this.server = server;
+    this.port = port;
+  }
+
+  /**
+   * Starts a broker on {@code port} (0 for a free one) keeping its log under {@code dataDir}.
+   *
+   * @param overrides broker settings that win over the defaults here
+   */
+  public static EmbeddedKafka start(Path dataDir, int port, Map<String, String> overrides)
+      throws Exception {
+    int brokerPort = FreePorts.orFree(port);
+    int controllerPort = FreePorts.pick();
+    Path logDir = dataDir.toAbsolutePath().resolve("kafka");
+    Files.createDirectories(logDir);
+
+    Properties props = new Properties();
+    props.put("process.roles", "broker,controller");
+    props.put("node.id", Integer.toString(NODE_ID));
+    props.put("controller.quorum.voters", NODE_ID + "@127.0.0.1:" + controllerPort);
+    props.put(
+        "listeners",
+        "PLAINTEXT://127.0.0.1:"
+            + brokerPort
+            + ","
+            + CONTROLLER_LISTENER
+            + "://127.0.0.1:"
+            + controllerPort);
+    props.put("advertised.listeners", "PLAINTEXT://127.0.0.1:" + brokerPort);
+    props.put("controller.listener.names", CONTROLLER_LISTENER);
+    props.put("inter.broker.listener.name", "PLAINTEXT");
+    props.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
+    props.put("log.dirs", logDir.toString());
+    props.put("offsets.topic.replication.factor", "1");
+    props.put("offsets.topic.num.partitions", "6");
+    props.put("transaction.state.log.replication.factor", "1");
+    props.put("transaction.state.log.min.isr", "1");
+    props.put("transaction.state.log.num.partitions", "6");
+    props.put("group.initial.rebalance.delay.ms", "0");
+    props.put("auto.create.topics.enable", "false");
+    props.put("share.coordinator.state.topic.replication.factor", "1");
+    props.put("share.coordinator.state.topic.min.isr", "1");
+    // A devstack or test box is small: keep the broker's own appetite small too.
+    props.put("num.network.threads", "2");
+    props.put("num.io.threads", "4");
+    props.put("log.flush.interval.messages", Long.toString(Long.MAX_VALUE));
+    props.putAll(overrides);
+
+    KafkaConfig config = KafkaConfig.fromProps(props, false);
+    if (!Files.exists(logDir.resolve("meta.properties"))) {
+      format(logDir);
+    }
+    KafkaRaftServer server = new KafkaRaftServer(config, Time.SYSTEM);
+    server.startup();
+    LOG.info("Kafka broker up on 127.0.0.1:{} with its log in {}", brokerPort, logDir);
+    return new EmbeddedKafka(server, brokerPort);
+  }
+
+  private static void format(Path logDir) throws Exception {
+    new Formatter()
+        .setPrintStream(new java.io.PrintStream(java.io.OutputStream.nullOutputStream()))
+        .setSupportedFeatures(Feature.PRODUCTION_FEATURES)
+        .setClusterId(shortClusterId())
+        .setNodeId(NODE_ID)
+        .setReleaseVersion(MetadataVersion.latestProduction())
+        .setControllerListenerName(CONTROLLER_LISTENER)
+        .setMetadataLogDirectory(logDir.toString())
+        .setDirectories(List.of(logDir.toString()))
+        .run();
+  }
+
+  /** Kafka cluster ids are 22-character URL-safe base64 UUIDs. */
+  private static String shortClusterId() {
+    return org.apache.kafka.common.Uuid.randomUuid().toString();
+  }
+
+  public String bootstrapServers() {
+    return "127.0.0.1:" + port;
+  }
+
+  public int port() {
+    return port;
+  }
+
+  @Override
+  public synchronized void close() {
+    // KafkaRaftServer.shutdown is not idempotent (the test kit's close throws the second time).
+    if (closed) {
+      return;
+    }
+    closed = true;
+    server.shutdown();
+    server.awaitShutdown();
+    LOG.info("Kafka broker on port {} stopped", port);
+  }
+}
