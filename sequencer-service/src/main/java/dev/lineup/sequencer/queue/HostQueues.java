@@ -1,0 +1,726 @@
+package dev.lineup.sequencer.queue;
+
+import dev.lineup.avro.Activity;
+import dev.lineup.avro.ActivityResult;
+import dev.lineup.avro.ActivityState;
+import dev.lineup.avro.ActivityType;
+import dev.lineup.avro.InitiatorKind;
+import dev.lineup.avro.Lane;
+import dev.lineup.avro.LifecycleEvent;
+import dev.lineup.avro.ReasonCode;
+import dev.lineup.avro.ReleasedActivity;
+import dev.lineup.avro.RetryPolicy;
+import dev.lineup.sequencer.state.ActivityRecord;
+import dev.lineup.sequencer.state.HostRecord;
+import dev.lineup.sequencer.state.LaneSlot;
+import java.nio.ByteBuffer;
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * The queue contract of CONTRACT.md, rule by rule, over the stores of one sequencer task.
+ *
+ * <p>Each handler starts with its idempotency guard, changes state, and puts what it decided in the
+ * {@link Outbox}: one lifecycle event per transition, one record per release. Time is always passed
+ * in, never read, so a handler does the same thing on a replay.
+ *
+ * <p>Words used here: a host has lanes ({@code default}, {@code setup}, {@code bypass}); an
+ * activity is <em>upcoming</em> until released; upcoming activities are <em>ready</em> once their
+ * dependencies succeeded and {@code not_before} passed; a lane's <em>holder</em> is the one
+ * activity released (or waiting to retry) in it.
+ */
+public final class HostQueues {
+
+  private static final List<Lane> ORDERED_LANES = List.of(Lane.DEFAULT, Lane.SETUP);
+  private static final List<Lane> ALL_LANES = List.of(Lane.DEFAULT, Lane.SETUP, Lane.BYPASS);
+  private static final int DEADLINES_PER_TICK = 10_000;
+  private static final int BUDGET_WAITS_PER_TICK = 10_000;
+
+  private final QueueState state;
+  private final QueueSettings settings;
+  private final ReleaseBudget budget;
+  private final Outbox outbox;
+
+  public HostQueues(QueueStores stores, QueueSettings settings, Outbox outbox) {
+    this.state = new QueueState(stores);
+    this.settings = settings;
+    this.budget =
+        new ReleaseBudget(settings.systemReleasesPerSecond(), settings.systemReleaseBurst());
+    this.outbox = outbox;
+  }
+
+  // ======================================================================== commands
+
+  /** Rules 2, 3, 6, 9 and the dedupe key: accept an activity into its host's queue. */
+  public void enqueue(Activity activity, boolean preempt, long now) {
+    String id = activity.getActivityId();
+    Optional<ActivityRecord> known = state.activity(id);
+    if (known.isPresent()) {
+      ActivityRecord existing = known.get();
+      emit(existing, stateOf(existing), ReasonCode.DUPLICATE, "enqueue repeated", now);
+      return;
+    }
+    HostRecord host = state.hostOrNew(activity.getHostId());
+    if (preempt) {
+      cancelAllUpcoming(host, ReasonCode.PREEMPTED, "preempted by " + id, now);
+    }
+    Lane lane = activity.getLane();
+    if (lane != Lane.BYPASS
+        && QueueState.slot(host, lane).getUpcoming() >= settings.maxUpcomingPerLane()) {
+      rejectNew(activity, ReasonCode.QUEUE_FULL, "lane " + lane + " is full", now);
+      state.putHost(host);
+      return;
+    }
+    String dedupeKey = activity.getDedupeKey();
+    if (dedupeKey != null) {
+      Optional<String> holder = state.dedupeHolder(activity.getHostId(), dedupeKey);
+      if (holder.isPresent()) {
+        rejectNew(activity, ReasonCode.DEDUPLICATED, "absorbed by " + holder.get(), now);
+        state.putHost(host);
+        return;
+      }
+    }
+
+    long seq = host.getNextSeq();
+    host.setNextSeq(seq + 1);
+    ActivityRecord a = newRecord(activity, preempt, seq, now);
+    String failedDependency = null;
+    Set<String> waitingFor = new LinkedHashSet<>();
+    for (String dependency : activity.getDependsOn()) {
+      Optional<ActivityRecord> dep =
+          dependency.equals(id) ? Optional.empty() : state.activity(dependency);
+      if (dep.isEmpty() || !dep.get().getHostId().equals(activity.getHostId())) {
+        failedDependency = dependency + " is not an activity of this host";
+        break;
+      }
+      ActivityState depState = stateOf(dep.get());
+      if (depState == ActivityState.SUCCEEDED) {
+        continue;
+      }
+      if (isTerminal(depState)) {
+        failedDependency = dependency + " ended " + depState;
+        break;
+      }
+      waitingFor.add(dependency);
+    }
+
+    state.putPayload(activity);
+    emit(a, ActivityState.QUEUED, ReasonCode.ACCEPTED, preempt ? "preempt" : null, now);
+    addUpcoming(host, a);
+    if (failedDependency != null) {
+      finish(host, a, ActivityState.CANCELLED, ReasonCode.DEPENDENCY_FAILED, failedDependency, now);
+      state.putHost(host);
+      return;
+    }
+    waitingFor.forEach(dependency -> state.addDependent(dependency, id));
+    a.setPendingDependencies(waitingFor.size());
+    a.setStaleAt(now + settings.maxUpcomingAge().toMillis());
+    state.addDeadline(a.getStaleAt(), Deadline.Kind.STALE, id);
+    if (a.getNotBefore() != null && a.getNotBefore() > now) {
+      state.addDeadline(a.getNotBefore(), Deadline.Kind.NOT_BEFORE, id);
+    }
+    if (dedupeKey != null) {
+      state.putDedupe(activity.getHostId(), dedupeKey, id);
+    }
+    readyIfEligible(a, now);
+    state.putActivity(a);
+    releaseWhatCan(host, now);
+    state.putHost(host);
+  }
+
+  /** Rule 5: cancel one activity, upcoming or released. */
+  public void cancel(String hostId, String activityId, long now) {
+    Optional<ActivityRecord> found = state.activity(activityId);
+    if (found.isEmpty() || !found.get().getHostId().equals(hostId)) {
+      return;
+    }
+    ActivityRecord a = found.get();
+    ActivityState current = stateOf(a);
+    if (isTerminal(current)) {
+      emit(a, current, ReasonCode.NOT_CANCELLABLE, "already " + current, now);
+      return;
+    }
+    if (isReleased(current) && isUncancellableOnceReleased(a)) {
+      emit(
+          a,
+          current,
+          ReasonCode.NOT_CANCELLABLE,
+          "a released " + a.getType() + " runs to its end",
+          now);
+      return;
+    }
+    HostRecord host = state.hostOrNew(hostId);
+    finish(host, a, ActivityState.CANCELLED, ReasonCode.USER_CANCEL, null, now);
+    releaseWhatCan(host, now);
+    state.putHost(host);
+  }
+
+  /** Cancel every upcoming activity of a host; released ones run on. */
+  public void cancelUpcoming(String hostId, long now) {
+    Optional<HostRecord> found = state.host(hostId);
+    if (found.isEmpty()) {
+      return;
+    }
+    HostRecord host = found.get();
+    cancelAllUpcoming(host, ReasonCode.USER_CANCEL, "cancel all upcoming", now);
+    releaseWhatCan(host, now);
+    state.putHost(host);
+  }
+
+  /** Rule 3: a paused host releases nothing; what is released runs on. */
+  public void pause(String hostId, long now) {
+    HostRecord host = state.hostOrNew(hostId);
+    host.setPaused(true);
+    state.putHost(host);
+  }
+
+  public void resume(String hostId, long now) {
+    Optional<HostRecord> found = state.host(hostId);
+    if (found.isEmpty() || !found.get().getPaused()) {
+      return;
+    }
+    HostRecord host = found.get();
+    host.setPaused(false);
+    releaseWhatCan(host, now);
+    state.putHost(host);
+  }
+
+  /** Rule 13: end every activity of the host (HOST_PURGED) and forget the host. */
+  public void purge(String hostId, long now) {
+    Optional<HostRecord> found = state.host(hostId);
+    if (found.isEmpty()) {
+      return;
+    }
+    HostRecord host = found.get();
+    cancelAllUpcoming(host, ReasonCode.HOST_PURGED, "host purged", now);
+    for (Lane lane : ORDERED_LANES) {
+      String holder = QueueState.slot(host, lane).getHolder();
+      if (holder != null) {
+        state
+            .activity(holder)
+            .ifPresent(
+                a ->
+                    finish(
+                        host,
+                        a,
+                        ActivityState.CANCELLED,
+                        ReasonCode.HOST_PURGED,
+                        "host purged",
+                        now));
+      }
+    }
+    // Released bypass activities hold no lane and are not listed per host: they end by their
+    // result or their lease like any other, after the host is gone.
+    for (Lane lane : ALL_LANES) {
+      state.removeBudgetWait(hostId, lane);
+    }
+    state.deleteHost(hostId);
+  }
+
+  // ======================================================================== results
+
+  /** Rules 5, 7, 8, 12: delivered, heartbeat, succeeded, failed. */
+  public void onResult(ActivityResult result, long now) {
+    Optional<ActivityRecord> found = state.activity(result.getActivityId());
+    if (found.isEmpty() || !found.get().getHostId().equals(result.getHostId())) {
+      return;
+    }
+    ActivityRecord a = found.get();
+    ActivityState current = stateOf(a);
+    boolean outcome =
+        switch (result.getKind()) {
+          case SUCCEEDED, FAILED -> true;
+          default -> false;
+        };
+    if (!isReleased(current) || result.getAttempt() != a.getAttempt()) {
+      if (outcome) {
+        boolean repeat =
+            result.getAttempt() == a.getAttempt() && current.name().equals(result.getKind().name());
+        emit(
+            a,
+            current,
+            repeat ? ReasonCode.DUPLICATE : ReasonCode.LATE_RESULT,
+            result.getKind() + " for attempt " + result.getAttempt() + " ignored",
+            now);
+      }
+      return;
+    }
+    HostRecord host = state.hostOrNew(a.getHostId());
+    switch (result.getKind()) {
+      case DELIVERED -> {
+        if (current == ActivityState.RELEASED) {
+          emit(a, ActivityState.DELIVERED, ReasonCode.DELIVERED, null, now);
+        }
+      }
+      case HEARTBEAT -> extendLease(a, result.getLeaseExtensionMs(), now);
+      case SUCCEEDED ->
+          finish(
+              host,
+              a,
+              ActivityState.SUCCEEDED,
+              ReasonCode.SUCCEEDED,
+              null,
+              result.getExitCode(),
+              result.getOutput(),
+              now);
+      case FAILED -> {
+        if (a.getAttempt() < a.getMaxAttempts()) {
+          scheduleRetry(host, a, result, now);
+        } else {
+          finish(
+              host,
+              a,
+              ActivityState.FAILED,
+              ReasonCode.FAILED,
+              null,
+              result.getExitCode(),
+              result.getOutput(),
+              now);
+        }
+      }
+      default -> {
+        return;
+      }
+    }
+    releaseWhatCan(host, now);
+    state.putHost(host);
+  }
+
+  // ======================================================================== time
+
+  /**
+   * Rules 7, 8, 9 and 10 over time: lapsed leases, finished backoffs, passed {@code not_before},
+   * stale activities, forgotten records, and lanes waiting for the release budget.
+   */
+  public void onTime(long now) {
+    for (Deadline due : state.due(now, DEADLINES_PER_TICK)) {
+      state.removeDeadline(due.at(), due.kind(), due.activityId());
+      state.activity(due.activityId()).ifPresent(a -> onDeadline(due, a, now));
+    }
+    if (budget.available(now)) {
+      for (QueueState.HostLane wait : state.budgetWaits(BUDGET_WAITS_PER_TICK)) {
+        state.removeBudgetWait(wait.hostId(), wait.lane());
+        state
+            .host(wait.hostId())
+            .ifPresent(
+                host -> {
+                  releaseNext(host, wait.lane(), now);
+                  state.putHost(host);
+                });
+        if (!budget.available(now)) {
+          break;
+        }
+      }
+    }
+  }
+
+  private void onDeadline(Deadline due, ActivityRecord a, long now) {
+    ActivityState current = stateOf(a);
+    switch (due.kind()) {
+      case LEASE -> {
+        if (isReleased(current) && Long.valueOf(due.at()).equals(a.getLeaseExpiresAt())) {
+          HostRecord host = state.hostOrNew(a.getHostId());
+          finish(host, a, ActivityState.EXPIRED, ReasonCode.LEASE_EXPIRED, null, now);
+          releaseWhatCan(host, now);
+          state.putHost(host);
+        }
+      }
+      case RETRY, NOT_BEFORE -> {
+        if (current == ActivityState.QUEUED) {
+          readyIfEligible(a, now);
+          state.putActivity(a);
+          state
+              .host(a.getHostId())
+              .ifPresent(
+                  host -> {
+                    releaseWhatCan(host, now);
+                    state.putHost(host);
+                  });
+        }
+      }
+      case STALE -> {
+        if (current == ActivityState.QUEUED && Long.valueOf(due.at()).equals(a.getStaleAt())) {
+          HostRecord host = state.hostOrNew(a.getHostId());
+          finish(
+              host,
+              a,
+              ActivityState.EXPIRED,
+              ReasonCode.STALE,
+              "waited longer than " + settings.maxUpcomingAge(),
+              now);
+          releaseWhatCan(host, now);
+          state.putHost(host);
+        }
+      }
+      case FORGET -> {
+        if (isTerminal(current)) {
+          state.deleteActivity(a.getActivityId());
+        }
+      }
+    }
+  }
+
+  // ======================================================================== transitions
+
+  /** Releases whatever the host's lanes allow now: one per ordered lane, every ready bypass. */
+  private void releaseWhatCan(HostRecord host, long now) {
+    if (host.getPaused()) {
+      return;
+    }
+    for (Lane lane : ALL_LANES) {
+      releaseNext(host, lane, now);
+    }
+  }
+
+  /** Rules 1, 2, 8, 10: the next release of one lane, if its holder and the budget allow it. */
+  private void releaseNext(HostRecord host, Lane lane, long now) {
+    if (host.getPaused()) {
+      return;
+    }
+    String hostId = host.getHostId();
+    if (lane == Lane.BYPASS) {
+      // Never ordered, never blocked: every ready bypass activity goes at once.
+      for (byte cls : new byte[] {StoreKeys.USER, StoreKeys.SYSTEM}) {
+        for (String id : state.readyIds(hostId, Lane.BYPASS, cls, Integer.MAX_VALUE)) {
+          state.activity(id).ifPresent(a -> release(host, a, ReasonCode.RELEASED, now));
+        }
+      }
+      return;
+    }
+    LaneSlot slot = QueueState.slot(host, lane);
+    if (slot.getHolder() != null) {
+      ActivityRecord holder = state.activity(slot.getHolder()).orElse(null);
+      if (holder != null
+          && stateOf(holder) == ActivityState.QUEUED
+          && holder.getRetryAt() != null
+          && holder.getRetryAt() <= now) {
+        // Rule 8: a retry keeps its place at the head of its lane.
+        release(host, holder, ReasonCode.RETRY_RELEASED, now);
+      }
+      return;
+    }
+    Optional<QueueState.ReadyHead> user = state.firstReady(hostId, lane, StoreKeys.USER);
+    Optional<QueueState.ReadyHead> system = state.firstReady(hostId, lane, StoreKeys.SYSTEM);
+    if (user.isEmpty() && system.isEmpty()) {
+      return;
+    }
+    QueueState.ReadyHead next;
+    if (system.isPresent() && (user.isEmpty() || ranksFirst(system.get(), user.get()))) {
+      if (budget.tryTake(now)) {
+        next = system.get();
+      } else if (user.isPresent()) {
+        // Rule 10: the budget holds back system work only, never a user's.
+        next = user.get();
+      } else {
+        state.addBudgetWait(hostId, lane);
+        return;
+      }
+    } else {
+      next = user.get();
+    }
+    state.activity(next.activityId()).ifPresent(a -> release(host, a, ReasonCode.RELEASED, now));
+  }
+
+  private static boolean ranksFirst(QueueState.ReadyHead a, QueueState.ReadyHead b) {
+    return Arrays.compareUnsigned(toArray(a.rank()), toArray(b.rank())) < 0;
+  }
+
+  private void release(HostRecord host, ActivityRecord a, ReasonCode reason, long now) {
+    Activity activity = state.payload(a.getActivityId());
+    Lane lane = Lane.valueOf(a.getLane());
+    removeUpcoming(host, a);
+    state.removeDeadline(a.getRetryAt(), Deadline.Kind.RETRY, a.getActivityId());
+    a.setRetryAt(null);
+    a.setAttempt(a.getAttempt() + 1);
+    long lease =
+        activity.getTimeoutMs() != null
+            ? activity.getTimeoutMs()
+            : settings.lease(activity.getType()).toMillis();
+    a.setLeaseExpiresAt(now + lease);
+    state.addDeadline(a.getLeaseExpiresAt(), Deadline.Kind.LEASE, a.getActivityId());
+    if (lane != Lane.BYPASS) {
+      QueueState.slot(host, lane).setHolder(a.getActivityId());
+    }
+    emit(a, ActivityState.RELEASED, reason, null, now);
+    outbox.release(
+        ReleasedActivity.newBuilder()
+            .setActivity(activity)
+            .setAttempt(a.getAttempt())
+            .setReleasedAt(Instant.ofEpochMilli(now))
+            .setLeaseExpiresAt(Instant.ofEpochMilli(a.getLeaseExpiresAt()))
+            .build());
+  }
+
+  private void scheduleRetry(HostRecord host, ActivityRecord a, ActivityResult result, long now) {
+    state.removeDeadline(a.getLeaseExpiresAt(), Deadline.Kind.LEASE, a.getActivityId());
+    a.setLeaseExpiresAt(null);
+    long backoff =
+        (long) (a.getBackoffMs() * Math.pow(a.getBackoffMultiplier(), a.getAttempt() - 1));
+    a.setRetryAt(now + backoff);
+    state.addDeadline(a.getRetryAt(), Deadline.Kind.RETRY, a.getActivityId());
+    // Still the holder of its lane: nothing behind it runs before its retry.
+    a.setReady(false);
+    addUpcoming(host, a);
+    emit(
+        a,
+        ActivityState.QUEUED,
+        ReasonCode.FAILED,
+        "attempt "
+            + a.getAttempt()
+            + " of "
+            + a.getMaxAttempts()
+            + " failed; retry in "
+            + backoff
+            + " ms",
+        result.getExitCode(),
+        result.getOutput(),
+        now);
+  }
+
+  private void extendLease(ActivityRecord a, Long extensionMs, long now) {
+    long extension =
+        extensionMs != null && extensionMs > 0
+            ? extensionMs
+            : settings.lease(ActivityType.valueOf(a.getType())).toMillis();
+    state.removeDeadline(a.getLeaseExpiresAt(), Deadline.Kind.LEASE, a.getActivityId());
+    a.setLeaseExpiresAt(now + extension);
+    state.addDeadline(a.getLeaseExpiresAt(), Deadline.Kind.LEASE, a.getActivityId());
+    state.putActivity(a);
+  }
+
+  private void finish(
+      HostRecord host,
+      ActivityRecord a,
+      ActivityState end,
+      ReasonCode reason,
+      String detail,
+      long now) {
+    finish(host, a, end, reason, detail, null, null, now);
+  }
+
+  /** Ends an activity in {@code end}, frees what it held, and settles its dependents (rule 4). */
+  private void finish(
+      HostRecord host,
+      ActivityRecord a,
+      ActivityState end,
+      ReasonCode reason,
+      String detail,
+      Integer exitCode,
+      String output,
+      long now) {
+    String id = a.getActivityId();
+    ActivityState before = stateOf(a);
+    if (before == ActivityState.QUEUED) {
+      removeUpcoming(host, a);
+    }
+    state.removeDeadline(a.getLeaseExpiresAt(), Deadline.Kind.LEASE, id);
+    state.removeDeadline(a.getRetryAt(), Deadline.Kind.RETRY, id);
+    Lane lane = Lane.valueOf(a.getLane());
+    if (lane != Lane.BYPASS && id.equals(QueueState.slot(host, lane).getHolder())) {
+      QueueState.slot(host, lane).setHolder(null);
+    }
+    a.setLeaseExpiresAt(null);
+    a.setRetryAt(null);
+    a.setForgetAt(now + settings.finishedRetention().toMillis());
+    state.addDeadline(a.getForgetAt(), Deadline.Kind.FORGET, id);
+    state.deletePayload(id);
+    emit(a, end, reason, detail, exitCode, output, now);
+
+    for (String dependentId : state.takeDependents(id)) {
+      state
+          .activity(dependentId)
+          .filter(d -> stateOf(d) == ActivityState.QUEUED)
+          .ifPresent(
+              d -> {
+                if (end == ActivityState.SUCCEEDED) {
+                  d.setPendingDependencies(d.getPendingDependencies() - 1);
+                  readyIfEligible(d, now);
+                  state.putActivity(d);
+                } else {
+                  finish(
+                      host,
+                      d,
+                      ActivityState.CANCELLED,
+                      ReasonCode.DEPENDENCY_FAILED,
+                      id + " ended " + end,
+                      now);
+                }
+              });
+    }
+  }
+
+  private void cancelAllUpcoming(HostRecord host, ReasonCode reason, String detail, long now) {
+    for (String id : state.upcomingIds(host.getHostId(), Integer.MAX_VALUE)) {
+      state
+          .activity(id)
+          .filter(a -> stateOf(a) == ActivityState.QUEUED)
+          .ifPresent(a -> finish(host, a, ActivityState.CANCELLED, reason, detail, now));
+    }
+  }
+
+  // ======================================================================== bookkeeping
+
+  private void addUpcoming(HostRecord host, ActivityRecord a) {
+    state.addUpcoming(a);
+    Lane lane = Lane.valueOf(a.getLane());
+    if (lane != Lane.BYPASS) {
+      LaneSlot slot = QueueState.slot(host, lane);
+      slot.setUpcoming(slot.getUpcoming() + 1);
+    }
+  }
+
+  /** Takes an upcoming activity out of every upcoming index (on release or on its end). */
+  private void removeUpcoming(HostRecord host, ActivityRecord a) {
+    String id = a.getActivityId();
+    state.removeUpcoming(a);
+    if (a.getReady()) {
+      state.removeReady(a);
+      a.setReady(false);
+    }
+    state.removeDeadline(a.getStaleAt(), Deadline.Kind.STALE, id);
+    state.removeDeadline(a.getNotBefore(), Deadline.Kind.NOT_BEFORE, id);
+    a.setStaleAt(null);
+    if (a.getDedupeKey() != null
+        && state.dedupeHolder(a.getHostId(), a.getDedupeKey()).filter(id::equals).isPresent()) {
+      state.deleteDedupe(a.getHostId(), a.getDedupeKey());
+    }
+    Lane lane = Lane.valueOf(a.getLane());
+    if (lane != Lane.BYPASS) {
+      LaneSlot slot = QueueState.slot(host, lane);
+      slot.setUpcoming(Math.max(0, slot.getUpcoming() - 1));
+    }
+  }
+
+  /** Rule 3: ready once every dependency succeeded and {@code not_before} passed. */
+  private void readyIfEligible(ActivityRecord a, long now) {
+    boolean eligible =
+        stateOf(a) == ActivityState.QUEUED
+            && a.getRetryAt() == null
+            && a.getPendingDependencies() == 0
+            && (a.getNotBefore() == null || a.getNotBefore() <= now);
+    if (eligible && !a.getReady()) {
+      a.setReady(true);
+      state.addReady(a);
+    }
+  }
+
+  private ActivityRecord newRecord(Activity activity, boolean preempt, long seq, long now) {
+    RetryPolicy retry = activity.getRetry();
+    long acceptedAt = activity.getAcceptedAt().toEpochMilli();
+    byte[] rank =
+        preempt
+            ? Ranking.head(seq)
+            : settings.ranking().key(activity.getPriority(), acceptedAt, seq, settings.agingStep());
+    return ActivityRecord.newBuilder()
+        .setActivityId(activity.getActivityId())
+        .setHostId(activity.getHostId())
+        .setType(activity.getType().name())
+        .setLane(activity.getLane().name())
+        .setState(ActivityState.QUEUED.name())
+        .setPriority(activity.getPriority())
+        .setBatchId(activity.getBatchId())
+        .setSeq(seq)
+        .setRank(ByteBuffer.wrap(rank))
+        .setSystemInitiated(
+            activity.getInitiator() == null
+                || activity.getInitiator().getKind() == InitiatorKind.SYSTEM)
+        .setMaxAttempts(retry == null ? 1 : Math.max(1, retry.getMaxAttempts()))
+        .setBackoffMs(retry == null ? 0 : Math.max(0, retry.getBackoffMs()))
+        .setBackoffMultiplier(retry == null ? 2.0 : Math.max(1.0, retry.getBackoffMultiplier()))
+        .setAcceptedAt(acceptedAt)
+        .setNotBefore(
+            activity.getNotBefore() == null ? null : activity.getNotBefore().toEpochMilli())
+        .setDedupeKey(activity.getDedupeKey())
+        .build();
+  }
+
+  // ======================================================================== events
+
+  private void emit(
+      ActivityRecord a, ActivityState to, ReasonCode reason, String detail, long now) {
+    emit(a, to, reason, detail, null, null, now);
+  }
+
+  /** One lifecycle event; the record's event sequence moves on and the record is stored. */
+  private void emit(
+      ActivityRecord a,
+      ActivityState to,
+      ReasonCode reason,
+      String detail,
+      Integer exitCode,
+      String output,
+      long now) {
+    a.setState(to.name());
+    a.setEventSeq(a.getEventSeq() + 1);
+    state.putActivity(a);
+    outbox.event(
+        LifecycleEvent.newBuilder()
+            .setEventId(a.getActivityId() + ":" + a.getEventSeq())
+            .setActivityId(a.getActivityId())
+            .setHostId(a.getHostId())
+            .setSequence(a.getEventSeq())
+            .setState(to)
+            .setReason(reason)
+            .setOccurredAt(Instant.ofEpochMilli(now))
+            .setType(ActivityType.valueOf(a.getType()))
+            .setLane(Lane.valueOf(a.getLane()))
+            .setPriority(a.getPriority())
+            .setBatchId(a.getBatchId())
+            .setAcceptedAt(Instant.ofEpochMilli(a.getAcceptedAt()))
+            .setAttempt(a.getAttempt())
+            .setExitCode(exitCode)
+            .setOutput(output)
+            .setDetail(detail)
+            .build());
+  }
+
+  /** An activity refused before it was queued: REQUESTED straight to REJECTED. */
+  private void rejectNew(Activity activity, ReasonCode reason, String detail, long now) {
+    outbox.event(
+        LifecycleEvent.newBuilder()
+            .setEventId(activity.getActivityId() + ":1")
+            .setActivityId(activity.getActivityId())
+            .setHostId(activity.getHostId())
+            .setSequence(1)
+            .setState(ActivityState.REJECTED)
+            .setReason(reason)
+            .setOccurredAt(Instant.ofEpochMilli(now))
+            .setType(activity.getType())
+            .setLane(activity.getLane())
+            .setPriority(activity.getPriority())
+            .setBatchId(activity.getBatchId())
+            .setAcceptedAt(activity.getAcceptedAt())
+            .setDetail(detail)
+            .build());
+  }
+
+  // ======================================================================== vocabulary
+
+  static ActivityState stateOf(ActivityRecord a) {
+    return ActivityState.valueOf(a.getState());
+  }
+
+  static boolean isTerminal(ActivityState s) {
+    return switch (s) {
+      case SUCCEEDED, FAILED, CANCELLED, EXPIRED, REJECTED -> true;
+      default -> false;
+    };
+  }
+
+  static boolean isReleased(ActivityState s) {
+    return s == ActivityState.RELEASED || s == ActivityState.DELIVERED;
+  }
+
+  private static boolean isUncancellableOnceReleased(ActivityRecord a) {
+    String type = a.getType();
+    return type.equals(ActivityType.LOCK.name()) || type.equals(ActivityType.WIPE.name());
+  }
+
+  private static byte[] toArray(ByteBuffer buffer) {
+    return QueueState.toArray(buffer);
+  }
+}

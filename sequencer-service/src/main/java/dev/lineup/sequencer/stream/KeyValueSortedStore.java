@@ -1,0 +1,87 @@
+package dev.lineup.sequencer.stream;
+
+import dev.lineup.sequencer.queue.SortedStore;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.apache.kafka.common.serialization.BytesSerializer;
+import org.apache.kafka.common.utils.Bytes;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
+
+/** A Kafka Streams key-value store seen as the queue's {@link SortedStore}. */
+final class KeyValueSortedStore implements SortedStore {
+
+  private static final BytesSerializer PREFIX = new BytesSerializer();
+
+  private final ReadOnlyKeyValueStore<Bytes, byte[]> reads;
+  private final KeyValueStore<Bytes, byte[]> writes;
+
+  private KeyValueSortedStore(
+      ReadOnlyKeyValueStore<Bytes, byte[]> reads, KeyValueStore<Bytes, byte[]> writes) {
+    this.reads = reads;
+    this.writes = writes;
+  }
+
+  static SortedStore of(KeyValueStore<Bytes, byte[]> store) {
+    return new KeyValueSortedStore(store, store);
+  }
+
+  /** For interactive queries: every write throws. */
+  static SortedStore readOnly(ReadOnlyKeyValueStore<Bytes, byte[]> store) {
+    return new KeyValueSortedStore(store, null);
+  }
+
+  @Override
+  public byte[] get(byte[] key) {
+    return reads.get(Bytes.wrap(key));
+  }
+
+  @Override
+  public void put(byte[] key, byte[] value) {
+    writable().put(Bytes.wrap(key), value);
+  }
+
+  @Override
+  public void delete(byte[] key) {
+    writable().delete(Bytes.wrap(key));
+  }
+
+  @Override
+  public List<Entry> scan(byte[] prefix, int limit) {
+    try (KeyValueIterator<Bytes, byte[]> it =
+        prefix.length == 0 ? reads.all() : reads.prefixScan(Bytes.wrap(prefix), PREFIX)) {
+      return collect(it, null, limit);
+    }
+  }
+
+  @Override
+  public List<Entry> range(byte[] from, byte[] toExclusive, int limit) {
+    try (KeyValueIterator<Bytes, byte[]> it =
+        reads.range(Bytes.wrap(from), Bytes.wrap(toExclusive))) {
+      return collect(it, toExclusive, limit);
+    }
+  }
+
+  private static List<Entry> collect(
+      KeyValueIterator<Bytes, byte[]> it, byte[] toExclusive, int limit) {
+    List<Entry> entries = new ArrayList<>();
+    while (it.hasNext() && entries.size() < limit) {
+      var kv = it.next();
+      byte[] key = kv.key.get();
+      if (toExclusive != null && Arrays.equals(key, toExclusive)) {
+        break;
+      }
+      entries.add(new Entry(key, kv.value));
+    }
+    return entries;
+  }
+
+  private KeyValueStore<Bytes, byte[]> writable() {
+    if (writes == null) {
+      throw new UnsupportedOperationException("a queried store is read-only");
+    }
+    return writes;
+  }
+}

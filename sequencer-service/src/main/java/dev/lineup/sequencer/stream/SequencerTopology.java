@@ -1,0 +1,104 @@
+package dev.lineup.sequencer.stream;
+
+import dev.lineup.schemas.Topic;
+import dev.lineup.schemas.Topics;
+import dev.lineup.sequencer.queue.QueueSettings;
+import java.time.Duration;
+import java.util.List;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.common.serialization.Deserializer;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.serialization.Serializer;
+import org.apache.kafka.common.utils.Bytes;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.StoreBuilder;
+import org.apache.kafka.streams.state.Stores;
+
+/**
+ * The sequencer's topology: {@code lineup.commands} and {@code lineup.results} into one processor
+ * owning the queue stores; lifecycle events and releases out.
+ *
+ * <p>Store names are API: their changelog topics are named after them ({@code
+ * <application.id>-<store>-changelog}). Never rename one.
+ */
+public final class SequencerTopology {
+
+  public static final String HOSTS_STORE = "sequencer-hosts";
+  public static final String ACTIVITIES_STORE = "sequencer-activities";
+  public static final String PAYLOADS_STORE = "sequencer-payloads";
+  public static final String READY_STORE = "sequencer-ready";
+  public static final String UPCOMING_STORE = "sequencer-upcoming";
+  public static final String DEADLINES_STORE = "sequencer-deadlines";
+  public static final String DEPENDENTS_STORE = "sequencer-dependents";
+  public static final String DEDUPE_STORE = "sequencer-dedupe";
+  public static final String BUDGET_WAITS_STORE = "sequencer-budget-waits";
+
+  public static final List<String> STORES =
+      List.of(
+          HOSTS_STORE,
+          ACTIVITIES_STORE,
+          PAYLOADS_STORE,
+          READY_STORE,
+          UPCOMING_STORE,
+          DEADLINES_STORE,
+          DEPENDENTS_STORE,
+          DEDUPE_STORE,
+          BUDGET_WAITS_STORE);
+
+  static final String PROCESSOR = "sequencer";
+
+  private SequencerTopology() {}
+
+  /**
+   * @param persistent RocksDB stores (production) or in-memory ones (topology tests); both are
+   *     changelogged
+   */
+  public static Topology build(QueueSettings settings, Duration tick, boolean persistent) {
+    Topology topology = new Topology();
+    topology.addSource(
+        Topics.COMMANDS.name(),
+        Serdes.String().deserializer(),
+        anyRecord(Topics.COMMANDS),
+        Topics.COMMANDS.name());
+    topology.addSource(
+        Topics.RESULTS.name(),
+        Serdes.String().deserializer(),
+        anyRecord(Topics.RESULTS),
+        Topics.RESULTS.name());
+    topology.addProcessor(
+        PROCESSOR,
+        () -> new SequencerProcessor(settings, tick),
+        Topics.COMMANDS.name(),
+        Topics.RESULTS.name());
+    for (String store : STORES) {
+      topology.addStateStore(storeBuilder(store, persistent), PROCESSOR);
+    }
+    addSink(topology, Topics.EVENTS);
+    Topics.RELEASED.forEach(t -> addSink(topology, t));
+    return topology;
+  }
+
+  private static StoreBuilder<KeyValueStore<Bytes, byte[]>> storeBuilder(
+      String name, boolean persistent) {
+    return Stores.keyValueStoreBuilder(
+            persistent ? Stores.persistentKeyValueStore(name) : Stores.inMemoryKeyValueStore(name),
+            Serdes.Bytes(),
+            Serdes.ByteArray())
+        .withCachingDisabled();
+  }
+
+  @SuppressWarnings("unchecked")
+  private static <V extends SpecificRecord> void addSink(
+      Topology topology, Topic<String, V> topic) {
+    Serializer<SpecificRecord> values =
+        (Serializer<SpecificRecord>) topic.valueSerde().serializer();
+    topology.addSink(topic.name(), topic.name(), Serdes.String().serializer(), values, PROCESSOR);
+  }
+
+  @SuppressWarnings("unchecked")
+  private static Deserializer<SpecificRecord> anyRecord(
+      Topic<String, ? extends SpecificRecord> topic) {
+    return (Deserializer<SpecificRecord>) topic.valueSerde().deserializer();
+  }
+}

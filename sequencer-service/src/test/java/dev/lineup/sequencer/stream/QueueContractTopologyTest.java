@@ -1,0 +1,526 @@
+package dev.lineup.sequencer.stream;
+
+import static dev.lineup.sequencer.stream.SequencerHarness.lock;
+import static dev.lineup.sequencer.stream.SequencerHarness.query;
+import static dev.lineup.sequencer.stream.SequencerHarness.script;
+import static dev.lineup.sequencer.stream.SequencerHarness.system;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.lineup.avro.ActivityState;
+import dev.lineup.avro.Lane;
+import dev.lineup.avro.LifecycleEvent;
+import dev.lineup.avro.ReasonCode;
+import dev.lineup.avro.ReleasedActivity;
+import dev.lineup.avro.RetryPolicy;
+import dev.lineup.schemas.DeadLetterHeaders;
+import dev.lineup.sequencer.queue.QueueSettings;
+import dev.lineup.sequencer.queue.Ranking;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Test;
+
+/** Every rule of "The queue contract" in CONTRACT.md, on the whole topology. */
+class QueueContractTopologyTest {
+
+  private SequencerHarness queue;
+
+  private SequencerHarness start(QueueSettings settings) {
+    queue = new SequencerHarness(settings);
+    return queue;
+  }
+
+  private SequencerHarness start() {
+    return start(QueueSettings.defaults());
+  }
+
+  @AfterEach
+  void close() {
+    if (queue != null) {
+      queue.close();
+    }
+  }
+
+  private static ReleasedActivity only(List<ReleasedActivity> releases) {
+    assertThat(releases).hasSize(1);
+    return releases.get(0);
+  }
+
+  @Nested
+  class Ordering {
+
+    @Test
+    void releasesOneActivityPerHostAtATimeInAcceptanceOrder() {
+      var q = start();
+      q.enqueue(script("h1", "a1"));
+      q.enqueue(script("h1", "a2"));
+      q.enqueue(script("h1", "a3"));
+
+      ReleasedActivity first = only(q.releases());
+      assertThat(first.getActivity().getActivityId()).isEqualTo("a1");
+      assertThat(first.getAttempt()).isEqualTo(1);
+
+      q.succeed(first);
+      ReleasedActivity second = only(q.releases());
+      assertThat(second.getActivity().getActivityId()).isEqualTo("a2");
+
+      q.succeed(second);
+      assertThat(q.releasedIds()).containsExactly("a3");
+    }
+
+    @Test
+    void hostsDoNotWaitForEachOther() {
+      var q = start();
+      q.enqueue(script("h1", "a1"));
+      q.enqueue(script("h2", "b1"));
+
+      assertThat(q.releasedIds()).containsExactlyInAnyOrder("a1", "b1");
+    }
+
+    @Test
+    void releasesHigherPriorityFirstThenAcceptanceOrder() {
+      var q = start();
+      q.enqueue(script("h1", "running"));
+      q.enqueue(script("h1", "low").setPriority(0));
+      q.enqueue(script("h1", "high").setPriority(5));
+      q.enqueue(script("h1", "high-later").setPriority(5));
+      ReleasedActivity running = only(q.releases());
+
+      q.succeed(running);
+      ReleasedActivity next = only(q.releases());
+      q.succeed(next);
+      ReleasedActivity after = only(q.releases());
+      q.succeed(after);
+
+      assertThat(List.of(next, after, only(q.releases())))
+          .extracting(r -> r.getActivity().getActivityId())
+          .containsExactly("high", "high-later", "low");
+    }
+
+    @Test
+    void fifoRankingIgnoresPriority() {
+      var q = start(QueueSettings.defaults().withRanking(Ranking.FIFO));
+      q.enqueue(script("h1", "running"));
+      q.enqueue(script("h1", "low").setPriority(0));
+      q.enqueue(script("h1", "high").setPriority(9));
+
+      q.succeed(only(q.releases()));
+
+      assertThat(q.releasedIds()).containsExactly("low");
+    }
+
+    @Test
+    void agingLetsALongWaitingActivityOvertakeANewerHigherPriorityOne() {
+      // One point of priority per minute waited (the default aging step).
+      var q = start(QueueSettings.defaults().withRanking(Ranking.AGING));
+      q.enqueue(script("h1", "running").setTimeoutMs(Duration.ofHours(1).toMillis()));
+      q.enqueue(script("h1", "old-low").setPriority(0));
+      q.advance(Duration.ofMinutes(10));
+      q.enqueue(script("h1", "new-high").setPriority(5));
+      ReleasedActivity running = only(q.releases());
+
+      q.succeed(running);
+
+      assertThat(q.releasedIds()).containsExactly("old-low");
+    }
+
+    @Test
+    void theSetupLaneRunsBesideTheDefaultLaneOneAtATime() {
+      var q = start();
+      q.enqueue(script("h1", "default-1"));
+      q.enqueue(script("h1", "setup-1").setLane(Lane.SETUP));
+      q.enqueue(script("h1", "setup-2").setLane(Lane.SETUP));
+
+      assertThat(q.releasedIds()).containsExactlyInAnyOrder("default-1", "setup-1");
+    }
+
+    @Test
+    void aBypassQueryIsReleasedAtOnceWhileTheLaneIsBusy() {
+      var q = start();
+      q.enqueue(script("h1", "a1"));
+      q.enqueue(script("h1", "a2"));
+      q.releases();
+
+      q.enqueue(query("h1", "q1"));
+      q.enqueue(query("h1", "q2"));
+
+      assertThat(q.releasedIds()).containsExactly("q1", "q2");
+    }
+  }
+
+  @Nested
+  class Eligibility {
+
+    @Test
+    void anActivityWaitsForItsDependencyWithoutBlockingOthersBehindIt() {
+      var q = start();
+      q.enqueue(script("h1", "setup-step").setLane(Lane.SETUP));
+      q.enqueue(script("h1", "needs-setup").setDependsOn(List.of("setup-step")));
+      q.enqueue(script("h1", "independent"));
+      List<ReleasedActivity> first = q.releases();
+
+      assertThat(first)
+          .extracting(r -> r.getActivity().getActivityId())
+          .containsExactlyInAnyOrder("setup-step", "independent");
+
+      q.succeed(
+          first.stream()
+              .filter(r -> r.getActivity().getActivityId().equals("independent"))
+              .findFirst()
+              .orElseThrow());
+      assertThat(q.releases()).isEmpty();
+
+      q.succeed(
+          first.stream()
+              .filter(r -> r.getActivity().getActivityId().equals("setup-step"))
+              .findFirst()
+              .orElseThrow());
+      assertThat(q.releasedIds()).containsExactly("needs-setup");
+    }
+
+    @Test
+    void aDependencyThatDoesNotSucceedCancelsItsDependentsTransitively() {
+      var q = start();
+      q.enqueue(script("h1", "base"));
+      q.enqueue(script("h1", "child").setDependsOn(List.of("base")));
+      q.enqueue(script("h1", "grandchild").setDependsOn(List.of("child")));
+
+      q.fail(only(q.releases()));
+
+      assertThat(q.last("child").getState()).isEqualTo(ActivityState.CANCELLED);
+      assertThat(q.last("child").getReason()).isEqualTo(ReasonCode.DEPENDENCY_FAILED);
+      assertThat(q.last("grandchild").getReason()).isEqualTo(ReasonCode.DEPENDENCY_FAILED);
+      assertThat(q.releases()).isEmpty();
+    }
+
+    @Test
+    void aDependencyOnAnUnknownActivityCancelsAtOnceSoNothingWaitsForever() {
+      var q = start();
+      q.enqueue(script("h1", "orphan").setDependsOn(List.of("never-enqueued")));
+
+      assertThat(q.last("orphan").getState()).isEqualTo(ActivityState.CANCELLED);
+      assertThat(q.last("orphan").getReason()).isEqualTo(ReasonCode.DEPENDENCY_FAILED);
+    }
+
+    @Test
+    void notBeforeHoldsAnActivityUntilItsTimeWithoutBlockingOthers() {
+      var q = start();
+      q.enqueue(script("h1", "later").setNotBefore(q.now().plus(Duration.ofMinutes(5))));
+      q.enqueue(script("h1", "now"));
+      ReleasedActivity now = only(q.releases());
+      assertThat(now.getActivity().getActivityId()).isEqualTo("now");
+      q.succeed(now);
+      assertThat(q.releases()).isEmpty();
+
+      q.advance(Duration.ofMinutes(5));
+
+      assertThat(q.releasedIds()).containsExactly("later");
+    }
+
+    @Test
+    void aPausedHostReleasesNothingUntilResumed() {
+      var q = start();
+      q.pause("h1");
+      q.enqueue(script("h1", "a1"));
+      q.enqueue(query("h1", "q1"));
+      assertThat(q.releases()).isEmpty();
+
+      q.resume("h1");
+
+      assertThat(q.releasedIds()).containsExactlyInAnyOrder("a1", "q1");
+    }
+  }
+
+  @Nested
+  class Cancelling {
+
+    @Test
+    void cancellingAnUpcomingActivityRemovesItAtOnce() {
+      var q = start();
+      q.enqueue(script("h1", "a1"));
+      q.enqueue(script("h1", "a2"));
+      q.enqueue(script("h1", "a3"));
+      ReleasedActivity a1 = only(q.releases());
+
+      q.cancel("h1", "a2");
+      q.succeed(a1);
+
+      assertThat(q.last("a2").getState()).isEqualTo(ActivityState.CANCELLED);
+      assertThat(q.last("a2").getReason()).isEqualTo(ReasonCode.USER_CANCEL);
+      assertThat(q.releasedIds()).containsExactly("a3");
+    }
+
+    @Test
+    void cancellingAReleasedActivityEndsItReleasesTheNextAndIgnoresItsLateResult() {
+      var q = start();
+      q.enqueue(script("h1", "a1"));
+      q.enqueue(script("h1", "a2"));
+      ReleasedActivity a1 = only(q.releases());
+
+      q.cancel("h1", "a1");
+      assertThat(q.releasedIds()).containsExactly("a2");
+
+      q.succeed(a1);
+      LifecycleEvent late = q.last("a1");
+      assertThat(late.getState()).isEqualTo(ActivityState.CANCELLED);
+      assertThat(late.getReason()).isEqualTo(ReasonCode.LATE_RESULT);
+      assertThat(q.releases()).isEmpty();
+    }
+
+    @Test
+    void aReleasedLockCannotBeCancelled() {
+      var q = start();
+      q.enqueue(lock("h1", "lock"));
+      q.releases();
+
+      q.cancel("h1", "lock");
+
+      LifecycleEvent refusal = q.last("lock");
+      assertThat(refusal.getState()).isEqualTo(ActivityState.RELEASED);
+      assertThat(refusal.getReason()).isEqualTo(ReasonCode.NOT_CANCELLABLE);
+    }
+
+    @Test
+    void cancellingAllUpcomingLeavesTheReleasedOneRunning() {
+      var q = start();
+      q.enqueue(script("h1", "a1"));
+      q.enqueue(script("h1", "a2"));
+      q.enqueue(script("h1", "a3").setLane(Lane.SETUP).setDependsOn(List.of("a1")));
+      ReleasedActivity a1 = only(q.releases());
+
+      q.cancelUpcoming("h1");
+      q.succeed(a1);
+
+      assertThat(q.last("a2").getState()).isEqualTo(ActivityState.CANCELLED);
+      assertThat(q.last("a3").getState()).isEqualTo(ActivityState.CANCELLED);
+      assertThat(q.last("a1").getState()).isEqualTo(ActivityState.SUCCEEDED);
+      assertThat(q.releases()).isEmpty();
+    }
+
+    @Test
+    void preemptCancelsEveryUpcomingActivityAndGoesFirst() {
+      var q = start();
+      q.enqueue(script("h1", "running"));
+      q.enqueue(script("h1", "a2").setPriority(100));
+      q.enqueue(script("h1", "a3").setLane(Lane.SETUP));
+      ReleasedActivity running =
+          only(
+              q.releases().stream()
+                  .filter(r -> r.getActivity().getActivityId().equals("running"))
+                  .toList());
+
+      q.enqueue(lock("h1", "urgent-lock"), true);
+
+      assertThat(q.last("a2").getReason()).isEqualTo(ReasonCode.PREEMPTED);
+      q.succeed(running);
+      assertThat(q.releasedIds()).containsExactly("urgent-lock");
+    }
+
+    @Test
+    void purgeEndsEveryActivityOfTheHostAndForgetsIt() {
+      var q = start();
+      q.enqueue(script("h1", "a1"));
+      q.enqueue(script("h1", "a2"));
+      ReleasedActivity a1 = only(q.releases());
+
+      q.purge("h1");
+
+      assertThat(q.last("a1").getReason()).isEqualTo(ReasonCode.HOST_PURGED);
+      assertThat(q.last("a2").getReason()).isEqualTo(ReasonCode.HOST_PURGED);
+      q.succeed(a1);
+      assertThat(q.last("a1").getReason()).isEqualTo(ReasonCode.LATE_RESULT);
+      q.enqueue(script("h1", "after-purge"));
+      assertThat(q.releasedIds()).containsExactly("after-purge");
+    }
+  }
+
+  @Nested
+  class LeasesAndRetries {
+
+    @Test
+    void aLapsedLeaseEndsTheActivityExpiredAndReleasesTheNext() {
+      var q = start();
+      q.enqueue(script("h1", "silent").setTimeoutMs(60_000L));
+      q.enqueue(script("h1", "next"));
+      ReleasedActivity silent = only(q.releases());
+      assertThat(silent.getLeaseExpiresAt()).isEqualTo(q.now().plusSeconds(60));
+
+      q.advance(Duration.ofSeconds(61));
+
+      assertThat(q.last("silent").getState()).isEqualTo(ActivityState.EXPIRED);
+      assertThat(q.last("silent").getReason()).isEqualTo(ReasonCode.LEASE_EXPIRED);
+      assertThat(q.releasedIds()).containsExactly("next");
+    }
+
+    @Test
+    void heartbeatsExtendTheLease() {
+      var q = start();
+      q.enqueue(script("h1", "busy").setTimeoutMs(60_000L));
+      ReleasedActivity busy = only(q.releases());
+
+      q.advance(Duration.ofSeconds(50));
+      q.heartbeat(busy, Duration.ofSeconds(60));
+      q.advance(Duration.ofSeconds(50));
+
+      assertThat(q.last("busy").getState()).isEqualTo(ActivityState.RELEASED);
+      q.advance(Duration.ofSeconds(11));
+      assertThat(q.last("busy").getState()).isEqualTo(ActivityState.EXPIRED);
+    }
+
+    @Test
+    void aFailedAttemptIsRetriedAfterItsBackoffAheadOfEverythingBehindIt() {
+      var q = start();
+      q.enqueue(
+          script("h1", "flaky")
+              .setRetry(RetryPolicy.newBuilder().setMaxAttempts(2).setBackoffMs(30_000).build()));
+      q.enqueue(script("h1", "behind").setPriority(50));
+      ReleasedActivity first = only(q.releases());
+
+      q.fail(first);
+      assertThat(q.last("flaky").getState()).isEqualTo(ActivityState.QUEUED);
+      assertThat(q.releases()).isEmpty();
+
+      q.advance(Duration.ofSeconds(30));
+      ReleasedActivity retry = only(q.releases());
+      assertThat(retry.getActivity().getActivityId()).isEqualTo("flaky");
+      assertThat(retry.getAttempt()).isEqualTo(2);
+
+      q.fail(retry);
+      assertThat(q.last("flaky").getState()).isEqualTo(ActivityState.FAILED);
+      assertThat(q.releasedIds()).containsExactly("behind");
+    }
+
+    @Test
+    void aResultForAnEarlierAttemptDoesNotEndTheRetry() {
+      var q = start();
+      q.enqueue(
+          script("h1", "flaky")
+              .setRetry(RetryPolicy.newBuilder().setMaxAttempts(3).setBackoffMs(0).build()));
+      ReleasedActivity first = only(q.releases());
+      q.fail(first);
+      q.advance(SequencerHarness.TICK);
+      only(q.releases());
+
+      q.succeed(first);
+
+      assertThat(q.last("flaky").getReason()).isEqualTo(ReasonCode.LATE_RESULT);
+      assertThat(q.last("flaky").getState()).isEqualTo(ActivityState.RELEASED);
+    }
+  }
+
+  @Nested
+  class Limits {
+
+    @Test
+    void aFullLaneRejectsTheNextActivityWithQueueFull() {
+      var q = start(QueueSettings.defaults().withMaxUpcomingPerLane(2));
+      q.enqueue(script("h1", "running"));
+      q.enqueue(script("h1", "u1"));
+      q.enqueue(script("h1", "u2"));
+      q.enqueue(script("h1", "u3"));
+
+      assertThat(q.last("u3").getState()).isEqualTo(ActivityState.REJECTED);
+      assertThat(q.last("u3").getReason()).isEqualTo(ReasonCode.QUEUE_FULL);
+      assertThat(q.last("u2").getState()).isEqualTo(ActivityState.QUEUED);
+    }
+
+    @Test
+    void anUpcomingActivityOlderThanTheMaximumAgeEndsStale() {
+      var q = start(QueueSettings.defaults().withMaxUpcomingAge(Duration.ofHours(1)));
+      q.enqueue(script("h1", "running").setTimeoutMs(Duration.ofHours(3).toMillis()));
+      q.enqueue(script("h1", "waiting"));
+
+      q.advance(Duration.ofMinutes(61));
+
+      assertThat(q.last("waiting").getState()).isEqualTo(ActivityState.EXPIRED);
+      assertThat(q.last("waiting").getReason()).isEqualTo(ReasonCode.STALE);
+      assertThat(q.last("running").getState()).isEqualTo(ActivityState.RELEASED);
+    }
+
+    @Test
+    void anUpcomingActivityWithTheSameDedupeKeyAbsorbsTheNewOne() {
+      var q = start();
+      q.enqueue(script("h1", "running"));
+      q.enqueue(script("h1", "inventory-1").setDedupeKey("inventory"));
+      q.enqueue(script("h1", "inventory-2").setDedupeKey("inventory"));
+
+      assertThat(q.last("inventory-2").getState()).isEqualTo(ActivityState.REJECTED);
+      assertThat(q.last("inventory-2").getReason()).isEqualTo(ReasonCode.DEDUPLICATED);
+      assertThat(q.last("inventory-2").getDetail()).contains("inventory-1");
+    }
+
+    @Test
+    void systemActivitiesWaitForTheReleaseBudgetButUserOnesDoNot() {
+      var q = start(QueueSettings.defaults().withSystemBudget(1, 1));
+      q.enqueue(script("h1", "sys-1").setInitiator(system()));
+      q.enqueue(script("h2", "sys-2").setInitiator(system()));
+      q.enqueue(script("h3", "user-1"));
+      assertThat(q.releasedIds()).containsExactlyInAnyOrder("sys-1", "user-1");
+
+      q.advance(Duration.ofSeconds(1));
+
+      assertThat(q.releasedIds()).containsExactly("sys-2");
+    }
+  }
+
+  @Nested
+  class Idempotency {
+
+    @Test
+    void aDuplicateEnqueueIsANoOpRecordedAsSuch() {
+      var q = start();
+      q.enqueue(script("h1", "a1"));
+      q.enqueue(script("h1", "a1"));
+
+      assertThat(q.releasedIds()).containsExactly("a1");
+      assertThat(q.last("a1").getReason()).isEqualTo(ReasonCode.DUPLICATE);
+      assertThat(q.last("a1").getState()).isEqualTo(ActivityState.RELEASED);
+    }
+
+    @Test
+    void aDuplicateResultIsANoOp() {
+      var q = start();
+      q.enqueue(script("h1", "a1"));
+      q.enqueue(script("h1", "a2"));
+      q.enqueue(script("h1", "a3"));
+      ReleasedActivity a1 = only(q.releases());
+
+      q.succeed(a1);
+      q.succeed(a1);
+
+      assertThat(q.releasedIds()).containsExactly("a2");
+      assertThat(q.last("a1").getReason()).isEqualTo(ReasonCode.DUPLICATE);
+    }
+
+    @Test
+    void everyTransitionIsOneEventWithAStrictlyIncreasingSequence() {
+      var q = start();
+      q.enqueue(script("h1", "a1"));
+      ReleasedActivity a1 = only(q.releases());
+      q.deliver(a1);
+      q.succeed(a1);
+
+      assertThat(q.allEvents())
+          .extracting(LifecycleEvent::getState, LifecycleEvent::getSequence)
+          .containsExactly(
+              org.assertj.core.groups.Tuple.tuple(ActivityState.QUEUED, 1L),
+              org.assertj.core.groups.Tuple.tuple(ActivityState.RELEASED, 2L),
+              org.assertj.core.groups.Tuple.tuple(ActivityState.DELIVERED, 3L),
+              org.assertj.core.groups.Tuple.tuple(ActivityState.SUCCEEDED, 4L));
+    }
+
+    @Test
+    void aPoisonCommandGoesToTheDeadLetterTopicAndProcessingGoesOn() {
+      var q = start();
+      q.poisonCommand("h1");
+      q.enqueue(script("h1", "a1"));
+
+      assertThat(q.releasedIds()).containsExactly("a1");
+      var headers = q.lastDeadLetterHeaders();
+      assertThat(headers.lastHeader("__streams.errors.exception")).isNotNull();
+      assertThat(DeadLetterHeaders.read(headers, "__streams.errors.topic"))
+          .isEqualTo("lineup.commands");
+    }
+  }
+}
