@@ -61,7 +61,7 @@ public final class LineupInfrastructure implements ParameterResolver {
   }
 
   /** The infrastructure of one test class; started piece by piece, closed as a whole. */
-  static final class Running implements ExtensionContext.Store.CloseableResource {
+  static final class Running implements ExtensionContext.Store.CloseableResource, AutoCloseable {
     private final Path directory;
     private EmbeddedKafka kafka;
     private EmbeddedDatabase database;

@@ -1,0 +1,189 @@
+package dev.lineup.devstack;
+
+import dev.lineup.embedded.EmbeddedDatabase;
+import dev.lineup.embedded.EmbeddedKafka;
+import dev.lineup.embedded.TopicProvisioner;
+import dev.lineup.service.auth.TokenHashes;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * Lineup in one process: a real single-node KRaft broker, a real PostgreSQL, every topic, and the
+ * three services. Ctrl-C stops the services, then the broker, then the database.
+ */
+@Command(
+    name = "devstack",
+    mixinStandardHelpOptions = true,
+    description =
+        "Runs Lineup locally: embedded Kafka, embedded PostgreSQL and the three services.")
+public final class Devstack implements Callable<Integer> {
+
+  @Option(
+      names = "--data-dir",
+      description = "Keep all state here across restarts (default: a fresh temp dir).")
+  Path dataDir;
+
+  @Option(
+      names = "--kafka-port",
+      defaultValue = "9092",
+      description = "Kafka listener port (default: ${DEFAULT-VALUE}).")
+  int kafkaPort;
+
+  @Option(
+      names = "--postgres-port",
+      defaultValue = "0",
+      description = "PostgreSQL port (default: a free one).")
+  int postgresPort;
+
+  @Option(
+      names = "--intake-port",
+      defaultValue = "8080",
+      description = "Intake HTTP port (default: ${DEFAULT-VALUE}).")
+  int intakePort;
+
+  @Option(
+      names = "--gateway-port",
+      defaultValue = "8081",
+      description = "Gateway HTTP port (default: ${DEFAULT-VALUE}).")
+  int gatewayPort;
+
+  @Option(
+      names = "--sequencer-port",
+      defaultValue = "8082",
+      description = "Sequencer HTTP port (default: ${DEFAULT-VALUE}).")
+  int sequencerPort;
+
+  @Option(
+      names = "--partitions",
+      defaultValue = "6",
+      description = "Partitions of every topic (default: ${DEFAULT-VALUE}).")
+  int partitions;
+
+  @Option(
+      names = "--admin-token",
+      description = "Admin API token (default: LINEUP_ADMIN_TOKEN, else generated).")
+  String adminToken;
+
+  @Option(
+      names = "--enroll-secret",
+      description = "Agent enroll secret (default: LINEUP_ENROLL_SECRET, else generated).")
+  String enrollSecret;
+
+  private final PrintStream out;
+
+  Devstack(PrintStream out) {
+    this.out = out;
+  }
+
+  public static void main(String[] args) {
+    System.exit(new CommandLine(new Devstack(System.out)).execute(args));
+  }
+
+  @Override
+  public Integer call() throws Exception {
+    Path dir = dataDir != null ? dataDir : Files.createTempDirectory("lineup-devstack-");
+    Files.createDirectories(dir);
+    String admin =
+        firstOf(
+            adminToken, System.getenv("LINEUP_ADMIN_TOKEN"), TokenHashes.newToken("lineup_admin"));
+    String enroll =
+        firstOf(
+            enrollSecret,
+            System.getenv("LINEUP_ENROLL_SECRET"),
+            TokenHashes.newToken("lineup_enroll"));
+
+    EmbeddedDatabase database = EmbeddedDatabase.start(dir, postgresPort);
+    EmbeddedKafka kafka;
+    try {
+      kafka =
+          EmbeddedKafka.start(
+              dir, kafkaPort, Map.of("num.partitions", Integer.toString(partitions)));
+    } catch (Exception e) {
+      database.close();
+      throw e;
+    }
+    LineupServices services = null;
+    CountDownLatch stopped = new CountDownLatch(1);
+    try {
+      TopicProvisioner.provision(kafka.bootstrapServers(), partitions, (short) 1);
+      services =
+          LineupServices.start(
+              new LineupServices.Settings(
+                  kafka.bootstrapServers(),
+                  database,
+                  dir,
+                  admin,
+                  enroll,
+                  intakePort,
+                  gatewayPort,
+                  sequencerPort,
+                  Map.of()));
+      services.awaitHealthy(Duration.ofMinutes(2));
+    } catch (Exception | Error e) {
+      stop(services, kafka, database);
+      throw e;
+    }
+    LineupServices running = services;
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  out.println("Lineup is stopping...");
+                  stop(running, kafka, database);
+                  stopped.countDown();
+                },
+                "devstack-shutdown"));
+    printReady(running, kafka, dir, admin, enroll);
+    stopped.await();
+    return 0;
+  }
+
+  private void printReady(
+      LineupServices s, EmbeddedKafka kafka, Path dir, String admin, String enroll) {
+    out.printf(
+        "Lineup is ready: intake %s  gateway %s  sequencer %s  kafka %s  data %s%n",
+        s.intakeUrl(), s.gatewayUrl(), s.sequencerUrl(), kafka.bootstrapServers(), dir);
+    out.printf("  admin token:   %s%n  enroll secret: %s%n", admin, enroll);
+    out.printf(
+        "  try: curl -s -H 'Authorization: Bearer %s' -H 'Content-Type: application/json' "
+            + "-d '{\"type\":\"script_run\",\"payload\":{\"script\":\"echo hello\"}}' %s/v1/hosts/host-1/activities%n",
+        admin, s.intakeUrl());
+  }
+
+  /** Services first (they talk to the broker), then the broker, then the database. */
+  private static void stop(
+      LineupServices services, EmbeddedKafka kafka, EmbeddedDatabase database) {
+    try {
+      if (services != null) {
+        services.close();
+      }
+    } finally {
+      try {
+        kafka.close();
+      } finally {
+        try {
+          database.close();
+        } catch (java.io.IOException e) {
+          System.err.println("PostgreSQL did not stop cleanly: " + e.getMessage());
+        }
+      }
+    }
+  }
+
+  private static String firstOf(String... values) {
+    for (String v : values) {
+      if (v != null && !v.isBlank()) {
+        return v;
+      }
+    }
+    throw new IllegalStateException("no value");
+  }
+}

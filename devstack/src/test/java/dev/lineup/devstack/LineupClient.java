@@ -1,0 +1,52 @@
+package dev.lineup.devstack;
+
+import io.micronaut.json.JsonMapper;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.util.Map;
+
+/** What an upstream service does with Lineup's HTTP API, for tests: plain HTTP and JSON. */
+final class LineupClient {
+
+  record Answer(int status, Map<String, Object> body) {
+    String text(String field) {
+      return (String) body.get(field);
+    }
+  }
+
+  private final HttpClient http = HttpClient.newHttpClient();
+  private final URI base;
+  private final String token;
+  private final JsonMapper json;
+
+  LineupClient(URI base, String token, JsonMapper json) {
+    this.base = base;
+    this.token = token;
+    this.json = json;
+  }
+
+  Answer post(String path, String body) throws IOException, InterruptedException {
+    return send(
+        HttpRequest.newBuilder(base.resolve(path))
+            .header("Content-Type", "application/json")
+            .POST(HttpRequest.BodyPublishers.ofString(body)));
+  }
+
+  Answer get(String path) throws IOException, InterruptedException {
+    return send(HttpRequest.newBuilder(base.resolve(path)).GET());
+  }
+
+  private Answer send(HttpRequest.Builder request) throws IOException, InterruptedException {
+    HttpResponse<String> answer =
+        http.send(
+            request.header("Authorization", "Bearer " + token).build(),
+            HttpResponse.BodyHandlers.ofString());
+    @SuppressWarnings("unchecked")
+    Map<String, Object> body =
+        answer.body().isEmpty() ? Map.of() : json.readValue(answer.body(), Map.class);
+    return new Answer(answer.statusCode(), body);
+  }
+}

@@ -1,0 +1,174 @@
+package dev.lineup.intake.api;
+
+import dev.lineup.avro.Activity;
+import dev.lineup.avro.Cancel;
+import dev.lineup.avro.CancelUpcoming;
+import dev.lineup.avro.Command;
+import dev.lineup.avro.Enqueue;
+import dev.lineup.avro.Pause;
+import dev.lineup.avro.Purge;
+import dev.lineup.avro.Resume;
+import dev.lineup.intake.ledger.ActivityView;
+import dev.lineup.intake.ledger.Ledger;
+import dev.lineup.intake.ledger.Page;
+import dev.lineup.intake.publish.CommandPublisher;
+import dev.lineup.intake.validation.ActivityValidator;
+import dev.lineup.service.problem.ApiException;
+import dev.lineup.service.problem.Problem;
+import io.micronaut.core.annotation.Nullable;
+import io.micronaut.http.HttpResponse;
+import io.micronaut.http.annotation.Body;
+import io.micronaut.http.annotation.Controller;
+import io.micronaut.http.annotation.Delete;
+import io.micronaut.http.annotation.Get;
+import io.micronaut.http.annotation.PathVariable;
+import io.micronaut.http.annotation.Post;
+import io.micronaut.http.annotation.QueryValue;
+import io.micronaut.scheduling.TaskExecutors;
+import io.micronaut.scheduling.annotation.ExecuteOn;
+import io.micronaut.serde.annotation.Serdeable;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
+import java.util.Set;
+import java.util.UUID;
+
+/** The activity API of CONTRACT.md: enqueue, read, list, cancel, pause, resume, purge. */
+@Controller("/v1")
+@ExecuteOn(TaskExecutors.BLOCKING)
+public final class ActivityController {
+
+  private static final Set<String> FINISHED =
+      Set.of("SUCCEEDED", "FAILED", "CANCELLED", "EXPIRED", "REJECTED");
+  private static final Set<String> RELEASED = Set.of("RELEASED", "DELIVERED");
+
+  private final ActivityValidator validator;
+  private final CommandPublisher publisher;
+  private final Ledger ledger;
+  private final Clock clock = Clock.systemUTC();
+
+  public ActivityController(
+      ActivityValidator validator, CommandPublisher publisher, Ledger ledger) {
+    this.validator = validator;
+    this.publisher = publisher;
+    this.ledger = ledger;
+  }
+
+  /** What a host-level command answers. */
+  @Serdeable
+  public record Accepted(String hostId, String command) {}
+
+  @Post("/hosts/{hostId}/activities")
+  public HttpResponse<ActivityView> enqueue(@PathVariable String hostId, @Body EnqueueRequest body)
+      throws Exception {
+    Instant now = clock.instant().truncatedTo(ChronoUnit.MILLIS);
+    Activity activity = validator.validate(hostId, body, now);
+    var known = ledger.find(activity.getActivityId());
+    if (known.isPresent()) {
+      // Same activity id: the enqueue already happened; answer it again.
+      if (!known.get().hostId().equals(hostId)) {
+        throw ApiException.conflict(
+            "activity " + activity.getActivityId() + " belongs to another host");
+      }
+      return HttpResponse.accepted().body(known.get());
+    }
+    boolean preempt = body.preempt() != null && body.preempt();
+    publisher.publish(
+        command(
+            hostId, Enqueue.newBuilder().setActivity(activity).setPreempt(preempt).build(), now));
+    ledger.recordRequested(activity);
+    return HttpResponse.accepted().body(ledger.find(activity.getActivityId()).orElseThrow());
+  }
+
+  @Get("/activities/{activityId}")
+  public ActivityView activity(@PathVariable String activityId) throws Exception {
+    return ledger
+        .find(activityId)
+        .orElseThrow(() -> ApiException.notFound("activity " + activityId));
+  }
+
+  @Get("/hosts/{hostId}/activities")
+  public Page list(
+      @PathVariable String hostId,
+      @QueryValue(defaultValue = "upcoming") String state,
+      @Nullable @QueryValue String cursor,
+      @QueryValue(defaultValue = "50") int limit)
+      throws Exception {
+    ActivityValidator.checkHostId(hostId);
+    if (limit < 1 || limit > 500) {
+      throw ApiException.invalid(List.of(new Problem.FieldError("limit", "must be 1 to 500")));
+    }
+    return switch (state) {
+      case "upcoming" -> ledger.upcoming(hostId, cursor, limit);
+      case "past" -> ledger.past(hostId, cursor, limit);
+      default ->
+          throw ApiException.invalid(
+              List.of(new Problem.FieldError("state", "must be upcoming or past")));
+    };
+  }
+
+  @Delete("/hosts/{hostId}/activities/{activityId}")
+  public HttpResponse<ActivityView> cancel(
+      @PathVariable String hostId, @PathVariable String activityId) throws Exception {
+    ActivityView activity =
+        ledger
+            .find(activityId)
+            .filter(a -> a.hostId().equals(hostId))
+            .orElseThrow(
+                () -> ApiException.notFound("activity " + activityId + " of host " + hostId));
+    if (FINISHED.contains(activity.state())) {
+      throw ApiException.conflict("activity " + activityId + " already ended " + activity.state());
+    }
+    if (RELEASED.contains(activity.state()) && Set.of("lock", "wipe").contains(activity.type())) {
+      throw ApiException.conflict("a released " + activity.type() + " cannot be cancelled");
+    }
+    publisher.publish(
+        command(hostId, Cancel.newBuilder().setActivityId(activityId).build(), clock.instant()));
+    return HttpResponse.accepted().body(activity);
+  }
+
+  @Delete("/hosts/{hostId}/activities")
+  public HttpResponse<Accepted> cancelUpcoming(
+      @PathVariable String hostId, @Nullable @QueryValue String state) {
+    ActivityValidator.checkHostId(hostId);
+    if (!"upcoming".equals(state)) {
+      throw ApiException.invalid(
+          List.of(
+              new Problem.FieldError(
+                  "state", "must be upcoming: only upcoming activities can be cancelled at once")));
+    }
+    publisher.publish(command(hostId, CancelUpcoming.newBuilder().build(), clock.instant()));
+    return HttpResponse.accepted().body(new Accepted(hostId, "cancel_upcoming"));
+  }
+
+  @Post("/hosts/{hostId}/pause")
+  public HttpResponse<Accepted> pause(@PathVariable String hostId) {
+    return hostCommand(hostId, Pause.newBuilder().build(), "pause");
+  }
+
+  @Post("/hosts/{hostId}/resume")
+  public HttpResponse<Accepted> resume(@PathVariable String hostId) {
+    return hostCommand(hostId, Resume.newBuilder().build(), "resume");
+  }
+
+  @Delete("/hosts/{hostId}")
+  public HttpResponse<Accepted> purge(@PathVariable String hostId) {
+    return hostCommand(hostId, Purge.newBuilder().build(), "purge");
+  }
+
+  private HttpResponse<Accepted> hostCommand(String hostId, Object body, String name) {
+    ActivityValidator.checkHostId(hostId);
+    publisher.publish(command(hostId, body, clock.instant()));
+    return HttpResponse.accepted().body(new Accepted(hostId, name));
+  }
+
+  private static Command command(String hostId, Object body, Instant now) {
+    return Command.newBuilder()
+        .setCommandId(UUID.randomUUID().toString())
+        .setHostId(hostId)
+        .setIssuedAt(now.truncatedTo(ChronoUnit.MILLIS))
+        .setBody(body)
+        .build();
+  }
+}

@@ -1,0 +1,32 @@
+package dev.lineup.intake.api;
+
+import dev.lineup.service.auth.AccessPolicy;
+import dev.lineup.service.auth.Role;
+import io.micronaut.http.HttpMethod;
+import io.micronaut.http.HttpRequest;
+import jakarta.inject.Singleton;
+import java.util.Optional;
+import java.util.regex.Pattern;
+
+/** Observers read; operators enqueue, cancel, pause and resume; only admins purge hosts. */
+@Singleton
+public final class IntakeAccessPolicy implements AccessPolicy {
+
+  private static final Pattern HOST = Pattern.compile("^/v1/hosts/[^/]+/?$");
+
+  @Override
+  public Optional<Role> required(HttpRequest<?> request) {
+    String path = request.getPath();
+    if (!path.startsWith("/v1/")) {
+      return Optional.empty();
+    }
+    HttpMethod method = request.getMethod();
+    if (method == HttpMethod.GET || method == HttpMethod.HEAD) {
+      return Optional.of(Role.OBSERVER);
+    }
+    if (method == HttpMethod.DELETE && HOST.matcher(path).matches()) {
+      return Optional.of(Role.ADMIN);
+    }
+    return Optional.of(Role.OPERATOR);
+  }
+}

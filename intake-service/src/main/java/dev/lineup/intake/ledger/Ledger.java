@@ -1,0 +1,301 @@
+package dev.lineup.intake.ledger;
+
+import dev.lineup.avro.Activity;
+import dev.lineup.avro.ActivityState;
+import dev.lineup.avro.LifecycleEvent;
+import dev.lineup.avro.ReasonCode;
+import dev.lineup.service.problem.ApiException;
+import jakarta.inject.Singleton;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.sql.Types;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.Set;
+import javax.sql.DataSource;
+
+/**
+ * The PostgreSQL ledger: a projection of {@code lineup.events}, plus the row intake writes the
+ * moment it accepts an activity, so a read right after the 202 finds it.
+ *
+ * <p>Every event carries a per-activity sequence; a row only moves to an event with a higher one,
+ * so replays and redeliveries never move it backwards.
+ */
+@Singleton
+public final class Ledger {
+
+  /** Events that annotate an activity without changing its state. */
+  private static final Set<ReasonCode> NOTES =
+      Set.of(ReasonCode.DUPLICATE, ReasonCode.LATE_RESULT, ReasonCode.NOT_CANCELLABLE);
+
+  private static final Set<ActivityState> TERMINAL =
+      Set.of(
+          ActivityState.SUCCEEDED,
+          ActivityState.FAILED,
+          ActivityState.CANCELLED,
+          ActivityState.EXPIRED,
+          ActivityState.REJECTED);
+
+  private static final String COLUMNS =
+      "activity_id, host_id, type, lane, priority, batch_id, state, reason, detail, attempt,"
+          + " created_at, released_at, finished_at, exit_code, output, seen_order";
+
+  private static final String APPLY =
+      """
+      INSERT INTO activities (activity_id, host_id, type, lane, priority, batch_id, state, reason,
+          detail, attempt, last_sequence, created_at, released_at, finished_at, exit_code, output)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+      ON CONFLICT (activity_id) DO UPDATE SET
+          state = EXCLUDED.state, reason = EXCLUDED.reason, detail = EXCLUDED.detail,
+          attempt = EXCLUDED.attempt, last_sequence = EXCLUDED.last_sequence,
+          released_at = COALESCE(EXCLUDED.released_at, activities.released_at),
+          finished_at = COALESCE(activities.finished_at, EXCLUDED.finished_at),
+          exit_code = COALESCE(EXCLUDED.exit_code, activities.exit_code),
+          output = COALESCE(EXCLUDED.output, activities.output),
+          updated_at = now()
+      WHERE activities.last_sequence < EXCLUDED.last_sequence
+      """;
+
+  private static final String NOTE =
+      """
+      UPDATE activities SET last_sequence = ?, detail = ?, updated_at = now()
+      WHERE activity_id = ? AND last_sequence < ?
+      """;
+
+  private final DataSource db;
+
+  public Ledger(DataSource db) {
+    this.db = db;
+  }
+
+  /** The row of a just-accepted activity; the projection may already have written it. */
+  public void recordRequested(Activity a) throws SQLException {
+    try (Connection c = db.getConnection();
+        PreparedStatement s =
+            c.prepareStatement(
+                "INSERT INTO activities (activity_id, host_id, type, lane, priority, batch_id,"
+                    + " state, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+                    + " ON CONFLICT (activity_id) DO NOTHING")) {
+      s.setString(1, a.getActivityId());
+      s.setString(2, a.getHostId());
+      s.setString(3, a.getType().name());
+      s.setString(4, a.getLane().name());
+      s.setInt(5, a.getPriority());
+      s.setString(6, a.getBatchId());
+      s.setString(7, ActivityState.REQUESTED.name());
+      s.setTimestamp(8, Timestamp.from(a.getAcceptedAt()));
+      s.executeUpdate();
+    }
+  }
+
+  /** Applies a batch of events in one transaction, in order. */
+  public void apply(List<LifecycleEvent> events) throws SQLException {
+    try (Connection c = db.getConnection()) {
+      c.setAutoCommit(false);
+      try (PreparedStatement upsert = c.prepareStatement(APPLY);
+          PreparedStatement note = c.prepareStatement(NOTE)) {
+        for (LifecycleEvent e : events) {
+          if (NOTES.contains(e.getReason())) {
+            note.setLong(1, e.getSequence());
+            note.setString(2, e.getReason() + (e.getDetail() == null ? "" : ": " + e.getDetail()));
+            note.setString(3, e.getActivityId());
+            note.setLong(4, e.getSequence());
+            note.addBatch();
+          } else {
+            bind(upsert, e);
+            upsert.addBatch();
+          }
+        }
+        upsert.executeBatch();
+        note.executeBatch();
+        c.commit();
+      } catch (SQLException e) {
+        c.rollback();
+        throw e;
+      }
+    }
+  }
+
+  private static void bind(PreparedStatement s, LifecycleEvent e) throws SQLException {
+    Instant at = e.getOccurredAt();
+    s.setString(1, e.getActivityId());
+    s.setString(2, e.getHostId());
+    s.setString(3, e.getType() == null ? "UNKNOWN_TYPE" : e.getType().name());
+    s.setString(4, e.getLane().name());
+    s.setInt(5, e.getPriority());
+    s.setString(6, e.getBatchId());
+    s.setString(7, e.getState().name());
+    s.setString(8, e.getReason().name());
+    s.setString(9, e.getDetail());
+    s.setInt(10, e.getAttempt());
+    s.setLong(11, e.getSequence());
+    s.setTimestamp(12, Timestamp.from(e.getAcceptedAt() == null ? at : e.getAcceptedAt()));
+    s.setTimestamp(13, e.getState() == ActivityState.RELEASED ? Timestamp.from(at) : null);
+    s.setTimestamp(14, TERMINAL.contains(e.getState()) ? Timestamp.from(at) : null);
+    if (e.getExitCode() == null) {
+      s.setNull(15, Types.INTEGER);
+    } else {
+      s.setInt(15, e.getExitCode());
+    }
+    s.setString(16, e.getOutput());
+  }
+
+  public Optional<ActivityView> find(String activityId) throws SQLException {
+    try (Connection c = db.getConnection();
+        PreparedStatement s =
+            c.prepareStatement("SELECT " + COLUMNS + " FROM activities WHERE activity_id = ?")) {
+      s.setString(1, activityId);
+      try (ResultSet rs = s.executeQuery()) {
+        return rs.next() ? Optional.of(view(rs)) : Optional.empty();
+      }
+    }
+  }
+
+  /** A host's unfinished activities: in flight first, then by priority and acceptance. */
+  public Page upcoming(String hostId, String cursor, int limit) throws SQLException {
+    long[] after = decodeCursor(cursor, 3, new long[] {-1, Long.MIN_VALUE, Long.MIN_VALUE});
+    String sql =
+        "SELECT "
+            + COLUMNS
+            + ", CASE WHEN state IN ('RELEASED','DELIVERED') THEN 0 ELSE 1 END AS grp"
+            + " FROM activities WHERE host_id = ? AND finished_at IS NULL"
+            + " AND (CASE WHEN state IN ('RELEASED','DELIVERED') THEN 0 ELSE 1 END, -priority,"
+            + " seen_order) > (?, ?, ?)"
+            + " ORDER BY grp, priority DESC, seen_order LIMIT ?";
+    try (Connection c = db.getConnection();
+        PreparedStatement s = c.prepareStatement(sql)) {
+      s.setString(1, hostId);
+      s.setLong(2, after[0]);
+      s.setLong(3, after[1]);
+      s.setLong(4, after[2]);
+      s.setInt(5, limit + 1);
+      List<ActivityView> rows = new ArrayList<>();
+      long[] last = null;
+      boolean more = false;
+      try (ResultSet rs = s.executeQuery()) {
+        while (rs.next()) {
+          if (rows.size() == limit) {
+            more = true;
+            break;
+          }
+          rows.add(view(rs));
+          last = new long[] {rs.getInt("grp"), -rs.getInt("priority"), rs.getLong("seen_order")};
+        }
+      }
+      return new Page(rows, more ? encodeCursor(last) : null);
+    }
+  }
+
+  /** A host's finished activities, newest first. */
+  public Page past(String hostId, String cursor, int limit) throws SQLException {
+    long[] before = decodeCursor(cursor, 2, new long[] {Long.MAX_VALUE, Long.MAX_VALUE});
+    String sql =
+        "SELECT "
+            + COLUMNS
+            + " FROM activities WHERE host_id = ? AND finished_at IS NOT NULL"
+            + " AND (finished_at, seen_order) < (?, ?)"
+            + " ORDER BY finished_at DESC, seen_order DESC LIMIT ?";
+    try (Connection c = db.getConnection();
+        PreparedStatement s = c.prepareStatement(sql)) {
+      s.setString(1, hostId);
+      s.setTimestamp(
+          2,
+          before[0] == Long.MAX_VALUE
+              ? Timestamp.from(Instant.parse("9999-01-01T00:00:00Z"))
+              : micros(before[0]));
+      s.setLong(3, before[1]);
+      s.setInt(4, limit + 1);
+      List<ActivityView> rows = new ArrayList<>();
+      long[] last = null;
+      boolean more = false;
+      try (ResultSet rs = s.executeQuery()) {
+        while (rs.next()) {
+          if (rows.size() == limit) {
+            more = true;
+            break;
+          }
+          rows.add(view(rs));
+          Timestamp finished = rs.getTimestamp("finished_at");
+          last = new long[] {toMicros(finished), rs.getLong("seen_order")};
+        }
+      }
+      return new Page(rows, more ? encodeCursor(last) : null);
+    }
+  }
+
+  private static ActivityView view(ResultSet rs) throws SQLException {
+    Integer exitCode = (Integer) rs.getObject("exit_code");
+    String output = rs.getString("output");
+    return new ActivityView(
+        rs.getString("activity_id"),
+        rs.getString("host_id"),
+        rs.getString("type").toLowerCase(Locale.ROOT),
+        rs.getString("lane").toLowerCase(Locale.ROOT),
+        rs.getString("state"),
+        rs.getString("reason"),
+        rs.getString("detail"),
+        rs.getInt("priority"),
+        rs.getInt("attempt"),
+        rs.getString("batch_id"),
+        rs.getTimestamp("created_at").toInstant(),
+        instant(rs.getTimestamp("released_at")),
+        instant(rs.getTimestamp("finished_at")),
+        exitCode == null && output == null ? null : new ActivityView.Result(exitCode, output));
+  }
+
+  private static Instant instant(Timestamp t) {
+    return t == null ? null : t.toInstant();
+  }
+
+  private static long toMicros(Timestamp t) {
+    Instant i = t.toInstant();
+    return i.getEpochSecond() * 1_000_000 + i.getNano() / 1_000;
+  }
+
+  private static Timestamp micros(long micros) {
+    return Timestamp.from(
+        Instant.ofEpochSecond(
+            Math.floorDiv(micros, 1_000_000), Math.floorMod(micros, 1_000_000) * 1_000L));
+  }
+
+  private static String encodeCursor(long[] values) {
+    StringBuilder b = new StringBuilder();
+    for (long v : values) {
+      b.append(b.length() == 0 ? "" : ".").append(v);
+    }
+    return Base64.getUrlEncoder()
+        .withoutPadding()
+        .encodeToString(b.toString().getBytes(StandardCharsets.UTF_8));
+  }
+
+  private static long[] decodeCursor(String cursor, int parts, long[] start) {
+    if (cursor == null || cursor.isBlank()) {
+      return start;
+    }
+    try {
+      String[] values =
+          new String(Base64.getUrlDecoder().decode(cursor), StandardCharsets.UTF_8).split("\\.");
+      if (values.length != parts) {
+        throw new IllegalArgumentException();
+      }
+      long[] decoded = new long[parts];
+      for (int i = 0; i < parts; i++) {
+        decoded[i] = Long.parseLong(values[i]);
+      }
+      return decoded;
+    } catch (IllegalArgumentException e) {
+      throw ApiException.invalid(
+          List.of(
+              new dev.lineup.service.problem.Problem.FieldError(
+                  "cursor", "not a cursor this API gave out")));
+    }
+  }
+}

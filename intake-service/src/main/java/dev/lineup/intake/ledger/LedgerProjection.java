@@ -1,0 +1,66 @@
+package dev.lineup.intake.ledger;
+
+import dev.lineup.avro.LifecycleEvent;
+import dev.lineup.schemas.Topics;
+import dev.lineup.service.health.Readiness;
+import dev.lineup.service.kafka.ConsumerLoop;
+import io.micronaut.context.annotation.Context;
+import io.micronaut.context.annotation.Value;
+import jakarta.annotation.PreDestroy;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+
+/**
+ * Keeps the ledger up with {@code lineup.events}: each polled batch is written in one transaction,
+ * then its offsets are committed. A crash in between replays the batch, which the sequence guard
+ * makes harmless.
+ */
+@Context
+public final class LedgerProjection implements Readiness, AutoCloseable {
+
+  private final ConsumerLoop<String, LifecycleEvent> loop;
+
+  public LedgerProjection(
+      Ledger ledger,
+      @Value("${lineup.kafka.bootstrap-servers}") String bootstrapServers,
+      @Value("${lineup.intake.ledger.group-id}") String groupId,
+      @Value("${lineup.intake.ledger.max-batch}") int maxBatch) {
+    loop =
+        new ConsumerLoop<String, LifecycleEvent>(
+                "ledger-projection",
+                Map.of(
+                    ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
+                    ConsumerConfig.GROUP_ID_CONFIG, groupId,
+                    ConsumerConfig.MAX_POLL_RECORDS_CONFIG, maxBatch),
+                records -> {
+                  List<LifecycleEvent> events = new ArrayList<>(records.count());
+                  for (ConsumerRecord<String, LifecycleEvent> r : records) {
+                    if (r.value() != null) {
+                      events.add(r.value());
+                    }
+                  }
+                  ledger.apply(events);
+                },
+                Topics.EVENTS)
+            .start();
+  }
+
+  @Override
+  public String name() {
+    return "ledger-projection";
+  }
+
+  @Override
+  public boolean ready() {
+    return loop.consuming();
+  }
+
+  @PreDestroy
+  @Override
+  public void close() {
+    loop.close();
+  }
+}

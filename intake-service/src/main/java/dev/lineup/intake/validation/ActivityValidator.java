@@ -1,0 +1,412 @@
+package dev.lineup.intake.validation;
+
+import dev.lineup.avro.Activity;
+import dev.lineup.avro.ActivityType;
+import dev.lineup.avro.AppStoreInstallPayload;
+import dev.lineup.avro.Channel;
+import dev.lineup.avro.Initiator;
+import dev.lineup.avro.InitiatorKind;
+import dev.lineup.avro.Interpreter;
+import dev.lineup.avro.Lane;
+import dev.lineup.avro.LockPayload;
+import dev.lineup.avro.MdmCommandPayload;
+import dev.lineup.avro.Platform;
+import dev.lineup.avro.ProfileInstallPayload;
+import dev.lineup.avro.ProfileRemovePayload;
+import dev.lineup.avro.RetryPolicy;
+import dev.lineup.avro.ScriptRunPayload;
+import dev.lineup.avro.SoftwareInstallPayload;
+import dev.lineup.avro.SoftwareUninstallPayload;
+import dev.lineup.avro.Via;
+import dev.lineup.avro.WipePayload;
+import dev.lineup.intake.api.EnqueueRequest;
+import dev.lineup.intake.content.ContentStore;
+import io.micronaut.context.annotation.Value;
+import jakarta.inject.Singleton;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.Base64;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.regex.Pattern;
+
+/**
+ * Turns an enqueue request into the {@link Activity} of the contract, or a 400 that names every
+ * invalid field. Inline scripts move to the content store here, so no script body ever reaches a
+ * topic.
+ */
+@Singleton
+public final class ActivityValidator {
+
+  private static final Pattern SHA256 = Pattern.compile("[0-9a-f]{64}");
+  private static final int NAME = 255;
+  private static final int MAX_DEPENDENCIES = 100;
+
+  private final ContentStore contents;
+  private final int maxInlinePayloadBytes;
+  private final int maxScriptBytes;
+
+  public ActivityValidator(
+      ContentStore contents,
+      @Value("${lineup.intake.limits.inline-payload-bytes}") int maxInlinePayloadBytes,
+      @Value("${lineup.intake.limits.script-bytes}") int maxScriptBytes) {
+    this.contents = contents;
+    this.maxInlinePayloadBytes = maxInlinePayloadBytes;
+    this.maxScriptBytes = maxScriptBytes;
+  }
+
+  /** A host id: 1 to 255 characters, no control characters. */
+  public static void checkHostId(String hostId) {
+    if (hostId == null
+        || hostId.isEmpty()
+        || hostId.length() > NAME
+        || hostId.chars().anyMatch(Character::isISOControl)) {
+      FieldErrors errors = new FieldErrors();
+      errors.add("host_id", "must be 1 to 255 characters without control characters");
+      errors.throwIfAny();
+    }
+  }
+
+  public Activity validate(String hostId, EnqueueRequest body, Instant acceptedAt)
+      throws SQLException {
+    checkHostId(hostId);
+    FieldErrors errors = new FieldErrors();
+    if (body == null) {
+      errors.add("", "a JSON body is required");
+      errors.throwIfAny();
+    }
+    String id = body.activityId() == null ? UUID.randomUUID().toString() : body.activityId();
+    if (body.activityId() != null && !isUuid(body.activityId())) {
+      errors.add("activity_id", "must be a UUID");
+    }
+    ActivityType type = errors.symbol(ActivityType.class, body.type(), "type", true);
+    Map<String, Object> payload = body.payload() == null ? Map.of() : body.payload();
+    if (body.payload() == null && type != null) {
+      errors.add("payload", "is required");
+    }
+    Object typed = type == null || body.payload() == null ? null : payload(type, payload, errors);
+
+    Lane lane = errors.symbol(Lane.class, body.lane(), "lane", false);
+    if (type == ActivityType.MDM_QUERY) {
+      lane = Lane.BYPASS;
+    } else if (lane == Lane.BYPASS) {
+      errors.add("lane", "only mdm_query runs in the bypass lane");
+    }
+    Instant notBefore = null;
+    if (body.notBefore() != null) {
+      try {
+        notBefore = Instant.parse(body.notBefore());
+      } catch (DateTimeParseException e) {
+        errors.add("not_before", "must be an RFC 3339 time, e.g. 2026-11-24T10:00:00Z");
+      }
+    }
+    List<String> dependsOn = body.dependsOn() == null ? List.of() : body.dependsOn();
+    if (dependsOn.size() > MAX_DEPENDENCIES) {
+      errors.add("depends_on", "at most " + MAX_DEPENDENCIES + " dependencies");
+    }
+    for (int i = 0; i < dependsOn.size(); i++) {
+      if (dependsOn.get(i) == null || !isUuid(dependsOn.get(i))) {
+        errors.add("depends_on[" + i + "]", "must be an activity id (UUID)");
+      } else if (dependsOn.get(i).equals(id)) {
+        errors.add("depends_on[" + i + "]", "an activity cannot depend on itself");
+      }
+    }
+    if (body.dedupeKey() != null
+        && (body.dedupeKey().isBlank() || body.dedupeKey().length() > NAME)) {
+      errors.add("dedupe_key", "must be 1 to 255 characters");
+    }
+    RetryPolicy retry = retry(body.retry(), errors);
+    if (body.timeoutMs() != null && body.timeoutMs() < 1_000) {
+      errors.add("timeout_ms", "must be at least 1000");
+    }
+    Initiator initiator = initiator(body.initiator(), errors);
+    errors.throwIfAny();
+
+    return Activity.newBuilder()
+        .setActivityId(id)
+        .setHostId(hostId)
+        .setType(type)
+        .setChannel(channel(type, typed))
+        .setLane(lane == null ? Lane.DEFAULT : lane)
+        .setPriority(body.priority() == null ? 0 : body.priority())
+        .setInitiator(initiator)
+        .setDependsOn(List.copyOf(new LinkedHashSet<>(dependsOn)))
+        .setNotBefore(notBefore)
+        .setDedupeKey(body.dedupeKey())
+        .setRetry(retry)
+        .setTimeoutMs(body.timeoutMs())
+        .setAcceptedAt(acceptedAt)
+        .setPayload(typed)
+        .build();
+  }
+
+  /** The channel follows the type; lock and wipe name theirs with {@code via}. */
+  static Channel channel(ActivityType type, Object payload) {
+    return switch (type) {
+      case SCRIPT_RUN -> Channel.SCRIPT;
+      case SOFTWARE_INSTALL, SOFTWARE_UNINSTALL -> Channel.INSTALLER;
+      case LOCK -> ((LockPayload) payload).getVia() == Via.SCRIPT ? Channel.SCRIPT : Channel.MDM;
+      case WIPE -> ((WipePayload) payload).getVia() == Via.SCRIPT ? Channel.SCRIPT : Channel.MDM;
+      default -> Channel.MDM;
+    };
+  }
+
+  private Object payload(ActivityType type, Map<String, Object> p, FieldErrors errors)
+      throws SQLException {
+    String at = "payload.";
+    return switch (type) {
+      case MDM_COMMAND, MDM_QUERY -> {
+        Platform platform =
+            errors.symbol(
+                Platform.class, errors.text(p, at, "platform", NAME), at + "platform", true);
+        String requestType = errors.text(p, at, "request_type", NAME);
+        String raw = errors.text(p, at, "raw_command", Integer.MAX_VALUE);
+        byte[] command = null;
+        if (raw != null) {
+          try {
+            command = Base64.getDecoder().decode(raw);
+            if (command.length > maxInlinePayloadBytes) {
+              errors.add(at + "raw_command", "must be at most " + maxInlinePayloadBytes + " bytes");
+            }
+          } catch (IllegalArgumentException e) {
+            errors.add(at + "raw_command", "must be base64");
+          }
+        }
+        String uuid = errors.optionalText(p, at, "command_uuid", 64);
+        if (!errors.isEmpty()) {
+          yield null;
+        }
+        yield MdmCommandPayload.newBuilder()
+            .setPlatform(platform)
+            .setCommandUuid(uuid == null ? UUID.randomUUID().toString() : uuid)
+            .setRequestType(requestType)
+            .setRawCommand(ByteBuffer.wrap(command))
+            .build();
+      }
+      case PROFILE_INSTALL -> {
+        Platform platform =
+            errors.symbol(
+                Platform.class, errors.text(p, at, "platform", NAME), at + "platform", true);
+        String identifier = errors.text(p, at, "profile_identifier", NAME);
+        String sha = contentRef(p, at, "profile_sha256", true, errors);
+        yield errors.isEmpty()
+            ? ProfileInstallPayload.newBuilder()
+                .setPlatform(platform)
+                .setProfileIdentifier(identifier)
+                .setProfileSha256(sha)
+                .build()
+            : null;
+      }
+      case PROFILE_REMOVE -> {
+        Platform platform =
+            errors.symbol(
+                Platform.class, errors.text(p, at, "platform", NAME), at + "platform", true);
+        String identifier = errors.text(p, at, "profile_identifier", NAME);
+        yield errors.isEmpty()
+            ? ProfileRemovePayload.newBuilder()
+                .setPlatform(platform)
+                .setProfileIdentifier(identifier)
+                .build()
+            : null;
+      }
+      case APP_STORE_INSTALL -> {
+        Platform platform =
+            errors.symbol(
+                Platform.class, errors.text(p, at, "platform", NAME), at + "platform", true);
+        String appId = errors.text(p, at, "app_store_id", NAME);
+        String bundle = errors.optionalText(p, at, "bundle_id", NAME);
+        yield errors.isEmpty()
+            ? AppStoreInstallPayload.newBuilder()
+                .setPlatform(platform)
+                .setAppStoreId(appId)
+                .setBundleId(bundle)
+                .build()
+            : null;
+      }
+      case SCRIPT_RUN -> scriptRun(p, at, errors);
+      case SOFTWARE_INSTALL -> {
+        String installer = errors.text(p, at, "installer_id", NAME);
+        String version = errors.text(p, at, "version", NAME);
+        String download = errors.text(p, at, "download_ref", 2048);
+        String installerSha = optionalSha(p, at, "installer_sha256", errors);
+        String query = errors.optionalText(p, at, "pre_install_query", 64 * 1024);
+        String install = contentRef(p, at, "install_script_sha256", false, errors);
+        String post = contentRef(p, at, "post_install_script_sha256", false, errors);
+        String uninstall = contentRef(p, at, "uninstall_script_sha256", false, errors);
+        yield errors.isEmpty()
+            ? SoftwareInstallPayload.newBuilder()
+                .setInstallerId(installer)
+                .setVersion(version)
+                .setDownloadRef(download)
+                .setInstallerSha256(installerSha)
+                .setPreInstallQuery(query)
+                .setInstallScriptSha256(install)
+                .setPostInstallScriptSha256(post)
+                .setUninstallScriptSha256(uninstall)
+                .build()
+            : null;
+      }
+      case SOFTWARE_UNINSTALL -> {
+        String installer = errors.text(p, at, "installer_id", NAME);
+        String version = errors.optionalText(p, at, "version", NAME);
+        String uninstall = contentRef(p, at, "uninstall_script_sha256", false, errors);
+        yield errors.isEmpty()
+            ? SoftwareUninstallPayload.newBuilder()
+                .setInstallerId(installer)
+                .setVersion(version)
+                .setUninstallScriptSha256(uninstall)
+                .build()
+            : null;
+      }
+      case LOCK -> {
+        Via via =
+            errors.symbol(Via.class, errors.optionalText(p, at, "via", NAME), at + "via", false);
+        String message = errors.optionalText(p, at, "message", 1024);
+        yield errors.isEmpty()
+            ? LockPayload.newBuilder()
+                .setVia(via == null ? Via.MDM : via)
+                .setMessage(message)
+                .build()
+            : null;
+      }
+      case WIPE -> {
+        Via via =
+            errors.symbol(Via.class, errors.optionalText(p, at, "via", NAME), at + "via", false);
+        boolean preserve = errors.optionalBoolean(p, at, "preserve_enrollment");
+        yield errors.isEmpty()
+            ? WipePayload.newBuilder()
+                .setVia(via == null ? Via.MDM : via)
+                .setPreserveEnrollment(preserve)
+                .build()
+            : null;
+      }
+      case UNKNOWN_TYPE -> null;
+    };
+  }
+
+  private ScriptRunPayload scriptRun(Map<String, Object> p, String at, FieldErrors errors)
+      throws SQLException {
+    Object inline = p.get("script");
+    Object reference = p.get("script_sha256");
+    Interpreter interpreter =
+        errors.symbol(
+            Interpreter.class,
+            errors.optionalText(p, at, "interpreter", NAME),
+            at + "interpreter",
+            false);
+    Integer timeout = errors.optionalInt(p, at, "timeout_seconds");
+    if (timeout != null && timeout < 1) {
+      errors.add(at + "timeout_seconds", "must be at least 1");
+    }
+    String sha = null;
+    if ((inline == null) == (reference == null)) {
+      errors.add(at + "script", "give exactly one of script (inline) or script_sha256");
+    } else if (inline != null) {
+      String script = errors.text(p, at, "script", Integer.MAX_VALUE);
+      if (script != null) {
+        byte[] body = script.getBytes(StandardCharsets.UTF_8);
+        if (body.length > maxScriptBytes) {
+          throw new dev.lineup.service.problem.ApiException(
+              io.micronaut.http.HttpStatus.REQUEST_ENTITY_TOO_LARGE,
+              "Script too large",
+              "an inline script may be at most " + maxScriptBytes + " bytes");
+        }
+        if (errors.isEmpty()) {
+          sha = contents.put(body);
+        }
+      }
+    } else {
+      sha = contentRef(p, at, "script_sha256", true, errors);
+    }
+    return errors.isEmpty()
+        ? ScriptRunPayload.newBuilder()
+            .setScriptSha256(sha)
+            .setInterpreter(interpreter == null ? Interpreter.SH : interpreter)
+            .setTimeoutSeconds(timeout)
+            .build()
+        : null;
+  }
+
+  /** A reference to stored content: a SHA-256 the content store knows. */
+  private String contentRef(
+      Map<String, Object> p, String at, String name, boolean required, FieldErrors errors)
+      throws SQLException {
+    String sha = required ? errors.text(p, at, name, 64) : errors.optionalText(p, at, name, 64);
+    if (sha == null) {
+      return null;
+    }
+    if (!SHA256.matcher(sha).matches()) {
+      errors.add(at + name, "must be a lowercase hex SHA-256");
+      return null;
+    }
+    if (!contents.exists(sha)) {
+      errors.add(at + name, "no content with this SHA-256 was stored (PUT /v1/contents)");
+      return null;
+    }
+    return sha;
+  }
+
+  private static String optionalSha(
+      Map<String, Object> p, String at, String name, FieldErrors errors) {
+    String sha = errors.optionalText(p, at, name, 64);
+    if (sha != null && !SHA256.matcher(sha).matches()) {
+      errors.add(at + name, "must be a lowercase hex SHA-256");
+      return null;
+    }
+    return sha;
+  }
+
+  private static RetryPolicy retry(EnqueueRequest.Retry retry, FieldErrors errors) {
+    if (retry == null) {
+      return null;
+    }
+    int attempts = retry.maxAttempts() == null ? 1 : retry.maxAttempts();
+    long backoff = retry.backoffMs() == null ? 0 : retry.backoffMs();
+    double multiplier = retry.backoffMultiplier() == null ? 2.0 : retry.backoffMultiplier();
+    if (attempts < 1 || attempts > 20) {
+      errors.add("retry.max_attempts", "must be 1 to 20");
+    }
+    if (backoff < 0) {
+      errors.add("retry.backoff_ms", "must not be negative");
+    }
+    if (multiplier < 1.0 || multiplier > 10.0) {
+      errors.add("retry.backoff_multiplier", "must be 1 to 10");
+    }
+    return RetryPolicy.newBuilder()
+        .setMaxAttempts(attempts)
+        .setBackoffMs(backoff)
+        .setBackoffMultiplier(multiplier)
+        .build();
+  }
+
+  private static Initiator initiator(EnqueueRequest.Initiator initiator, FieldErrors errors) {
+    if (initiator == null) {
+      return Initiator.newBuilder().setKind(InitiatorKind.SYSTEM).build();
+    }
+    InitiatorKind kind =
+        errors.symbol(InitiatorKind.class, initiator.kind(), "initiator.kind", true);
+    if (kind == InitiatorKind.USER && initiator.actorId() == null) {
+      errors.add("initiator.actor_id", "is required for a user initiator");
+    }
+    return Initiator.newBuilder()
+        .setKind(kind == null ? InitiatorKind.SYSTEM : kind)
+        .setActorId(initiator.actorId())
+        .setEmail(initiator.email())
+        .setName(initiator.name())
+        .setAvatarUrl(initiator.avatarUrl())
+        .build();
+  }
+
+  private static boolean isUuid(String value) {
+    try {
+      return UUID.fromString(value).toString().equalsIgnoreCase(value);
+    } catch (IllegalArgumentException e) {
+      return false;
+    }
+  }
+}

@@ -1,0 +1,73 @@
+package dev.lineup.sequencer;
+
+import dev.lineup.sequencer.stream.SequencerStreams;
+import dev.lineup.sequencer.stream.SequencerTopology;
+import io.micronaut.context.annotation.Context;
+import jakarta.annotation.PreDestroy;
+import java.time.Duration;
+import java.util.Properties;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.Topology;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Owns the sequencer's {@link KafkaStreams}: built and started with the service, closed with it. A
+ * thread that dies replaces itself, so one bad moment never leaves a task unowned.
+ */
+@Context
+public final class SequencerRuntime implements AutoCloseable {
+
+  private static final Logger LOG = LoggerFactory.getLogger(SequencerRuntime.class);
+
+  private final KafkaStreams streams;
+
+  public SequencerRuntime(SequencerSettings settings) {
+    Topology topology = SequencerTopology.build(settings.queue(), settings.tick(), true);
+    LOG.info("sequencer topology:\n{}", topology.describe());
+    streams = new KafkaStreams(topology, properties(settings));
+    streams.setUncaughtExceptionHandler(
+        e -> {
+          LOG.error("sequencer stream thread died; replacing it", e);
+          return org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler
+              .StreamThreadExceptionResponse.REPLACE_THREAD;
+        });
+    streams.setStateListener((now, before) -> LOG.info("sequencer streams {} -> {}", before, now));
+    streams.start();
+  }
+
+  static Properties properties(SequencerSettings settings) {
+    Properties props = new Properties();
+    props.put(StreamsConfig.APPLICATION_ID_CONFIG, settings.applicationId());
+    props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, settings.bootstrapServers());
+    props.put(StreamsConfig.STATE_DIR_CONFIG, settings.stateDir());
+    props.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, settings.streamThreads());
+    props.put(StreamsConfig.APPLICATION_SERVER_CONFIG, settings.advertisedEndpoint());
+    props.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, settings.replicationFactor());
+    props.put(StreamsConfig.consumerPrefix(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG), "earliest");
+    if (settings.instanceId() != null) {
+      props.put(
+          StreamsConfig.mainConsumerPrefix(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG),
+          settings.instanceId());
+    }
+    props.putAll(SequencerStreams.guarantees());
+    props.putAll(SequencerStreams.errorHandling());
+    return props;
+  }
+
+  public KafkaStreams streams() {
+    return streams;
+  }
+
+  public boolean running() {
+    return streams.state() == KafkaStreams.State.RUNNING;
+  }
+
+  @PreDestroy
+  @Override
+  public void close() {
+    streams.close(Duration.ofSeconds(30));
+  }
+}

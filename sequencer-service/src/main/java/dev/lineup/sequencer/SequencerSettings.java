@@ -1,0 +1,123 @@
+package dev.lineup.sequencer;
+
+import dev.lineup.avro.ActivityType;
+import dev.lineup.sequencer.queue.QueueSettings;
+import dev.lineup.sequencer.queue.Ranking;
+import io.micronaut.context.annotation.Value;
+import io.micronaut.context.env.Environment;
+import io.micronaut.core.convert.ConversionService;
+import jakarta.inject.Singleton;
+import java.time.Duration;
+import java.util.EnumMap;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * The sequencer's configuration, read once; every knob and default is in application-sequencer.yml.
+ */
+@Singleton
+public final class SequencerSettings {
+
+  private final String bootstrapServers;
+  private final String applicationId;
+  private final String stateDir;
+  private final int streamThreads;
+  private final String advertisedEndpoint;
+  private final String instanceId;
+  private final int replicationFactor;
+  private final Duration tick;
+  private final QueueSettings queue;
+
+  public SequencerSettings(
+      Environment environment,
+      @Value("${lineup.kafka.bootstrap-servers}") String bootstrapServers,
+      @Value("${lineup.sequencer.application-id}") String applicationId,
+      @Value("${lineup.sequencer.state-dir}") String stateDir,
+      @Value("${lineup.sequencer.stream-threads}") int streamThreads,
+      @Value("${lineup.sequencer.advertised-endpoint}") String advertisedEndpoint,
+      @Value("${lineup.sequencer.instance-id:}") String instanceId,
+      @Value("${lineup.sequencer.replication-factor}") int replicationFactor,
+      @Value("${lineup.sequencer.tick}") Duration tick,
+      @Value("${lineup.sequencer.ranking}") String ranking,
+      @Value("${lineup.sequencer.aging-step}") Duration agingStep,
+      @Value("${lineup.sequencer.max-upcoming-per-lane}") int maxUpcomingPerLane,
+      @Value("${lineup.sequencer.max-upcoming-age}") Duration maxUpcomingAge,
+      @Value("${lineup.sequencer.default-lease}") Duration defaultLease,
+      @Value("${lineup.sequencer.system-releases-per-second}") double systemPerSecond,
+      @Value("${lineup.sequencer.system-release-burst}") double systemBurst,
+      @Value("${lineup.sequencer.finished-retention}") Duration finishedRetention) {
+    this.bootstrapServers = bootstrapServers;
+    this.applicationId = applicationId;
+    this.stateDir = stateDir;
+    this.streamThreads = streamThreads;
+    this.advertisedEndpoint = advertisedEndpoint;
+    this.instanceId = instanceId == null || instanceId.isBlank() ? null : instanceId;
+    this.replicationFactor = replicationFactor;
+    this.tick = tick;
+    Map<ActivityType, Duration> leases = new EnumMap<>(ActivityType.class);
+    environment
+        .getProperties("lineup.sequencer.lease")
+        .forEach(
+            (type, value) ->
+                leases.put(
+                    ActivityType.valueOf(type.toUpperCase(Locale.ROOT).replace('-', '_')),
+                    ConversionService.SHARED
+                        .convert(value, Duration.class)
+                        .orElseThrow(
+                            () ->
+                                new IllegalArgumentException(
+                                    "lineup.sequencer.lease." + type + " is not a duration"))));
+    this.queue =
+        new QueueSettings(
+            Ranking.valueOf(ranking.toUpperCase(Locale.ROOT)),
+            agingStep,
+            maxUpcomingPerLane,
+            maxUpcomingAge,
+            leases,
+            defaultLease,
+            systemPerSecond,
+            systemBurst,
+            finishedRetention);
+  }
+
+  public String bootstrapServers() {
+    return bootstrapServers;
+  }
+
+  public String applicationId() {
+    return applicationId;
+  }
+
+  public String stateDir() {
+    return stateDir;
+  }
+
+  public int streamThreads() {
+    return streamThreads;
+  }
+
+  /** host:port other instances and clients reach this one's HTTP API at. */
+  public String advertisedEndpoint() {
+    return advertisedEndpoint;
+  }
+
+  /**
+   * A stable name for this instance (static group membership): a restart under the same name takes
+   * its partitions straight back instead of waiting out the old member's session. Null: dynamic.
+   */
+  public String instanceId() {
+    return instanceId;
+  }
+
+  public int replicationFactor() {
+    return replicationFactor;
+  }
+
+  public Duration tick() {
+    return tick;
+  }
+
+  public QueueSettings queue() {
+    return queue;
+  }
+}

@@ -1,0 +1,43 @@
+package dev.lineup.service.problem;
+
+import io.micronaut.core.annotation.Nullable;
+import io.micronaut.http.HttpResponse;
+import io.micronaut.http.HttpStatus;
+import io.micronaut.http.MediaType;
+import io.micronaut.http.MutableHttpResponse;
+import io.micronaut.serde.annotation.Serdeable;
+import java.util.List;
+
+/**
+ * An RFC 9457 problem detail, as every Lineup API answers an error.
+ *
+ * @param errors for a 400, one entry per invalid field
+ */
+@Serdeable
+public record Problem(
+    String type,
+    String title,
+    int status,
+    @Nullable String detail,
+    @Nullable List<FieldError> errors) {
+
+  public static final String CONTENT_TYPE = "application/problem+json";
+  public static final MediaType MEDIA_TYPE = MediaType.of(CONTENT_TYPE);
+
+  /** One invalid field: its JSON path in the request and what is wrong with it. */
+  @Serdeable
+  public record FieldError(String field, String message) {}
+
+  public static Problem of(
+      HttpStatus status, String title, String detail, List<FieldError> errors) {
+    return new Problem(
+        "about:blank", title, status.getCode(), detail, errors.isEmpty() ? null : errors);
+  }
+
+  public static MutableHttpResponse<Problem> response(
+      HttpStatus status, String title, String detail, List<FieldError> errors) {
+    return HttpResponse.<Problem>status(status)
+        .body(of(status, title, detail, errors))
+        .contentType(MEDIA_TYPE);
+  }
+}
