@@ -297,9 +297,28 @@ public final class HostQueues {
    * stale activities, forgotten records, and lanes waiting for the release budget.
    */
   public void onTime(long now) {
+    // Apply every due deadline first and release afterwards, once per host: an activity that
+    // became ready in this tick must compete with the rest for its lane's next release.
+    Set<String> touched = new LinkedHashSet<>();
     for (Deadline due : state.due(now, DEADLINES_PER_TICK)) {
       state.removeDeadline(due.at(), due.kind(), due.activityId());
-      state.activity(due.activityId()).ifPresent(a -> onDeadline(due, a, now));
+      state
+          .activity(due.activityId())
+          .ifPresent(
+              a -> {
+                if (onDeadline(due, a, now)) {
+                  touched.add(a.getHostId());
+                }
+              });
+    }
+    for (String hostId : touched) {
+      state
+          .host(hostId)
+          .ifPresent(
+              host -> {
+                releaseWhatCan(host, now);
+                state.putHost(host);
+              });
     }
     if (budget.available(now)) {
       for (QueueState.HostLane wait : state.budgetWaits(BUDGET_WAITS_PER_TICK)) {
@@ -318,28 +337,23 @@ public final class HostQueues {
     }
   }
 
-  private void onDeadline(Deadline due, ActivityRecord a, long now) {
+  /** Applies one due deadline; true when the activity's host may now release something. */
+  private boolean onDeadline(Deadline due, ActivityRecord a, long now) {
     ActivityState current = stateOf(a);
     switch (due.kind()) {
       case LEASE -> {
         if (isReleased(current) && Long.valueOf(due.at()).equals(a.getLeaseExpiresAt())) {
           HostRecord host = state.hostOrNew(a.getHostId());
           finish(host, a, ActivityState.EXPIRED, ReasonCode.LEASE_EXPIRED, null, now);
-          releaseWhatCan(host, now);
           state.putHost(host);
+          return true;
         }
       }
       case RETRY, NOT_BEFORE -> {
         if (current == ActivityState.QUEUED) {
           readyIfEligible(a, now);
           state.putActivity(a);
-          state
-              .host(a.getHostId())
-              .ifPresent(
-                  host -> {
-                    releaseWhatCan(host, now);
-                    state.putHost(host);
-                  });
+          return true;
         }
       }
       case STALE -> {
@@ -352,8 +366,8 @@ public final class HostQueues {
               ReasonCode.STALE,
               "waited longer than " + settings.maxUpcomingAge(),
               now);
-          releaseWhatCan(host, now);
           state.putHost(host);
+          return true;
         }
       }
       case FORGET -> {
@@ -362,6 +376,7 @@ public final class HostQueues {
         }
       }
     }
+    return false;
   }
 
   // ======================================================================== transitions
@@ -597,9 +612,13 @@ public final class HostQueues {
 
   /** Rule 3: ready once every dependency succeeded and {@code not_before} passed. */
   private void readyIfEligible(ActivityRecord a, long now) {
+    // An ordered lane's retry is released through its lane's holder slot, never the ready index;
+    // a bypass retry has no slot, so it becomes ready again once its backoff is over.
+    boolean retryWaits =
+        a.getRetryAt() != null && (!Lane.BYPASS.name().equals(a.getLane()) || a.getRetryAt() > now);
     boolean eligible =
         stateOf(a) == ActivityState.QUEUED
-            && a.getRetryAt() == null
+            && !retryWaits
             && a.getPendingDependencies() == 0
             && (a.getNotBefore() == null || a.getNotBefore() <= now);
     if (eligible && !a.getReady()) {

@@ -392,6 +392,20 @@ class QueueContractTopologyTest {
     }
 
     @Test
+    void aFailedBypassQueryIsRetriedAfterItsBackoffToo() {
+      var q = start();
+      q.enqueue(
+          query("h1", "q1")
+              .setRetry(RetryPolicy.newBuilder().setMaxAttempts(2).setBackoffMs(5_000).build()));
+      q.fail(only(q.releases()));
+
+      q.advance(Duration.ofSeconds(5));
+
+      ReleasedActivity retry = only(q.releases());
+      assertThat(retry.getAttempt()).isEqualTo(2);
+    }
+
+    @Test
     void aResultForAnEarlierAttemptDoesNotEndTheRetry() {
       var q = start();
       q.enqueue(

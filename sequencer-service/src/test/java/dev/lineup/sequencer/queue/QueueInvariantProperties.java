@@ -1,0 +1,557 @@
+package dev.lineup.sequencer.queue;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.lineup.avro.Activity;
+import dev.lineup.avro.ActivityResult;
+import dev.lineup.avro.ActivityState;
+import dev.lineup.avro.ActivityType;
+import dev.lineup.avro.Channel;
+import dev.lineup.avro.Initiator;
+import dev.lineup.avro.InitiatorKind;
+import dev.lineup.avro.Lane;
+import dev.lineup.avro.LifecycleEvent;
+import dev.lineup.avro.LockPayload;
+import dev.lineup.avro.MdmCommandPayload;
+import dev.lineup.avro.Platform;
+import dev.lineup.avro.ReasonCode;
+import dev.lineup.avro.ReleasedActivity;
+import dev.lineup.avro.ResultKind;
+import dev.lineup.avro.RetryPolicy;
+import dev.lineup.avro.ScriptRunPayload;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import net.jqwik.api.Arbitraries;
+import net.jqwik.api.Arbitrary;
+import net.jqwik.api.Combinators;
+import net.jqwik.api.EdgeCasesMode;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.Provide;
+import net.jqwik.api.ShrinkingMode;
+
+/**
+ * The queue contract's invariants, checked after every step of random interleavings of every
+ * command, result and time advance over several hosts:
+ *
+ * <ul>
+ *   <li>at most one activity in flight (released, delivered, or holding its lane for a retry) per
+ *       host lane;
+ *   <li>a release picks the best-ranked eligible activity of its lane, and only an eligible one;
+ *   <li>no activity is released twice for one attempt;
+ *   <li>each activity's events run 1, 2, 3, ... through valid transitions, and after its terminal
+ *       state only notes (duplicate, late result, not cancellable) follow;
+ *   <li>once everything released is answered and time has passed, every accepted activity ended in
+ *       exactly one terminal state: nothing waits forever.
+ * </ul>
+ */
+class QueueInvariantProperties {
+
+  private static final Set<ReasonCode> NOTES =
+      Set.of(ReasonCode.DUPLICATE, ReasonCode.LATE_RESULT, ReasonCode.NOT_CANCELLABLE);
+  private static final Set<ActivityState> TERMINAL =
+      Set.of(
+          ActivityState.SUCCEEDED,
+          ActivityState.FAILED,
+          ActivityState.CANCELLED,
+          ActivityState.EXPIRED,
+          ActivityState.REJECTED);
+  private static final int HOSTS = 3;
+  private static final Instant START = Instant.parse("2026-11-24T10:00:00Z");
+
+  // ------------------------------------------------------------------ steps
+
+  sealed interface Step {}
+
+  /** What is enqueued, and in which lane. */
+  enum Kind {
+    SCRIPT,
+    SETUP_SCRIPT,
+    LOCK,
+    QUERY
+  }
+
+  record Enqueue(
+      int host,
+      int priority,
+      Kind kind,
+      boolean system,
+      int dependsOnBack,
+      int notBeforeSeconds,
+      boolean preempt,
+      int maxAttempts)
+      implements Step {}
+
+  record Cancel(int pick) implements Step {}
+
+  record CancelAll(int host) implements Step {}
+
+  record Pause(int host) implements Step {}
+
+  record Resume(int host) implements Step {}
+
+  record Purge(int host) implements Step {}
+
+  record Report(int pick, ResultKind kind, boolean staleAttempt) implements Step {}
+
+  record RepeatLastReport() implements Step {}
+
+  record RepeatEnqueue(int pick) implements Step {}
+
+  record Advance(int seconds) implements Step {}
+
+  @Provide
+  Arbitrary<List<Step>> runs() {
+    return steps().list().ofMinSize(1).ofMaxSize(60);
+  }
+
+  Arbitrary<Step> steps() {
+    Arbitrary<Integer> host = Arbitraries.integers().between(0, HOSTS - 1);
+    Arbitrary<Integer> pick = Arbitraries.integers().between(0, 1000);
+    Arbitrary<Step> enqueue =
+        Combinators.combine(
+                host,
+                Arbitraries.integers().between(-2, 3),
+                Arbitraries.of(
+                    Kind.SCRIPT,
+                    Kind.SCRIPT,
+                    Kind.SCRIPT,
+                    Kind.SETUP_SCRIPT,
+                    Kind.LOCK,
+                    Kind.QUERY),
+                Arbitraries.of(false, true),
+                Arbitraries.of(0, 0, 0, 1, 2, 9),
+                Arbitraries.of(0, 0, 0, 30, 120),
+                Arbitraries.of(false, false, false, false, false, false, true),
+                Arbitraries.of(1, 1, 1, 2, 3))
+            .as(Enqueue::new);
+    Arbitrary<Step> report =
+        Combinators.combine(
+                pick,
+                Arbitraries.of(
+                    ResultKind.SUCCEEDED,
+                    ResultKind.SUCCEEDED,
+                    ResultKind.FAILED,
+                    ResultKind.DELIVERED,
+                    ResultKind.HEARTBEAT),
+                Arbitraries.of(false, false, false, false, true))
+            .as(Report::new);
+    return Arbitraries.frequencyOf(
+        net.jqwik.api.Tuple.of(10, enqueue),
+        net.jqwik.api.Tuple.of(8, report),
+        net.jqwik.api.Tuple.of(2, pick.map(Cancel::new)),
+        net.jqwik.api.Tuple.of(1, host.map(CancelAll::new)),
+        net.jqwik.api.Tuple.of(1, host.map(Pause::new)),
+        net.jqwik.api.Tuple.of(2, host.map(Resume::new)),
+        net.jqwik.api.Tuple.of(1, host.map(Purge::new)),
+        net.jqwik.api.Tuple.of(1, Arbitraries.just(new RepeatLastReport())),
+        net.jqwik.api.Tuple.of(1, pick.map(RepeatEnqueue::new)),
+        net.jqwik.api.Tuple.of(3, Arbitraries.of(1, 10, 45, 200, 700).map(Advance::new)));
+  }
+
+  @Property(tries = 1000, shrinking = ShrinkingMode.BOUNDED, edgeCases = EdgeCasesMode.NONE)
+  void theContractHoldsAfterEveryStep(@ForAll("runs") List<Step> steps) {
+    new Run().play(steps);
+  }
+
+  @Property(tries = 200, shrinking = ShrinkingMode.BOUNDED, edgeCases = EdgeCasesMode.NONE)
+  void theContractHoldsUnderAgingRanking(@ForAll("runs") List<Step> steps) {
+    new Run(Ranking.AGING).play(steps);
+  }
+
+  // ------------------------------------------------------------------ one run
+
+  /** The queue under test, and a reference of what the contract says about every activity. */
+  static final class Run implements Outbox {
+
+    final Ranking ranking;
+    final QueueSettings settings;
+    final HostQueues queues;
+    long now = START.toEpochMilli();
+    int nextId;
+
+    final Map<String, Ref> refs = new LinkedHashMap<>();
+    final Map<String, Activity> enqueued = new LinkedHashMap<>();
+    final List<String> order = new ArrayList<>();
+    final Map<Integer, Boolean> paused = new HashMap<>();
+    final Set<String> releasedAttempts = new HashSet<>();
+    final Map<String, ReleasedActivity> lastRelease = new HashMap<>();
+    ActivityResult lastReport;
+
+    Run() {
+      this(Ranking.PRIORITY);
+    }
+
+    Run(Ranking ranking) {
+      this.ranking = ranking;
+      // A budget so large it never holds anything: the budget rule has its own tests.
+      this.settings =
+          QueueSettings.defaults()
+              .withRanking(ranking)
+              .withSystemBudget(1_000_000, 1_000_000)
+              .withMaxUpcomingAge(Duration.ofHours(2));
+      this.queues = new HostQueues(InMemorySortedStore.stores(), settings, this);
+    }
+
+    /** What the contract knows of one activity. */
+    static final class Ref {
+      final Activity activity;
+      final long seq;
+      final boolean preempted;
+      ActivityState state;
+      long eventSeq;
+      int attempt;
+      int terminals;
+      boolean retryHolder;
+
+      Ref(Activity activity, long seq, boolean preempted) {
+        this.activity = activity;
+        this.seq = seq;
+        this.preempted = preempted;
+      }
+
+      boolean inFlight() {
+        return state == ActivityState.RELEASED || state == ActivityState.DELIVERED || retryHolder;
+      }
+    }
+
+    void play(List<Step> steps) {
+      for (Step step : steps) {
+        apply(step);
+        checkLanes();
+      }
+      drain();
+      // What the runs covered, in the test report: a generator that never reaches a rule
+      // would make its invariants vacuous.
+      net.jqwik.api.statistics.Statistics.label("releases").collect(releasedAttempts.size() >= 5 ? ">=5" : "<5");
+      net.jqwik.api.statistics.Statistics.label("retried").collect(releasedAttempts.stream().anyMatch(a -> !a.endsWith("#1")));
+      net.jqwik.api.statistics.Statistics.label("ended by").collect(reasonsSeen.contains(ReasonCode.DEPENDENCY_FAILED) ? "some dependency failure" : "no dependency failure");
+      net.jqwik.api.statistics.Statistics.label("preempted").collect(reasonsSeen.contains(ReasonCode.PREEMPTED));
+      net.jqwik.api.statistics.Statistics.label("lease expired").collect(reasonsSeen.contains(ReasonCode.LEASE_EXPIRED));
+    }
+
+    final Set<ReasonCode> reasonsSeen = new HashSet<>();
+
+    private void apply(Step step) {
+      if (step instanceof Enqueue e) {
+        enqueue(e);
+      } else if (step instanceof Cancel c) {
+        pick(c.pick(), false)
+            .ifPresent(id -> queues.cancel(refs.get(id).activity.getHostId(), id, now));
+      } else if (step instanceof CancelAll c) {
+        queues.cancelUpcoming(host(c.host()), now);
+      } else if (step instanceof Pause p) {
+        queues.pause(host(p.host()), now);
+        paused.put(p.host(), true);
+      } else if (step instanceof Resume r) {
+        paused.put(r.host(), false);
+        queues.resume(host(r.host()), now);
+      } else if (step instanceof Purge p) {
+        paused.put(p.host(), false);
+        queues.purge(host(p.host()), now);
+      } else if (step instanceof Report r) {
+        pick(r.pick(), true).ifPresent(id -> report(id, r.kind(), r.staleAttempt()));
+      } else if (step instanceof RepeatLastReport) {
+        if (lastReport != null) {
+          queues.onResult(lastReport, now);
+        }
+      } else if (step instanceof RepeatEnqueue r) {
+        if (!order.isEmpty()) {
+          queues.enqueue(enqueued.get(order.get(r.pick() % order.size())), false, now);
+        }
+      } else if (step instanceof Advance a) {
+        advance(a.seconds() * 1000L);
+      }
+    }
+
+    private void enqueue(Enqueue e) {
+      String id = "a" + (nextId++);
+      String host = host(e.host());
+      List<String> sameHost =
+          order.stream()
+              .filter(o -> refs.containsKey(o) && refs.get(o).activity.getHostId().equals(host))
+              .toList();
+      List<String> deps = new ArrayList<>();
+      if (e.dependsOnBack() == 9) {
+        deps.add("never-enqueued");
+      } else if (e.dependsOnBack() > 0 && sameHost.size() >= e.dependsOnBack()) {
+        deps.add(sameHost.get(sameHost.size() - e.dependsOnBack()));
+      }
+      Lane lane =
+          switch (e.kind()) {
+            case SETUP_SCRIPT -> Lane.SETUP;
+            case QUERY -> Lane.BYPASS;
+            default -> Lane.DEFAULT;
+          };
+      Activity.Builder a =
+          Activity.newBuilder()
+              .setActivityId(id)
+              .setHostId(host)
+              .setLane(lane)
+              .setPriority(e.priority())
+              .setInitiator(
+                  Initiator.newBuilder()
+                      .setKind(e.system() ? InitiatorKind.SYSTEM : InitiatorKind.USER)
+                      .build())
+              .setDependsOn(deps)
+              .setNotBefore(
+                  e.notBeforeSeconds() == 0
+                      ? null
+                      : Instant.ofEpochMilli(now + e.notBeforeSeconds() * 1000L))
+              .setRetry(
+                  RetryPolicy.newBuilder()
+                      .setMaxAttempts(e.maxAttempts())
+                      .setBackoffMs(20_000)
+                      .build())
+              .setAcceptedAt(Instant.ofEpochMilli(now));
+      if (lane == Lane.BYPASS) {
+        a.setType(ActivityType.MDM_QUERY)
+            .setChannel(Channel.MDM)
+            .setPayload(
+                MdmCommandPayload.newBuilder()
+                    .setPlatform(Platform.APPLE)
+                    .setCommandUuid(id)
+                    .setRequestType("q")
+                    .setRawCommand(ByteBuffer.wrap(new byte[] {1}))
+                    .build());
+      } else if (e.kind() == Kind.LOCK) {
+        a.setType(ActivityType.LOCK)
+            .setChannel(Channel.MDM)
+            .setPayload(LockPayload.newBuilder().build());
+      } else {
+        a.setType(ActivityType.SCRIPT_RUN)
+            .setChannel(Channel.SCRIPT)
+            .setPayload(ScriptRunPayload.newBuilder().setScriptSha256("ab").build());
+      }
+      Activity activity = a.build();
+      enqueued.put(id, activity);
+      order.add(id);
+      pending.put(id, new Ref(activity, order.size(), e.preempt()));
+      queues.enqueue(activity, e.preempt(), now);
+    }
+
+    /** Refs created at enqueue, adopted when their first event arrives. */
+    final Map<String, Ref> pending = new HashMap<>();
+
+    private java.util.Optional<String> pick(int n, boolean releasedOnly) {
+      List<String> candidates =
+          refs.values().stream()
+              .filter(
+                  r ->
+                      !releasedOnly
+                          || r.state == ActivityState.RELEASED
+                          || r.state == ActivityState.DELIVERED
+                          || TERMINAL.contains(r.state))
+              .filter(r -> !releasedOnly || lastRelease.containsKey(r.activity.getActivityId()))
+              .map(r -> r.activity.getActivityId())
+              .toList();
+      return candidates.isEmpty()
+          ? java.util.Optional.empty()
+          : java.util.Optional.of(candidates.get(n % candidates.size()));
+    }
+
+    private void report(String id, ResultKind kind, boolean stale) {
+      ReleasedActivity r = lastRelease.get(id);
+      int attempt =
+          stale ? (r.getAttempt() > 1 ? r.getAttempt() - 1 : r.getAttempt() + 5) : r.getAttempt();
+      lastReport =
+          ActivityResult.newBuilder()
+              .setResultId("r" + (nextId++))
+              .setActivityId(id)
+              .setHostId(r.getActivity().getHostId())
+              .setAttempt(attempt)
+              .setKind(kind)
+              .setOccurredAt(Instant.ofEpochMilli(now))
+              .setExitCode(kind == ResultKind.FAILED ? 1 : 0)
+              .build();
+      queues.onResult(lastReport, now);
+    }
+
+    private void advance(long millis) {
+      now += millis;
+      queues.onTime(now);
+    }
+
+    private static String host(int n) {
+      return "h" + n;
+    }
+
+    // ------------------------------------------------------------------ the outbox: checks
+
+    @Override
+    public void event(LifecycleEvent e) {
+      String id = e.getActivityId();
+      reasonsSeen.add(e.getReason());
+      Ref ref = refs.get(id);
+      if (ref == null) {
+        ref = pending.remove(id);
+        assertThat(ref).as("event for an activity never enqueued: %s", e).isNotNull();
+        refs.put(id, ref);
+        assertThat(e.getState())
+            .as("first event of %s", id)
+            .isIn(ActivityState.QUEUED, ActivityState.REJECTED);
+      }
+      assertThat(e.getSequence()).as("event sequence of %s", id).isEqualTo(ref.eventSeq + 1);
+      ref.eventSeq = e.getSequence();
+      if (NOTES.contains(e.getReason())) {
+        if (ref.state != null) {
+          assertThat(e.getState()).as("a note keeps the state of %s", id).isEqualTo(ref.state);
+        }
+        return;
+      }
+      assertThat(ref.state == null || !TERMINAL.contains(ref.state))
+          .as("%s changed after it ended %s: %s", id, ref.state, e)
+          .isTrue();
+      if (ref.state != null) {
+        assertThat(validNext(ref.state, e))
+            .as("%s -> %s (%s) for %s", ref.state, e.getState(), e.getReason(), id)
+            .isTrue();
+      }
+      ref.retryHolder = e.getState() == ActivityState.QUEUED && e.getReason() == ReasonCode.FAILED;
+      ref.state = e.getState();
+      if (TERMINAL.contains(e.getState())) {
+        ref.terminals++;
+      }
+    }
+
+    private static boolean validNext(ActivityState from, LifecycleEvent e) {
+      ActivityState to = e.getState();
+      return switch (from) {
+        case QUEUED ->
+            to == ActivityState.RELEASED
+                || to == ActivityState.CANCELLED
+                || to == ActivityState.EXPIRED;
+        case RELEASED ->
+            to == ActivityState.DELIVERED
+                || TERMINAL.contains(to) && to != ActivityState.REJECTED
+                || to == ActivityState.QUEUED && e.getReason() == ReasonCode.FAILED;
+        case DELIVERED ->
+            TERMINAL.contains(to) && to != ActivityState.REJECTED
+                || to == ActivityState.QUEUED && e.getReason() == ReasonCode.FAILED;
+        default -> false;
+      };
+    }
+
+    @Override
+    public void release(ReleasedActivity r) {
+      Activity a = r.getActivity();
+      String id = a.getActivityId();
+      Ref ref = refs.get(id);
+      assertThat(ref).as("release of an activity without events: %s", id).isNotNull();
+      assertThat(releasedAttempts.add(id + "#" + r.getAttempt()))
+          .as("%s released twice for attempt %d", id, r.getAttempt())
+          .isTrue();
+      assertThat(r.getAttempt())
+          .as("attempts of %s count up by one", id)
+          .isEqualTo(ref.attempt + 1);
+      ref.attempt = r.getAttempt();
+      lastRelease.put(id, r);
+      // The RELEASED event was emitted just before this record.
+      assertThat(ref.state).isEqualTo(ActivityState.RELEASED);
+      int hostIndex = Integer.parseInt(a.getHostId().substring(1));
+      assertThat(paused.getOrDefault(hostIndex, false))
+          .as("released %s on a paused host", id)
+          .isFalse();
+      assertThat(eligible(ref, true)).as("released %s while not eligible", id).isTrue();
+      boolean retry = r.getAttempt() > 1;
+      if (!retry && a.getLane() != Lane.BYPASS) {
+        for (Ref other : refs.values()) {
+          if (other != ref
+              && other.activity.getHostId().equals(a.getHostId())
+              && other.activity.getLane() == a.getLane()
+              && other.state == ActivityState.QUEUED
+              && !other.retryHolder
+              && eligible(other, false)) {
+            assertThat(ranksBefore(other, ref))
+                .as(
+                    "released %s while %s ranks before it and is eligible",
+                    id, other.activity.getActivityId())
+                .isFalse();
+          }
+        }
+      }
+    }
+
+    private boolean eligible(Ref ref, boolean justReleased) {
+      Activity a = ref.activity;
+      for (String dep : a.getDependsOn()) {
+        Ref d = refs.get(dep);
+        if (d == null || d.state != ActivityState.SUCCEEDED) {
+          return false;
+        }
+      }
+      return a.getNotBefore() == null || a.getNotBefore().toEpochMilli() <= now;
+    }
+
+    private boolean ranksBefore(Ref x, Ref y) {
+      if (x.preempted != y.preempted) {
+        return x.preempted;
+      }
+      if (!x.preempted) {
+        long kx = key(x);
+        long ky = key(y);
+        if (kx != ky) {
+          return kx < ky;
+        }
+      }
+      return x.seq < y.seq;
+    }
+
+    private long key(Ref r) {
+      return switch (ranking) {
+        case PRIORITY -> -r.activity.getPriority();
+        case FIFO -> 0;
+        case AGING ->
+            r.activity.getAcceptedAt().toEpochMilli()
+                - (long) r.activity.getPriority() * settings.agingStep().toMillis();
+      };
+    }
+
+    private void checkLanes() {
+      Map<String, Integer> inFlight = new HashMap<>();
+      for (Ref r : refs.values()) {
+        if (r.activity.getLane() != Lane.BYPASS && r.inFlight()) {
+          inFlight.merge(r.activity.getHostId() + "/" + r.activity.getLane(), 1, Integer::sum);
+        }
+      }
+      inFlight.forEach(
+          (lane, n) -> assertThat(n).as("activities in flight in %s", lane).isLessThanOrEqualTo(1));
+    }
+
+    /** Answers everything, lets time pass, until every accepted activity has ended. */
+    private void drain() {
+      for (int h = 0; h < HOSTS; h++) {
+        paused.put(h, false);
+        queues.resume(host(h), now);
+      }
+      for (int round = 0; round < 200; round++) {
+        List<Ref> open = refs.values().stream().filter(r -> !TERMINAL.contains(r.state)).toList();
+        if (open.isEmpty()) {
+          break;
+        }
+        for (Ref r : open) {
+          if (r.state == ActivityState.RELEASED || r.state == ActivityState.DELIVERED) {
+            report(r.activity.getActivityId(), ResultKind.SUCCEEDED, false);
+          }
+        }
+        advance(Duration.ofMinutes(5).toMillis());
+        checkLanes();
+      }
+      for (Ref r : refs.values()) {
+        assertThat(r.state).as("%s never ended", r.activity.getActivityId()).isIn(TERMINAL);
+        assertThat(r.terminals)
+            .as("terminal states of %s", r.activity.getActivityId())
+            .isEqualTo(1);
+      }
+      assertThat(pending).as("enqueued activities that never got an event").isEmpty();
+    }
+  }
+}
