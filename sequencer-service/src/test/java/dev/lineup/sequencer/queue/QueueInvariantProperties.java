@@ -231,11 +231,19 @@ class QueueInvariantProperties {
       drain();
       // What the runs covered, in the test report: a generator that never reaches a rule
       // would make its invariants vacuous.
-      net.jqwik.api.statistics.Statistics.label("releases").collect(releasedAttempts.size() >= 5 ? ">=5" : "<5");
-      net.jqwik.api.statistics.Statistics.label("retried").collect(releasedAttempts.stream().anyMatch(a -> !a.endsWith("#1")));
-      net.jqwik.api.statistics.Statistics.label("ended by").collect(reasonsSeen.contains(ReasonCode.DEPENDENCY_FAILED) ? "some dependency failure" : "no dependency failure");
-      net.jqwik.api.statistics.Statistics.label("preempted").collect(reasonsSeen.contains(ReasonCode.PREEMPTED));
-      net.jqwik.api.statistics.Statistics.label("lease expired").collect(reasonsSeen.contains(ReasonCode.LEASE_EXPIRED));
+      net.jqwik.api.statistics.Statistics.label("releases")
+          .collect(releasedAttempts.size() >= 5 ? ">=5" : "<5");
+      net.jqwik.api.statistics.Statistics.label("retried")
+          .collect(releasedAttempts.stream().anyMatch(a -> !a.endsWith("#1")));
+      net.jqwik.api.statistics.Statistics.label("ended by")
+          .collect(
+              reasonsSeen.contains(ReasonCode.DEPENDENCY_FAILED)
+                  ? "some dependency failure"
+                  : "no dependency failure");
+      net.jqwik.api.statistics.Statistics.label("preempted")
+          .collect(reasonsSeen.contains(ReasonCode.PREEMPTED));
+      net.jqwik.api.statistics.Statistics.label("lease expired")
+          .collect(reasonsSeen.contains(ReasonCode.LEASE_EXPIRED));
     }
 
     final Set<ReasonCode> reasonsSeen = new HashSet<>();

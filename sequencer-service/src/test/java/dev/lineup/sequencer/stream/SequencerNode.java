@@ -1,0 +1,63 @@
+package dev.lineup.sequencer.stream;
+
+import dev.lineup.sequencer.queue.QueueSettings;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Properties;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsConfig;
+
+/** One sequencer instance on a real broker, configured as production is (exactly once). */
+final class SequencerNode implements AutoCloseable {
+
+  static final String APPLICATION_ID = "lineup-sequencer-it";
+
+  private final KafkaStreams streams;
+
+  SequencerNode(String bootstrapServers, Path stateDir) {
+    Properties props = new Properties();
+    props.put(StreamsConfig.APPLICATION_ID_CONFIG, APPLICATION_ID);
+    props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+    props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
+    props.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, 1);
+    props.put(StreamsConfig.consumerPrefix(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG), "earliest");
+    // A crashed member leaves the group after this, not the 45 s default.
+    props.put(StreamsConfig.consumerPrefix(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG), 6_000);
+    props.putAll(SequencerStreams.guarantees());
+    props.putAll(SequencerStreams.errorHandling());
+    streams =
+        new KafkaStreams(
+            SequencerTopology.build(QueueSettings.defaults(), Duration.ofMillis(100), true), props);
+  }
+
+  SequencerNode start() {
+    streams.start();
+    return this;
+  }
+
+  void awaitRunning(Duration timeout) throws InterruptedException {
+    Instant deadline = Instant.now().plus(timeout);
+    while (streams.state() != KafkaStreams.State.RUNNING) {
+      if (Instant.now().isAfter(deadline)) {
+        throw new IllegalStateException("sequencer not running: " + streams.state());
+      }
+      Thread.sleep(100);
+    }
+  }
+
+  @Override
+  public void close() {
+    streams.close(Duration.ofSeconds(30));
+  }
+
+  /** A sequencer in a process of its own, so a test can kill it for real. */
+  public static void main(String[] args) throws Exception {
+    SequencerNode node = new SequencerNode(args[0], Path.of(args[1])).start();
+    node.awaitRunning(Duration.ofMinutes(2));
+    System.out.println("SEQUENCER RUNNING");
+    System.out.flush();
+    Thread.currentThread().join();
+  }
+}
