@@ -35,7 +35,6 @@ import java.util.Set;
  */
 public final class HostQueues {
 
-  private static final List<Lane> ORDERED_LANES = List.of(Lane.DEFAULT, Lane.SETUP);
   private static final List<Lane> ALL_LANES = List.of(Lane.DEFAULT, Lane.SETUP, Lane.BYPASS);
   private static final int DEADLINES_PER_TICK = 10_000;
   private static final int BUDGET_WAITS_PER_TICK = 10_000;
@@ -197,24 +196,20 @@ public final class HostQueues {
     }
     HostRecord host = found.get();
     cancelAllUpcoming(host, ReasonCode.HOST_PURGED, "host purged", now);
-    for (Lane lane : ORDERED_LANES) {
-      String holder = QueueState.slot(host, lane).getHolder();
-      if (holder != null) {
-        state
-            .activity(holder)
-            .ifPresent(
-                a ->
-                    finish(
-                        host,
-                        a,
-                        ActivityState.CANCELLED,
-                        ReasonCode.HOST_PURGED,
-                        "host purged",
-                        now));
-      }
+    for (String id : state.releasedIds(hostId)) {
+      state
+          .activity(id)
+          .filter(a -> isReleased(stateOf(a)))
+          .ifPresent(
+              a ->
+                  finish(
+                      host,
+                      a,
+                      ActivityState.CANCELLED,
+                      ReasonCode.HOST_PURGED,
+                      "host purged",
+                      now));
     }
-    // Released bypass activities hold no lane and are not listed per host: they end by their
-    // result or their lease like any other, after the host is gone.
     for (Lane lane : ALL_LANES) {
       state.removeBudgetWait(hostId, lane);
     }
@@ -460,6 +455,7 @@ public final class HostQueues {
     if (lane != Lane.BYPASS) {
       QueueState.slot(host, lane).setHolder(a.getActivityId());
     }
+    state.addReleased(a);
     emit(a, ActivityState.RELEASED, reason, null, now);
     outbox.release(
         ReleasedActivity.newBuilder()
@@ -471,6 +467,7 @@ public final class HostQueues {
   }
 
   private void scheduleRetry(HostRecord host, ActivityRecord a, ActivityResult result, long now) {
+    state.removeReleased(a);
     state.removeDeadline(a.getLeaseExpiresAt(), Deadline.Kind.LEASE, a.getActivityId());
     a.setLeaseExpiresAt(null);
     long backoff =
@@ -531,6 +528,8 @@ public final class HostQueues {
     ActivityState before = stateOf(a);
     if (before == ActivityState.QUEUED) {
       removeUpcoming(host, a);
+    } else if (isReleased(before)) {
+      state.removeReleased(a);
     }
     state.removeDeadline(a.getLeaseExpiresAt(), Deadline.Kind.LEASE, id);
     state.removeDeadline(a.getRetryAt(), Deadline.Kind.RETRY, id);

@@ -159,6 +159,32 @@ final class QueueState {
     return ids;
   }
 
+  // ------------------------------------------------------------------ released index
+
+  void addReleased(ActivityRecord a) {
+    stores
+        .released()
+        .put(
+            StoreKeys.concat(StoreKeys.host(a.getHostId()), StoreKeys.id(a.getActivityId())),
+            PRESENT);
+  }
+
+  void removeReleased(ActivityRecord a) {
+    stores
+        .released()
+        .delete(StoreKeys.concat(StoreKeys.host(a.getHostId()), StoreKeys.id(a.getActivityId())));
+  }
+
+  /** Released activity ids of a host, in every lane. */
+  List<String> releasedIds(String hostId) {
+    byte[] prefix = StoreKeys.host(hostId);
+    List<String> ids = new ArrayList<>();
+    for (SortedStore.Entry e : stores.released().scan(prefix, Integer.MAX_VALUE)) {
+      ids.add(StoreKeys.id(java.util.Arrays.copyOfRange(e.key(), prefix.length, e.key().length)));
+    }
+    return ids;
+  }
+
   // ------------------------------------------------------------------ deadlines
 
   void addDeadline(long at, Deadline.Kind kind, String activityId) {

@@ -10,6 +10,7 @@ package dev.lineup.sequencer.queue;
  * @param payloads activity id to the activity as enqueued (written once)
  * @param ready ready activities of each host lane, in release order
  * @param upcoming every upcoming activity of each host, in acceptance order
+ * @param released every released activity of each host (any lane, bypass included)
  * @param deadlines what must happen when, in time order
  * @param dependents which activities wait for which
  * @param dedupe the upcoming activity holding each host's dedupe key
@@ -21,6 +22,7 @@ public record QueueStores(
     SortedStore payloads,
     SortedStore ready,
     SortedStore upcoming,
+    SortedStore released,
     SortedStore deadlines,
     SortedStore dependents,
     SortedStore dedupe,

@@ -47,13 +47,16 @@ public final class QueueView {
       return Optional.empty();
     }
     HostRecord host = found.get();
-    List<Item> inFlight = new ArrayList<>();
+    // Released in any lane, plus lane holders waiting to retry.
+    Set<String> inFlightIds = new java.util.LinkedHashSet<>(state.releasedIds(hostId));
     for (Lane lane : List.of(Lane.DEFAULT, Lane.SETUP)) {
       String holder = QueueState.slot(host, lane).getHolder();
       if (holder != null) {
-        state.activity(holder).map(QueueView::item).ifPresent(inFlight::add);
+        inFlightIds.add(holder);
       }
     }
+    List<Item> inFlight = new ArrayList<>();
+    inFlightIds.forEach(id -> state.activity(id).map(QueueView::item).ifPresent(inFlight::add));
     List<Item> upcoming = new ArrayList<>();
     Set<String> listed = new HashSet<>();
     for (Lane lane : Lane.values()) {

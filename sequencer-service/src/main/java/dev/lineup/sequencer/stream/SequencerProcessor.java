@@ -54,6 +54,7 @@ final class SequencerProcessor
             store(SequencerTopology.PAYLOADS_STORE),
             store(SequencerTopology.READY_STORE),
             store(SequencerTopology.UPCOMING_STORE),
+            store(SequencerTopology.RELEASED_STORE),
             store(SequencerTopology.DEADLINES_STORE),
             store(SequencerTopology.DEPENDENTS_STORE),
             store(SequencerTopology.DEDUPE_STORE),

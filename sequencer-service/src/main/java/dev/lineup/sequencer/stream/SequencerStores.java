@@ -24,6 +24,7 @@ public final class SequencerStores {
         store(streams, SequencerTopology.PAYLOADS_STORE),
         store(streams, SequencerTopology.READY_STORE),
         store(streams, SequencerTopology.UPCOMING_STORE),
+        store(streams, SequencerTopology.RELEASED_STORE),
         store(streams, SequencerTopology.DEADLINES_STORE),
         store(streams, SequencerTopology.DEPENDENTS_STORE),
         store(streams, SequencerTopology.DEDUPE_STORE),

@@ -29,6 +29,7 @@ public final class SequencerTopology {
   public static final String PAYLOADS_STORE = "sequencer-payloads";
   public static final String READY_STORE = "sequencer-ready";
   public static final String UPCOMING_STORE = "sequencer-upcoming";
+  public static final String RELEASED_STORE = "sequencer-released";
   public static final String DEADLINES_STORE = "sequencer-deadlines";
   public static final String DEPENDENTS_STORE = "sequencer-dependents";
   public static final String DEDUPE_STORE = "sequencer-dedupe";
@@ -41,6 +42,7 @@ public final class SequencerTopology {
           PAYLOADS_STORE,
           READY_STORE,
           UPCOMING_STORE,
+          RELEASED_STORE,
           DEADLINES_STORE,
           DEPENDENTS_STORE,
           DEDUPE_STORE,

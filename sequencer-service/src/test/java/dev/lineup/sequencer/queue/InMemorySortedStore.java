@@ -21,6 +21,7 @@ final class InMemorySortedStore implements SortedStore {
         new InMemorySortedStore(),
         new InMemorySortedStore(),
         new InMemorySortedStore(),
+        new InMemorySortedStore(),
         new InMemorySortedStore());
   }
 

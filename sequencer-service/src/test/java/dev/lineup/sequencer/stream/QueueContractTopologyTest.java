@@ -318,6 +318,20 @@ class QueueContractTopologyTest {
     }
 
     @Test
+    void purgeAlsoEndsReleasedBypassQueries() {
+      var q = start();
+      q.enqueue(query("h1", "q1"));
+      ReleasedActivity q1 = only(q.releases());
+
+      q.purge("h1");
+
+      assertThat(q.last("q1").getState()).isEqualTo(ActivityState.CANCELLED);
+      assertThat(q.last("q1").getReason()).isEqualTo(ReasonCode.HOST_PURGED);
+      q.succeed(q1);
+      assertThat(q.last("q1").getReason()).isEqualTo(ReasonCode.LATE_RESULT);
+    }
+
+    @Test
     void purgeEndsEveryActivityOfTheHostAndForgetsIt() {
       var q = start();
       q.enqueue(script("h1", "a1"));
