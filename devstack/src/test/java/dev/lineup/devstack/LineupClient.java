@@ -17,7 +17,13 @@ final class LineupClient {
     }
   }
 
-  private final HttpClient http = HttpClient.newHttpClient();
+  // HTTP/1.1: the default tries an h2c upgrade on every plain-HTTP request, ~100 ms each.
+  private final HttpClient http =
+      HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+
+  /** The content type of the last answer. */
+  String contentType = "";
+
   private final URI base;
   private final String token;
   private final JsonMapper json;
@@ -35,15 +41,32 @@ final class LineupClient {
             .POST(HttpRequest.BodyPublishers.ofString(body)));
   }
 
+  Answer delete(String path) throws IOException, InterruptedException {
+    return send(HttpRequest.newBuilder(base.resolve(path)).DELETE());
+  }
+
+  Answer put(String path, byte[] body) throws IOException, InterruptedException {
+    return send(
+        HttpRequest.newBuilder(base.resolve(path))
+            .header("Content-Type", "application/octet-stream")
+            .PUT(HttpRequest.BodyPublishers.ofByteArray(body)));
+  }
+
+  /** The same request without (or with another) bearer token. */
+  LineupClient as(String otherToken) {
+    return new LineupClient(base, otherToken, json);
+  }
+
   Answer get(String path) throws IOException, InterruptedException {
     return send(HttpRequest.newBuilder(base.resolve(path)).GET());
   }
 
   private Answer send(HttpRequest.Builder request) throws IOException, InterruptedException {
-    HttpResponse<String> answer =
-        http.send(
-            request.header("Authorization", "Bearer " + token).build(),
-            HttpResponse.BodyHandlers.ofString());
+    if (token != null) {
+      request.header("Authorization", "Bearer " + token);
+    }
+    HttpResponse<String> answer = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    contentType = answer.headers().firstValue("content-type").orElse("");
     @SuppressWarnings("unchecked")
     Map<String, Object> body =
         answer.body().isEmpty() ? Map.of() : json.readValue(answer.body(), Map.class);

@@ -18,6 +18,12 @@ public final class Topics {
 
   private static final Serde<String> HOST_ID = Serdes.String();
 
+  /**
+   * The key of a command written to every partition of {@link #COMMANDS} (a selector cancel); never
+   * a valid host id.
+   */
+  public static final String BROADCAST_KEY = "*";
+
   /** Activity requests from upstream Kafka producers. */
   public static final Topic<String, ActivityRequest> REQUESTS =
       new Topic<>("lineup.requests", HOST_ID, AvroSerde.of(ActivityRequest.class));

@@ -8,13 +8,18 @@ import io.micronaut.context.annotation.Value;
 import io.micronaut.http.HttpStatus;
 import jakarta.annotation.PreDestroy;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.PartitionInfo;
 
 /**
  * Publishes commands to {@code lineup.commands}, keyed by host id. A command counts as accepted
@@ -55,10 +60,32 @@ public final class CommandPublisher implements AutoCloseable {
 
   /** Returns once the command is durably on the topic; a 503 if Kafka does not take it in time. */
   public void publish(Command command) {
+    await(
+        producer.send(new ProducerRecord<>(Topics.COMMANDS.name(), command.getHostId(), command)));
+  }
+
+  /**
+   * Writes {@code command} to every partition of {@code lineup.commands}, keyed {@link
+   * Topics#BROADCAST_KEY}; returns the number of partitions once every copy is durable.
+   */
+  public int broadcast(Command command) {
+    List<PartitionInfo> partitions = producer.partitionsFor(Topics.COMMANDS.name());
+    List<Future<RecordMetadata>> sent = new ArrayList<>();
+    for (PartitionInfo partition : partitions) {
+      sent.add(
+          producer.send(
+              new ProducerRecord<>(
+                  Topics.COMMANDS.name(), partition.partition(), Topics.BROADCAST_KEY, command)));
+    }
+    for (Future<RecordMetadata> copy : sent) {
+      await(copy);
+    }
+    return partitions.size();
+  }
+
+  private void await(Future<RecordMetadata> sent) {
     try {
-      producer
-          .send(new ProducerRecord<>(Topics.COMMANDS.name(), command.getHostId(), command))
-          .get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+      sent.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
     } catch (ExecutionException | TimeoutException e) {
       throw new ApiException(
           HttpStatus.SERVICE_UNAVAILABLE,

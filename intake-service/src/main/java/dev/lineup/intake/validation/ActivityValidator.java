@@ -65,9 +65,11 @@ public final class ActivityValidator {
     if (hostId == null
         || hostId.isEmpty()
         || hostId.length() > NAME
+        || hostId.equals(dev.lineup.schemas.Topics.BROADCAST_KEY)
         || hostId.chars().anyMatch(Character::isISOControl)) {
       FieldErrors errors = new FieldErrors();
-      errors.add("host_id", "must be 1 to 255 characters without control characters");
+      errors.add(
+          "host_id", "must be 1 to 255 characters without control characters, and not \"*\"");
       errors.throwIfAny();
     }
   }

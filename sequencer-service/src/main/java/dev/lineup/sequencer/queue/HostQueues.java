@@ -10,14 +10,20 @@ import dev.lineup.avro.LifecycleEvent;
 import dev.lineup.avro.ReasonCode;
 import dev.lineup.avro.ReleasedActivity;
 import dev.lineup.avro.RetryPolicy;
+import dev.lineup.avro.ScriptRunPayload;
+import dev.lineup.avro.Selector;
+import dev.lineup.avro.SoftwareInstallPayload;
+import dev.lineup.avro.SoftwareUninstallPayload;
 import dev.lineup.sequencer.state.ActivityRecord;
 import dev.lineup.sequencer.state.HostRecord;
 import dev.lineup.sequencer.state.LaneSlot;
 import java.nio.ByteBuffer;
 import java.time.Instant;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
@@ -168,6 +174,79 @@ public final class HostQueues {
     cancelAllUpcoming(host, ReasonCode.USER_CANCEL, "cancel all upcoming", now);
     releaseWhatCan(host, now);
     state.putHost(host);
+  }
+
+  /**
+   * Cancels every upcoming activity of every host of this task that the selector matches. Each task
+   * gets its own copy of the command, after every command accepted before it.
+   */
+  public void cancelMatching(Selector selector, String cancellationId, long now) {
+    Map<String, HostRecord> hosts = new LinkedHashMap<>();
+    for (String[] upcoming : state.allUpcoming(Integer.MAX_VALUE)) {
+      state
+          .activity(upcoming[1])
+          .filter(a -> stateOf(a) == ActivityState.QUEUED)
+          .filter(a -> matches(selector, a))
+          .ifPresent(
+              a -> {
+                HostRecord host = hosts.computeIfAbsent(a.getHostId(), state::hostOrNew);
+                finish(
+                    host,
+                    a,
+                    ActivityState.CANCELLED,
+                    ReasonCode.USER_CANCEL,
+                    "cancellation " + cancellationId,
+                    now);
+              });
+    }
+    hosts
+        .values()
+        .forEach(
+            host -> {
+              releaseWhatCan(host, now);
+              state.putHost(host);
+            });
+  }
+
+  private boolean matches(Selector selector, ActivityRecord a) {
+    if (selector.getType() != null && !selector.getType().name().equals(a.getType())) {
+      return false;
+    }
+    if (selector.getInstallerId() == null && selector.getScriptSha256() == null) {
+      return true;
+    }
+    Object payload = state.payload(a.getActivityId()).getPayload();
+    if (selector.getInstallerId() != null
+        && !selector.getInstallerId().equals(installerOf(payload))) {
+      return false;
+    }
+    return selector.getScriptSha256() == null
+        || scriptsOf(payload).contains(selector.getScriptSha256());
+  }
+
+  private static String installerOf(Object payload) {
+    if (payload instanceof SoftwareInstallPayload install) {
+      return install.getInstallerId();
+    }
+    if (payload instanceof SoftwareUninstallPayload uninstall) {
+      return uninstall.getInstallerId();
+    }
+    return null;
+  }
+
+  private static Set<String> scriptsOf(Object payload) {
+    Set<String> scripts = new java.util.HashSet<>();
+    if (payload instanceof ScriptRunPayload script) {
+      scripts.add(script.getScriptSha256());
+    } else if (payload instanceof SoftwareInstallPayload install) {
+      scripts.add(install.getInstallScriptSha256());
+      scripts.add(install.getPostInstallScriptSha256());
+      scripts.add(install.getUninstallScriptSha256());
+    } else if (payload instanceof SoftwareUninstallPayload uninstall) {
+      scripts.add(uninstall.getUninstallScriptSha256());
+    }
+    scripts.remove(null);
+    return scripts;
   }
 
   /** Rule 3: a paused host releases nothing; what is released runs on. */

@@ -159,6 +159,21 @@ final class QueueState {
     return ids;
   }
 
+  /** Every upcoming activity of every host in these stores, as {host id, activity id}. */
+  List<String[]> allUpcoming(int limit) {
+    List<String[]> all = new ArrayList<>();
+    for (SortedStore.Entry e : stores.upcoming().scan(new byte[0], limit)) {
+      ByteBuffer b = ByteBuffer.wrap(e.key());
+      byte[] host = new byte[b.getShort()];
+      b.get(host);
+      b.getLong();
+      byte[] id = new byte[b.remaining()];
+      b.get(id);
+      all.add(new String[] {StoreKeys.id(host), StoreKeys.id(id)});
+    }
+    return all;
+  }
+
   // ------------------------------------------------------------------ released index
 
   void addReleased(ActivityRecord a) {

@@ -2,6 +2,7 @@ package dev.lineup.sequencer.stream;
 
 import dev.lineup.avro.ActivityResult;
 import dev.lineup.avro.Cancel;
+import dev.lineup.avro.CancelMatching;
 import dev.lineup.avro.CancelUpcoming;
 import dev.lineup.avro.Command;
 import dev.lineup.avro.Enqueue;
@@ -72,6 +73,10 @@ final class SequencerProcessor
     long now = context.currentSystemTimeMs();
     SpecificRecord value = record.value();
     if (value instanceof Command command) {
+      if (command.getBody() instanceof CancelMatching cancel) {
+        queues.cancelMatching(cancel.getSelector(), cancel.getCancellationId(), now);
+        return;
+      }
       String host = command.getHostId();
       if (!host.equals(record.key())) {
         LOG.warn(

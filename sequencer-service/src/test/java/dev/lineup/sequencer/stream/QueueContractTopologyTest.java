@@ -318,6 +318,44 @@ class QueueContractTopologyTest {
     }
 
     @Test
+    void aSelectorCancelEndsEveryMatchingUpcomingActivityOnEveryHostAndNothingElse() {
+      var q = start();
+      q.enqueue(SequencerHarness.install("h1", "h1-running", "zoom"));
+      q.enqueue(SequencerHarness.install("h1", "h1-zoom", "zoom"));
+      q.enqueue(SequencerHarness.install("h1", "h1-slack", "slack"));
+      q.enqueue(script("h2", "h2-script"));
+      q.enqueue(SequencerHarness.install("h2", "h2-zoom", "zoom"));
+      List<ReleasedActivity> running = q.releases();
+
+      q.cancelMatching(
+          dev.lineup.avro.Selector.newBuilder()
+              .setType(dev.lineup.avro.ActivityType.SOFTWARE_INSTALL)
+              .setInstallerId("zoom")
+              .build());
+
+      assertThat(q.last("h1-zoom").getState()).isEqualTo(ActivityState.CANCELLED);
+      assertThat(q.last("h2-zoom").getState()).isEqualTo(ActivityState.CANCELLED);
+      assertThat(q.last("h1-zoom").getDetail()).startsWith("cancellation ");
+      assertThat(q.last("h1-running").getState()).isEqualTo(ActivityState.RELEASED);
+      assertThat(q.last("h1-slack").getState()).isEqualTo(ActivityState.QUEUED);
+      assertThat(q.last("h2-script").getState()).isEqualTo(ActivityState.RELEASED);
+      assertThat(running).hasSize(2);
+    }
+
+    @Test
+    void aSelectorCancelByScriptMatchesScriptRuns() {
+      var q = start();
+      q.enqueue(script("h1", "running"));
+      q.enqueue(script("h1", "same-script"));
+
+      q.cancelMatching(
+          dev.lineup.avro.Selector.newBuilder().setScriptSha256("ab".repeat(32)).build());
+
+      assertThat(q.last("same-script").getState()).isEqualTo(ActivityState.CANCELLED);
+      assertThat(q.last("running").getState()).isEqualTo(ActivityState.RELEASED);
+    }
+
+    @Test
     void purgeAlsoEndsReleasedBypassQueries() {
       var q = start();
       q.enqueue(query("h1", "q1"));

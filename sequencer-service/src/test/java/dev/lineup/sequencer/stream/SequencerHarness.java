@@ -175,6 +175,35 @@ final class SequencerHarness implements AutoCloseable {
     command(host, Purge.newBuilder().build());
   }
 
+  /** What intake does for POST /v1/cancellations: the same command on every partition. */
+  void cancelMatching(dev.lineup.avro.Selector selector) {
+    commands.pipeInput(
+        Topics.BROADCAST_KEY,
+        Command.newBuilder()
+            .setCommandId(UUID.randomUUID().toString())
+            .setHostId(Topics.BROADCAST_KEY)
+            .setIssuedAt(now())
+            .setBody(
+                dev.lineup.avro.CancelMatching.newBuilder()
+                    .setCancellationId("c-" + UUID.randomUUID())
+                    .setSelector(selector)
+                    .build())
+            .build(),
+        now());
+  }
+
+  static Activity.Builder install(String host, String id, String installerId) {
+    return script(host, id)
+        .setType(ActivityType.SOFTWARE_INSTALL)
+        .setChannel(Channel.INSTALLER)
+        .setPayload(
+            dev.lineup.avro.SoftwareInstallPayload.newBuilder()
+                .setInstallerId(installerId)
+                .setVersion("1.0")
+                .setDownloadRef("https://example.invalid/" + installerId)
+                .build());
+  }
+
   void poisonCommand(String host) {
     rawCommands.pipeInput(host, new byte[] {(byte) 0xC3, 0x01, 9, 9, 9});
   }

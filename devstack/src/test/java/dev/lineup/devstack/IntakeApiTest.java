@@ -1,0 +1,383 @@
+package dev.lineup.devstack;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.lineup.embedded.EmbeddedDatabase;
+import dev.lineup.embedded.EmbeddedKafka;
+import dev.lineup.embedded.LineupInfrastructure;
+import io.micronaut.json.JsonMapper;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/** The intake API on the real services, broker and PostgreSQL: success and error paths. */
+@ExtendWith(LineupInfrastructure.class)
+class IntakeApiTest {
+
+  private static final String ADMIN = "intake-admin-token-0123456789";
+  private static LineupServices services;
+  private static LineupClient intake;
+  private static EmbeddedDatabase database;
+
+  @BeforeAll
+  static void start(EmbeddedKafka kafka, EmbeddedDatabase db) throws Exception {
+    database = db;
+    services =
+        LineupServices.start(
+            new LineupServices.Settings(
+                kafka.bootstrapServers(),
+                database,
+                Files.createTempDirectory("intake-state"),
+                ADMIN,
+                "intake-enroll-secret-0123456789",
+                0,
+                0,
+                0,
+                Map.of()));
+    services.awaitHealthy(Duration.ofMinutes(2));
+    intake =
+        new LineupClient(services.intakeUrl(), ADMIN, services.intake().getBean(JsonMapper.class));
+  }
+
+  @AfterAll
+  static void stop() {
+    if (services != null) {
+      services.close();
+    }
+  }
+
+  private static String host() {
+    return "host-" + UUID.randomUUID();
+  }
+
+  private static LineupClient.Answer enqueueScript(String host, String script) throws Exception {
+    return intake.post(
+        "/v1/hosts/" + host + "/activities",
+        "{\"type\":\"script_run\",\"payload\":{\"script\":\"" + script + "\"}}");
+  }
+
+  private static void awaitState(String id, String state) {
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .untilAsserted(
+            () -> assertThat(intake.get("/v1/activities/" + id).text("state")).isEqualTo(state));
+  }
+
+  @Nested
+  class Enqueue {
+
+    @Test
+    void anEnqueueIsReadableRightAfterItsAccepted() throws Exception {
+      var accepted = enqueueScript(host(), "echo hi");
+
+      var read = intake.get("/v1/activities/" + accepted.text("activity_id"));
+
+      assertThat(accepted.status()).isEqualTo(202);
+      assertThat(read.status()).isEqualTo(200);
+      assertThat(read.body()).containsEntry("type", "script_run").containsKey("created_at");
+    }
+
+    @Test
+    void anInvalidRequestNamesEveryInvalidFieldInProblemJson() throws Exception {
+      var answer =
+          intake.post(
+              "/v1/hosts/" + host() + "/activities",
+              "{\"type\":\"software_install\",\"payload\":{\"version\":\"1\"},"
+                  + "\"depends_on\":[\"not-a-uuid\"],\"lane\":\"bypass\"}");
+
+      assertThat(answer.status()).isEqualTo(400);
+      assertThat(intake.contentType).isEqualTo("application/problem+json");
+      @SuppressWarnings("unchecked")
+      List<Map<String, Object>> errors = (List<Map<String, Object>>) answer.body().get("errors");
+      assertThat(errors)
+          .extracting(e -> e.get("field"))
+          .contains("payload.installer_id", "payload.download_ref", "depends_on[0]", "lane");
+    }
+
+    @Test
+    void anUnknownTypeIsRefusedWithTheAllowedOnes() throws Exception {
+      var answer =
+          intake.post(
+              "/v1/hosts/" + host() + "/activities", "{\"type\":\"reboot\",\"payload\":{}}");
+
+      assertThat(answer.status()).isEqualTo(400);
+      assertThat(answer.body().toString()).contains("script_run").contains("lock");
+    }
+
+    @Test
+    void theSameActivityIdTwiceIsOneActivity() throws Exception {
+      String host = host();
+      String id = UUID.randomUUID().toString();
+      String body = "{\"activity_id\":\"" + id + "\",\"type\":\"lock\",\"payload\":{}}";
+
+      var first = intake.post("/v1/hosts/" + host + "/activities", body);
+      var second = intake.post("/v1/hosts/" + host + "/activities", body);
+
+      assertThat(first.text("activity_id")).isEqualTo(id);
+      assertThat(second.text("activity_id")).isEqualTo(id);
+      awaitState(id, "RELEASED");
+      assertThat(
+              intake
+                  .get("/v1/hosts/" + host + "/activities?state=upcoming")
+                  .body()
+                  .get("activities"))
+          .asList()
+          .hasSize(1);
+    }
+  }
+
+  @Nested
+  class Contents {
+
+    @Test
+    void storedContentIsAddressedBySha256AndReferencedByScripts() throws Exception {
+      var stored = intake.put("/v1/contents", "echo stored\n".getBytes(StandardCharsets.UTF_8));
+      assertThat(stored.status()).isEqualTo(201);
+      String sha = stored.text("sha256");
+      assertThat(sha).hasSize(64);
+      assertThat(
+              intake
+                  .put("/v1/contents", "echo stored\n".getBytes(StandardCharsets.UTF_8))
+                  .text("sha256"))
+          .isEqualTo(sha);
+
+      var byReference =
+          intake.post(
+              "/v1/hosts/" + host() + "/activities",
+              "{\"type\":\"script_run\",\"payload\":{\"script_sha256\":\"" + sha + "\"}}");
+
+      assertThat(byReference.status()).isEqualTo(202);
+    }
+
+    @Test
+    void aReferenceToUnknownContentIsA400() throws Exception {
+      var answer =
+          intake.post(
+              "/v1/hosts/" + host() + "/activities",
+              "{\"type\":\"script_run\",\"payload\":{\"script_sha256\":\""
+                  + "0".repeat(64)
+                  + "\"}}");
+
+      assertThat(answer.status()).isEqualTo(400);
+      assertThat(answer.body().toString()).contains("payload.script_sha256");
+    }
+
+    @Test
+    void contentOverTheLimitIsA413() throws Exception {
+      var answer = intake.put("/v1/contents", new byte[1024 * 1024 + 1]);
+
+      assertThat(answer.status()).isEqualTo(413);
+    }
+  }
+
+  @Nested
+  class Cancelling {
+
+    @Test
+    void cancellingAnUnknownActivityIsA404() throws Exception {
+      var answer = intake.delete("/v1/hosts/" + host() + "/activities/" + UUID.randomUUID());
+
+      assertThat(answer.status()).isEqualTo(404);
+      assertThat(intake.contentType).isEqualTo("application/problem+json");
+    }
+
+    @Test
+    void cancellingAReleasedLockIsA409() throws Exception {
+      String host = host();
+      String id =
+          intake
+              .post("/v1/hosts/" + host + "/activities", "{\"type\":\"lock\",\"payload\":{}}")
+              .text("activity_id");
+      awaitState(id, "RELEASED");
+
+      var answer = intake.delete("/v1/hosts/" + host + "/activities/" + id);
+
+      assertThat(answer.status()).isEqualTo(409);
+      assertThat(answer.body().get("detail").toString()).contains("lock");
+    }
+
+    @Test
+    void cancellingAnUpcomingActivityEndsItCancelled() throws Exception {
+      String host = host();
+      enqueueScript(host, "echo first");
+      String second = enqueueScript(host, "echo second").text("activity_id");
+
+      assertThat(intake.delete("/v1/hosts/" + host + "/activities/" + second).status())
+          .isEqualTo(202);
+
+      awaitState(second, "CANCELLED");
+      assertThat(intake.get("/v1/activities/" + second).text("reason")).isEqualTo("USER_CANCEL");
+    }
+
+    @Test
+    void aSelectorCancelCatchesEveryActivityAcceptedBeforeItEvenUnderConcurrentEnqueues()
+        throws Exception {
+      List<String> hosts = new ArrayList<>();
+      for (int i = 0; i < 12; i++) {
+        String host = host();
+        hosts.add(host);
+        // Paused hosts release nothing, so every matching activity stays upcoming.
+        assertThat(intake.post("/v1/hosts/" + host + "/pause", "").status()).isEqualTo(202);
+      }
+      List<long[]> acceptedAt = Collections.synchronizedList(new ArrayList<>());
+      List<String> ids = Collections.synchronizedList(new ArrayList<>());
+      AtomicBoolean enqueueing = new AtomicBoolean(true);
+      ExecutorService pool = Executors.newFixedThreadPool(4);
+      List<Future<?>> writers = new ArrayList<>();
+      for (int w = 0; w < 4; w++) {
+        int writer = w;
+        writers.add(
+            pool.submit(
+                () -> {
+                  int n = 0;
+                  while (enqueueing.get()) {
+                    String host = hosts.get((writer * 3 + n++) % hosts.size());
+                    var answer =
+                        intake.post(
+                            "/v1/hosts/" + host + "/activities",
+                            "{\"type\":\"software_install\",\"payload\":{\"installer_id\":\"zoom\","
+                                + "\"version\":\"6.1\",\"download_ref\":\"https://dl.example/zoom.pkg\"}}");
+                    assertThat(answer.status()).isEqualTo(202);
+                    synchronized (ids) {
+                      ids.add(answer.text("activity_id"));
+                      acceptedAt.add(new long[] {System.nanoTime()});
+                    }
+                  }
+                  return null;
+                }));
+      }
+      Thread.sleep(1500);
+      long cancelCalledAt = System.nanoTime();
+      var cancel =
+          intake.post(
+              "/v1/cancellations", "{\"type\":\"software_install\",\"installer_id\":\"zoom\"}");
+      Thread.sleep(500);
+      enqueueing.set(false);
+      for (Future<?> writer : writers) {
+        writer.get(30, TimeUnit.SECONDS);
+      }
+      pool.shutdown();
+
+      assertThat(cancel.status()).isEqualTo(202);
+      List<String> before = new ArrayList<>();
+      synchronized (ids) {
+        for (int i = 0; i < ids.size(); i++) {
+          if (acceptedAt.get(i)[0] < cancelCalledAt) {
+            before.add(ids.get(i));
+          }
+        }
+      }
+      assertThat(before).as("activities accepted before the cancel").hasSizeGreaterThan(10);
+      System.out.printf(
+          "selector cancel: %d accepted before the call, %d in all%n", before.size(), ids.size());
+      assertThat(ids.size()).as("some were accepted after it too").isGreaterThan(before.size());
+      long waitStarted = System.nanoTime();
+      java.util.Set<String> remaining = new java.util.HashSet<>(before);
+      long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+      while (!remaining.isEmpty() && System.nanoTime() < deadline) {
+        for (var it = remaining.iterator(); it.hasNext(); ) {
+          if ("CANCELLED".equals(intake.get("/v1/activities/" + it.next()).text("state"))) {
+            it.remove();
+          }
+        }
+        Thread.sleep(100);
+      }
+      assertThat(remaining).as("accepted before the cancel but not cancelled").isEmpty();
+      System.out.printf(
+          "selector cancel: call took %d ms, all cancelled %d ms after the writers stopped%n",
+          (waitStarted - cancelCalledAt) / 1_000_000,
+          (System.nanoTime() - waitStarted) / 1_000_000);
+      try (var c =
+              java.sql.DriverManager.getConnection(
+                  database.jdbcUrl(LineupServices.INTAKE_DATABASE), database.user(), "");
+          var rs =
+              c.createStatement()
+                  .executeQuery(
+                      "SELECT max(finished_at - created_at), max(updated_at - finished_at)"
+                          + " FROM activities WHERE detail LIKE 'cancellation %'")) {
+        rs.next();
+        System.out.printf(
+            "ledger: accepted->cancelled max %s, cancelled->written max %s%n",
+            rs.getString(1), rs.getString(2));
+      }
+    }
+
+    @Test
+    void aSelectorNeedsAtLeastOneField() throws Exception {
+      var answer = intake.post("/v1/cancellations", "{}");
+
+      assertThat(answer.status()).isEqualTo(400);
+    }
+  }
+
+  @Nested
+  class Auth {
+
+    @Test
+    void noTokenIsA401() throws Exception {
+      var answer = intake.as(null).get("/v1/activities/" + UUID.randomUUID());
+
+      assertThat(answer.status()).isEqualTo(401);
+      assertThat(intake.as(null).get("/health").status()).isEqualTo(200);
+    }
+
+    @Test
+    void anUnknownTokenIsA401() throws Exception {
+      assertThat(
+              intake.as("not-a-token-at-all").get("/v1/activities/" + UUID.randomUUID()).status())
+          .isEqualTo(401);
+    }
+  }
+
+  @Nested
+  class Listing {
+
+    @Test
+    void upcomingListsInFlightFirstThenByPriorityAndPagesWithACursor() throws Exception {
+      String host = host();
+      String running = enqueueScript(host, "echo running").text("activity_id");
+      awaitState(running, "RELEASED");
+      String low = enqueueScript(host, "echo low").text("activity_id");
+      String high =
+          intake
+              .post(
+                  "/v1/hosts/" + host + "/activities",
+                  "{\"type\":\"script_run\",\"priority\":5,\"payload\":{\"script\":\"echo high\"}}")
+              .text("activity_id");
+
+      var first = intake.get("/v1/hosts/" + host + "/activities?state=upcoming&limit=2");
+      var rest =
+          intake.get(
+              "/v1/hosts/"
+                  + host
+                  + "/activities?state=upcoming&limit=2&cursor="
+                  + first.text("next_cursor"));
+
+      assertThat(ids(first)).containsExactly(running, high);
+      assertThat(ids(rest)).containsExactly(low);
+      assertThat(rest.body().get("next_cursor")).isNull();
+    }
+
+    @SuppressWarnings("unchecked")
+    private List<Object> ids(LineupClient.Answer page) {
+      return ((List<Map<String, Object>>) page.body().get("activities"))
+          .stream().map(a -> a.get("activity_id")).toList();
+    }
+  }
+}
