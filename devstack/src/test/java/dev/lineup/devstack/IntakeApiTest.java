@@ -34,10 +34,12 @@ class IntakeApiTest {
   private static LineupServices services;
   private static LineupClient intake;
   private static EmbeddedDatabase database;
+  private static String kafkaBootstrap;
 
   @BeforeAll
   static void start(EmbeddedKafka kafka, EmbeddedDatabase db) throws Exception {
     database = db;
+    kafkaBootstrap = kafka.bootstrapServers();
     services =
         LineupServices.start(
             new LineupServices.Settings(
@@ -140,6 +142,188 @@ class IntakeApiTest {
           .asList()
           .hasSize(1);
     }
+  }
+
+  @Nested
+  class Idempotency {
+
+    @Test
+    void theSameKeyAndBodyAnswerTheSameActivity() throws Exception {
+      String host = host();
+      String body = "{\"type\":\"lock\",\"payload\":{}}";
+
+      var first =
+          intake.post("/v1/hosts/" + host + "/activities", body, "Idempotency-Key", "lock-1");
+      var again =
+          intake.post("/v1/hosts/" + host + "/activities", body, "Idempotency-Key", "lock-1");
+
+      assertThat(first.status()).isEqualTo(202);
+      assertThat(again.status()).isEqualTo(202);
+      assertThat(again.text("activity_id")).isEqualTo(first.text("activity_id"));
+    }
+
+    @Test
+    void theSameKeyWithAnotherBodyIsA409() throws Exception {
+      String host = host();
+      intake.post(
+          "/v1/hosts/" + host + "/activities",
+          "{\"type\":\"lock\",\"payload\":{}}",
+          "Idempotency-Key",
+          "k-2");
+
+      var other =
+          intake.post(
+              "/v1/hosts/" + host + "/activities",
+              "{\"type\":\"wipe\",\"payload\":{}}",
+              "Idempotency-Key",
+              "k-2");
+
+      assertThat(other.status()).isEqualTo(409);
+    }
+
+    @Test
+    void withoutAKeyTwoRequestsAreTwoActivities() throws Exception {
+      String host = host();
+      var one = enqueueScript(host, "echo a");
+      var two = enqueueScript(host, "echo a");
+
+      assertThat(one.text("activity_id")).isNotEqualTo(two.text("activity_id"));
+    }
+  }
+
+  @Nested
+  class Batches {
+
+    @Test
+    void aBatchAcrossHostsIsAcceptedAndTrackedAsAGroup() throws Exception {
+      String a = host();
+      String b = host();
+      var batch =
+          intake.post(
+              "/v1/batches",
+              "{\"activities\":["
+                  + "{\"host_id\":\""
+                  + a
+                  + "\",\"type\":\"lock\",\"payload\":{}},"
+                  + "{\"host_id\":\""
+                  + a
+                  + "\",\"type\":\"script_run\",\"payload\":{\"script\":\"echo 1\"}},"
+                  + "{\"host_id\":\""
+                  + b
+                  + "\",\"type\":\"script_run\",\"payload\":{\"script\":\"echo 2\"}}]}");
+
+      assertThat(batch.status()).isEqualTo(202);
+      String id = batch.text("batch_id");
+      assertThat(batch.body()).containsEntry("size", 3);
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .untilAsserted(
+              () -> {
+                var status = intake.get("/v1/batches/" + id);
+                assertThat(status.text("state")).isEqualTo("RUNNING");
+                assertThat(status.body().get("counts"))
+                    .isEqualTo(Map.of("RELEASED", 2, "QUEUED", 1));
+              });
+      var listed = intake.get("/v1/hosts/" + a + "/activities?state=upcoming");
+      assertThat(listed.body().toString()).contains(id);
+    }
+
+    @Test
+    void aBatchWithOneInvalidActivityEnqueuesNothing() throws Exception {
+      String valid = host();
+      var batch =
+          intake.post(
+              "/v1/batches",
+              "{\"activities\":["
+                  + "{\"host_id\":\""
+                  + valid
+                  + "\",\"type\":\"lock\",\"payload\":{}},"
+                  + "{\"host_id\":\""
+                  + host()
+                  + "\",\"type\":\"teleport\",\"payload\":{}}]}");
+
+      assertThat(batch.status()).isEqualTo(400);
+      assertThat(batch.body().toString()).contains("activities[1].type");
+      Thread.sleep(2000);
+      assertThat(
+              intake
+                  .get("/v1/hosts/" + valid + "/activities?state=upcoming")
+                  .body()
+                  .get("activities"))
+          .asList()
+          .isEmpty();
+    }
+
+    @Test
+    void aProducerThatDiesMidTransactionLeavesNothingVisible() throws Exception {
+      String host = host();
+      String abandoned = UUID.randomUUID().toString();
+      var producer =
+          new org.apache.kafka.clients.producer.KafkaProducer<String, dev.lineup.avro.Command>(
+              Map.of(
+                  "bootstrap.servers",
+                  kafkaBootstrap,
+                  "transactional.id",
+                  "dying-intake-" + UUID.randomUUID(),
+                  "transaction.timeout.ms",
+                  3000),
+              dev.lineup.schemas.Topics.COMMANDS.keySerde().serializer(),
+              dev.lineup.schemas.Topics.COMMANDS.valueSerde().serializer());
+      producer.initTransactions();
+      producer.beginTransaction();
+      producer
+          .send(
+              new org.apache.kafka.clients.producer.ProducerRecord<>(
+                  dev.lineup.schemas.Topics.COMMANDS.name(), host, enqueueLock(host, abandoned)))
+          .get();
+      // The producer "crashes": never commits, never closes. The broker aborts it on timeout.
+
+      String after = UUID.randomUUID().toString();
+      var next =
+          intake.post(
+              "/v1/hosts/" + host + "/activities",
+              "{\"activity_id\":\"" + after + "\",\"type\":\"lock\",\"payload\":{}}");
+      assertThat(next.status()).isEqualTo(202);
+      awaitState(after, "RELEASED");
+      assertThat(intake.get("/v1/activities/" + abandoned).status()).isEqualTo(404);
+    }
+
+    @Test
+    void anUnknownBatchIsA404() throws Exception {
+      assertThat(intake.get("/v1/batches/" + UUID.randomUUID()).status()).isEqualTo(404);
+    }
+  }
+
+  private static dev.lineup.avro.Command enqueueLock(String host, String id) {
+    var now = java.time.Instant.now().truncatedTo(java.time.temporal.ChronoUnit.MILLIS);
+    return dev.lineup.avro.Command.newBuilder()
+        .setCommandId(UUID.randomUUID().toString())
+        .setHostId(host)
+        .setIssuedAt(now)
+        .setBody(
+            dev.lineup.avro.Enqueue.newBuilder()
+                .setActivity(
+                    dev.lineup.avro.Activity.newBuilder()
+                        .setActivityId(id)
+                        .setHostId(host)
+                        .setType(dev.lineup.avro.ActivityType.LOCK)
+                        .setChannel(dev.lineup.avro.Channel.MDM)
+                        .setInitiator(dev.lineup.avro.Initiator.newBuilder().build())
+                        .setAcceptedAt(now)
+                        .setPayload(dev.lineup.avro.LockPayload.newBuilder().build())
+                        .build())
+                .build())
+        .build();
+  }
+
+  @Test
+  void theSummaryCountsActivitiesByTypeAndState() throws Exception {
+    enqueueScript(host(), "echo counted");
+
+    var summary = intake.get("/v1/summary");
+
+    assertThat(summary.status()).isEqualTo(200);
+    assertThat(summary.body().toString()).contains("script_run");
   }
 
   @Nested
@@ -371,6 +555,7 @@ class IntakeApiTest {
 
       assertThat(ids(first)).containsExactly(running, high);
       assertThat(ids(rest)).containsExactly(low);
+      assertThat(rest.body()).containsKey("next_cursor");
       assertThat(rest.body().get("next_cursor")).isNull();
     }
 

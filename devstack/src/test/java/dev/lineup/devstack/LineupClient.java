@@ -34,9 +34,14 @@ final class LineupClient {
     this.json = json;
   }
 
-  Answer post(String path, String body) throws IOException, InterruptedException {
+  Answer post(String path, String body, String... headers)
+      throws IOException, InterruptedException {
+    HttpRequest.Builder request = HttpRequest.newBuilder(base.resolve(path));
+    if (headers.length > 0) {
+      request.headers(headers);
+    }
     return send(
-        HttpRequest.newBuilder(base.resolve(path))
+        request
             .header("Content-Type", "application/json")
             .POST(HttpRequest.BodyPublishers.ofString(body)));
   }

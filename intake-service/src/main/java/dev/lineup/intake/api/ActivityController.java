@@ -11,19 +11,25 @@ import dev.lineup.avro.Resume;
 import dev.lineup.intake.ledger.ActivityView;
 import dev.lineup.intake.ledger.Ledger;
 import dev.lineup.intake.ledger.Page;
+import dev.lineup.intake.ledger.Requests;
 import dev.lineup.intake.publish.CommandPublisher;
 import dev.lineup.intake.validation.ActivityValidator;
+import dev.lineup.service.auth.Caller;
+import dev.lineup.service.auth.TokenHashes;
 import dev.lineup.service.problem.ApiException;
 import dev.lineup.service.problem.Problem;
 import io.micronaut.core.annotation.Nullable;
+import io.micronaut.http.HttpRequest;
 import io.micronaut.http.HttpResponse;
 import io.micronaut.http.annotation.Body;
 import io.micronaut.http.annotation.Controller;
 import io.micronaut.http.annotation.Delete;
 import io.micronaut.http.annotation.Get;
+import io.micronaut.http.annotation.Header;
 import io.micronaut.http.annotation.PathVariable;
 import io.micronaut.http.annotation.Post;
 import io.micronaut.http.annotation.QueryValue;
+import io.micronaut.json.JsonMapper;
 import io.micronaut.scheduling.TaskExecutors;
 import io.micronaut.scheduling.annotation.ExecuteOn;
 import io.micronaut.serde.annotation.Serdeable;
@@ -46,13 +52,21 @@ public final class ActivityController {
   private final ActivityValidator validator;
   private final CommandPublisher publisher;
   private final Ledger ledger;
+  private final Requests requests;
+  private final JsonMapper json;
   private final Clock clock = Clock.systemUTC();
 
   public ActivityController(
-      ActivityValidator validator, CommandPublisher publisher, Ledger ledger) {
+      ActivityValidator validator,
+      CommandPublisher publisher,
+      Ledger ledger,
+      Requests requests,
+      JsonMapper json) {
     this.validator = validator;
     this.publisher = publisher;
     this.ledger = ledger;
+    this.requests = requests;
+    this.json = json;
   }
 
   /** What a host-level command answers. */
@@ -60,7 +74,55 @@ public final class ActivityController {
   public record Accepted(String hostId, String command) {}
 
   @Post("/hosts/{hostId}/activities")
-  public HttpResponse<ActivityView> enqueue(@PathVariable String hostId, @Body EnqueueRequest body)
+  public HttpResponse<ActivityView> enqueue(
+      @PathVariable String hostId,
+      @Body EnqueueRequest body,
+      @Nullable @Header("Idempotency-Key") String idempotencyKey,
+      HttpRequest<?> request)
+      throws Exception {
+    if (idempotencyKey == null) {
+      return enqueueOnce(hostId, body);
+    }
+    if (idempotencyKey.isBlank() || idempotencyKey.length() > 255) {
+      throw ApiException.invalid(
+          List.of(new Problem.FieldError("Idempotency-Key", "must be 1 to 255 characters")));
+    }
+    // Keys are the caller's own: two callers using the same key never collide.
+    String caller =
+        request.getAttribute(Caller.ATTRIBUTE, Caller.class).map(Caller::name).orElse("anonymous");
+    String scopedKey = caller + ":" + idempotencyKey;
+    String bodyHash = TokenHashes.sha256(hostId + "\n" + json.writeValueAsString(body));
+    String activityId =
+        body.activityId() != null ? body.activityId() : UUID.randomUUID().toString();
+    var earlier = requests.claim(scopedKey, bodyHash, activityId);
+    if (earlier.isPresent()) {
+      if (!earlier.get().bodySha256().equals(bodyHash)) {
+        throw ApiException.conflict(
+            "Idempotency-Key " + idempotencyKey + " was used with another request");
+      }
+      return HttpResponse.accepted().body(awaitRecorded(earlier.get().activityId()));
+    }
+    try {
+      return enqueueOnce(hostId, body.withActivityId(activityId));
+    } catch (RuntimeException e) {
+      requests.release(scopedKey);
+      throw e;
+    }
+  }
+
+  /** The activity a concurrent first request with the same key is still enqueueing. */
+  private ActivityView awaitRecorded(String activityId) throws Exception {
+    for (int i = 0; i < 50; i++) {
+      var found = ledger.find(activityId);
+      if (found.isPresent()) {
+        return found.get();
+      }
+      Thread.sleep(100);
+    }
+    throw ApiException.conflict("a request with this Idempotency-Key is still in progress; retry");
+  }
+
+  private HttpResponse<ActivityView> enqueueOnce(String hostId, EnqueueRequest body)
       throws Exception {
     Instant now = clock.instant().truncatedTo(ChronoUnit.MILLIS);
     Activity activity = validator.validate(hostId, body, now);

@@ -26,6 +26,13 @@ public record EnqueueRequest(
     @Nullable Long timeoutMs,
     @Nullable Initiator initiator) {
 
+  /** The same request naming its activity id (for idempotent retries). */
+  public EnqueueRequest withActivityId(String id) {
+    return new EnqueueRequest(
+        id, type, payload, lane, priority, preempt, dependsOn, notBefore, dedupeKey, retry,
+        timeoutMs, initiator);
+  }
+
   @Serdeable(naming = SnakeCaseStrategy.class)
   public record Retry(
       @Nullable Integer maxAttempts,

@@ -79,21 +79,25 @@ public final class Ledger {
   /** The row of a just-accepted activity; the projection may already have written it. */
   public void recordRequested(Activity a) throws SQLException {
     try (Connection c = db.getConnection();
-        PreparedStatement s =
-            c.prepareStatement(
-                "INSERT INTO activities (activity_id, host_id, type, lane, priority, batch_id,"
-                    + " state, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
-                    + " ON CONFLICT (activity_id) DO NOTHING")) {
-      s.setString(1, a.getActivityId());
-      s.setString(2, a.getHostId());
-      s.setString(3, a.getType().name());
-      s.setString(4, a.getLane().name());
-      s.setInt(5, a.getPriority());
-      s.setString(6, a.getBatchId());
-      s.setString(7, ActivityState.REQUESTED.name());
-      s.setTimestamp(8, Timestamp.from(a.getAcceptedAt()));
+        PreparedStatement s = c.prepareStatement(REQUESTED)) {
+      bindRequested(s, a);
       s.executeUpdate();
     }
+  }
+
+  private static final String REQUESTED =
+      "INSERT INTO activities (activity_id, host_id, type, lane, priority, batch_id, state, created_at)"
+          + " VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (activity_id) DO NOTHING";
+
+  private static void bindRequested(PreparedStatement s, Activity a) throws SQLException {
+    s.setString(1, a.getActivityId());
+    s.setString(2, a.getHostId());
+    s.setString(3, a.getType().name());
+    s.setString(4, a.getLane().name());
+    s.setInt(5, a.getPriority());
+    s.setString(6, a.getBatchId());
+    s.setString(7, ActivityState.REQUESTED.name());
+    s.setTimestamp(8, Timestamp.from(a.getAcceptedAt()));
   }
 
   /** Applies a batch of events in one transaction, in order. */
@@ -146,6 +150,76 @@ public final class Ledger {
       s.setInt(15, e.getExitCode());
     }
     s.setString(16, e.getOutput());
+  }
+
+  /** Records an accepted batch and the REQUESTED rows of its activities, in one transaction. */
+  public void recordBatch(String batchId, List<Activity> activities) throws SQLException {
+    try (Connection c = db.getConnection()) {
+      c.setAutoCommit(false);
+      try (PreparedStatement batch =
+              c.prepareStatement(
+                  "INSERT INTO batches (batch_id, size) VALUES (?, ?) ON CONFLICT DO NOTHING");
+          PreparedStatement rows = c.prepareStatement(REQUESTED)) {
+        batch.setString(1, batchId);
+        batch.setInt(2, activities.size());
+        batch.executeUpdate();
+        for (Activity a : activities) {
+          bindRequested(rows, a);
+          rows.addBatch();
+        }
+        rows.executeBatch();
+        c.commit();
+      } catch (SQLException e) {
+        c.rollback();
+        throw e;
+      }
+    }
+  }
+
+  /** A batch's size and how many of its activities are in each state; empty if unknown. */
+  public Optional<BatchView> batch(String batchId) throws SQLException {
+    try (Connection c = db.getConnection();
+        PreparedStatement size =
+            c.prepareStatement("SELECT size, created_at FROM batches WHERE batch_id = ?");
+        PreparedStatement counts =
+            c.prepareStatement(
+                "SELECT state, count(*) FROM activities WHERE batch_id = ? GROUP BY state")) {
+      size.setString(1, batchId);
+      int total;
+      Instant created;
+      try (ResultSet rs = size.executeQuery()) {
+        if (!rs.next()) {
+          return Optional.empty();
+        }
+        total = rs.getInt(1);
+        created = rs.getTimestamp(2).toInstant();
+      }
+      counts.setString(1, batchId);
+      java.util.Map<String, Integer> byState = new java.util.TreeMap<>();
+      try (ResultSet rs = counts.executeQuery()) {
+        while (rs.next()) {
+          byState.put(rs.getString(1), rs.getInt(2));
+        }
+      }
+      return Optional.of(BatchView.of(batchId, total, created, byState));
+    }
+  }
+
+  /** How many activities there are of each type in each state. */
+  public List<SummaryView.Count> summary() throws SQLException {
+    try (Connection c = db.getConnection();
+        PreparedStatement s =
+            c.prepareStatement(
+                "SELECT type, state, count(*) FROM activities GROUP BY type, state ORDER BY type, state");
+        ResultSet rs = s.executeQuery()) {
+      List<SummaryView.Count> counts = new ArrayList<>();
+      while (rs.next()) {
+        counts.add(
+            new SummaryView.Count(
+                rs.getString(1).toLowerCase(Locale.ROOT), rs.getString(2), rs.getLong(3)));
+      }
+      return counts;
+    }
   }
 
   public Optional<ActivityView> find(String activityId) throws SQLException {

@@ -1,0 +1,95 @@
+package dev.lineup.intake.publish;
+
+import dev.lineup.avro.Command;
+import dev.lineup.schemas.Topics;
+import dev.lineup.service.problem.ApiException;
+import io.micronaut.context.annotation.Context;
+import io.micronaut.context.annotation.Value;
+import io.micronaut.http.HttpStatus;
+import jakarta.annotation.PreDestroy;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.errors.ProducerFencedException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Publishes a batch's commands in one Kafka transaction: the sequencer (reading committed records
+ * only) sees all of them or none.
+ *
+ * <p>The transactional id is stable per intake instance ({@code lineup.intake.instance-id}), so an
+ * instance restarted after a crash fences its predecessor and aborts its open transaction at once;
+ * a random id would leave that transaction blocking every read_committed consumer of its partitions
+ * until it timed out. Two instances must not share an instance id. Batches of one instance are
+ * published one at a time (one producer, one open transaction).
+ */
+@Context
+public final class BatchPublisher implements AutoCloseable {
+
+  private static final Logger LOG = LoggerFactory.getLogger(BatchPublisher.class);
+
+  private final KafkaProducer<String, Command> producer;
+
+  public BatchPublisher(
+      @Value("${lineup.kafka.bootstrap-servers}") String bootstrapServers,
+      @Value("${lineup.intake.instance-id}") String instanceId,
+      @Value("${lineup.intake.batch-transaction-timeout}") Duration transactionTimeout) {
+    producer =
+        new KafkaProducer<>(
+            Map.of(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                bootstrapServers,
+                ProducerConfig.TRANSACTIONAL_ID_CONFIG,
+                "lineup-intake-batches-" + instanceId,
+                ProducerConfig.TRANSACTION_TIMEOUT_CONFIG,
+                (int) transactionTimeout.toMillis(),
+                ProducerConfig.ACKS_CONFIG,
+                "all",
+                ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG,
+                true,
+                ProducerConfig.LINGER_MS_CONFIG,
+                5,
+                ProducerConfig.CLIENT_ID_CONFIG,
+                "intake-batches"),
+            Topics.COMMANDS.keySerde().serializer(),
+            Topics.COMMANDS.valueSerde().serializer());
+    producer.initTransactions();
+  }
+
+  public synchronized void publish(List<Command> commands) {
+    try {
+      producer.beginTransaction();
+      for (Command command : commands) {
+        producer.send(new ProducerRecord<>(Topics.COMMANDS.name(), command.getHostId(), command));
+      }
+      producer.commitTransaction();
+    } catch (ProducerFencedException e) {
+      // Another instance took this instance id: a configuration error, not a retryable one.
+      LOG.error("batch producer fenced: is lineup.intake.instance-id shared by two intakes?", e);
+      throw new ApiException(
+          HttpStatus.SERVICE_UNAVAILABLE, "Queue unavailable", "batch publishing is fenced");
+    } catch (KafkaException e) {
+      LOG.warn("batch transaction failed; aborting it", e);
+      try {
+        producer.abortTransaction();
+      } catch (KafkaException abort) {
+        LOG.warn("could not abort the batch transaction", abort);
+      }
+      throw new ApiException(
+          HttpStatus.SERVICE_UNAVAILABLE,
+          "Queue unavailable",
+          "the batch could not be stored: nothing was enqueued, try again");
+    }
+  }
+
+  @PreDestroy
+  @Override
+  public void close() {
+    producer.close(Duration.ofSeconds(5));
+  }
+}
