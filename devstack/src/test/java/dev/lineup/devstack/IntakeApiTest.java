@@ -327,6 +327,119 @@ class IntakeApiTest {
   }
 
   @Nested
+  class FrontDoor {
+
+    @Test
+    void aValidRequestBecomesAnActivityAndPoisonOrInvalidOnesGoToTheDeadLetterTopic()
+        throws Exception {
+      String host = host();
+      String poisonHost = host();
+      String good = UUID.randomUUID().toString();
+      String invalid = UUID.randomUUID().toString();
+      try (var producer =
+          new org.apache.kafka.clients.producer.KafkaProducer<String, byte[]>(
+              Map.of("bootstrap.servers", kafkaBootstrap),
+              new org.apache.kafka.common.serialization.StringSerializer(),
+              new org.apache.kafka.common.serialization.ByteArraySerializer())) {
+        var requests = dev.lineup.schemas.Topics.REQUESTS;
+        producer
+            .send(
+                new org.apache.kafka.clients.producer.ProducerRecord<>(
+                    requests.name(),
+                    poisonHost,
+                    "not avro at all".getBytes(StandardCharsets.UTF_8)))
+            .get();
+        producer
+            .send(
+                new org.apache.kafka.clients.producer.ProducerRecord<>(
+                    requests.name(),
+                    host,
+                    requests
+                        .valueSerde()
+                        .serializer()
+                        .serialize(
+                            requests.name(),
+                            dev.lineup.avro.ActivityRequest.newBuilder()
+                                .setActivityId(invalid)
+                                .setHostId(host)
+                                .setType(dev.lineup.avro.ActivityType.SCRIPT_RUN)
+                                .setPayload(
+                                    dev.lineup.avro.ScriptRunPayload.newBuilder()
+                                        .setScriptSha256("not-a-hash")
+                                        .build())
+                                .build())))
+            .get();
+        producer
+            .send(
+                new org.apache.kafka.clients.producer.ProducerRecord<>(
+                    requests.name(),
+                    host,
+                    requests
+                        .valueSerde()
+                        .serializer()
+                        .serialize(
+                            requests.name(),
+                            dev.lineup.avro.ActivityRequest.newBuilder()
+                                .setActivityId(good)
+                                .setHostId(host)
+                                .setType(dev.lineup.avro.ActivityType.SCRIPT_RUN)
+                                .setPayload(
+                                    dev.lineup.avro.InlineScriptRunPayload.newBuilder()
+                                        .setScript("echo from kafka")
+                                        .build())
+                                .build())))
+            .get();
+      }
+
+      awaitState(good, "RELEASED");
+      assertThat(intake.get("/v1/activities/" + invalid).status()).isEqualTo(404);
+
+      List<org.apache.kafka.clients.consumer.ConsumerRecord<byte[], byte[]>> dead =
+          new ArrayList<>();
+      try (var consumer =
+          new org.apache.kafka.clients.consumer.KafkaConsumer<byte[], byte[]>(
+              Map.of(
+                  "bootstrap.servers",
+                  kafkaBootstrap,
+                  "isolation.level",
+                  "read_committed",
+                  "group.id",
+                  "dlq-reader-" + UUID.randomUUID(),
+                  "auto.offset.reset",
+                  "earliest"),
+              new org.apache.kafka.common.serialization.ByteArrayDeserializer(),
+              new org.apache.kafka.common.serialization.ByteArrayDeserializer())) {
+        consumer.subscribe(List.of(dev.lineup.schemas.Topics.REQUESTS_DLQ.name()));
+        long deadline = System.currentTimeMillis() + 20_000;
+        while (dead.size() < 2 && System.currentTimeMillis() < deadline) {
+          consumer.poll(Duration.ofMillis(200)).forEach(dead::add);
+        }
+      }
+      assertThat(dead).hasSize(2);
+      var poison = dead.get(0).headers();
+      assertThat(
+              dev.lineup.schemas.DeadLetterHeaders.read(
+                  poison, dev.lineup.schemas.DeadLetterHeaders.REASON))
+          .startsWith("undecodable");
+      assertThat(
+              dev.lineup.schemas.DeadLetterHeaders.read(
+                  poison, dev.lineup.schemas.DeadLetterHeaders.SOURCE_TOPIC))
+          .isEqualTo("lineup.requests");
+      assertThat(
+              dev.lineup.schemas.DeadLetterHeaders.read(
+                  poison, dev.lineup.schemas.DeadLetterHeaders.SOURCE_OFFSET))
+          .isNotBlank();
+      assertThat(new String(dead.get(0).value(), StandardCharsets.UTF_8))
+          .isEqualTo("not avro at all");
+      assertThat(
+              dev.lineup.schemas.DeadLetterHeaders.read(
+                  dead.get(1).headers(), dev.lineup.schemas.DeadLetterHeaders.REASON))
+          .startsWith("invalid")
+          .contains("payload.script_sha256");
+    }
+  }
+
+  @Nested
   class Contents {
 
     @Test

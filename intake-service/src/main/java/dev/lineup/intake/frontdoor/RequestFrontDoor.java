@@ -1,0 +1,246 @@
+package dev.lineup.intake.frontdoor;
+
+import dev.lineup.avro.Activity;
+import dev.lineup.avro.ActivityRequest;
+import dev.lineup.avro.Command;
+import dev.lineup.avro.Enqueue;
+import dev.lineup.intake.validation.ActivityValidator;
+import dev.lineup.schemas.DeadLetterHeaders;
+import dev.lineup.schemas.Topics;
+import dev.lineup.service.health.Readiness;
+import dev.lineup.service.problem.ApiException;
+import dev.lineup.service.problem.Problem;
+import io.micronaut.context.annotation.Context;
+import io.micronaut.context.annotation.Value;
+import jakarta.annotation.PreDestroy;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.stream.Collectors;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.SerializationException;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The Kafka front door: requests from {@code lineup.requests}, validated like HTTP ones, become
+ * enqueue commands; a record that cannot be decoded or fails validation goes to {@code
+ * lineup.requests.dlq} with the reason, source topic, partition and offset in headers, and the door
+ * keeps going. Commands, dead letters and the consumed offsets commit in one transaction, so a
+ * crash neither loses nor repeats a request.
+ */
+@Context
+public final class RequestFrontDoor implements Readiness, AutoCloseable {
+
+  private static final Logger LOG = LoggerFactory.getLogger(RequestFrontDoor.class);
+
+  private final ActivityValidator validator;
+  private final KafkaConsumer<byte[], byte[]> consumer;
+  private final KafkaProducer<byte[], byte[]> producer;
+  private final AtomicBoolean running = new AtomicBoolean(true);
+  private final AtomicBoolean polled = new AtomicBoolean(false);
+  private final Thread thread;
+
+  public RequestFrontDoor(
+      ActivityValidator validator,
+      @Value("${lineup.kafka.bootstrap-servers}") String bootstrapServers,
+      @Value("${lineup.intake.front-door.group-id}") String groupId,
+      @Value("${lineup.intake.instance-id}") String instanceId) {
+    this.validator = validator;
+    consumer =
+        new KafkaConsumer<>(
+            Map.of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                bootstrapServers,
+                ConsumerConfig.GROUP_ID_CONFIG,
+                groupId,
+                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
+                false,
+                ConsumerConfig.ISOLATION_LEVEL_CONFIG,
+                "read_committed",
+                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG,
+                "earliest",
+                ConsumerConfig.MAX_POLL_RECORDS_CONFIG,
+                500),
+            new ByteArrayDeserializer(),
+            new ByteArrayDeserializer());
+    producer =
+        new KafkaProducer<>(
+            Map.of(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                bootstrapServers,
+                ProducerConfig.TRANSACTIONAL_ID_CONFIG,
+                "lineup-intake-front-door-" + instanceId,
+                ProducerConfig.ACKS_CONFIG,
+                "all",
+                ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG,
+                true,
+                ProducerConfig.LINGER_MS_CONFIG,
+                5),
+            new ByteArraySerializer(),
+            new ByteArraySerializer());
+    producer.initTransactions();
+    consumer.subscribe(List.of(Topics.REQUESTS.name()));
+    thread = new Thread(this::run, "request-front-door");
+    thread.setDaemon(true);
+    thread.start();
+  }
+
+  private void run() {
+    try {
+      while (running.get()) {
+        ConsumerRecords<byte[], byte[]> records = consumer.poll(Duration.ofMillis(200));
+        polled.set(true);
+        if (records.isEmpty()) {
+          continue;
+        }
+        try {
+          producer.beginTransaction();
+          for (ConsumerRecord<byte[], byte[]> record : records) {
+            admit(record);
+          }
+          Map<TopicPartition, OffsetAndMetadata> next =
+              records.partitions().stream()
+                  .collect(
+                      Collectors.toMap(
+                          p -> p,
+                          p -> {
+                            var inPartition = records.records(p);
+                            return new OffsetAndMetadata(
+                                inPartition.get(inPartition.size() - 1).offset() + 1);
+                          }));
+          producer.sendOffsetsToTransaction(next, consumer.groupMetadata());
+          producer.commitTransaction();
+        } catch (KafkaException e) {
+          LOG.warn("front door transaction failed; the batch will be read again", e);
+          producer.abortTransaction();
+          rewind(records);
+        } catch (Exception e) {
+          // Validation never throws here (see admit); anything else is infrastructure (the
+          // content store): abort and read the batch again.
+          LOG.warn("front door batch failed; the batch will be read again", e);
+          producer.abortTransaction();
+          rewind(records);
+          Thread.sleep(1000);
+        }
+      }
+    } catch (WakeupException e) {
+      if (running.get()) {
+        throw e;
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } finally {
+      consumer.close(Duration.ofSeconds(5));
+      producer.close(Duration.ofSeconds(5));
+    }
+  }
+
+  /** One request: an enqueue command, or a dead letter saying why not. */
+  private void admit(ConsumerRecord<byte[], byte[]> record) throws Exception {
+    ActivityRequest request;
+    try {
+      request =
+          Topics.REQUESTS.valueSerde().deserializer().deserialize(record.topic(), record.value());
+      if (request == null) {
+        throw new SerializationException("a request needs a value");
+      }
+    } catch (SerializationException e) {
+      deadLetter(record, "undecodable: " + e.getMessage());
+      return;
+    }
+    Activity activity;
+    try {
+      Instant now = Instant.now().truncatedTo(ChronoUnit.MILLIS);
+      activity =
+          validator.validate(request.getHostId(), RequestTranslation.toEnqueue(request), now);
+    } catch (ApiException e) {
+      Problem problem = e.problem();
+      String fields =
+          problem.errors() == null
+              ? ""
+              : problem.errors().stream()
+                  .map(f -> f.field() + ": " + f.message())
+                  .collect(Collectors.joining("; "));
+      deadLetter(
+          record, "invalid: " + problem.detail() + (fields.isEmpty() ? "" : " (" + fields + ")"));
+      return;
+    }
+    Command command =
+        Command.newBuilder()
+            .setCommandId(UUID.randomUUID().toString())
+            .setHostId(activity.getHostId())
+            .setIssuedAt(activity.getAcceptedAt())
+            .setBody(
+                Enqueue.newBuilder().setActivity(activity).setPreempt(request.getPreempt()).build())
+            .build();
+    producer.send(
+        new ProducerRecord<>(
+            Topics.COMMANDS.name(),
+            Topics.COMMANDS
+                .keySerde()
+                .serializer()
+                .serialize(Topics.COMMANDS.name(), activity.getHostId()),
+            Topics.COMMANDS.valueSerde().serializer().serialize(Topics.COMMANDS.name(), command)));
+  }
+
+  private void deadLetter(ConsumerRecord<byte[], byte[]> record, String reason) {
+    var dead = new ProducerRecord<>(Topics.REQUESTS_DLQ.name(), record.key(), record.value());
+    DeadLetterHeaders.write(
+        dead.headers(), reason, record.topic(), record.partition(), record.offset());
+    producer.send(dead);
+    LOG.info(
+        "request {}-{}@{} refused: {}",
+        record.topic(),
+        record.partition(),
+        record.offset(),
+        reason);
+  }
+
+  private void rewind(ConsumerRecords<byte[], byte[]> records) {
+    Map<TopicPartition, Long> first = new HashMap<>();
+    for (TopicPartition p : records.partitions()) {
+      first.put(p, records.records(p).get(0).offset());
+    }
+    first.forEach(consumer::seek);
+  }
+
+  @Override
+  public String name() {
+    return "request-front-door";
+  }
+
+  @Override
+  public boolean ready() {
+    return polled.get() && thread.isAlive();
+  }
+
+  @PreDestroy
+  @Override
+  public void close() {
+    running.set(false);
+    consumer.wakeup();
+    try {
+      thread.join(10_000);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}
