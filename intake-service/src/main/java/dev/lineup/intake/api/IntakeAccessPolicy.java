@@ -8,7 +8,10 @@ import jakarta.inject.Singleton;
 import java.util.Optional;
 import java.util.regex.Pattern;
 
-/** Observers read; operators enqueue, cancel, pause and resume; only admins purge hosts. */
+/**
+ * Observers read; operators enqueue, cancel, pause and resume; only admins purge hosts and manage
+ * tokens.
+ */
 @Singleton
 public final class IntakeAccessPolicy implements AccessPolicy {
 
@@ -19,6 +22,9 @@ public final class IntakeAccessPolicy implements AccessPolicy {
     String path = request.getPath();
     if (!path.startsWith("/v1/")) {
       return Optional.empty();
+    }
+    if (path.startsWith("/v1/tokens")) {
+      return Optional.of(Role.ADMIN);
     }
     HttpMethod method = request.getMethod();
     if (method == HttpMethod.GET || method == HttpMethod.HEAD) {

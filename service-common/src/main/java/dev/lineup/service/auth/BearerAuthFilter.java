@@ -23,10 +23,13 @@ public final class BearerAuthFilter {
 
   private final List<TokenAuthority> authorities;
   private final List<AccessPolicy> policies;
+  private final RateLimits rateLimits;
 
-  public BearerAuthFilter(List<TokenAuthority> authorities, List<AccessPolicy> policies) {
+  public BearerAuthFilter(
+      List<TokenAuthority> authorities, List<AccessPolicy> policies, RateLimits rateLimits) {
     this.authorities = authorities;
     this.policies = policies;
+    this.rateLimits = rateLimits;
   }
 
   @RequestFilter
@@ -53,6 +56,14 @@ public final class BearerAuthFilter {
           "Forbidden",
           "this needs the " + required.get().name().toLowerCase() + " role",
           List.of());
+    }
+    if (!rateLimits.tryTake(caller.get())) {
+      return Problem.response(
+              HttpStatus.TOO_MANY_REQUESTS,
+              "Too many requests",
+              "this token's request rate is used up; retry shortly",
+              List.of())
+          .header(HttpHeaders.RETRY_AFTER, "1");
     }
     request.setAttribute(Caller.ATTRIBUTE, caller.get());
     return null;
