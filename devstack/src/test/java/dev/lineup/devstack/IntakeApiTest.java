@@ -446,6 +446,83 @@ class IntakeApiTest {
   }
 
   @Nested
+  class HostControl {
+
+    @Test
+    void aPausedHostHoldsItsActivitiesUntilResumed() throws Exception {
+      String host = host();
+      assertThat(intake.post("/v1/hosts/" + host + "/pause", "").status()).isEqualTo(202);
+      String id = enqueueScript(host, "echo held").text("activity_id");
+      awaitState(id, "QUEUED");
+      Thread.sleep(500);
+      assertThat(intake.get("/v1/activities/" + id).text("state")).isEqualTo("QUEUED");
+
+      assertThat(intake.post("/v1/hosts/" + host + "/resume", "").status()).isEqualTo(202);
+
+      awaitState(id, "RELEASED");
+    }
+
+    @Test
+    void purgingAHostEndsEveryActivityAndListsThemAsPast() throws Exception {
+      String host = host();
+      String running = enqueueScript(host, "echo 1").text("activity_id");
+      String waiting = enqueueScript(host, "echo 2").text("activity_id");
+      awaitState(running, "RELEASED");
+
+      assertThat(intake.delete("/v1/hosts/" + host).status()).isEqualTo(202);
+
+      awaitState(running, "CANCELLED");
+      awaitState(waiting, "CANCELLED");
+      assertThat(intake.get("/v1/activities/" + waiting).text("reason")).isEqualTo("HOST_PURGED");
+      var past = intake.get("/v1/hosts/" + host + "/activities?state=past&limit=1");
+      var older =
+          intake.get(
+              "/v1/hosts/"
+                  + host
+                  + "/activities?state=past&limit=1&cursor="
+                  + past.text("next_cursor"));
+      assertThat(past.body().toString()).containsAnyOf(running, waiting);
+      assertThat(older.body().toString()).containsAnyOf(running, waiting);
+      assertThat(past.body().toString()).isNotEqualTo(older.body().toString());
+      assertThat(older.body().get("next_cursor")).isNull();
+      assertThat(
+              intake
+                  .get("/v1/hosts/" + host + "/activities?state=upcoming")
+                  .body()
+                  .get("activities"))
+          .asList()
+          .isEmpty();
+    }
+
+    @Test
+    void cancellingAFinishedActivityIsA409() throws Exception {
+      String host = host();
+      enqueueScript(host, "echo first");
+      String second = enqueueScript(host, "echo second").text("activity_id");
+      intake.delete("/v1/hosts/" + host + "/activities/" + second);
+      awaitState(second, "CANCELLED");
+
+      var again = intake.delete("/v1/hosts/" + host + "/activities/" + second);
+
+      assertThat(again.status()).isEqualTo(409);
+      assertThat(again.body().get("detail").toString()).contains("CANCELLED");
+    }
+
+    @Test
+    void anMdmPayloadOverTheInlineLimitIsA413() throws Exception {
+      String big = java.util.Base64.getEncoder().encodeToString(new byte[64 * 1024 + 1]);
+      var answer =
+          intake.post(
+              "/v1/hosts/" + host() + "/activities",
+              "{\"type\":\"mdm_command\",\"payload\":{\"platform\":\"apple\",\"request_type\":\"InstallProfile\",\"raw_command\":\""
+                  + big
+                  + "\"}}");
+
+      assertThat(answer.status()).isEqualTo(413);
+    }
+  }
+
+  @Nested
   class Contents {
 
     @Test

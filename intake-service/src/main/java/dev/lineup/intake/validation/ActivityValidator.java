@@ -173,7 +173,10 @@ public final class ActivityValidator {
           try {
             command = Base64.getDecoder().decode(raw);
             if (command.length > maxInlinePayloadBytes) {
-              errors.add(at + "raw_command", "must be at most " + maxInlinePayloadBytes + " bytes");
+              throw new dev.lineup.service.problem.ApiException(
+                  io.micronaut.http.HttpStatus.REQUEST_ENTITY_TOO_LARGE,
+                  "Payload too large",
+                  "payload.raw_command may be at most " + maxInlinePayloadBytes + " bytes");
             }
           } catch (IllegalArgumentException e) {
             errors.add(at + "raw_command", "must be base64");

@@ -1,0 +1,108 @@
+package dev.lineup.intake.ledger;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.zaxxer.hikari.HikariDataSource;
+import dev.lineup.avro.ActivityState;
+import dev.lineup.avro.ActivityType;
+import dev.lineup.avro.LifecycleEvent;
+import dev.lineup.avro.ReasonCode;
+import dev.lineup.embedded.EmbeddedDatabase;
+import dev.lineup.embedded.LineupInfrastructure;
+import java.time.Instant;
+import java.util.List;
+import java.util.UUID;
+import org.flywaydb.core.Flyway;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/** The ledger projection on a real PostgreSQL: replays and redeliveries never move a row back. */
+@ExtendWith(LineupInfrastructure.class)
+class LedgerProjectionTest {
+
+  private static HikariDataSource db;
+  private static Ledger ledger;
+
+  @BeforeAll
+  static void start(EmbeddedDatabase database) throws Exception {
+    database.ensureDatabase("ledger_test");
+    db = new HikariDataSource();
+    db.setJdbcUrl(database.jdbcUrl("ledger_test"));
+    db.setUsername(database.user());
+    Flyway.configure().dataSource(db).locations("classpath:db/intake").load().migrate();
+    ledger = new Ledger(db);
+  }
+
+  @AfterAll
+  static void stop() {
+    db.close();
+  }
+
+  private static LifecycleEvent event(
+      String id, long sequence, ActivityState state, ReasonCode reason) {
+    Instant at = Instant.parse("2026-11-24T10:00:00Z").plusSeconds(sequence);
+    return LifecycleEvent.newBuilder()
+        .setEventId(id + ":" + sequence)
+        .setActivityId(id)
+        .setHostId("h1")
+        .setSequence(sequence)
+        .setState(state)
+        .setReason(reason)
+        .setOccurredAt(at)
+        .setType(ActivityType.SCRIPT_RUN)
+        .setAcceptedAt(Instant.parse("2026-11-24T10:00:00Z"))
+        .setAttempt(sequence >= 2 ? 1 : 0)
+        .setExitCode(state == ActivityState.SUCCEEDED ? 0 : null)
+        .build();
+  }
+
+  @Test
+  void anOlderEventArrivingLateDoesNotMoveTheRowBack() throws Exception {
+    String id = UUID.randomUUID().toString();
+    var queued = event(id, 1, ActivityState.QUEUED, ReasonCode.ACCEPTED);
+    var released = event(id, 2, ActivityState.RELEASED, ReasonCode.RELEASED);
+    var succeeded = event(id, 3, ActivityState.SUCCEEDED, ReasonCode.SUCCEEDED);
+
+    ledger.apply(List.of(queued, succeeded));
+    ledger.apply(List.of(released, queued));
+
+    var row = ledger.find(id).orElseThrow();
+    assertThat(row.state()).isEqualTo("SUCCEEDED");
+    assertThat(row.finishedAt()).isEqualTo(succeeded.getOccurredAt());
+    assertThat(row.result().exitCode()).isZero();
+  }
+
+  @Test
+  void aReplayedBatchChangesNothing() throws Exception {
+    String id = UUID.randomUUID().toString();
+    var batch =
+        List.of(
+            event(id, 1, ActivityState.QUEUED, ReasonCode.ACCEPTED),
+            event(id, 2, ActivityState.RELEASED, ReasonCode.RELEASED),
+            event(id, 3, ActivityState.SUCCEEDED, ReasonCode.SUCCEEDED));
+    ledger.apply(batch);
+    var first = ledger.find(id).orElseThrow();
+
+    ledger.apply(batch);
+
+    assertThat(ledger.find(id).orElseThrow()).isEqualTo(first);
+  }
+
+  @Test
+  void aNoteKeepsTheStateAndTheReasonOfTheLastTransition() throws Exception {
+    String id = UUID.randomUUID().toString();
+    ledger.apply(
+        List.of(
+            event(id, 1, ActivityState.QUEUED, ReasonCode.ACCEPTED),
+            event(id, 2, ActivityState.CANCELLED, ReasonCode.USER_CANCEL),
+            event(id, 3, ActivityState.CANCELLED, ReasonCode.LATE_RESULT)));
+
+    var row = ledger.find(id).orElseThrow();
+
+    assertThat(row.state()).isEqualTo("CANCELLED");
+    assertThat(row.reason()).isEqualTo("USER_CANCEL");
+    assertThat(row.detail()).startsWith("LATE_RESULT");
+  }
+}
