@@ -251,20 +251,10 @@ public final class Ledger {
       s.setLong(3, after[1]);
       s.setLong(4, after[2]);
       s.setInt(5, limit + 1);
-      List<ActivityView> rows = new ArrayList<>();
-      long[] last = null;
-      boolean more = false;
-      try (ResultSet rs = s.executeQuery()) {
-        while (rs.next()) {
-          if (rows.size() == limit) {
-            more = true;
-            break;
-          }
-          rows.add(view(rs));
-          last = new long[] {rs.getInt("grp"), -rs.getInt("priority"), rs.getLong("seen_order")};
-        }
-      }
-      return new Page(rows, more ? encodeCursor(last) : null);
+      return page(
+          s,
+          limit,
+          rs -> new long[] {rs.getInt("grp"), -rs.getInt("priority"), rs.getLong("seen_order")});
     }
   }
 
@@ -287,22 +277,32 @@ public final class Ledger {
               : micros(before[0]));
       s.setLong(3, before[1]);
       s.setInt(4, limit + 1);
-      List<ActivityView> rows = new ArrayList<>();
-      long[] last = null;
-      boolean more = false;
-      try (ResultSet rs = s.executeQuery()) {
-        while (rs.next()) {
-          if (rows.size() == limit) {
-            more = true;
-            break;
-          }
-          rows.add(view(rs));
-          Timestamp finished = rs.getTimestamp("finished_at");
-          last = new long[] {toMicros(finished), rs.getLong("seen_order")};
-        }
-      }
-      return new Page(rows, more ? encodeCursor(last) : null);
+      return page(
+          s,
+          limit,
+          rs -> new long[] {toMicros(rs.getTimestamp("finished_at")), rs.getLong("seen_order")});
     }
+  }
+
+  /** The sort key of a row, which its page's cursor carries. */
+  private interface CursorKey {
+    long[] of(ResultSet row) throws SQLException;
+  }
+
+  /** Runs a query that asked for {@code limit + 1} rows: the extra one only says "more". */
+  private static Page page(PreparedStatement query, int limit, CursorKey key) throws SQLException {
+    List<ActivityView> rows = new ArrayList<>();
+    long[] last = null;
+    try (ResultSet rs = query.executeQuery()) {
+      while (rs.next()) {
+        if (rows.size() == limit) {
+          return new Page(rows, encodeCursor(last));
+        }
+        rows.add(view(rs));
+        last = key.of(rs);
+      }
+    }
+    return new Page(rows, null);
   }
 
   private static ActivityView view(ResultSet rs) throws SQLException {
