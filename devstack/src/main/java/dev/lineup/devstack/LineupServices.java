@@ -78,7 +78,7 @@ public final class LineupServices implements AutoCloseable {
               Map.of(
                   "lineup.gateway.database.url", settings.database().jdbcUrl(GATEWAY_DATABASE),
                   "lineup.gateway.database.user", settings.database().user(),
-                  "lineup.gateway.enroll-secret", settings.enrollSecret()));
+                  "lineup.enroll-secret", settings.enrollSecret()));
     } catch (Exception | Error e) {
       close();
       throw e;

@@ -17,6 +17,9 @@ public final class Deliveries {
 
   public static final String PENDING = "PENDING";
 
+  /** The PostgreSQL channel agents' long polls listen on (see agent.TaskSignals). */
+  public static final String NOTIFY_CHANNEL = "lineup_tasks";
+
   private final DataSource db;
 
   public Deliveries(DataSource db) {
@@ -45,6 +48,15 @@ public final class Deliveries {
         s.addBatch();
       }
       s.executeBatch();
+      // Wake the hosts' long-polling agents, on whichever gateway instance they wait.
+      try (PreparedStatement notify =
+          c.prepareStatement("SELECT pg_notify('" + NOTIFY_CHANNEL + "', ?)")) {
+        for (String host :
+            released.stream().map(r -> r.getActivity().getHostId()).distinct().toList()) {
+          notify.setString(1, host);
+          notify.execute();
+        }
+      }
     }
   }
 

@@ -1,0 +1,209 @@
+package dev.lineup.devstack;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.lineup.embedded.EmbeddedDatabase;
+import dev.lineup.embedded.EmbeddedKafka;
+import dev.lineup.embedded.LineupInfrastructure;
+import io.micronaut.json.JsonMapper;
+import java.nio.file.Files;
+import java.time.Duration;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * The agent API on the real services: an agent enrolls, long-polls its host's next task, heartbeats
+ * and reports, and the outcome lands in the ledger; task tokens die with a result or a cancel and
+ * never serve another host.
+ */
+@ExtendWith(LineupInfrastructure.class)
+class AgentApiTest {
+
+  private static final String ADMIN = "agent-admin-token-0123456789";
+  private static final String ENROLL = "agent-enroll-secret-0123456789";
+  private static LineupServices services;
+  private static LineupClient intake;
+  private static LineupClient gateway;
+
+  @BeforeAll
+  static void start(EmbeddedKafka kafka, EmbeddedDatabase database) throws Exception {
+    services =
+        LineupServices.start(
+            new LineupServices.Settings(
+                kafka.bootstrapServers(),
+                database,
+                Files.createTempDirectory("agent-state"),
+                ADMIN,
+                ENROLL,
+                0,
+                0,
+                0,
+                Map.of()));
+    services.awaitHealthy(Duration.ofMinutes(2));
+    JsonMapper json = services.intake().getBean(JsonMapper.class);
+    intake = new LineupClient(services.intakeUrl(), ADMIN, json);
+    gateway = new LineupClient(services.gatewayUrl(), null, json);
+  }
+
+  @AfterAll
+  static void stop() {
+    if (services != null) {
+      services.close();
+    }
+  }
+
+  private static LineupClient agentFor(String host) throws Exception {
+    var enrolled =
+        gateway.post(
+            "/v1/agent/enroll",
+            "{\"host_id\":\"" + host + "\",\"enroll_secret\":\"" + ENROLL + "\"}");
+    assertThat(enrolled.status()).isEqualTo(200);
+    return gateway.as(enrolled.text("host_token"));
+  }
+
+  private static String enqueueScript(String host, String script) throws Exception {
+    return intake
+        .post(
+            "/v1/hosts/" + host + "/activities",
+            "{\"type\":\"script_run\",\"payload\":{\"script\":\"" + script + "\"}}")
+        .text("activity_id");
+  }
+
+  private static void awaitState(String id, String state) {
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .untilAsserted(
+            () -> assertThat(intake.get("/v1/activities/" + id).text("state")).isEqualTo(state));
+  }
+
+  @Test
+  void enrollingNeedsTheSecret() throws Exception {
+    var wrong =
+        gateway.post(
+            "/v1/agent/enroll",
+            "{\"host_id\":\"h\",\"enroll_secret\":\"guess-guess-guess-guess\"}");
+
+    assertThat(wrong.status()).isEqualTo(401);
+    assertThat(gateway.contentType).isEqualTo("application/problem+json");
+  }
+
+  @Test
+  void anAgentRunsItsHostsTaskAndTheOutcomeReachesTheLedger() throws Exception {
+    String host = "agent-host-" + UUID.randomUUID();
+    LineupClient agent = agentFor(host);
+    String id = enqueueScript(host, "echo hello");
+
+    var task = agent.get("/v1/agent/tasks/next?wait=20");
+    assertThat(task.status()).isEqualTo(200);
+    assertThat(task.text("activity_id")).isEqualTo(id);
+    assertThat(task.text("type")).isEqualTo("script_run");
+    assertThat(task.body()).containsKeys("task_token", "lease_expires_at", "payload");
+    LineupClient withTask = gateway.as(task.text("task_token"));
+
+    assertThat(withTask.post("/v1/agent/tasks/" + id + "/heartbeat", "").status()).isEqualTo(200);
+    var reported =
+        withTask.post(
+            "/v1/agent/tasks/" + id + "/result",
+            "{\"outcome\":\"succeeded\",\"exit_code\":0,\"output\":\"hello\\n\"}");
+    assertThat(reported.status()).isEqualTo(200);
+
+    awaitState(id, "SUCCEEDED");
+    @SuppressWarnings("unchecked")
+    Map<String, Object> result =
+        (Map<String, Object>) intake.get("/v1/activities/" + id).body().get("result");
+    assertThat(result).containsEntry("exit_code", 0).containsEntry("output", "hello\n");
+    // The token died with the result.
+    assertThat(withTask.post("/v1/agent/tasks/" + id + "/heartbeat", "").status()).isEqualTo(401);
+    assertThat(agent.get("/v1/agent/tasks/next?wait=1").status()).isEqualTo(204);
+  }
+
+  @Test
+  void aWaitingPollIsAnsweredWhenATaskIsReleased() throws Exception {
+    String host = "agent-host-" + UUID.randomUUID();
+    LineupClient agent = agentFor(host);
+    long started = System.nanoTime();
+    CompletableFuture<LineupClient.Answer> poll =
+        CompletableFuture.supplyAsync(
+            () -> {
+              try {
+                return agent.get("/v1/agent/tasks/next?wait=30");
+              } catch (Exception e) {
+                throw new IllegalStateException(e);
+              }
+            });
+    Thread.sleep(1000);
+
+    String id = enqueueScript(host, "echo woken");
+
+    var task = poll.get();
+    assertThat(task.status()).isEqualTo(200);
+    assertThat(task.text("activity_id")).isEqualTo(id);
+    assertThat(Duration.ofNanos(System.nanoTime() - started))
+        .as("answered before the wait ran out")
+        .isLessThan(Duration.ofSeconds(25));
+  }
+
+  @Test
+  void aHostTokenNeverSeesAnotherHostsTask() throws Exception {
+    String host = "agent-host-" + UUID.randomUUID();
+    LineupClient other = agentFor("other-" + UUID.randomUUID());
+    enqueueScript(host, "echo not yours");
+
+    assertThat(other.get("/v1/agent/tasks/next?wait=2").status()).isEqualTo(204);
+    assertThat(gateway.as("not-a-token").get("/v1/agent/tasks/next?wait=0").status())
+        .isEqualTo(401);
+  }
+
+  @Test
+  void cancellingARunningTaskRevokesItsToken() throws Exception {
+    String host = "agent-host-" + UUID.randomUUID();
+    LineupClient agent = agentFor(host);
+    String id = enqueueScript(host, "sleep 600");
+    var task = agent.get("/v1/agent/tasks/next?wait=20");
+    assertThat(task.text("activity_id")).isEqualTo(id);
+    LineupClient withTask = gateway.as(task.text("task_token"));
+
+    assertThat(intake.delete("/v1/hosts/" + host + "/activities/" + id).status()).isEqualTo(202);
+    awaitState(id, "CANCELLED");
+
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .untilAsserted(
+            () ->
+                assertThat(withTask.post("/v1/agent/tasks/" + id + "/heartbeat", "").status())
+                    .isEqualTo(401));
+    assertThat(
+            withTask
+                .post("/v1/agent/tasks/" + id + "/result", "{\"outcome\":\"succeeded\"}")
+                .status())
+        .isEqualTo(401);
+  }
+
+  @Test
+  void longOutputIsStoredTruncated() throws Exception {
+    String host = "agent-host-" + UUID.randomUUID();
+    LineupClient agent = agentFor(host);
+    String id = enqueueScript(host, "yes | head -c 100000");
+    var task = agent.get("/v1/agent/tasks/next?wait=20");
+    String output = "y".repeat(100_000);
+
+    gateway
+        .as(task.text("task_token"))
+        .post(
+            "/v1/agent/tasks/" + id + "/result",
+            "{\"outcome\":\"failed\",\"exit_code\":3,\"output\":\"" + output + "\"}");
+
+    awaitState(id, "FAILED");
+    @SuppressWarnings("unchecked")
+    Map<String, Object> result =
+        (Map<String, Object>) intake.get("/v1/activities/" + id).body().get("result");
+    assertThat((String) result.get("output")).hasSizeLessThan(70_000).endsWith("[truncated]");
+    assertThat(result).containsEntry("exit_code", 3);
+  }
+}

@@ -1,0 +1,259 @@
+package dev.lineup.gateway.agent;
+
+import dev.lineup.avro.ActivityResult;
+import dev.lineup.avro.ReleasedActivity;
+import dev.lineup.avro.ResultKind;
+import dev.lineup.schemas.PayloadFields;
+import dev.lineup.service.problem.ApiException;
+import dev.lineup.service.problem.Problem;
+import io.micronaut.context.annotation.Value;
+import io.micronaut.core.annotation.Nullable;
+import io.micronaut.http.HttpHeaders;
+import io.micronaut.http.HttpRequest;
+import io.micronaut.http.HttpResponse;
+import io.micronaut.http.HttpStatus;
+import io.micronaut.http.annotation.Body;
+import io.micronaut.http.annotation.Controller;
+import io.micronaut.http.annotation.Get;
+import io.micronaut.http.annotation.PathVariable;
+import io.micronaut.http.annotation.Post;
+import io.micronaut.http.annotation.QueryValue;
+import io.micronaut.scheduling.TaskExecutors;
+import io.micronaut.scheduling.annotation.ExecuteOn;
+import io.micronaut.serde.annotation.Serdeable;
+import io.micronaut.serde.config.naming.SnakeCaseStrategy;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.UUID;
+import org.apache.avro.specific.SpecificRecord;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The agent API of CONTRACT.md: enroll, long-poll for the next task, heartbeat, report. Host tokens
+ * identify a host; task tokens (bound to one host, activity and attempt) prove a task.
+ */
+@Controller("/v1/agent")
+@ExecuteOn(TaskExecutors.BLOCKING)
+public final class AgentController {
+
+  private static final Logger LOG = LoggerFactory.getLogger(AgentController.class);
+  private static final int MAX_WAIT_SECONDS = 60;
+
+  @Serdeable(naming = SnakeCaseStrategy.class)
+  public record EnrollRequest(@Nullable String hostId, @Nullable String enrollSecret) {}
+
+  @Serdeable(naming = SnakeCaseStrategy.class)
+  public record Enrolled(String hostToken) {}
+
+  @Serdeable(naming = SnakeCaseStrategy.class)
+  public record Task(
+      String activityId,
+      String type,
+      int attempt,
+      Map<String, Object> payload,
+      String taskToken,
+      Instant leaseExpiresAt) {}
+
+  @Serdeable(naming = SnakeCaseStrategy.class)
+  public record Lease(Instant leaseExpiresAt) {}
+
+  @Serdeable(naming = SnakeCaseStrategy.class)
+  public record Report(
+      @Nullable String outcome, @Nullable Integer exitCode, @Nullable String output) {}
+
+  @Serdeable(naming = SnakeCaseStrategy.class)
+  public record Recorded(String activityId, String outcome) {}
+
+  private final Enrollments enrollments;
+  private final TaskBoard board;
+  private final TaskSignals signals;
+  private final ResultPublisher results;
+  private final Duration heartbeatExtension;
+  private final int outputLimit;
+
+  public AgentController(
+      Enrollments enrollments,
+      TaskBoard board,
+      TaskSignals signals,
+      ResultPublisher results,
+      @Value("${lineup.gateway.heartbeat-extension}") Duration heartbeatExtension,
+      @Value("${lineup.gateway.output-limit-bytes}") int outputLimit) {
+    this.enrollments = enrollments;
+    this.board = board;
+    this.signals = signals;
+    this.results = results;
+    this.heartbeatExtension = heartbeatExtension;
+    this.outputLimit = outputLimit;
+  }
+
+  @Post("/enroll")
+  public Enrolled enroll(@Body EnrollRequest body) throws Exception {
+    if (body == null
+        || body.hostId() == null
+        || body.hostId().isBlank()
+        || body.hostId().length() > 255) {
+      throw ApiException.invalid(
+          List.of(new Problem.FieldError("host_id", "is required (1 to 255 characters)")));
+    }
+    return enrollments
+        .enroll(body.hostId(), body.enrollSecret())
+        .map(Enrolled::new)
+        .orElseThrow(
+            () ->
+                new ApiException(
+                    HttpStatus.UNAUTHORIZED, "Unauthorized", "the enroll secret is wrong"));
+  }
+
+  @Get("/tasks/next")
+  public HttpResponse<Task> next(HttpRequest<?> request, @QueryValue(defaultValue = "30") int wait)
+      throws Exception {
+    String host =
+        enrollments
+            .host(bearer(request))
+            .orElseThrow(
+                () ->
+                    new ApiException(
+                        HttpStatus.UNAUTHORIZED, "Unauthorized", "the host token is not known"));
+    long deadline =
+        System.currentTimeMillis() + Math.max(0, Math.min(wait, MAX_WAIT_SECONDS)) * 1000L;
+    while (true) {
+      long seen = signals.version(host);
+      var claimed = board.claimNext(host);
+      if (claimed.isPresent()) {
+        return HttpResponse.ok(handOver(claimed.get()));
+      }
+      long left = deadline - System.currentTimeMillis();
+      if (left <= 0) {
+        return HttpResponse.noContent();
+      }
+      signals.await(host, seen, left);
+    }
+  }
+
+  private Task handOver(TaskBoard.Claimed claimed) {
+    ReleasedActivity r = claimed.released();
+    var a = r.getActivity();
+    try {
+      results.publish(
+          report(
+              r.getActivity().getActivityId(),
+              a.getHostId(),
+              r.getAttempt(),
+              ResultKind.DELIVERED,
+              null,
+              null,
+              null));
+    } catch (ApiException e) {
+      // The agent has its task either way; DELIVERED only refines the ledger.
+      LOG.warn("could not report {} delivered", a.getActivityId());
+    }
+    return new Task(
+        a.getActivityId(),
+        a.getType().name().toLowerCase(Locale.ROOT),
+        r.getAttempt(),
+        PayloadFields.of((SpecificRecord) a.getPayload()),
+        claimed.taskToken(),
+        r.getLeaseExpiresAt());
+  }
+
+  @Post("/tasks/{activityId}/heartbeat")
+  public Lease heartbeat(@PathVariable String activityId, HttpRequest<?> request) throws Exception {
+    TaskBoard.Held task = held(activityId, request);
+    Instant until = Instant.now().plus(heartbeatExtension).truncatedTo(ChronoUnit.MILLIS);
+    results.publish(
+        report(
+            activityId,
+            task.hostId(),
+            task.attempt(),
+            ResultKind.HEARTBEAT,
+            null,
+            null,
+            heartbeatExtension.toMillis()));
+    board.extendLease(task, until);
+    return new Lease(until);
+  }
+
+  @Post("/tasks/{activityId}/result")
+  public Recorded result(@PathVariable String activityId, @Body Report body, HttpRequest<?> request)
+      throws Exception {
+    TaskBoard.Held task = held(activityId, request);
+    String outcome =
+        body == null || body.outcome() == null ? "" : body.outcome().toLowerCase(Locale.ROOT);
+    if (!outcome.equals("succeeded") && !outcome.equals("failed")) {
+      throw ApiException.invalid(
+          List.of(new Problem.FieldError("outcome", "must be succeeded or failed")));
+    }
+    String output = truncate(body.output());
+    ResultKind kind = outcome.equals("succeeded") ? ResultKind.SUCCEEDED : ResultKind.FAILED;
+    // Report first, then close the row: a crash in between makes the agent retry, and a repeated
+    // result is a recorded no-op in the sequencer. The other order could lose the outcome.
+    results.publish(
+        report(activityId, task.hostId(), task.attempt(), kind, body.exitCode(), output, null));
+    if (!board.finish(task, kind.name(), body.exitCode(), output)) {
+      throw ApiException.conflict("the task already ended");
+    }
+    return new Recorded(activityId, outcome);
+  }
+
+  private TaskBoard.Held held(String activityId, HttpRequest<?> request) throws Exception {
+    return board
+        .held(activityId, bearer(request))
+        .orElseThrow(
+            () ->
+                new ApiException(
+                    HttpStatus.UNAUTHORIZED,
+                    "Unauthorized",
+                    "the task token is not valid for this task (expired, revoked, or another task's)"));
+  }
+
+  private String truncate(String output) {
+    if (output == null) {
+      return null;
+    }
+    byte[] bytes = output.getBytes(StandardCharsets.UTF_8);
+    if (bytes.length <= outputLimit) {
+      return output;
+    }
+    // Cut on a character boundary, and say so.
+    String cut = new String(bytes, 0, outputLimit, StandardCharsets.UTF_8);
+    if (!cut.isEmpty() && cut.charAt(cut.length() - 1) == '\uFFFD') {
+      cut = cut.substring(0, cut.length() - 1);
+    }
+    return cut + "\n[truncated]";
+  }
+
+  private static String bearer(HttpRequest<?> request) {
+    String header = request.getHeaders().get(HttpHeaders.AUTHORIZATION);
+    if (header == null || !header.startsWith("Bearer ")) {
+      throw new ApiException(HttpStatus.UNAUTHORIZED, "Unauthorized", "a bearer token is required");
+    }
+    return header.substring("Bearer ".length()).strip();
+  }
+
+  private static ActivityResult report(
+      String activityId,
+      String hostId,
+      int attempt,
+      ResultKind kind,
+      Integer exitCode,
+      String output,
+      Long extensionMs) {
+    return ActivityResult.newBuilder()
+        .setResultId(UUID.randomUUID().toString())
+        .setActivityId(activityId)
+        .setHostId(hostId)
+        .setAttempt(attempt)
+        .setKind(kind)
+        .setOccurredAt(Instant.now().truncatedTo(ChronoUnit.MILLIS))
+        .setExitCode(exitCode)
+        .setOutput(output)
+        .setLeaseExtensionMs(extensionMs)
+        .build();
+  }
+}

@@ -1,0 +1,140 @@
+package dev.lineup.gateway.agent;
+
+import dev.lineup.avro.ReleasedActivity;
+import dev.lineup.schemas.Topics;
+import dev.lineup.service.auth.TokenHashes;
+import jakarta.inject.Singleton;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.util.Optional;
+import javax.sql.DataSource;
+
+/**
+ * The agents' side of the deliveries table: claiming a host's next task, checking task tokens,
+ * recording outcomes. PostgreSQL is the truth every gateway instance shares; a claim locks its row
+ * with SKIP LOCKED, so two instances never hand out one attempt twice.
+ */
+@Singleton
+public final class TaskBoard {
+
+  /** A task handed to an agent, with the token that is its only credential. */
+  public record Claimed(ReleasedActivity released, String taskToken) {}
+
+  /** A delivered task a task token proves. */
+  public record Held(String activityId, String hostId, int attempt, String type) {}
+
+  private final DataSource db;
+
+  public TaskBoard(DataSource db) {
+    this.db = db;
+  }
+
+  /** Hands the host's oldest pending agent task (script or installer) to the caller, if any. */
+  public Optional<Claimed> claimNext(String hostId) throws SQLException {
+    try (Connection c = db.getConnection()) {
+      c.setAutoCommit(false);
+      try (PreparedStatement pick =
+              c.prepareStatement(
+                  "SELECT activity_id, attempt, released FROM deliveries"
+                      + " WHERE host_id = ? AND state = 'PENDING' AND channel IN ('SCRIPT', 'INSTALLER')"
+                      + " AND lease_expires_at > now() ORDER BY released_at LIMIT 1 FOR UPDATE SKIP LOCKED");
+          PreparedStatement mark =
+              c.prepareStatement(
+                  "UPDATE deliveries SET state = 'DELIVERED', task_token_sha256 = ?, delivered_at = now()"
+                      + " WHERE activity_id = ? AND attempt = ?")) {
+        pick.setString(1, hostId);
+        try (ResultSet rs = pick.executeQuery()) {
+          if (!rs.next()) {
+            c.commit();
+            return Optional.empty();
+          }
+          String token = TokenHashes.newToken("lineup_task");
+          mark.setString(1, TokenHashes.sha256(token));
+          mark.setString(2, rs.getString(1));
+          mark.setInt(3, rs.getInt(2));
+          mark.executeUpdate();
+          ReleasedActivity released =
+              Topics.RELEASED_SCRIPT
+                  .valueSerde()
+                  .deserializer()
+                  .deserialize("deliveries", rs.getBytes(3));
+          c.commit();
+          return Optional.of(new Claimed(released, token));
+        }
+      } catch (SQLException e) {
+        c.rollback();
+        throw e;
+      }
+    }
+  }
+
+  /**
+   * The delivered task {@code taskToken} proves for {@code activityId}: bound to one host, one
+   * activity and one attempt, and dead once the lease lapsed, a result came, or the activity was
+   * cancelled.
+   */
+  public Optional<Held> held(String activityId, String taskToken) throws SQLException {
+    try (Connection c = db.getConnection();
+        PreparedStatement s =
+            c.prepareStatement(
+                "SELECT activity_id, host_id, attempt, type FROM deliveries WHERE task_token_sha256 = ?"
+                    + " AND activity_id = ? AND state = 'DELIVERED' AND lease_expires_at > now()")) {
+      s.setString(1, TokenHashes.sha256(taskToken));
+      s.setString(2, activityId);
+      try (ResultSet rs = s.executeQuery()) {
+        return rs.next()
+            ? Optional.of(new Held(rs.getString(1), rs.getString(2), rs.getInt(3), rs.getString(4)))
+            : Optional.empty();
+      }
+    }
+  }
+
+  public void extendLease(Held task, Instant until) throws SQLException {
+    try (Connection c = db.getConnection();
+        PreparedStatement s =
+            c.prepareStatement(
+                "UPDATE deliveries SET lease_expires_at = ? WHERE activity_id = ? AND attempt = ?")) {
+      s.setTimestamp(1, Timestamp.from(until));
+      s.setString(2, task.activityId());
+      s.setInt(3, task.attempt());
+      s.executeUpdate();
+    }
+  }
+
+  /** Records the outcome; the task token dies with it. False if it was no longer deliverable. */
+  public boolean finish(Held task, String state, Integer exitCode, String output)
+      throws SQLException {
+    try (Connection c = db.getConnection();
+        PreparedStatement s =
+            c.prepareStatement(
+                "UPDATE deliveries SET state = ?, exit_code = ?, output = ?, finished_at = now()"
+                    + " WHERE activity_id = ? AND attempt = ? AND state = 'DELIVERED'")) {
+      s.setString(1, state);
+      if (exitCode == null) {
+        s.setNull(2, java.sql.Types.INTEGER);
+      } else {
+        s.setInt(2, exitCode);
+      }
+      s.setString(3, output);
+      s.setString(4, task.activityId());
+      s.setInt(5, task.attempt());
+      return s.executeUpdate() == 1;
+    }
+  }
+
+  /** The activity ended elsewhere (cancelled, expired): its task tokens stop working. */
+  public void revoke(String activityId) throws SQLException {
+    try (Connection c = db.getConnection();
+        PreparedStatement s =
+            c.prepareStatement(
+                "UPDATE deliveries SET state = 'REVOKED', finished_at = now()"
+                    + " WHERE activity_id = ? AND state IN ('PENDING', 'DELIVERED')")) {
+      s.setString(1, activityId);
+      s.executeUpdate();
+    }
+  }
+}
