@@ -78,7 +78,8 @@ public final class LineupServices implements AutoCloseable {
               Map.of(
                   "lineup.gateway.database.url", settings.database().jdbcUrl(GATEWAY_DATABASE),
                   "lineup.gateway.database.user", settings.database().user(),
-                  "lineup.enroll-secret", settings.enrollSecret()));
+                  "lineup.enroll-secret", settings.enrollSecret(),
+                  "lineup.gateway.intake-url", intakeUrl().toString()));
     } catch (Exception | Error e) {
       close();
       throw e;

@@ -124,6 +124,44 @@ class AgentApiTest {
   }
 
   @Test
+  void aTaskTokenReadsTheContentItsTaskReferencesAndNothingElse() throws Exception {
+    String host = "agent-host-" + UUID.randomUUID();
+    LineupClient agent = agentFor(host);
+    String other =
+        intake
+            .put("/v1/contents", "echo secret".getBytes(java.nio.charset.StandardCharsets.UTF_8))
+            .text("sha256");
+    String id = enqueueScript(host, "echo mine");
+    var task = agent.get("/v1/agent/tasks/next?wait=20");
+    @SuppressWarnings("unchecked")
+    String sha = (String) ((Map<String, Object>) task.body().get("payload")).get("script_sha256");
+    var http = java.net.http.HttpClient.newHttpClient();
+
+    var mine =
+        http.send(
+            java.net.http.HttpRequest.newBuilder(
+                    services
+                        .gatewayUrl()
+                        .resolve("/v1/agent/contents/" + sha + "?activity_id=" + id))
+                .header("Authorization", "Bearer " + task.text("task_token"))
+                .build(),
+            java.net.http.HttpResponse.BodyHandlers.ofString());
+    var notMine =
+        http.send(
+            java.net.http.HttpRequest.newBuilder(
+                    services
+                        .gatewayUrl()
+                        .resolve("/v1/agent/contents/" + other + "?activity_id=" + id))
+                .header("Authorization", "Bearer " + task.text("task_token"))
+                .build(),
+            java.net.http.HttpResponse.BodyHandlers.ofString());
+
+    assertThat(mine.statusCode()).isEqualTo(200);
+    assertThat(mine.body()).isEqualTo("echo mine");
+    assertThat(notMine.statusCode()).isEqualTo(403);
+  }
+
+  @Test
   void aWaitingPollIsAnsweredWhenATaskIsReleased() throws Exception {
     String host = "agent-host-" + UUID.randomUUID();
     LineupClient agent = agentFor(host);

@@ -74,6 +74,7 @@ public final class AgentController {
   private final TaskBoard board;
   private final TaskSignals signals;
   private final ResultPublisher results;
+  private final ContentSource contents;
   private final Duration heartbeatExtension;
   private final int outputLimit;
 
@@ -82,12 +83,14 @@ public final class AgentController {
       TaskBoard board,
       TaskSignals signals,
       ResultPublisher results,
+      ContentSource contents,
       @Value("${lineup.gateway.heartbeat-extension}") Duration heartbeatExtension,
       @Value("${lineup.gateway.output-limit-bytes}") int outputLimit) {
     this.enrollments = enrollments;
     this.board = board;
     this.signals = signals;
     this.results = results;
+    this.contents = contents;
     this.heartbeatExtension = heartbeatExtension;
     this.outputLimit = outputLimit;
   }
@@ -199,6 +202,36 @@ public final class AgentController {
       throw ApiException.conflict("the task already ended");
     }
     return new Recorded(activityId, outcome);
+  }
+
+  /**
+   * {@code GET /v1/agent/contents/{sha256}?activity_id=...}: content the caller's task references
+   * (its script, its install scripts, its profile), and nothing else.
+   */
+  @Get(
+      value = "/contents/{sha256}",
+      produces = io.micronaut.http.MediaType.APPLICATION_OCTET_STREAM)
+  public byte[] content(
+      @PathVariable String sha256,
+      @QueryValue("activity_id") String activityId,
+      HttpRequest<?> request)
+      throws Exception {
+    TaskBoard.Held task = held(activityId, request);
+    ReleasedActivity released =
+        dev.lineup.schemas.Topics.RELEASED_SCRIPT
+            .valueSerde()
+            .deserializer()
+            .deserialize("deliveries", task.released());
+    Map<String, Object> payload =
+        PayloadFields.of((SpecificRecord) released.getActivity().getPayload());
+    boolean referenced =
+        payload.entrySet().stream()
+            .anyMatch(e -> e.getKey().endsWith("sha256") && sha256.equals(e.getValue()));
+    if (!referenced) {
+      throw new ApiException(
+          HttpStatus.FORBIDDEN, "Forbidden", "this task does not reference that content");
+    }
+    return contents.fetch(sha256).orElseThrow(() -> ApiException.notFound("content " + sha256));
   }
 
   private TaskBoard.Held held(String activityId, HttpRequest<?> request) throws Exception {

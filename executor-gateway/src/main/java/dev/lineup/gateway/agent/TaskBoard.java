@@ -25,7 +25,7 @@ public final class TaskBoard {
   public record Claimed(ReleasedActivity released, String taskToken) {}
 
   /** A delivered task a task token proves. */
-  public record Held(String activityId, String hostId, int attempt, String type) {}
+  public record Held(String activityId, String hostId, int attempt, String type, byte[] released) {}
 
   private final DataSource db;
 
@@ -81,13 +81,19 @@ public final class TaskBoard {
     try (Connection c = db.getConnection();
         PreparedStatement s =
             c.prepareStatement(
-                "SELECT activity_id, host_id, attempt, type FROM deliveries WHERE task_token_sha256 = ?"
+                "SELECT activity_id, host_id, attempt, type, released FROM deliveries WHERE task_token_sha256 = ?"
                     + " AND activity_id = ? AND state = 'DELIVERED' AND lease_expires_at > now()")) {
       s.setString(1, TokenHashes.sha256(taskToken));
       s.setString(2, activityId);
       try (ResultSet rs = s.executeQuery()) {
         return rs.next()
-            ? Optional.of(new Held(rs.getString(1), rs.getString(2), rs.getInt(3), rs.getString(4)))
+            ? Optional.of(
+                new Held(
+                    rs.getString(1),
+                    rs.getString(2),
+                    rs.getInt(3),
+                    rs.getString(4),
+                    rs.getBytes(5)))
             : Optional.empty();
       }
     }

@@ -29,6 +29,14 @@ public final class ContentController {
     this.maxBytes = maxBytes;
   }
 
+  /** The stored bytes of {@code sha256}: what the gateway hands agents for their tasks. */
+  @io.micronaut.http.annotation.Get(
+      value = "/{sha256}",
+      produces = MediaType.APPLICATION_OCTET_STREAM)
+  public byte[] get(@io.micronaut.http.annotation.PathVariable String sha256) throws Exception {
+    return store.get(sha256).orElseThrow(() -> ApiException.notFound("content " + sha256));
+  }
+
   @Put(consumes = {MediaType.APPLICATION_OCTET_STREAM, MediaType.TEXT_PLAIN, MediaType.ALL})
   public HttpResponse<Stored> put(@Body byte[] body) throws Exception {
     if (body == null || body.length == 0) {
