@@ -77,6 +77,12 @@ public final class Devstack implements Callable<Integer> {
       description = "Agent enroll secret (default: LINEUP_ENROLL_SECRET, else generated).")
   String enrollSecret;
 
+  @Option(
+      names = "--simulated-agents",
+      defaultValue = "0",
+      description = "Start this many simulated hosts (sim-host-0, ...) that complete every task.")
+  int simulatedAgents;
+
   private final PrintStream out;
 
   Devstack(PrintStream out) {
@@ -132,16 +138,29 @@ public final class Devstack implements Callable<Integer> {
       throw e;
     }
     LineupServices running = services;
+    dev.lineup.agent.Agent agents =
+        simulatedAgents > 0
+            ? dev.lineup.agent.Agent.simulate(
+                running.gatewayUrl(), enroll, simulatedAgents, "sim-host-", Duration.ZERO)
+            : null;
     Runtime.getRuntime()
         .addShutdownHook(
             new Thread(
                 () -> {
                   out.println("Lineup is stopping...");
+                  if (agents != null) {
+                    agents.close();
+                  }
                   stop(running, kafka, database);
                   stopped.countDown();
                 },
                 "devstack-shutdown"));
     printReady(running, kafka, dir, admin, enroll);
+    if (agents != null) {
+      out.printf(
+          "  %d simulated hosts (sim-host-0 .. sim-host-%d) complete every task they get%n",
+          simulatedAgents, simulatedAgents - 1);
+    }
     stopped.await();
     return 0;
   }

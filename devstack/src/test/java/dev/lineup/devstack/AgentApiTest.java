@@ -83,6 +83,44 @@ class AgentApiTest {
   }
 
   @Test
+  void aScriptEnqueuedAtIntakeRunsInTheReferenceAgentAndItsOutputShowsInTheLedger()
+      throws Exception {
+    String host = "real-host-" + UUID.randomUUID();
+    try (var agent =
+        dev.lineup.agent.Agent.forHost(
+            services.gatewayUrl(), ENROLL, host, Files.createTempDirectory("agent-work"))) {
+      String ok = enqueueScript(host, "echo hello from $((40 + 2))");
+      String failing = enqueueScript(host, "echo about to fail; exit 3");
+
+      awaitState(ok, "SUCCEEDED");
+      awaitState(failing, "FAILED");
+
+      assertThat(intake.get("/v1/activities/" + ok).body().get("result"))
+          .isEqualTo(Map.of("exit_code", 0, "output", "hello from 42\n"));
+      assertThat(intake.get("/v1/activities/" + failing).body().get("result"))
+          .isEqualTo(Map.of("exit_code", 3, "output", "about to fail\n"));
+    }
+  }
+
+  @Test
+  void simulatedHostsCompleteEveryTaskTheyGet() throws Exception {
+    String prefix = "sim-" + UUID.randomUUID().toString().substring(0, 8) + "-";
+    try (var agents =
+        dev.lineup.agent.Agent.simulate(services.gatewayUrl(), ENROLL, 5, prefix, Duration.ZERO)) {
+      java.util.List<String> ids = new java.util.ArrayList<>();
+      for (int h = 0; h < 5; h++) {
+        for (int k = 0; k < 3; k++) {
+          ids.add(enqueueScript(prefix + h, "echo " + k));
+        }
+      }
+      for (String id : ids) {
+        awaitState(id, "SUCCEEDED");
+      }
+      assertThat(agents.completed()).isEqualTo(15);
+    }
+  }
+
+  @Test
   void enrollingNeedsTheSecret() throws Exception {
     var wrong =
         gateway.post(

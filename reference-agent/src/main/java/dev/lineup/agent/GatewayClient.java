@@ -1,0 +1,119 @@
+package dev.lineup.agent;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Optional;
+
+/** The executor gateway's agent API, as one host sees it. */
+public final class GatewayClient {
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private final HttpClient http =
+      HttpClient.newBuilder()
+          .version(HttpClient.Version.HTTP_1_1)
+          .connectTimeout(Duration.ofSeconds(5))
+          .build();
+  private final URI gateway;
+  private String hostToken;
+
+  public GatewayClient(URI gateway) {
+    this.gateway = gateway;
+  }
+
+  /** Enrolls the host; later calls use the host token it answers. */
+  public void enroll(String hostId, String enrollSecret) throws IOException, InterruptedException {
+    ObjectNode body =
+        JSON.createObjectNode().put("host_id", hostId).put("enroll_secret", enrollSecret);
+    HttpResponse<String> answer =
+        http.send(
+            HttpRequest.newBuilder(gateway.resolve("/v1/agent/enroll"))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body.toString()))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    if (answer.statusCode() != 200) {
+      throw new IOException("enroll refused (" + answer.statusCode() + "): " + answer.body());
+    }
+    hostToken = JSON.readTree(answer.body()).get("host_token").asText();
+  }
+
+  /** The host's next task, waiting up to {@code waitSeconds} for one. */
+  public Optional<JsonNode> next(int waitSeconds) throws IOException, InterruptedException {
+    HttpResponse<String> answer =
+        http.send(
+            HttpRequest.newBuilder(gateway.resolve("/v1/agent/tasks/next?wait=" + waitSeconds))
+                .header("Authorization", "Bearer " + hostToken)
+                .timeout(Duration.ofSeconds(waitSeconds + 30L))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    if (answer.statusCode() == 204) {
+      return Optional.empty();
+    }
+    if (answer.statusCode() != 200) {
+      throw new IOException("next task refused (" + answer.statusCode() + "): " + answer.body());
+    }
+    return Optional.of(JSON.readTree(answer.body()));
+  }
+
+  /** False when the task's token no longer works (cancelled, expired, done). */
+  public boolean heartbeat(JsonNode task) throws IOException, InterruptedException {
+    return post(task, "/heartbeat", "").statusCode() == 200;
+  }
+
+  public boolean report(JsonNode task, boolean succeeded, Integer exitCode, String output)
+      throws IOException, InterruptedException {
+    ObjectNode body = JSON.createObjectNode().put("outcome", succeeded ? "succeeded" : "failed");
+    if (exitCode != null) {
+      body.put("exit_code", exitCode);
+    }
+    if (output != null) {
+      body.put("output", output);
+    }
+    return post(task, "/result", body.toString()).statusCode() == 200;
+  }
+
+  public byte[] content(JsonNode task, String sha256) throws IOException, InterruptedException {
+    String activityId = task.get("activity_id").asText();
+    HttpResponse<byte[]> answer =
+        http.send(
+            HttpRequest.newBuilder(
+                    gateway.resolve(
+                        "/v1/agent/contents/"
+                            + sha256
+                            + "?activity_id="
+                            + URLEncoder.encode(activityId, StandardCharsets.UTF_8)))
+                .header("Authorization", "Bearer " + task.get("task_token").asText())
+                .build(),
+            HttpResponse.BodyHandlers.ofByteArray());
+    if (answer.statusCode() != 200) {
+      throw new IOException("content " + sha256 + " refused (" + answer.statusCode() + ")");
+    }
+    return answer.body();
+  }
+
+  private HttpResponse<String> post(JsonNode task, String what, String body)
+      throws IOException, InterruptedException {
+    return http.send(
+        HttpRequest.newBuilder(
+                gateway.resolve(
+                    "/v1/agent/tasks/"
+                        + URLEncoder.encode(
+                            task.get("activity_id").asText(), StandardCharsets.UTF_8)
+                        + what))
+            .header("Authorization", "Bearer " + task.get("task_token").asText())
+            .header("Content-Type", "application/json")
+            .POST(HttpRequest.BodyPublishers.ofString(body))
+            .build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+}
