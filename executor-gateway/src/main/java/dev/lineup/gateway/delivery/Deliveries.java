@@ -60,6 +60,57 @@ public final class Deliveries {
     }
   }
 
+  /** An attempt handed to an MDM server, as its webhook will name it. */
+  public record MdmDelivery(String activityId, String hostId, int attempt) {}
+
+  /**
+   * Marks an attempt delivered to the MDM server under {@code commandUuid}; false if it was
+   * already.
+   */
+  public boolean markMdmDelivered(String activityId, int attempt, String commandUuid)
+      throws SQLException {
+    try (Connection c = db.getConnection();
+        PreparedStatement s =
+            c.prepareStatement(
+                "UPDATE deliveries SET state = 'DELIVERED', command_uuid = ?, delivered_at = now()"
+                    + " WHERE activity_id = ? AND attempt = ? AND state = 'PENDING'")) {
+      s.setString(1, commandUuid);
+      s.setString(2, activityId);
+      s.setInt(3, attempt);
+      return s.executeUpdate() == 1;
+    }
+  }
+
+  /** The delivered attempt an MDM command UUID stands for, if it is still open. */
+  public java.util.Optional<MdmDelivery> mdmDelivery(String commandUuid) throws SQLException {
+    try (Connection c = db.getConnection();
+        PreparedStatement s =
+            c.prepareStatement(
+                "SELECT activity_id, host_id, attempt FROM deliveries WHERE command_uuid = ?"
+                    + " AND state = 'DELIVERED' ORDER BY attempt DESC LIMIT 1")) {
+      s.setString(1, commandUuid);
+      try (ResultSet rs = s.executeQuery()) {
+        return rs.next()
+            ? java.util.Optional.of(new MdmDelivery(rs.getString(1), rs.getString(2), rs.getInt(3)))
+            : java.util.Optional.empty();
+      }
+    }
+  }
+
+  /** Closes an MDM attempt with its outcome. */
+  public void finishMdm(MdmDelivery delivery, String state) throws SQLException {
+    try (Connection c = db.getConnection();
+        PreparedStatement s =
+            c.prepareStatement(
+                "UPDATE deliveries SET state = ?, finished_at = now() WHERE activity_id = ? AND attempt = ?"
+                    + " AND state = 'DELIVERED'")) {
+      s.setString(1, state);
+      s.setString(2, delivery.activityId());
+      s.setInt(3, delivery.attempt());
+      s.executeUpdate();
+    }
+  }
+
   /** How many attempts were recorded for an activity (for operators and tests). */
   public int attempts(String activityId) throws SQLException {
     try (Connection c = db.getConnection();

@@ -1,6 +1,11 @@
 package dev.lineup.gateway.delivery;
 
+import dev.lineup.avro.ActivityResult;
+import dev.lineup.avro.Channel;
 import dev.lineup.avro.ReleasedActivity;
+import dev.lineup.avro.ResultKind;
+import dev.lineup.gateway.agent.ResultPublisher;
+import dev.lineup.gateway.mdm.MdmChannel;
 import dev.lineup.schemas.Topics;
 import dev.lineup.service.health.Readiness;
 import dev.lineup.service.kafka.ConsumerLoop;
@@ -24,6 +29,8 @@ public final class ReleasedConsumer implements Readiness, AutoCloseable {
 
   public ReleasedConsumer(
       Deliveries deliveries,
+      MdmChannel mdm,
+      ResultPublisher results,
       @Value("${lineup.kafka.bootstrap-servers}") String bootstrapServers,
       @Value("${lineup.gateway.group-id}") String groupId) {
     loop =
@@ -41,11 +48,39 @@ public final class ReleasedConsumer implements Readiness, AutoCloseable {
                         }
                       });
                   deliveries.record(released);
+                  for (ReleasedActivity r : released) {
+                    if (r.getActivity().getChannel() == Channel.MDM) {
+                      handToMdm(r, deliveries, mdm, results);
+                    }
+                  }
                 },
                 Topics.RELEASED_MDM,
                 Topics.RELEASED_SCRIPT,
                 Topics.RELEASED_INSTALLER)
             .start();
+  }
+
+  /**
+   * Sends an MDM attempt to the MDM server, then marks it delivered. A failure re-reads the batch
+   * and sends again: MDM servers key commands by UUID, so a repeat does not reach the device twice.
+   */
+  private static void handToMdm(
+      ReleasedActivity r, Deliveries deliveries, MdmChannel mdm, ResultPublisher results)
+      throws Exception {
+    var a = r.getActivity();
+    String commandUuid = mdm.deliver(r);
+    if (commandUuid != null
+        && deliveries.markMdmDelivered(a.getActivityId(), r.getAttempt(), commandUuid)) {
+      results.publish(
+          ActivityResult.newBuilder()
+              .setResultId(java.util.UUID.randomUUID().toString())
+              .setActivityId(a.getActivityId())
+              .setHostId(a.getHostId())
+              .setAttempt(r.getAttempt())
+              .setKind(ResultKind.DELIVERED)
+              .setOccurredAt(java.time.Instant.now())
+              .build());
+    }
   }
 
   @Override

@@ -1,0 +1,114 @@
+package dev.lineup.gateway.mdm;
+
+import dev.lineup.avro.ActivityResult;
+import dev.lineup.avro.ResultKind;
+import dev.lineup.gateway.agent.ResultPublisher;
+import dev.lineup.gateway.delivery.Deliveries;
+import dev.lineup.service.auth.TokenHashes;
+import dev.lineup.service.problem.ApiException;
+import io.micronaut.context.annotation.Value;
+import io.micronaut.core.annotation.Nullable;
+import io.micronaut.http.HttpResponse;
+import io.micronaut.http.HttpStatus;
+import io.micronaut.http.annotation.Body;
+import io.micronaut.http.annotation.Controller;
+import io.micronaut.http.annotation.Post;
+import io.micronaut.http.annotation.QueryValue;
+import io.micronaut.scheduling.TaskExecutors;
+import io.micronaut.scheduling.annotation.ExecuteOn;
+import io.micronaut.serde.annotation.Serdeable;
+import io.micronaut.serde.config.naming.SnakeCaseStrategy;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.Base64;
+import java.util.UUID;
+
+/**
+ * {@code POST /v1/mdm/webhook?secret=...}: results from an MDM server in the NanoMDM/MicroMDM
+ * webhook format. {@code Acknowledged} ends the attempt SUCCEEDED, {@code Error} FAILED; {@code
+ * NotNow} (the device will retry later) keeps it pending and extends its lease. Events about
+ * commands Lineup did not send are acknowledged and ignored. NanoMDM does not sign webhooks, so the
+ * URL carries a shared secret.
+ */
+@Controller("/v1/mdm/webhook")
+@ExecuteOn(TaskExecutors.BLOCKING)
+public final class MdmWebhookController {
+
+  @Serdeable(naming = SnakeCaseStrategy.class)
+  public record Webhook(@Nullable String topic, @Nullable AcknowledgeEvent acknowledgeEvent) {}
+
+  @Serdeable(naming = SnakeCaseStrategy.class)
+  public record AcknowledgeEvent(
+      @Nullable String udid,
+      @Nullable String enrollmentId,
+      @Nullable String status,
+      @Nullable String commandUuid,
+      @Nullable String rawPayload) {}
+
+  private final Deliveries deliveries;
+  private final ResultPublisher results;
+  private final String secretHash;
+
+  public MdmWebhookController(
+      Deliveries deliveries,
+      ResultPublisher results,
+      @Value("${lineup.gateway.mdm.webhook-secret:}") String secret) {
+    this.deliveries = deliveries;
+    this.results = results;
+    this.secretHash = secret.isBlank() ? null : TokenHashes.sha256(secret);
+  }
+
+  @Post
+  public HttpResponse<Void> webhook(@Nullable @QueryValue String secret, @Body Webhook body)
+      throws Exception {
+    if (secretHash == null
+        || secret == null
+        || !TokenHashes.sameHash(secretHash, TokenHashes.sha256(secret))) {
+      throw new ApiException(
+          HttpStatus.UNAUTHORIZED, "Unauthorized", "the webhook secret is wrong or not configured");
+    }
+    AcknowledgeEvent ack = body == null ? null : body.acknowledgeEvent();
+    if (ack == null || ack.commandUuid() == null || ack.status() == null) {
+      return HttpResponse.ok();
+    }
+    var delivery = deliveries.mdmDelivery(ack.commandUuid());
+    if (delivery.isEmpty()) {
+      return HttpResponse.ok();
+    }
+    ResultKind kind =
+        switch (ack.status()) {
+          case "Acknowledged" -> ResultKind.SUCCEEDED;
+          case "Error", "CommandFormatError" -> ResultKind.FAILED;
+          case "NotNow" -> ResultKind.HEARTBEAT;
+          default -> null;
+        };
+    if (kind == null) {
+      return HttpResponse.ok();
+    }
+    results.publish(
+        ActivityResult.newBuilder()
+            .setResultId(UUID.randomUUID().toString())
+            .setActivityId(delivery.get().activityId())
+            .setHostId(delivery.get().hostId())
+            .setAttempt(delivery.get().attempt())
+            .setKind(kind)
+            .setOccurredAt(Instant.now())
+            .setOutput(kind == ResultKind.HEARTBEAT ? null : decoded(ack.rawPayload()))
+            .build());
+    if (kind != ResultKind.HEARTBEAT) {
+      deliveries.finishMdm(delivery.get(), kind.name());
+    }
+    return HttpResponse.ok();
+  }
+
+  private static String decoded(String rawPayload) {
+    if (rawPayload == null) {
+      return null;
+    }
+    try {
+      return new String(Base64.getDecoder().decode(rawPayload), StandardCharsets.UTF_8);
+    } catch (IllegalArgumentException e) {
+      return rawPayload;
+    }
+  }
+}
