@@ -41,11 +41,13 @@ public final class LineupServices implements AutoCloseable {
   public static final String GATEWAY_DATABASE = "lineup_gateway";
 
   private final List<ApplicationContext> contexts = new ArrayList<>();
+  private final Settings settings;
   private final ApplicationContext sequencer;
   private final ApplicationContext intake;
-  private final ApplicationContext gateway;
+  private ApplicationContext gateway;
 
   private LineupServices(Settings settings) throws Exception {
+    this.settings = settings;
     settings.database().ensureDatabase(INTAKE_DATABASE);
     settings.database().ensureDatabase(GATEWAY_DATABASE);
     int sequencerPort = dev.lineup.embedded.FreePorts.orFree(settings.sequencerPort());
@@ -70,20 +72,35 @@ public final class LineupServices implements AutoCloseable {
               Map.of(
                   "lineup.intake.database.url", settings.database().jdbcUrl(INTAKE_DATABASE),
                   "lineup.intake.database.user", settings.database().user()));
-      gateway =
-          start(
-              GatewayApplication.ENVIRONMENT,
-              settings,
-              settings.gatewayPort(),
-              Map.of(
-                  "lineup.gateway.database.url", settings.database().jdbcUrl(GATEWAY_DATABASE),
-                  "lineup.gateway.database.user", settings.database().user(),
-                  "lineup.enroll-secret", settings.enrollSecret(),
-                  "lineup.gateway.intake-url", intakeUrl().toString()));
+      gateway = startGateway();
     } catch (Exception | Error e) {
       close();
       throw e;
     }
+  }
+
+  private ApplicationContext startGateway() {
+    return start(
+        GatewayApplication.ENVIRONMENT,
+        settings,
+        settings.gatewayPort(),
+        Map.of(
+            "lineup.gateway.database.url", settings.database().jdbcUrl(GATEWAY_DATABASE),
+            "lineup.gateway.database.user", settings.database().user(),
+            "lineup.enroll-secret", settings.enrollSecret(),
+            "lineup.gateway.intake-url", intakeUrl().toString()));
+  }
+
+  /** Stops the gateway as a crash would leave things: whatever it had not finished stays undone. */
+  public void stopGateway() {
+    gateway.getBean(EmbeddedServer.class).stop();
+    gateway.stop();
+    contexts.remove(gateway);
+  }
+
+  /** Starts a new gateway instance (on a new port if the port was 0). */
+  public void restartGateway() {
+    gateway = startGateway();
   }
 
   public static LineupServices start(Settings settings) throws Exception {
