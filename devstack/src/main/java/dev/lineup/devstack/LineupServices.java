@@ -98,6 +98,21 @@ public final class LineupServices implements AutoCloseable {
     contexts.remove(gateway);
   }
 
+  /** Starts one more gateway instance beside the first, on a free port (closed with the rest). */
+  public ApplicationContext startAnotherGateway() {
+    ApplicationContext another =
+        start(
+            GatewayApplication.ENVIRONMENT,
+            settings,
+            0,
+            Map.of(
+                "lineup.gateway.database.url", settings.database().jdbcUrl(GATEWAY_DATABASE),
+                "lineup.gateway.database.user", settings.database().user(),
+                "lineup.enroll-secret", settings.enrollSecret(),
+                "lineup.gateway.intake-url", intakeUrl().toString()));
+    return another;
+  }
+
   /** Starts a new gateway instance (on a new port if the port was 0). */
   public void restartGateway() {
     gateway = startGateway();

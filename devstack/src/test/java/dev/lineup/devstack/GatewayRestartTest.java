@@ -129,6 +129,38 @@ class GatewayRestartTest {
   }
 
   @Test
+  void anAgentsPollIsAnsweredByWhicheverGatewayInstanceItReaches() throws Exception {
+    var second = services.startAnotherGateway();
+    String host = "two-gateways-" + UUID.randomUUID();
+    String hostToken = enroll(host);
+    LineupClient viaSecond =
+        new LineupClient(
+            second.getBean(io.micronaut.runtime.server.EmbeddedServer.class).getURI(),
+            hostToken,
+            json);
+    var poll =
+        java.util.concurrent.CompletableFuture.supplyAsync(
+            () -> {
+              try {
+                return viaSecond.get("/v1/agent/tasks/next?wait=30");
+              } catch (Exception e) {
+                throw new IllegalStateException(e);
+              }
+            });
+    Thread.sleep(500);
+
+    String id = enqueue(host, "");
+
+    var task = poll.get();
+    assertThat(task.status()).isEqualTo(200);
+    assertThat(task.text("activity_id")).isEqualTo(id);
+    // The first instance does not hand the same attempt out again.
+    assertThat(gateway(hostToken).get("/v1/agent/tasks/next?wait=1").status()).isEqualTo(204);
+    succeed(task);
+    awaitState(id, "SUCCEEDED");
+  }
+
+  @Test
   void aLapsedLeaseEndsTheTaskKillsItsTokenAndReleasesTheNext() throws Exception {
     String host = "lease-host-" + UUID.randomUUID();
     LineupClient agent = gateway(enroll(host));
