@@ -26,6 +26,8 @@ public final class SequencerSettings {
   private final String instanceId;
   private final int replicationFactor;
   private final Duration tick;
+  private final Duration commitInterval;
+  private final Map<String, Object> kafkaOverrides;
   private final QueueSettings queue;
 
   public SequencerSettings(
@@ -38,6 +40,7 @@ public final class SequencerSettings {
       @Value("${lineup.sequencer.instance-id:}") String instanceId,
       @Value("${lineup.sequencer.replication-factor}") int replicationFactor,
       @Value("${lineup.sequencer.tick}") Duration tick,
+      @Value("${lineup.sequencer.commit-interval}") Duration commitInterval,
       @Value("${lineup.sequencer.ranking}") String ranking,
       @Value("${lineup.sequencer.aging-step}") Duration agingStep,
       @Value("${lineup.sequencer.max-upcoming-per-lane}") int maxUpcomingPerLane,
@@ -54,6 +57,8 @@ public final class SequencerSettings {
     this.instanceId = instanceId == null || instanceId.isBlank() ? null : instanceId;
     this.replicationFactor = replicationFactor;
     this.tick = tick;
+    this.commitInterval = commitInterval;
+    this.kafkaOverrides = Map.copyOf(environment.getProperties("lineup.sequencer.kafka"));
     Map<ActivityType, Duration> leases = new EnumMap<>(ActivityType.class);
     environment
         .getProperties("lineup.sequencer.lease")
@@ -111,6 +116,24 @@ public final class SequencerSettings {
 
   public int replicationFactor() {
     return replicationFactor;
+  }
+
+  /**
+   * How often the exactly-once transaction commits. Releases and events become visible to
+   * read_committed consumers only then, so this bounds hand-off latency from below; shorter means
+   * more, smaller transactions.
+   */
+  public Duration commitInterval() {
+    return commitInterval;
+  }
+
+  /**
+   * Kafka Streams, consumer and producer properties set as they are ({@code
+   * lineup.sequencer.kafka.fetch.max.wait.ms: 50}), applied last: for tuning what Lineup has no
+   * knob for. The exactly-once guarantee is not among them.
+   */
+  public Map<String, Object> kafkaOverrides() {
+    return kafkaOverrides;
   }
 
   public Duration tick() {

@@ -1,0 +1,258 @@
+package dev.lineup.bench;
+
+import com.zaxxer.hikari.HikariDataSource;
+import dev.lineup.devstack.LineupServices;
+import dev.lineup.embedded.EmbeddedDatabase;
+import dev.lineup.embedded.EmbeddedKafka;
+import dev.lineup.embedded.TopicProvisioner;
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryPoolMXBean;
+import java.lang.management.MemoryType;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.HdrHistogram.Histogram;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * Lineup's end-to-end throughput and hand-off latency beside a SQL queue's, on this machine, with
+ * the contract checked while it runs. Prints numbers; a run that breaks the contract fails.
+ */
+@Command(
+    name = "bench",
+    mixinStandardHelpOptions = true,
+    description = "Measures Lineup against a SQL queue.")
+public final class Bench implements Callable<Integer> {
+
+  @Option(
+      names = "--hosts",
+      defaultValue = "500",
+      description = "Hosts (default: ${DEFAULT-VALUE}).")
+  int hosts;
+
+  @Option(
+      names = "--per-host",
+      defaultValue = "20",
+      description = "Activities per host (default: ${DEFAULT-VALUE}).")
+  int perHost;
+
+  @Option(
+      names = "--partitions",
+      defaultValue = "6",
+      description = "Partitions of every topic (default: ${DEFAULT-VALUE}).")
+  int partitions;
+
+  @Option(
+      names = "--sql-workers",
+      defaultValue = "4",
+      description = "SQL baseline enqueuer and device threads each.")
+  int sqlWorkers;
+
+  @Option(
+      names = "--depth-cycles",
+      defaultValue = "5000",
+      description = "Cycles per depth in the depth sweep.")
+  int depthCycles;
+
+  @Option(
+      names = "--commit-interval",
+      defaultValue = "50ms",
+      description = "The sequencer's exactly-once commit interval (default: ${DEFAULT-VALUE}).")
+  String commitInterval;
+
+  @Option(
+      names = "--sequencer-kafka",
+      description = "A Kafka Streams or client property for the sequencer, key=value; repeatable.")
+  Map<String, String> sequencerKafka = new java.util.LinkedHashMap<>();
+
+  @Option(names = "--skip-sql", description = "Skip the SQL baseline.")
+  boolean skipSql;
+
+  @Option(names = "--skip-depth", description = "Skip the depth sweep.")
+  boolean skipDepth;
+
+  @Option(
+      names = "--scale",
+      description =
+          "Run only the scale test: this many paused hosts, each with --scale-per-host upcoming"
+              + " activities, then a restore from the changelogs.")
+  int scaleHosts;
+
+  @Option(
+      names = "--scale-per-host",
+      defaultValue = "10",
+      description = "Upcoming activities per host in the scale test (default: ${DEFAULT-VALUE}).")
+  int scalePerHost;
+
+  @Option(names = "--depth-only", description = "Run only the depth sweep (no broker needed).")
+  boolean depthOnly;
+
+  public static void main(String[] args) {
+    System.exit(new CommandLine(new Bench()).execute(args));
+  }
+
+  @Override
+  public Integer call() throws Exception {
+    if (depthOnly) {
+      depthSweep();
+      return 0;
+    }
+    Path dir = Files.createTempDirectory("lineup-bench-");
+    String admin = "bench-admin-token-0123456789";
+    System.out.printf(
+        "workload: %d hosts x %d activities = %d, %d partitions, exactly-once on%n",
+        hosts, perHost, hosts * perHost, partitions);
+    try (EmbeddedDatabase database = EmbeddedDatabase.start(dir, 0);
+        EmbeddedKafka kafka =
+            EmbeddedKafka.start(dir, 0, Map.of("num.partitions", Integer.toString(partitions)))) {
+      TopicProvisioner.provision(kafka.bootstrapServers(), partitions, (short) 1);
+      if (scaleHosts > 0) {
+        new ScaleRun(kafka.bootstrapServers(), dir, scaleHosts, scalePerHost).run();
+        return 0;
+      }
+      LineupRun.Outcome lineup;
+      try (LineupServices services =
+          LineupServices.start(
+              new LineupServices.Settings(
+                  kafka.bootstrapServers(),
+                  database,
+                  dir,
+                  admin,
+                  "bench-enroll-secret-0123456789",
+                  0,
+                  0,
+                  0,
+                  serviceProperties()))) {
+        services.awaitHealthy(Duration.ofMinutes(2));
+        lineup =
+            new LineupRun(kafka.bootstrapServers(), services.intakeUrl(), admin, hosts, perHost)
+                .run();
+        Histogram enqueue = httpEnqueueLatency(services.intakeUrl(), admin, 1000);
+        System.out.printf(
+            "http enqueue (202 once durable on Kafka): p50 %.1f ms, p99 %.1f ms, max %.1f ms over %d requests%n",
+            millis(enqueue, 50),
+            millis(enqueue, 99),
+            enqueue.getMaxValue() / 1e6,
+            enqueue.getTotalCount());
+      }
+      print("lineup", lineup);
+      System.out.printf(
+          "lineup handoff split at the release (ms): result -> sequencer released the next p50 %d,"
+              + " p99 %d; released -> seen by the device p50 %d, p99 %d%n",
+          lineup.toSequencer().getValueAtPercentile(50),
+          lineup.toSequencer().getValueAtPercentile(99),
+          lineup.toDevice().getValueAtPercentile(50),
+          lineup.toDevice().getValueAtPercentile(99));
+      System.out.printf(
+          "lineup: the sequencer had accepted half the workload after %.1f s, all of it after %.1f s%n",
+          lineup.accepted().getValueAtPercentile(50) / 1e9, lineup.accepted().getMaxValue() / 1e9);
+      LineupRun.Outcome sql = null;
+      if (!skipSql) {
+        database.ensureDatabase("sql_baseline");
+        try (HikariDataSource db = new HikariDataSource()) {
+          db.setJdbcUrl(database.jdbcUrl("sql_baseline"));
+          db.setUsername(database.user());
+          db.setMaximumPoolSize(sqlWorkers * 2 + 2);
+          sql = new SqlQueueRun(db, hosts, perHost, sqlWorkers).run();
+        }
+        print("sql-baseline", sql);
+      }
+      System.out.printf("peak heap: %d MiB%n", peakHeapMiB());
+      if (!skipDepth) {
+        depthSweep();
+      }
+      if (sql != null) {
+        System.out.printf(
+            "lineup %.0f act/s, sql-baseline %.0f act/s, ratio %.2f; handoff p99 lineup %.1f ms, sql %.1f ms%n",
+            lineup.perSecond(),
+            sql.perSecond(),
+            lineup.perSecond() / sql.perSecond(),
+            millis(lineup.handoff(), 99),
+            millis(sql.handoff(), 99));
+      }
+    }
+    return 0;
+  }
+
+  private void depthSweep() throws Exception {
+    Map<Integer, Double> sweep = DepthSweep.run(new int[] {1, 100, 10_000}, depthCycles);
+    double base = sweep.get(1);
+    sweep.forEach(
+        (depth, micros) ->
+            System.out.printf(
+                "depth %6d: %8.1f us per enqueue+result+release, %.2fx depth 1%n",
+                depth, micros, micros / base));
+  }
+
+  private Map<String, Object> serviceProperties() {
+    Map<String, Object> properties = new java.util.HashMap<>();
+    // The bench's one token sends far more than a normal caller.
+    properties.put("lineup.rate-limit.per-second", 1_000_000);
+    properties.put("lineup.rate-limit.burst", 1_000_000);
+    properties.put("lineup.sequencer.commit-interval", commitInterval);
+    sequencerKafka.forEach((key, value) -> properties.put("lineup.sequencer.kafka." + key, value));
+    return properties;
+  }
+
+  /** Sequential POSTs of one script each, spread over hosts: the latency a caller sees. */
+  private static Histogram httpEnqueueLatency(java.net.URI intake, String token, int requests)
+      throws Exception {
+    var http =
+        java.net.http.HttpClient.newBuilder()
+            .version(java.net.http.HttpClient.Version.HTTP_1_1)
+            .build();
+    Histogram latency = new Histogram(60_000_000_000L, 3);
+    for (int i = 0; i < requests + 100; i++) {
+      var request =
+          java.net.http.HttpRequest.newBuilder(
+                  intake.resolve("/v1/hosts/http-bench-" + (i % 200) + "/activities"))
+              .header("Authorization", "Bearer " + token)
+              .header("Content-Type", "application/json")
+              .POST(
+                  java.net.http.HttpRequest.BodyPublishers.ofString(
+                      "{\"type\":\"script_run\",\"payload\":{\"script\":\"echo " + i + "\"}}"))
+              .build();
+      long start = System.nanoTime();
+      var answer = http.send(request, java.net.http.HttpResponse.BodyHandlers.discarding());
+      if (answer.statusCode() != 202) {
+        throw new IllegalStateException("enqueue answered " + answer.statusCode());
+      }
+      if (i >= 100) { // the first hundred warm up
+        latency.recordValue(System.nanoTime() - start);
+      }
+    }
+    return latency;
+  }
+
+  private static void print(String name, LineupRun.Outcome o) {
+    Histogram h = o.handoff();
+    System.out.printf(
+        "%s: %d activities in %.1f s = %.0f act/s; handoff p50 %.1f ms, p99 %.1f ms, max %.1f ms (%d samples)%n",
+        name,
+        o.activities(),
+        o.seconds(),
+        o.perSecond(),
+        millis(h, 50),
+        millis(h, 99),
+        h.getMaxValue() / 1e6,
+        h.getTotalCount());
+  }
+
+  private static double millis(Histogram h, double percentile) {
+    return h.getValueAtPercentile(percentile) / 1e6;
+  }
+
+  private static long peakHeapMiB() {
+    long peak = 0;
+    for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
+      if (pool.getType() == MemoryType.HEAP && pool.getPeakUsage() != null) {
+        peak += pool.getPeakUsage().getUsed();
+      }
+    }
+    return peak / (1024 * 1024);
+  }
+}

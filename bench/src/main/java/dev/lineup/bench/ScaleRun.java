@@ -1,0 +1,278 @@
+package dev.lineup.bench;
+
+import dev.lineup.avro.Activity;
+import dev.lineup.avro.ActivityType;
+import dev.lineup.avro.Channel;
+import dev.lineup.avro.Command;
+import dev.lineup.avro.Enqueue;
+import dev.lineup.avro.Initiator;
+import dev.lineup.avro.InitiatorKind;
+import dev.lineup.avro.Pause;
+import dev.lineup.avro.ScriptRunPayload;
+import dev.lineup.schemas.Topics;
+import dev.lineup.sequencer.queue.QueueSettings;
+import dev.lineup.sequencer.stream.SequencerStreams;
+import dev.lineup.sequencer.stream.SequencerTopology;
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Comparator;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.ListOffsetsResult;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.processor.StateRestoreListener;
+
+/**
+ * The sequencer at scale: H hosts, each paused and holding K upcoming activities, written straight
+ * to {@code lineup.commands} (the sequencer's own input: this run is about its stores, not intake).
+ * Reports how fast the sequencer takes them in, its state on disk, the heap, and how long a fresh
+ * instance with an empty state directory needs to restore everything from the changelogs.
+ */
+final class ScaleRun {
+
+  private static final String APPLICATION = "lineup-sequencer-scale";
+
+  private final String bootstrap;
+  private final Path dir;
+  private final int hosts;
+  private final int perHost;
+
+  ScaleRun(String bootstrap, Path dir, int hosts, int perHost) {
+    this.bootstrap = bootstrap;
+    this.dir = dir;
+    this.hosts = hosts;
+    this.perHost = perHost;
+  }
+
+  void run() throws Exception {
+    long commands = (long) hosts * (perHost + 1);
+    System.out.printf(
+        "scale: %d hosts x %d upcoming activities (paused), %d commands%n",
+        hosts, perHost, commands);
+    long written = write();
+    Path first = dir.resolve("scale-first");
+    long started = System.nanoTime();
+    try (KafkaStreams streams = start(first, null)) {
+      awaitCaughtUp(written);
+      double seconds = (System.nanoTime() - started) / 1e9;
+      System.out.printf(
+          "scale: the sequencer took in %d commands in %.1f s = %.0f commands/s%n",
+          written, seconds, written / seconds);
+      System.gc();
+      System.out.printf(
+          "scale: state on disk %d MiB, heap in use after GC %d MiB, changelogs %d MiB%n",
+          sizeOf(first) >> 20,
+          ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed() >> 20,
+          changelogBytes() >> 20);
+      streams.close(Duration.ofMinutes(1));
+    }
+    Path fresh = dir.resolve("scale-fresh");
+    AtomicLong restored = new AtomicLong();
+    long restoreStarted = System.nanoTime();
+    try (KafkaStreams streams = start(fresh, restored)) {
+      while (streams.state() != KafkaStreams.State.RUNNING) {
+        if (System.nanoTime() - restoreStarted > Duration.ofMinutes(30).toNanos()) {
+          throw new IllegalStateException("the fresh instance did not restore in 30 minutes");
+        }
+        Thread.sleep(100);
+      }
+      double seconds = (System.nanoTime() - restoreStarted) / 1e9;
+      System.out.printf(
+          "scale: a fresh instance restored %d store records in %.1f s (%.0f records/s) and runs%n",
+          restored.get(), seconds, restored.get() / seconds);
+      if (restored.get() < (long) hosts * perHost) {
+        throw new IllegalStateException(
+            "restored only " + restored.get() + " records for " + hosts * perHost + " activities");
+      }
+    }
+  }
+
+  private long write() {
+    Initiator user = Initiator.newBuilder().setKind(InitiatorKind.USER).setActorId("bench").build();
+    Instant now = Instant.now();
+    long count = 0;
+    long started = System.nanoTime();
+    try (KafkaProducer<String, Command> producer =
+        new KafkaProducer<>(
+            Map.of(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                bootstrap,
+                ProducerConfig.LINGER_MS_CONFIG,
+                20,
+                ProducerConfig.BATCH_SIZE_CONFIG,
+                512 * 1024,
+                ProducerConfig.COMPRESSION_TYPE_CONFIG,
+                "lz4"),
+            new StringSerializer(),
+            Topics.COMMANDS.valueSerde().serializer())) {
+      for (int h = 0; h < hosts; h++) {
+        String host = "scale-host-" + h;
+        producer.send(
+            new ProducerRecord<>(
+                Topics.COMMANDS.name(),
+                host,
+                Command.newBuilder()
+                    .setCommandId(UUID.randomUUID().toString())
+                    .setHostId(host)
+                    .setIssuedAt(now)
+                    .setBody(Pause.newBuilder().build())
+                    .build()));
+        count++;
+        for (int k = 0; k < perHost; k++) {
+          String id = UUID.randomUUID().toString();
+          Activity activity =
+              Activity.newBuilder()
+                  .setActivityId(id)
+                  .setHostId(host)
+                  .setType(ActivityType.SCRIPT_RUN)
+                  .setChannel(Channel.SCRIPT)
+                  .setInitiator(user)
+                  .setAcceptedAt(now)
+                  .setPayload(
+                      ScriptRunPayload.newBuilder()
+                          .setScriptSha256(String.format("%064x", k))
+                          .build())
+                  .build();
+          producer.send(
+              new ProducerRecord<>(
+                  Topics.COMMANDS.name(),
+                  host,
+                  Command.newBuilder()
+                      .setCommandId(id)
+                      .setHostId(host)
+                      .setIssuedAt(now)
+                      .setBody(Enqueue.newBuilder().setActivity(activity).build())
+                      .build()));
+          count++;
+        }
+      }
+    }
+    System.out.printf(
+        "scale: wrote %d commands in %.1f s%n", count, (System.nanoTime() - started) / 1e9);
+    return count;
+  }
+
+  private KafkaStreams start(Path stateDir, AtomicLong restored) {
+    Properties props = new Properties();
+    props.put(StreamsConfig.APPLICATION_ID_CONFIG, APPLICATION);
+    props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+    props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
+    props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 1000);
+    props.put(StreamsConfig.consumerPrefix("auto.offset.reset"), "earliest");
+    props.putAll(SequencerStreams.errorHandling());
+    props.putAll(SequencerStreams.guarantees());
+    KafkaStreams streams =
+        new KafkaStreams(
+            SequencerTopology.build(
+                QueueSettings.defaults().withMaxUpcomingAge(Duration.ofDays(365)),
+                Duration.ofSeconds(1),
+                true),
+            props);
+    if (restored != null) {
+      streams.setGlobalStateRestoreListener(
+          new StateRestoreListener() {
+            @Override
+            public void onRestoreStart(TopicPartition p, String store, long start, long end) {}
+
+            @Override
+            public void onBatchRestored(TopicPartition p, String store, long end, long count) {}
+
+            @Override
+            public void onRestoreEnd(TopicPartition p, String store, long total) {
+              restored.addAndGet(total);
+            }
+          });
+    }
+    streams.start();
+    return streams;
+  }
+
+  /** Waits until the scale application's committed offsets on lineup.commands reach the end. */
+  private void awaitCaughtUp(long written) throws Exception {
+    try (Admin admin =
+        Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
+      Set<TopicPartition> partitions =
+          admin
+              .describeTopics(Set.of(Topics.COMMANDS.name()))
+              .allTopicNames()
+              .get()
+              .get(Topics.COMMANDS.name())
+              .partitions()
+              .stream()
+              .map(p -> new TopicPartition(Topics.COMMANDS.name(), p.partition()))
+              .collect(Collectors.toSet());
+      Map<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> ends =
+          admin
+              .listOffsets(
+                  partitions.stream().collect(Collectors.toMap(p -> p, p -> OffsetSpec.latest())))
+              .all()
+              .get();
+      long lastReport = System.nanoTime();
+      while (true) {
+        Map<TopicPartition, OffsetAndMetadata> committed =
+            admin.listConsumerGroupOffsets(APPLICATION).partitionsToOffsetAndMetadata().get();
+        long behind = 0;
+        for (TopicPartition p : partitions) {
+          OffsetAndMetadata at = committed.get(p);
+          behind += ends.get(p).offset() - (at == null ? 0 : at.offset());
+        }
+        if (behind <= 0) {
+          return;
+        }
+        if (System.nanoTime() - lastReport > Duration.ofSeconds(10).toNanos()) {
+          System.out.printf("  ... %d of %d commands still to take in%n", behind, written);
+          lastReport = System.nanoTime();
+        }
+        Thread.sleep(500);
+      }
+    }
+  }
+
+  private long changelogBytes() throws Exception {
+    try (Admin admin =
+        Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
+      return admin.describeLogDirs(Set.of(1)).allDescriptions().get().values().stream()
+          .flatMap(dirs -> dirs.values().stream())
+          .flatMap(d -> d.replicaInfos().entrySet().stream())
+          .filter(e -> e.getKey().topic().startsWith(APPLICATION + "-"))
+          .mapToLong(e -> e.getValue().size())
+          .sum();
+    }
+  }
+
+  private static long sizeOf(Path root) throws IOException {
+    try (Stream<Path> files = Files.walk(root)) {
+      return files
+          .filter(Files::isRegularFile)
+          .sorted(Comparator.naturalOrder())
+          .mapToLong(
+              p -> {
+                try {
+                  return Files.size(p);
+                } catch (IOException e) {
+                  return 0;
+                }
+              })
+          .sum();
+    }
+  }
+}
