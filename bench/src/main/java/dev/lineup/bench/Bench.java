@@ -65,6 +65,13 @@ public final class Bench implements Callable<Integer> {
   String commitInterval;
 
   @Option(
+      names = "--http-requests",
+      defaultValue = "1000",
+      description =
+          "Sequential HTTP enqueues timed for enqueue latency (default: ${DEFAULT-VALUE}).")
+  int httpRequests;
+
+  @Option(
       names = "--sequencer-kafka",
       description = "A Kafka Streams or client property for the sequencer, key=value; repeatable.")
   Map<String, String> sequencerKafka = new java.util.LinkedHashMap<>();
@@ -131,7 +138,7 @@ public final class Bench implements Callable<Integer> {
         lineup =
             new LineupRun(kafka.bootstrapServers(), services.intakeUrl(), admin, hosts, perHost)
                 .run();
-        Histogram enqueue = httpEnqueueLatency(services.intakeUrl(), admin, 1000);
+        Histogram enqueue = httpEnqueueLatency(services.intakeUrl(), admin, httpRequests);
         System.out.printf(
             "http enqueue (202 once durable on Kafka): p50 %.1f ms, p99 %.1f ms, max %.1f ms over %d requests%n",
             millis(enqueue, 50),

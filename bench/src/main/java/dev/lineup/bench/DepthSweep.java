@@ -9,8 +9,8 @@ import dev.lineup.avro.Enqueue;
 import dev.lineup.avro.Initiator;
 import dev.lineup.avro.InitiatorKind;
 import dev.lineup.avro.ReleasedActivity;
-import dev.lineup.avro.ResultKind;
 import dev.lineup.avro.ScriptRunPayload;
+import dev.lineup.schemas.Results;
 import dev.lineup.schemas.Topics;
 import dev.lineup.sequencer.queue.QueueSettings;
 import dev.lineup.sequencer.stream.SequencerStreams;
@@ -119,13 +119,6 @@ final class DepthSweep {
   }
 
   private static ActivityResult succeeded(ReleasedActivity r) {
-    return ActivityResult.newBuilder()
-        .setResultId(UUID.randomUUID().toString())
-        .setActivityId(r.getActivity().getActivityId())
-        .setHostId("h")
-        .setAttempt(r.getAttempt())
-        .setKind(ResultKind.SUCCEEDED)
-        .setOccurredAt(T0)
-        .build();
+    return Results.succeeded(r, T0).build();
   }
 }

@@ -12,8 +12,8 @@ import dev.lineup.avro.LockPayload;
 import dev.lineup.avro.MdmCommandPayload;
 import dev.lineup.avro.Platform;
 import dev.lineup.avro.ReleasedActivity;
-import dev.lineup.avro.ResultKind;
 import dev.lineup.avro.SoftwareInstallPayload;
+import dev.lineup.schemas.Results;
 import dev.lineup.schemas.Topics;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -254,15 +254,7 @@ final class LineupRun {
                         new ProducerRecord<>(
                             Topics.RESULTS.name(),
                             host,
-                            ActivityResult.newBuilder()
-                                .setResultId(UUID.randomUUID().toString())
-                                .setActivityId(a.getActivityId())
-                                .setHostId(host)
-                                .setAttempt(r.value().getAttempt())
-                                .setKind(ResultKind.SUCCEEDED)
-                                .setOccurredAt(Instant.now())
-                                .setExitCode(0)
-                                .build()));
+                            Results.succeeded(r.value(), Instant.now()).build()));
                     answered.incrementAndGet();
                   }
                   results.flush();

@@ -5,10 +5,10 @@ import static org.awaitility.Awaitility.await;
 
 import dev.lineup.avro.ActivityResult;
 import dev.lineup.avro.ReleasedActivity;
-import dev.lineup.avro.ResultKind;
 import dev.lineup.embedded.EmbeddedDatabase;
 import dev.lineup.embedded.EmbeddedKafka;
 import dev.lineup.embedded.LineupInfrastructure;
+import dev.lineup.schemas.Results;
 import dev.lineup.schemas.Topics;
 import io.micronaut.json.JsonMapper;
 import java.nio.file.Files;
@@ -189,16 +189,7 @@ class OneQueuePerHostEndToEndTest {
             new ProducerRecord<>(
                 Topics.RESULTS.name(),
                 a.getHostId(),
-                ActivityResult.newBuilder()
-                    .setResultId(UUID.randomUUID().toString())
-                    .setActivityId(a.getActivityId())
-                    .setHostId(a.getHostId())
-                    .setAttempt(released.getAttempt())
-                    .setKind(ResultKind.SUCCEEDED)
-                    .setOccurredAt(Instant.now())
-                    .setExitCode(0)
-                    .setOutput("ok")
-                    .build()))
+                Results.succeeded(released, Instant.now()).setOutput("ok").build()))
         .get();
   }
 }

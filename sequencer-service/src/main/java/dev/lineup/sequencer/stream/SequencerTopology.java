@@ -64,7 +64,9 @@ public final class SequencerTopology {
         anyRecord(Topics.COMMANDS),
         Topics.COMMANDS.name());
     topology.addSource(
+        org.apache.kafka.streams.AutoOffsetReset.earliest(),
         Topics.RESULTS.name(),
+        new ResultsFirst(),
         Serdes.String().deserializer(),
         anyRecord(Topics.RESULTS),
         Topics.RESULTS.name());

@@ -2,13 +2,12 @@ package dev.lineup.sequencer.stream;
 
 import dev.lineup.avro.ActivityResult;
 import dev.lineup.avro.ReleasedActivity;
-import dev.lineup.avro.ResultKind;
+import dev.lineup.schemas.Results;
 import dev.lineup.schemas.Topics;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -56,15 +55,7 @@ final class Devices implements AutoCloseable {
                         new ProducerRecord<>(
                             Topics.RESULTS.name(),
                             a.getHostId(),
-                            ActivityResult.newBuilder()
-                                .setResultId(UUID.randomUUID().toString())
-                                .setActivityId(a.getActivityId())
-                                .setHostId(a.getHostId())
-                                .setAttempt(r.value().getAttempt())
-                                .setKind(ResultKind.SUCCEEDED)
-                                .setOccurredAt(Instant.now())
-                                .setExitCode(0)
-                                .build()));
+                            Results.succeeded(r.value(), Instant.now()).build()));
                     answered.incrementAndGet();
                   }
                   results.flush();

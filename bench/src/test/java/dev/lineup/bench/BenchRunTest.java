@@ -1,0 +1,55 @@
+package dev.lineup.bench;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+/**
+ * The bench is an instrument: a small run must complete with the contract checked (releases in the
+ * order written, one in flight per host, every activity ended once, skipped ones cancelled) and
+ * print the summary line. A violation makes the bench fail, and so this test.
+ */
+class BenchRunTest {
+
+  @Test
+  void aSmallRunKeepsTheContractAndPrintsTheComparison() {
+    ByteArrayOutputStream captured = new ByteArrayOutputStream();
+    PrintStream original = System.out;
+    int exit;
+    try (PrintStream tee = new PrintStream(captured, true, StandardCharsets.UTF_8)) {
+      System.setOut(tee);
+      exit =
+          new CommandLine(new Bench())
+              .execute(
+                  "--hosts",
+                  "120",
+                  "--per-host",
+                  "5",
+                  "--partitions",
+                  "3",
+                  "--sql-workers",
+                  "2",
+                  "--http-requests",
+                  "50",
+                  "--skip-depth");
+    } finally {
+      System.setOut(original);
+    }
+    String out = captured.toString(StandardCharsets.UTF_8);
+    original.print(out);
+
+    assertThat(exit).as(out).isZero();
+    // 120 hosts x 5, plus a preempting lock on hosts 7 and 107; hosts 3, 53 and 103 cancel one.
+    assertThat(out).contains("lineup: 602 activities in");
+    assertThat(out).contains("3 cancelled over HTTP, 2 hosts preempted by a lock");
+    assertThat(out).containsPattern("sql-baseline: 600 activities in");
+    assertThat(out)
+        .containsPattern(
+            "lineup \\d+ act/s, sql-baseline \\d+ act/s, ratio [0-9.]+; handoff p99 lineup [0-9.]+"
+                + " ms, sql [0-9.]+ ms");
+  }
+}
