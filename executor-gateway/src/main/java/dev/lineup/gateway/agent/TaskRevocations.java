@@ -5,12 +5,11 @@ import dev.lineup.avro.LifecycleEvent;
 import dev.lineup.schemas.Topics;
 import dev.lineup.service.health.Readiness;
 import dev.lineup.service.kafka.ConsumerLoop;
+import dev.lineup.service.kafka.GroupMembership;
 import io.micronaut.context.annotation.Context;
 import io.micronaut.context.annotation.Value;
 import jakarta.annotation.PreDestroy;
-import java.util.Map;
 import java.util.Set;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 
 /**
  * Revokes task tokens of activities that end other than by their agent's report (cancelled,
@@ -27,13 +26,12 @@ public final class TaskRevocations implements Readiness, AutoCloseable {
   public TaskRevocations(
       TaskBoard board,
       @Value("${lineup.kafka.bootstrap-servers}") String bootstrapServers,
-      @Value("${lineup.gateway.revocations-group-id}") String groupId) {
+      @Value("${lineup.gateway.revocations-group-id}") String groupId,
+      @Value("${lineup.gateway.instance-id:}") String instanceId) {
     loop =
         new ConsumerLoop<String, LifecycleEvent>(
                 "task-revocations",
-                Map.of(
-                    ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
-                    ConsumerConfig.GROUP_ID_CONFIG, groupId),
+                GroupMembership.member(bootstrapServers, groupId, instanceId),
                 records -> {
                   for (var r : records) {
                     if (r.value() != null && ENDED_ELSEWHERE.contains(r.value().getState())) {

@@ -9,13 +9,12 @@ import dev.lineup.gateway.mdm.MdmChannel;
 import dev.lineup.schemas.Topics;
 import dev.lineup.service.health.Readiness;
 import dev.lineup.service.kafka.ConsumerLoop;
+import dev.lineup.service.kafka.GroupMembership;
 import io.micronaut.context.annotation.Context;
 import io.micronaut.context.annotation.Value;
 import jakarta.annotation.PreDestroy;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 
 /**
  * Takes released activities off the three channel topics into the deliveries table. Offsets are
@@ -32,13 +31,12 @@ public final class ReleasedConsumer implements Readiness, AutoCloseable {
       MdmChannel mdm,
       ResultPublisher results,
       @Value("${lineup.kafka.bootstrap-servers}") String bootstrapServers,
-      @Value("${lineup.gateway.group-id}") String groupId) {
+      @Value("${lineup.gateway.group-id}") String groupId,
+      @Value("${lineup.gateway.instance-id:}") String instanceId) {
     loop =
         new ConsumerLoop<String, ReleasedActivity>(
                 "gateway-released",
-                Map.of(
-                    ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
-                    ConsumerConfig.GROUP_ID_CONFIG, groupId),
+                GroupMembership.member(bootstrapServers, groupId, instanceId),
                 records -> {
                   List<ReleasedActivity> released = new ArrayList<>(records.count());
                   records.forEach(

@@ -4,6 +4,7 @@ import dev.lineup.avro.LifecycleEvent;
 import dev.lineup.schemas.Topics;
 import dev.lineup.service.health.Readiness;
 import dev.lineup.service.kafka.ConsumerLoop;
+import dev.lineup.service.kafka.GroupMembership;
 import io.micronaut.context.annotation.Context;
 import io.micronaut.context.annotation.Value;
 import jakarta.annotation.PreDestroy;
@@ -27,14 +28,13 @@ public final class LedgerProjection implements Readiness, AutoCloseable {
       Ledger ledger,
       @Value("${lineup.kafka.bootstrap-servers}") String bootstrapServers,
       @Value("${lineup.intake.ledger.group-id}") String groupId,
-      @Value("${lineup.intake.ledger.max-batch}") int maxBatch) {
+      @Value("${lineup.intake.ledger.max-batch}") int maxBatch,
+      @Value("${lineup.intake.instance-id}") String instanceId) {
     loop =
         new ConsumerLoop<String, LifecycleEvent>(
                 "ledger-projection",
-                Map.of(
-                    ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
-                    ConsumerConfig.GROUP_ID_CONFIG, groupId,
-                    ConsumerConfig.MAX_POLL_RECORDS_CONFIG, maxBatch),
+                withMaxPoll(
+                    GroupMembership.member(bootstrapServers, groupId, instanceId), maxBatch),
                 records -> {
                   List<LifecycleEvent> events = new ArrayList<>(records.count());
                   for (ConsumerRecord<String, LifecycleEvent> r : records) {
@@ -62,5 +62,10 @@ public final class LedgerProjection implements Readiness, AutoCloseable {
   @Override
   public void close() {
     loop.close();
+  }
+
+  private static Map<String, Object> withMaxPoll(Map<String, Object> config, int maxBatch) {
+    config.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, maxBatch);
+    return config;
   }
 }
