@@ -65,6 +65,13 @@ public final class Bench implements Callable<Integer> {
   String commitInterval;
 
   @Option(
+      names = "--warmup-runs",
+      defaultValue = "1",
+      description =
+          "Uncounted runs of the workload before the measured one (default: ${DEFAULT-VALUE}).")
+  int warmupRuns;
+
+  @Option(
       names = "--http-requests",
       defaultValue = "1000",
       description =
@@ -135,6 +142,15 @@ public final class Bench implements Callable<Integer> {
                   0,
                   serviceProperties()))) {
         services.awaitHealthy(Duration.ofMinutes(2));
+        if (warmupRuns > 0) {
+          // A fresh JVM spends its first seconds compiling: warm up on the same workload shape.
+          for (int i = 0; i < warmupRuns; i++) {
+            LineupRun.Outcome warmup =
+                new LineupRun(kafka.bootstrapServers(), services.intakeUrl(), admin, hosts, perHost)
+                    .run();
+            System.out.printf("warm-up %d: %.0f act/s (not counted)%n", i + 1, warmup.perSecond());
+          }
+        }
         lineup =
             new LineupRun(kafka.bootstrapServers(), services.intakeUrl(), admin, hosts, perHost)
                 .run();

@@ -11,6 +11,7 @@ import dev.lineup.avro.LifecycleEvent;
 import dev.lineup.avro.LockPayload;
 import dev.lineup.avro.MdmCommandPayload;
 import dev.lineup.avro.Platform;
+import dev.lineup.avro.ReasonCode;
 import dev.lineup.avro.ReleasedActivity;
 import dev.lineup.avro.SoftwareInstallPayload;
 import dev.lineup.schemas.Results;
@@ -266,6 +267,7 @@ final class LineupRun {
     Thread.sleep(3000); // let the devices' consumer join before the load starts
 
     Map<String, ActivityState> terminals = new ConcurrentHashMap<>();
+    Map<String, String> endings = new HashMap<>();
     long started = System.nanoTime();
     try (KafkaProducer<String, ActivityRequest> producer =
         new KafkaProducer<>(
@@ -330,7 +332,7 @@ final class LineupRun {
           if (event.getState() == ActivityState.QUEUED && event.getSequence() == 1) {
             accepted.recordValue(Math.max(0, System.nanoTime() - started));
           }
-          if (isTerminal(event.getState())) {
+          if (isTerminal(event.getState()) && !isNote(event.getReason())) {
             boolean allowed =
                 event.getState() == ActivityState.SUCCEEDED
                     || (event.getState() == ActivityState.CANCELLED
@@ -339,8 +341,19 @@ final class LineupRun {
               violations.add(
                   event.getActivityId() + " ended " + event.getState() + " " + event.getReason());
             }
+            String said =
+                event.getState()
+                    + " "
+                    + event.getReason()
+                    + " seq "
+                    + event.getSequence()
+                    + " at "
+                    + e.partition()
+                    + "@"
+                    + e.offset();
+            String before = endings.put(event.getActivityId(), said);
             if (terminals.put(event.getActivityId(), event.getState()) != null) {
-              violations.add(event.getActivityId() + " ended twice");
+              violations.add(event.getActivityId() + " ended twice: " + before + ", then " + said);
             }
             ended++;
           }
@@ -411,6 +424,16 @@ final class LineupRun {
         violations.add("cancel of " + target[1] + " failed: " + e);
       }
     }
+  }
+
+  /**
+   * A duplicate or late result and a refused cancel are recorded as events that restate the
+   * activity's state (docs/ARCHITECTURE.md, "notes keep the state"): they end nothing.
+   */
+  private static boolean isNote(ReasonCode reason) {
+    return reason == ReasonCode.DUPLICATE
+        || reason == ReasonCode.LATE_RESULT
+        || reason == ReasonCode.NOT_CANCELLABLE;
   }
 
   private static boolean isTerminal(ActivityState s) {

@@ -35,6 +35,8 @@ class BenchRunTest {
                   "2",
                   "--http-requests",
                   "50",
+                  "--warmup-runs",
+                  "0",
                   "--skip-depth");
     } finally {
       System.setOut(original);

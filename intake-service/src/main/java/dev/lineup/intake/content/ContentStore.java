@@ -9,13 +9,23 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.HexFormat;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import javax.sql.DataSource;
 
-/** Scripts and files, stored once in PostgreSQL under their SHA-256. */
+/**
+ * Scripts and files, stored once in PostgreSQL under their SHA-256. Content is never deleted, so a
+ * hash once seen stored stays stored: the store remembers the hashes it has seen and skips the
+ * database for them (the same script enqueued for ten thousand hosts is written and checked once).
+ */
 @Singleton
 public final class ContentStore {
 
+  /** Past this many remembered hashes the memory starts over; it only ever saves a round trip. */
+  private static final int REMEMBERED = 100_000;
+
   private final DataSource db;
+  private final Set<String> knownStored = ConcurrentHashMap.newKeySet();
 
   public ContentStore(DataSource db) {
     this.db = db;
@@ -24,6 +34,9 @@ public final class ContentStore {
   /** Stores {@code body} unless it is there already; returns its SHA-256 (lowercase hex). */
   public String put(byte[] body) throws SQLException {
     String sha = sha256(body);
+    if (knownStored.contains(sha)) {
+      return sha;
+    }
     try (Connection c = db.getConnection();
         PreparedStatement s =
             c.prepareStatement(
@@ -33,17 +46,32 @@ public final class ContentStore {
       s.setInt(3, body.length);
       s.executeUpdate();
     }
+    remember(sha);
     return sha;
   }
 
   public boolean exists(String sha256) throws SQLException {
+    if (knownStored.contains(sha256)) {
+      return true;
+    }
     try (Connection c = db.getConnection();
         PreparedStatement s = c.prepareStatement("SELECT 1 FROM contents WHERE sha256 = ?")) {
       s.setString(1, sha256);
       try (ResultSet rs = s.executeQuery()) {
-        return rs.next();
+        if (rs.next()) {
+          remember(sha256);
+          return true;
+        }
+        return false;
       }
     }
+  }
+
+  private void remember(String sha256) {
+    if (knownStored.size() >= REMEMBERED) {
+      knownStored.clear();
+    }
+    knownStored.add(sha256);
   }
 
   public Optional<byte[]> get(String sha256) throws SQLException {
