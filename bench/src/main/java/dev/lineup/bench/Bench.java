@@ -102,6 +102,31 @@ public final class Bench implements Callable<Integer> {
       description = "Upcoming activities per host in the scale test (default: ${DEFAULT-VALUE}).")
   int scalePerHost;
 
+  @Option(
+      names = "--device-delay-ms",
+      defaultValue = "0",
+      description = "How long a simulated device runs each activity (default: ${DEFAULT-VALUE}).")
+  long deviceDelayMillis;
+
+  /** A running Lineup to measure instead of the in-process one. */
+  static final class Cluster {
+    @Option(
+        names = "--bootstrap",
+        description = "Measure a running Lineup: its Kafka bootstrap servers.")
+    String bootstrap;
+
+    @Option(names = "--intake-url", description = "With --bootstrap: intake's base URL.")
+    java.net.URI intakeUrl;
+
+    @Option(
+        names = "--token",
+        description = "With --bootstrap: an operator or admin token for intake.")
+    String token;
+  }
+
+  @CommandLine.ArgGroup(exclusive = false, heading = "%nA running Lineup instead of in process:%n")
+  Cluster cluster = new Cluster();
+
   @Option(names = "--depth-only", description = "Run only the depth sweep (no broker needed).")
   boolean depthOnly;
 
@@ -116,63 +141,50 @@ public final class Bench implements Callable<Integer> {
       return 0;
     }
     Path dir = Files.createTempDirectory("lineup-bench-");
-    String admin = "bench-admin-token-0123456789";
-    System.out.printf(
-        "workload: %d hosts x %d activities = %d, %d partitions, exactly-once on%n",
-        hosts, perHost, hosts * perHost, partitions);
-    try (EmbeddedDatabase database = EmbeddedDatabase.start(dir, 0);
-        EmbeddedKafka kafka =
-            EmbeddedKafka.start(dir, 0, Map.of("num.partitions", Integer.toString(partitions)))) {
-      TopicProvisioner.provision(kafka.bootstrapServers(), partitions, (short) 1);
-      if (scaleHosts > 0) {
-        new ScaleRun(kafka.bootstrapServers(), dir, scaleHosts, scalePerHost).run();
-        return 0;
-      }
+    try (EmbeddedDatabase database = EmbeddedDatabase.start(dir, 0)) {
       LineupRun.Outcome lineup;
-      try (LineupServices services =
-          LineupServices.start(
-              new LineupServices.Settings(
-                  kafka.bootstrapServers(),
-                  database,
-                  dir,
-                  admin,
-                  "bench-enroll-secret-0123456789",
-                  0,
-                  0,
-                  0,
-                  serviceProperties()))) {
-        services.awaitHealthy(Duration.ofMinutes(2));
-        if (warmupRuns > 0) {
-          // A fresh JVM spends its first seconds compiling: warm up on the same workload shape.
-          for (int i = 0; i < warmupRuns; i++) {
-            LineupRun.Outcome warmup =
-                new LineupRun(kafka.bootstrapServers(), services.intakeUrl(), admin, hosts, perHost)
-                    .run();
-            System.out.printf("warm-up %d: %.0f act/s (not counted)%n", i + 1, warmup.perSecond());
+      if (cluster.bootstrap != null) {
+        if (scaleHosts > 0) {
+          new ScaleRun(cluster.bootstrap, dir, scaleHosts, scalePerHost).run();
+          return 0;
+        }
+        if (cluster.intakeUrl == null || cluster.token == null) {
+          throw new CommandLine.ParameterException(
+              new CommandLine(this), "--bootstrap needs --intake-url and --token");
+        }
+        System.out.printf(
+            "workload: %d hosts x %d activities against %s%n", hosts, perHost, cluster.bootstrap);
+        lineup = measure(cluster.bootstrap, cluster.intakeUrl, cluster.token);
+      } else {
+        System.out.printf(
+            "workload: %d hosts x %d activities, in process, %d partitions, exactly-once on%n",
+            hosts, perHost, partitions);
+        try (EmbeddedKafka kafka =
+            EmbeddedKafka.start(dir, 0, Map.of("num.partitions", Integer.toString(partitions)))) {
+          TopicProvisioner.provision(kafka.bootstrapServers(), partitions, (short) 1);
+          if (scaleHosts > 0) {
+            new ScaleRun(kafka.bootstrapServers(), dir, scaleHosts, scalePerHost).run();
+            return 0;
+          }
+          String admin = "bench-admin-token-0123456789";
+          try (LineupServices services =
+              LineupServices.start(
+                  new LineupServices.Settings(
+                      kafka.bootstrapServers(),
+                      database,
+                      dir,
+                      admin,
+                      "bench-enroll-secret-0123456789",
+                      0,
+                      0,
+                      0,
+                      serviceProperties()))) {
+            services.awaitHealthy(Duration.ofMinutes(2));
+            lineup = measure(kafka.bootstrapServers(), services.intakeUrl(), admin);
           }
         }
-        lineup =
-            new LineupRun(kafka.bootstrapServers(), services.intakeUrl(), admin, hosts, perHost)
-                .run();
-        Histogram enqueue = httpEnqueueLatency(services.intakeUrl(), admin, httpRequests);
-        System.out.printf(
-            "http enqueue (202 once durable on Kafka): p50 %.1f ms, p99 %.1f ms, max %.1f ms over %d requests%n",
-            millis(enqueue, 50),
-            millis(enqueue, 99),
-            enqueue.getMaxValue() / 1e6,
-            enqueue.getTotalCount());
       }
-      print("lineup", lineup);
-      System.out.printf(
-          "lineup handoff split at the release (ms): result -> sequencer released the next p50 %d,"
-              + " p99 %d; released -> seen by the device p50 %d, p99 %d%n",
-          lineup.toSequencer().getValueAtPercentile(50),
-          lineup.toSequencer().getValueAtPercentile(99),
-          lineup.toDevice().getValueAtPercentile(50),
-          lineup.toDevice().getValueAtPercentile(99));
-      System.out.printf(
-          "lineup: the sequencer had accepted half the workload after %.1f s, all of it after %.1f s%n",
-          lineup.accepted().getValueAtPercentile(50) / 1e9, lineup.accepted().getMaxValue() / 1e9);
+      report(lineup);
       LineupRun.Outcome sql = null;
       if (!skipSql) {
         database.ensureDatabase("sql_baseline");
@@ -180,7 +192,7 @@ public final class Bench implements Callable<Integer> {
           db.setJdbcUrl(database.jdbcUrl("sql_baseline"));
           db.setUsername(database.user());
           db.setMaximumPoolSize(sqlWorkers * 2 + 2);
-          sql = new SqlQueueRun(db, hosts, perHost, sqlWorkers).run();
+          sql = new SqlQueueRun(db, hosts, perHost, sqlWorkers, deviceDelay()).run();
         }
         print("sql-baseline", sql);
       }
@@ -199,6 +211,45 @@ public final class Bench implements Callable<Integer> {
       }
     }
     return 0;
+  }
+
+  /** Warm-up runs, the measured run, then the HTTP enqueue latency, against running services. */
+  private LineupRun.Outcome measure(String bootstrap, java.net.URI intake, String token)
+      throws Exception {
+    // A fresh JVM spends its first seconds compiling: warm up on the same workload shape.
+    for (int i = 0; i < warmupRuns; i++) {
+      LineupRun.Outcome warmup =
+          new LineupRun(bootstrap, intake, token, hosts, perHost, deviceDelay()).run();
+      System.out.printf("warm-up %d: %.0f act/s (not counted)%n", i + 1, warmup.perSecond());
+    }
+    LineupRun.Outcome lineup =
+        new LineupRun(bootstrap, intake, token, hosts, perHost, deviceDelay()).run();
+    Histogram enqueue = httpEnqueueLatency(intake, token, httpRequests);
+    System.out.printf(
+        "http enqueue (202 once durable on Kafka): p50 %.1f ms, p99 %.1f ms, max %.1f ms over %d requests%n",
+        millis(enqueue, 50),
+        millis(enqueue, 99),
+        enqueue.getMaxValue() / 1e6,
+        enqueue.getTotalCount());
+    return lineup;
+  }
+
+  private static void report(LineupRun.Outcome lineup) {
+    print("lineup", lineup);
+    System.out.printf(
+        "lineup handoff split at the release (ms): result -> sequencer released the next p50 %d,"
+            + " p99 %d; released -> seen by the device p50 %d, p99 %d%n",
+        lineup.toSequencer().getValueAtPercentile(50),
+        lineup.toSequencer().getValueAtPercentile(99),
+        lineup.toDevice().getValueAtPercentile(50),
+        lineup.toDevice().getValueAtPercentile(99));
+    System.out.printf(
+        "lineup: the sequencer had accepted half the workload after %.1f s, all of it after %.1f s%n",
+        lineup.accepted().getValueAtPercentile(50) / 1e9, lineup.accepted().getMaxValue() / 1e9);
+  }
+
+  private Duration deviceDelay() {
+    return Duration.ofMillis(deviceDelayMillis);
   }
 
   private void depthSweep() throws Exception {

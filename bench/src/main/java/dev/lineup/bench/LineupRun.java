@@ -32,6 +32,9 @@ import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.HdrHistogram.Histogram;
@@ -46,7 +49,7 @@ import org.apache.kafka.clients.producer.ProducerRecord;
  * (lineup.requests) - mostly scripts, every fifth a software install, every seventh an MDM command;
  * the first quarter of each host's activities at a higher priority; every 50th host has its last
  * activity cancelled over HTTP and every 100th host gets a preempting lock at the end. Simulated
- * devices answer every release at once on lineup.results.
+ * devices answer every release on lineup.results, at once or after a set delay.
  *
  * <p>Measures completed activities per second and the hand-off latency (a device's result written
  * -> that host's next activity released, as the device sees it), split at the sequencer's release
@@ -81,13 +84,16 @@ final class LineupRun {
   private final String token;
   private final int hosts;
   private final int perHost;
+  private final Duration deviceDelay;
 
-  LineupRun(String bootstrap, URI intake, String token, int hosts, int perHost) {
+  LineupRun(
+      String bootstrap, URI intake, String token, int hosts, int perHost, Duration deviceDelay) {
     this.bootstrap = bootstrap;
     this.intake = intake;
     this.token = token;
     this.hosts = hosts;
     this.perHost = perHost;
+    this.deviceDelay = deviceDelay;
   }
 
   /** The activity at write position k of a host: its type and payload. */
@@ -179,6 +185,8 @@ final class LineupRun {
         });
     long total = requests.size();
 
+    // Devices that take a while to run what they were given answer on this scheduler.
+    ScheduledExecutorService working = Executors.newSingleThreadScheduledExecutor();
     Thread devices =
         new Thread(
             () -> {
@@ -249,16 +257,27 @@ final class LineupRun {
                       violations.add(
                           host + ": released " + a.getActivityId() + " before the previous result");
                     }
-                    resultSentAt.put(host, System.nanoTime());
-                    resultSentWall.put(host, System.currentTimeMillis());
-                    results.send(
-                        new ProducerRecord<>(
-                            Topics.RESULTS.name(),
-                            host,
-                            Results.succeeded(r.value(), Instant.now()).build()));
+                    ReleasedActivity release = r.value();
+                    Runnable answer =
+                        () -> {
+                          resultSentAt.put(host, System.nanoTime());
+                          resultSentWall.put(host, System.currentTimeMillis());
+                          results.send(
+                              new ProducerRecord<>(
+                                  Topics.RESULTS.name(),
+                                  host,
+                                  Results.succeeded(release, Instant.now()).build()));
+                        };
+                    if (deviceDelay.isZero()) {
+                      answer.run();
+                    } else {
+                      working.schedule(answer, deviceDelay.toNanos(), TimeUnit.NANOSECONDS);
+                    }
                     answered.incrementAndGet();
                   }
-                  results.flush();
+                  if (deviceDelay.isZero()) {
+                    results.flush();
+                  }
                 }
               }
             },
@@ -362,6 +381,7 @@ final class LineupRun {
     }
     double seconds = (System.nanoTime() - started) / 1e9;
     running.set(false);
+    working.shutdownNow();
     devices.join(10_000);
     canceller.join(10_000);
     if (ended < total) {

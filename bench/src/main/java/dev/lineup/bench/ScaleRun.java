@@ -250,7 +250,11 @@ final class ScaleRun {
   private long changelogBytes() throws Exception {
     try (Admin admin =
         Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
-      return admin.describeLogDirs(Set.of(1)).allDescriptions().get().values().stream()
+      Set<Integer> brokers =
+          admin.describeCluster().nodes().get().stream()
+              .map(org.apache.kafka.common.Node::id)
+              .collect(Collectors.toSet());
+      return admin.describeLogDirs(brokers).allDescriptions().get().values().stream()
           .flatMap(dirs -> dirs.values().stream())
           .flatMap(d -> d.replicaInfos().entrySet().stream())
           .filter(e -> e.getKey().topic().startsWith(APPLICATION + "-"))

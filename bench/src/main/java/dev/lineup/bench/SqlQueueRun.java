@@ -4,6 +4,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
@@ -29,12 +30,14 @@ final class SqlQueueRun {
   private final int hosts;
   private final int perHost;
   private final int workers;
+  private final Duration deviceDelay;
 
-  SqlQueueRun(DataSource db, int hosts, int perHost, int workers) {
+  SqlQueueRun(DataSource db, int hosts, int perHost, int workers, Duration deviceDelay) {
     this.db = db;
     this.hosts = hosts;
     this.perHost = perHost;
     this.workers = workers;
+    this.deviceDelay = deviceDelay;
   }
 
   LineupRun.Outcome run() throws Exception {
@@ -88,15 +91,16 @@ final class SqlQueueRun {
           start(
               "sql-device-" + w,
               () -> {
+                // activity id -> when this device is done running it
+                Map<String, Long> running = new HashMap<>();
                 while (done.get() < total) {
                   List<String[]> activated = activated(worker);
-                  if (activated.isEmpty()) {
-                    sleep(1);
-                    continue;
-                  }
+                  long now = System.nanoTime();
                   for (String[] row : activated) {
                     String host = row[1];
-                    long now = System.nanoTime();
+                    if (running.containsKey(row[0])) {
+                      continue;
+                    }
                     int index = nextIndex.getOrDefault(host, 0);
                     if (!expected.get(host).get(index).equals(row[0])) {
                       violations.add(host + ": activated " + row[0] + " out of order");
@@ -106,9 +110,21 @@ final class SqlQueueRun {
                       handoff.recordValue(now - previous);
                     }
                     nextIndex.put(host, index + 1);
-                    resultAt.put(host, System.nanoTime());
-                    complete(host, row[0]);
-                    done.incrementAndGet();
+                    running.put(row[0], now + deviceDelay.toNanos());
+                  }
+                  boolean finishedAny = false;
+                  for (String[] row : activated) {
+                    Long due = running.get(row[0]);
+                    if (due != null && due <= System.nanoTime()) {
+                      resultAt.put(row[1], System.nanoTime());
+                      complete(row[1], row[0]);
+                      running.remove(row[0]);
+                      done.incrementAndGet();
+                      finishedAny = true;
+                    }
+                  }
+                  if (!finishedAny) {
+                    sleep(1);
                   }
                 }
               }));
