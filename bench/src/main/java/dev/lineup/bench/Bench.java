@@ -127,6 +127,9 @@ public final class Bench implements Callable<Integer> {
   @CommandLine.ArgGroup(exclusive = false, heading = "%nA running Lineup instead of in process:%n")
   Cluster cluster = new Cluster();
 
+  @Option(names = "--keep-data", description = "Keep the run's broker, database and state files.")
+  boolean keepData;
+
   @Option(names = "--depth-only", description = "Run only the depth sweep (no broker needed).")
   boolean depthOnly;
 
@@ -141,6 +144,18 @@ public final class Bench implements Callable<Integer> {
       return 0;
     }
     Path dir = Files.createTempDirectory("lineup-bench-");
+    try {
+      return run(dir);
+    } finally {
+      if (keepData) {
+        System.out.printf("data kept in %s%n", dir);
+      } else {
+        deleteRecursively(dir);
+      }
+    }
+  }
+
+  private int run(Path dir) throws Exception {
     try (EmbeddedDatabase database = EmbeddedDatabase.start(dir, 0)) {
       LineupRun.Outcome lineup;
       if (cluster.bootstrap != null) {
@@ -250,6 +265,15 @@ public final class Bench implements Callable<Integer> {
 
   private Duration deviceDelay() {
     return Duration.ofMillis(deviceDelayMillis);
+  }
+
+  /** The broker log, PostgreSQL and state stores of a run: gigabytes after a scale run. */
+  private static void deleteRecursively(Path dir) throws java.io.IOException {
+    try (var paths = Files.walk(dir)) {
+      for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(p);
+      }
+    }
   }
 
   private void depthSweep() throws Exception {
