@@ -10,7 +10,10 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /** Typed reads and writes over {@link QueueStores}; no rules live here. */
@@ -19,7 +22,17 @@ final class QueueState {
   private static final byte[] PRESENT = new byte[0];
   private static final AvroSerde<Activity> PAYLOADS = AvroSerde.of(Activity.class);
 
+  /** Past this many remembered floors the memory starts over; a floor only ever saves work. */
+  private static final int REMEMBERED_FLOORS = 100_000;
+
   private final QueueStores stores;
+
+  /**
+   * Per ready class (its key prefix), a key no live entry of the class sorts below: the head last
+   * found, lowered when something ranks ahead of it. It lives as long as this object, which is
+   * built afresh whenever the task (re)initialises, so it never outlives a rollback of the store.
+   */
+  private final Map<ByteBuffer, byte[]> readyFloors = new HashMap<>();
 
   QueueState(QueueStores stores) {
     this.stores = stores;
@@ -91,21 +104,40 @@ final class QueueState {
   // ------------------------------------------------------------------ ready index
 
   void addReady(ActivityRecord a) {
-    stores.ready().put(readyKey(a), PRESENT);
+    byte[] key = readyKey(a);
+    stores.ready().put(key, PRESENT);
+    ByteBuffer prefix = ByteBuffer.wrap(readyPrefix(a));
+    byte[] floor = readyFloors.get(prefix);
+    if (floor != null && Arrays.compareUnsigned(key, floor) < 0) {
+      readyFloors.put(prefix, key);
+    }
   }
 
   void removeReady(ActivityRecord a) {
     stores.ready().delete(readyKey(a));
   }
 
-  /** The first ready activity of one initiator class in a lane, if any. */
+  /**
+   * The first ready activity of one initiator class in a lane, if any. The scan starts at the
+   * class's floor, not at its prefix: every release deletes the head of the index, and on RocksDB a
+   * scan from the prefix steps over all those deletions again (at depth 10,000 the seek was four
+   * fifths of the cost of an event).
+   */
   Optional<ReadyHead> firstReady(String hostId, Lane lane, byte initiatorClass) {
     byte[] prefix = StoreKeys.readyPrefix(hostId, lane, initiatorClass);
-    List<SortedStore.Entry> first = stores.ready().scan(prefix, 1);
+    ByteBuffer floorKey = ByteBuffer.wrap(prefix);
+    byte[] floor = readyFloors.get(floorKey);
+    List<SortedStore.Entry> first =
+        stores.ready().range(floor == null ? prefix : floor, StoreKeys.after(prefix), 1);
     if (first.isEmpty()) {
+      readyFloors.remove(floorKey);
       return Optional.empty();
     }
     byte[] key = first.get(0).key();
+    if (readyFloors.size() >= REMEMBERED_FLOORS) {
+      readyFloors.clear();
+    }
+    readyFloors.put(floorKey, key);
     byte[] rank =
         java.util.Arrays.copyOfRange(key, prefix.length, prefix.length + Ranking.KEY_LENGTH);
     return Optional.of(
@@ -125,6 +157,13 @@ final class QueueState {
       ids.add(StoreKeys.readyActivityId(e.key(), prefix.length, Ranking.KEY_LENGTH));
     }
     return ids;
+  }
+
+  private static byte[] readyPrefix(ActivityRecord a) {
+    return StoreKeys.readyPrefix(
+        a.getHostId(),
+        Lane.valueOf(a.getLane()),
+        a.getSystemInitiated() ? StoreKeys.SYSTEM : StoreKeys.USER);
   }
 
   private static byte[] readyKey(ActivityRecord a) {

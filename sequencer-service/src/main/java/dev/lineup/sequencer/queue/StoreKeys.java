@@ -43,6 +43,18 @@ final class StoreKeys {
         .array();
   }
 
+  /** The first key after every key that starts with {@code prefix}. */
+  static byte[] after(byte[] prefix) {
+    byte[] end = Arrays.copyOf(prefix, prefix.length);
+    for (int i = end.length - 1; i >= 0; i--) {
+      if (end[i] != (byte) 0xFF) {
+        end[i]++;
+        return Arrays.copyOf(end, i + 1);
+      }
+    }
+    throw new IllegalArgumentException("no key follows a prefix of 0xFF bytes only");
+  }
+
   /** [len][host][lane][class][rank][activity id] */
   static byte[] ready(String hostId, Lane lane, byte initiatorClass, byte[] rank, String id) {
     return concat(readyPrefix(hostId, lane, initiatorClass), rank, id(id));
