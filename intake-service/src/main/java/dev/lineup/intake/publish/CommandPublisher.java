@@ -2,21 +2,15 @@ package dev.lineup.intake.publish;
 
 import dev.lineup.avro.Command;
 import dev.lineup.schemas.Topics;
-import dev.lineup.service.problem.ApiException;
+import dev.lineup.service.kafka.DurableProducer;
 import io.micronaut.context.annotation.Context;
 import io.micronaut.context.annotation.Value;
-import io.micronaut.http.HttpStatus;
 import jakarta.annotation.PreDestroy;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.PartitionInfo;
@@ -37,25 +31,7 @@ public final class CommandPublisher implements AutoCloseable {
       @Value("${lineup.intake.publish-timeout}") Duration timeout) {
     this.timeout = timeout;
     this.producer =
-        new KafkaProducer<>(
-            Map.of(
-                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
-                bootstrapServers,
-                ProducerConfig.ACKS_CONFIG,
-                "all",
-                ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG,
-                true,
-                ProducerConfig.LINGER_MS_CONFIG,
-                1,
-                ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG,
-                (int) timeout.toMillis(),
-                ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG,
-                // Kafka requires delivery.timeout >= linger + request.timeout.
-                (int) Math.max(1_000, timeout.toMillis() / 2),
-                ProducerConfig.CLIENT_ID_CONFIG,
-                "intake-commands"),
-            Topics.COMMANDS.keySerde().serializer(),
-            Topics.COMMANDS.valueSerde().serializer());
+        DurableProducer.create(bootstrapServers, "intake-commands", timeout, Topics.COMMANDS);
   }
 
   /** Returns once the command is durably on the topic; a 503 if Kafka does not take it in time. */
@@ -84,17 +60,7 @@ public final class CommandPublisher implements AutoCloseable {
   }
 
   private void await(Future<RecordMetadata> sent) {
-    try {
-      sent.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-    } catch (ExecutionException | TimeoutException e) {
-      throw new ApiException(
-          HttpStatus.SERVICE_UNAVAILABLE,
-          "Queue unavailable",
-          "the command could not be stored: try again");
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new ApiException(HttpStatus.SERVICE_UNAVAILABLE, "Interrupted", "shutting down");
-    }
+    DurableProducer.await(sent, timeout, "the command");
   }
 
   @PreDestroy
