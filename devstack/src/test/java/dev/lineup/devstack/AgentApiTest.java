@@ -204,15 +204,7 @@ class AgentApiTest {
     String host = "agent-host-" + UUID.randomUUID();
     LineupClient agent = agentFor(host);
     long started = System.nanoTime();
-    CompletableFuture<LineupClient.Answer> poll =
-        CompletableFuture.supplyAsync(
-            () -> {
-              try {
-                return agent.get("/v1/agent/tasks/next?wait=30");
-              } catch (Exception e) {
-                throw new IllegalStateException(e);
-              }
-            });
+    CompletableFuture<LineupClient.Answer> poll = agent.getAsync("/v1/agent/tasks/next?wait=30");
     Thread.sleep(1000);
 
     String id = enqueueScript(host, "echo woken");

@@ -138,15 +138,7 @@ class GatewayRestartTest {
             second.getBean(io.micronaut.runtime.server.EmbeddedServer.class).getURI(),
             hostToken,
             json);
-    var poll =
-        java.util.concurrent.CompletableFuture.supplyAsync(
-            () -> {
-              try {
-                return viaSecond.get("/v1/agent/tasks/next?wait=30");
-              } catch (Exception e) {
-                throw new IllegalStateException(e);
-              }
-            });
+    var poll = viaSecond.getAsync("/v1/agent/tasks/next?wait=30");
     Thread.sleep(500);
 
     String id = enqueue(host, "");

@@ -331,6 +331,31 @@ class IntakeApiTest {
   @Nested
   class FrontDoor {
 
+    private static dev.lineup.avro.ActivityRequest scriptRequest(
+        String activityId, String host, Object payload) {
+      return dev.lineup.avro.ActivityRequest.newBuilder()
+          .setActivityId(activityId)
+          .setHostId(host)
+          .setType(dev.lineup.avro.ActivityType.SCRIPT_RUN)
+          .setPayload(payload)
+          .build();
+    }
+
+    /** Writes {@code request} to lineup.requests, keyed by its host, and waits for the ack. */
+    private static void sendRequest(
+        org.apache.kafka.clients.producer.Producer<String, byte[]> producer,
+        dev.lineup.avro.ActivityRequest request)
+        throws Exception {
+      var requests = dev.lineup.schemas.Topics.REQUESTS;
+      producer
+          .send(
+              new org.apache.kafka.clients.producer.ProducerRecord<>(
+                  requests.name(),
+                  request.getHostId(),
+                  requests.valueSerde().serializer().serialize(requests.name(), request)))
+          .get();
+    }
+
     @Test
     void aValidRequestBecomesAnActivityAndPoisonOrInvalidOnesGoToTheDeadLetterTopic()
         throws Exception {
@@ -351,46 +376,22 @@ class IntakeApiTest {
                     poisonHost,
                     "not avro at all".getBytes(StandardCharsets.UTF_8)))
             .get();
-        producer
-            .send(
-                new org.apache.kafka.clients.producer.ProducerRecord<>(
-                    requests.name(),
-                    host,
-                    requests
-                        .valueSerde()
-                        .serializer()
-                        .serialize(
-                            requests.name(),
-                            dev.lineup.avro.ActivityRequest.newBuilder()
-                                .setActivityId(invalid)
-                                .setHostId(host)
-                                .setType(dev.lineup.avro.ActivityType.SCRIPT_RUN)
-                                .setPayload(
-                                    dev.lineup.avro.ScriptRunPayload.newBuilder()
-                                        .setScriptSha256("not-a-hash")
-                                        .build())
-                                .build())))
-            .get();
-        producer
-            .send(
-                new org.apache.kafka.clients.producer.ProducerRecord<>(
-                    requests.name(),
-                    host,
-                    requests
-                        .valueSerde()
-                        .serializer()
-                        .serialize(
-                            requests.name(),
-                            dev.lineup.avro.ActivityRequest.newBuilder()
-                                .setActivityId(good)
-                                .setHostId(host)
-                                .setType(dev.lineup.avro.ActivityType.SCRIPT_RUN)
-                                .setPayload(
-                                    dev.lineup.avro.InlineScriptRunPayload.newBuilder()
-                                        .setScript("echo from kafka")
-                                        .build())
-                                .build())))
-            .get();
+        sendRequest(
+            producer,
+            scriptRequest(
+                invalid,
+                host,
+                dev.lineup.avro.ScriptRunPayload.newBuilder()
+                    .setScriptSha256("not-a-hash")
+                    .build()));
+        sendRequest(
+            producer,
+            scriptRequest(
+                good,
+                host,
+                dev.lineup.avro.InlineScriptRunPayload.newBuilder()
+                    .setScript("echo from kafka")
+                    .build()));
       }
 
       awaitState(good, "RELEASED");

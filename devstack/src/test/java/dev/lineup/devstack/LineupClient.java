@@ -62,6 +62,18 @@ final class LineupClient {
     return new LineupClient(base, otherToken, json);
   }
 
+  /** A GET on another thread: for a long poll that something else must answer. */
+  java.util.concurrent.CompletableFuture<Answer> getAsync(String path) {
+    return java.util.concurrent.CompletableFuture.supplyAsync(
+        () -> {
+          try {
+            return get(path);
+          } catch (IOException | InterruptedException e) {
+            throw new IllegalStateException(e);
+          }
+        });
+  }
+
   Answer get(String path) throws IOException, InterruptedException {
     return send(HttpRequest.newBuilder(base.resolve(path)).GET());
   }
