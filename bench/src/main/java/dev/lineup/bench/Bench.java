@@ -5,6 +5,7 @@ import dev.lineup.devstack.LineupServices;
 import dev.lineup.embedded.EmbeddedDatabase;
 import dev.lineup.embedded.EmbeddedKafka;
 import dev.lineup.embedded.TopicProvisioner;
+import dev.lineup.sequencer.SequencerRuntime;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryPoolMXBean;
 import java.lang.management.MemoryType;
@@ -14,6 +15,7 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.HdrHistogram.Histogram;
+import org.apache.kafka.streams.KafkaStreams;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -169,7 +171,7 @@ public final class Bench implements Callable<Integer> {
         }
         System.out.printf(
             "workload: %d hosts x %d activities against %s%n", hosts, perHost, cluster.bootstrap);
-        lineup = measure(cluster.bootstrap, cluster.intakeUrl, cluster.token);
+        lineup = measure(cluster.bootstrap, cluster.intakeUrl, cluster.token, null);
       } else {
         System.out.printf(
             "workload: %d hosts x %d activities, in process, %d partitions, exactly-once on%n",
@@ -195,7 +197,12 @@ public final class Bench implements Callable<Integer> {
                       0,
                       serviceProperties()))) {
             services.awaitHealthy(Duration.ofMinutes(2));
-            lineup = measure(kafka.bootstrapServers(), services.intakeUrl(), admin);
+            lineup =
+                measure(
+                    kafka.bootstrapServers(),
+                    services.intakeUrl(),
+                    admin,
+                    services.sequencer().getBean(SequencerRuntime.class).streams());
           }
         }
       }
@@ -229,7 +236,8 @@ public final class Bench implements Callable<Integer> {
   }
 
   /** Warm-up runs, the measured run, then the HTTP enqueue latency, against running services. */
-  private LineupRun.Outcome measure(String bootstrap, java.net.URI intake, String token)
+  private LineupRun.Outcome measure(
+      String bootstrap, java.net.URI intake, String token, KafkaStreams sequencer)
       throws Exception {
     // A fresh JVM spends its first seconds compiling: warm up on the same workload shape.
     for (int i = 0; i < warmupRuns; i++) {
@@ -237,8 +245,15 @@ public final class Bench implements Callable<Integer> {
           new LineupRun(bootstrap, intake, token, hosts, perHost, deviceDelay()).run();
       System.out.printf("warm-up %d: %.0f act/s (not counted)%n", i + 1, warmup.perSecond());
     }
-    LineupRun.Outcome lineup =
-        new LineupRun(bootstrap, intake, token, hosts, perHost, deviceDelay()).run();
+    LineupRun.Outcome lineup;
+    if (sequencer == null) {
+      lineup = new LineupRun(bootstrap, intake, token, hosts, perHost, deviceDelay()).run();
+    } else {
+      try (ThreadTime time = new ThreadTime(sequencer)) {
+        lineup = new LineupRun(bootstrap, intake, token, hosts, perHost, deviceDelay()).run();
+        System.out.println(time.summary());
+      }
+    }
     Histogram enqueue = httpEnqueueLatency(intake, token, httpRequests);
     System.out.printf(
         "http enqueue (202 once durable on Kafka): p50 %.1f ms, p99 %.1f ms, max %.1f ms over %d requests%n",
