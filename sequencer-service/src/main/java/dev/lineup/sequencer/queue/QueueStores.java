@@ -5,6 +5,10 @@ package dev.lineup.sequencer.queue;
  * and kept apart from the small index entries, so reordering, cancelling or releasing never
  * rewrites a payload and no event costs more as a host's queue grows.
  *
+ * <p>In the service they are sections of one physical store ({@link #sectionsOf}): a transaction
+ * then touches one changelog partition per task instead of ten, and a task runs one RocksDB
+ * instance instead of ten.
+ *
  * @param hosts host id to its lanes and pause flag
  * @param activities activity id to its place in the queue (small)
  * @param payloads activity id to the activity as enqueued (written once)
@@ -26,4 +30,23 @@ public record QueueStores(
     SortedStore deadlines,
     SortedStore dependents,
     SortedStore dedupe,
-    SortedStore budgetWaits) {}
+    SortedStore budgetWaits) {
+
+  /**
+   * The ten stores as sections of {@code whole}, each behind its one-byte tag. The tags are part of
+   * the stored layout: never renumber one, and give a new section the next free tag.
+   */
+  public static QueueStores sectionsOf(SortedStore whole) {
+    return new QueueStores(
+        new SectionedStore(whole, (byte) 1),
+        new SectionedStore(whole, (byte) 2),
+        new SectionedStore(whole, (byte) 3),
+        new SectionedStore(whole, (byte) 4),
+        new SectionedStore(whole, (byte) 5),
+        new SectionedStore(whole, (byte) 6),
+        new SectionedStore(whole, (byte) 7),
+        new SectionedStore(whole, (byte) 8),
+        new SectionedStore(whole, (byte) 9),
+        new SectionedStore(whole, (byte) 10));
+  }
+}

@@ -49,23 +49,10 @@ final class SequencerProcessor
   public void init(ProcessorContext<String, SpecificRecord> context) {
     this.context = context;
     QueueStores stores =
-        new QueueStores(
-            store(SequencerTopology.HOSTS_STORE),
-            store(SequencerTopology.ACTIVITIES_STORE),
-            store(SequencerTopology.PAYLOADS_STORE),
-            store(SequencerTopology.READY_STORE),
-            store(SequencerTopology.UPCOMING_STORE),
-            store(SequencerTopology.RELEASED_STORE),
-            store(SequencerTopology.DEADLINES_STORE),
-            store(SequencerTopology.DEPENDENTS_STORE),
-            store(SequencerTopology.DEDUPE_STORE),
-            store(SequencerTopology.BUDGET_WAITS_STORE));
+        QueueStores.sectionsOf(
+            KeyValueSortedStore.of(context.getStateStore(SequencerTopology.QUEUE_STORE)));
     queues = new HostQueues(stores, settings, new Forwarding());
     context.schedule(tick, PunctuationType.WALL_CLOCK_TIME, queues::onTime);
-  }
-
-  private dev.lineup.sequencer.queue.SortedStore store(String name) {
-    return KeyValueSortedStore.of(context.getStateStore(name));
   }
 
   @Override

@@ -12,23 +12,13 @@ import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
 public final class SequencerStores {
 
   /** The store whose key routing finds a host's owner. */
-  public static final String HOSTS = SequencerTopology.HOSTS_STORE;
+  public static final String HOSTS = SequencerTopology.QUEUE_STORE;
 
   private SequencerStores() {}
 
   /** Every local task's stores, read-only. */
   public static QueueStores readOnly(KafkaStreams streams) {
-    return new QueueStores(
-        store(streams, SequencerTopology.HOSTS_STORE),
-        store(streams, SequencerTopology.ACTIVITIES_STORE),
-        store(streams, SequencerTopology.PAYLOADS_STORE),
-        store(streams, SequencerTopology.READY_STORE),
-        store(streams, SequencerTopology.UPCOMING_STORE),
-        store(streams, SequencerTopology.RELEASED_STORE),
-        store(streams, SequencerTopology.DEADLINES_STORE),
-        store(streams, SequencerTopology.DEPENDENTS_STORE),
-        store(streams, SequencerTopology.DEDUPE_STORE),
-        store(streams, SequencerTopology.BUDGET_WAITS_STORE));
+    return QueueStores.sectionsOf(store(streams, SequencerTopology.QUEUE_STORE));
   }
 
   private static SortedStore store(KafkaStreams streams, String name) {

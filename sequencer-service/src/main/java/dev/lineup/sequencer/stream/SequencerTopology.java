@@ -3,6 +3,7 @@ package dev.lineup.sequencer.stream;
 import dev.lineup.schemas.Topic;
 import dev.lineup.schemas.Topics;
 import dev.lineup.sequencer.queue.QueueSettings;
+import dev.lineup.sequencer.queue.QueueStores;
 import java.time.Duration;
 import java.util.List;
 import org.apache.avro.specific.SpecificRecord;
@@ -24,29 +25,14 @@ import org.apache.kafka.streams.state.Stores;
  */
 public final class SequencerTopology {
 
-  public static final String HOSTS_STORE = "sequencer-hosts";
-  public static final String ACTIVITIES_STORE = "sequencer-activities";
-  public static final String PAYLOADS_STORE = "sequencer-payloads";
-  public static final String READY_STORE = "sequencer-ready";
-  public static final String UPCOMING_STORE = "sequencer-upcoming";
-  public static final String RELEASED_STORE = "sequencer-released";
-  public static final String DEADLINES_STORE = "sequencer-deadlines";
-  public static final String DEPENDENTS_STORE = "sequencer-dependents";
-  public static final String DEDUPE_STORE = "sequencer-dedupe";
-  public static final String BUDGET_WAITS_STORE = "sequencer-budget-waits";
+  /**
+   * Every queue store of a task, as sections of this one store ({@link QueueStores#sectionsOf}). It
+   * replaced ten stores of their own (sequencer-hosts, -activities, ...): one changelog partition
+   * per task in each transaction instead of ten.
+   */
+  public static final String QUEUE_STORE = "sequencer-queue";
 
-  public static final List<String> STORES =
-      List.of(
-          HOSTS_STORE,
-          ACTIVITIES_STORE,
-          PAYLOADS_STORE,
-          READY_STORE,
-          UPCOMING_STORE,
-          RELEASED_STORE,
-          DEADLINES_STORE,
-          DEPENDENTS_STORE,
-          DEDUPE_STORE,
-          BUDGET_WAITS_STORE);
+  public static final List<String> STORES = List.of(QUEUE_STORE);
 
   static final String PROCESSOR = "sequencer";
 

@@ -11,18 +11,9 @@ final class InMemorySortedStore implements SortedStore {
 
   private final TreeMap<byte[], byte[]> map = new TreeMap<>(Arrays::compareUnsigned);
 
+  /** The queue's stores as the service lays them out: sections of one sorted store. */
   static QueueStores stores() {
-    return new QueueStores(
-        new InMemorySortedStore(),
-        new InMemorySortedStore(),
-        new InMemorySortedStore(),
-        new InMemorySortedStore(),
-        new InMemorySortedStore(),
-        new InMemorySortedStore(),
-        new InMemorySortedStore(),
-        new InMemorySortedStore(),
-        new InMemorySortedStore(),
-        new InMemorySortedStore());
+    return QueueStores.sectionsOf(new InMemorySortedStore());
   }
 
   int size() {
