@@ -49,4 +49,12 @@ public record QueueStores(
         new SectionedStore(whole, (byte) 9),
         new SectionedStore(whole, (byte) 10));
   }
+
+  /**
+   * Writes the sections' bounds into {@code whole} where they are missing; the task that owns the
+   * store calls it before its first read (see {@link SectionedStore}).
+   */
+  public static void writeSectionBounds(SortedStore whole) {
+    SectionedStore.writeBounds(whole, 1, 10);
+  }
 }

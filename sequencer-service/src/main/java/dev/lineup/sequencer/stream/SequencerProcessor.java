@@ -16,6 +16,7 @@ import dev.lineup.sequencer.queue.HostQueues;
 import dev.lineup.sequencer.queue.Outbox;
 import dev.lineup.sequencer.queue.QueueSettings;
 import dev.lineup.sequencer.queue.QueueStores;
+import dev.lineup.sequencer.queue.SortedStore;
 import java.time.Duration;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.streams.processor.PunctuationType;
@@ -39,6 +40,8 @@ final class SequencerProcessor
   private final Duration tick;
   private ProcessorContext<String, SpecificRecord> context;
   private HostQueues queues;
+  private SortedStore store;
+  private boolean boundsWritten;
 
   SequencerProcessor(QueueSettings settings, Duration tick) {
     this.settings = settings;
@@ -48,15 +51,32 @@ final class SequencerProcessor
   @Override
   public void init(ProcessorContext<String, SpecificRecord> context) {
     this.context = context;
-    QueueStores stores =
-        QueueStores.sectionsOf(
-            KeyValueSortedStore.of(context.getStateStore(SequencerTopology.QUEUE_STORE)));
-    queues = new HostQueues(stores, settings, new Forwarding());
-    context.schedule(tick, PunctuationType.WALL_CLOCK_TIME, queues::onTime);
+    store = KeyValueSortedStore.of(context.getStateStore(SequencerTopology.QUEUE_STORE));
+    boundsWritten = false;
+    queues = new HostQueues(QueueStores.sectionsOf(store), settings, new Forwarding());
+    context.schedule(
+        tick,
+        PunctuationType.WALL_CLOCK_TIME,
+        now -> {
+          writeBoundsOnce();
+          queues.onTime(now);
+        });
+  }
+
+  /**
+   * The sections' bounds, written with the first record or punctuation this task handles (a store
+   * written in {@code init} would have no record to log the change with).
+   */
+  private void writeBoundsOnce() {
+    if (!boundsWritten) {
+      QueueStores.writeSectionBounds(store);
+      boundsWritten = true;
+    }
   }
 
   @Override
   public void process(Record<String, SpecificRecord> record) {
+    writeBoundsOnce();
     long now = context.currentSystemTimeMs();
     SpecificRecord value = record.value();
     if (value instanceof Command command) {

@@ -13,7 +13,9 @@ final class InMemorySortedStore implements SortedStore {
 
   /** The queue's stores as the service lays them out: sections of one sorted store. */
   static QueueStores stores() {
-    return QueueStores.sectionsOf(new InMemorySortedStore());
+    InMemorySortedStore whole = new InMemorySortedStore();
+    QueueStores.writeSectionBounds(whole);
+    return QueueStores.sectionsOf(whole);
   }
 
   int size() {

@@ -50,6 +50,23 @@ class SectionedStoreTest {
         .containsExactly("host-1/x");
   }
 
+  @Test
+  void readsFromASectionsStartSkipItsBoundAndStillFillTheirLimit() {
+    QueueStores.writeSectionBounds(whole);
+    assertThat(whole.size())
+        .as("two bounds before each of the ten sections and after the last")
+        .isEqualTo(22);
+    stores.budgetWaits().put(bytes("a"), new byte[0]);
+    stores.budgetWaits().put(bytes("b"), new byte[0]);
+
+    assertThat(keys(stores.budgetWaits().scan(new byte[0], 1))).containsExactly("a");
+    assertThat(keys(stores.budgetWaits().scan(new byte[0], Integer.MAX_VALUE)))
+        .containsExactly("a", "b");
+    assertThat(keys(stores.budgetWaits().range(new byte[0], bytes("z"), 2)))
+        .containsExactly("a", "b");
+    assertThat(stores.deadlines().scan(new byte[0], 10)).isEmpty();
+  }
+
   private static byte[] bytes(String s) {
     return s.getBytes(StandardCharsets.UTF_8);
   }
