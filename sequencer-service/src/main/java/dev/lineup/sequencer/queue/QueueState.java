@@ -29,10 +29,18 @@ final class QueueState {
 
   /**
    * Per ready class (its key prefix), a key no live entry of the class sorts below: the head last
-   * found, lowered when something ranks ahead of it. It lives as long as this object, which is
+   * found, lowered when something ranks ahead of it; or {@link #NOTHING_READY} when the last look
+   * found the class empty and nothing was added since. It lives as long as this object, which is
    * built afresh whenever the task (re)initialises, so it never outlives a rollback of the store.
    */
   private final Map<ByteBuffer, byte[]> readyFloors = new HashMap<>();
+
+  /**
+   * The floor of a class known to be empty. Most hosts only ever use one lane and one initiator
+   * class, and every release looks at all six (lane, class) pairs: without this, five of those
+   * looks were a store seek that found nothing.
+   */
+  private static final byte[] NOTHING_READY = new byte[0];
 
   QueueState(QueueStores stores) {
     this.stores = stores;
@@ -108,7 +116,7 @@ final class QueueState {
     stores.ready().put(key, PRESENT);
     ByteBuffer prefix = ByteBuffer.wrap(readyPrefix(a));
     byte[] floor = readyFloors.get(prefix);
-    if (floor != null && Arrays.compareUnsigned(key, floor) < 0) {
+    if (floor == NOTHING_READY || (floor != null && Arrays.compareUnsigned(key, floor) < 0)) {
       readyFloors.put(prefix, key);
     }
   }
@@ -127,17 +135,17 @@ final class QueueState {
     byte[] prefix = StoreKeys.readyPrefix(hostId, lane, initiatorClass);
     ByteBuffer floorKey = ByteBuffer.wrap(prefix);
     byte[] floor = readyFloors.get(floorKey);
+    if (floor == NOTHING_READY) {
+      return Optional.empty();
+    }
     List<SortedStore.Entry> first =
         stores.ready().range(floor == null ? prefix : floor, StoreKeys.after(prefix), 1);
     if (first.isEmpty()) {
-      readyFloors.remove(floorKey);
+      rememberFloor(floorKey, NOTHING_READY);
       return Optional.empty();
     }
     byte[] key = first.get(0).key();
-    if (readyFloors.size() >= REMEMBERED_FLOORS) {
-      readyFloors.clear();
-    }
-    readyFloors.put(floorKey, key);
+    rememberFloor(floorKey, key);
     byte[] rank =
         java.util.Arrays.copyOfRange(key, prefix.length, prefix.length + Ranking.KEY_LENGTH);
     return Optional.of(
@@ -146,15 +154,29 @@ final class QueueState {
             ByteBuffer.wrap(rank)));
   }
 
+  private void rememberFloor(ByteBuffer prefix, byte[] floor) {
+    if (readyFloors.size() >= REMEMBERED_FLOORS) {
+      readyFloors.clear();
+    }
+    readyFloors.put(prefix, floor);
+  }
+
   /** The head of one ready class: its activity and rank, to compare across classes. */
   record ReadyHead(String activityId, ByteBuffer rank) {}
 
   /** Ready activity ids of one class in a lane, in release order. */
   List<String> readyIds(String hostId, Lane lane, byte initiatorClass, int limit) {
     byte[] prefix = StoreKeys.readyPrefix(hostId, lane, initiatorClass);
+    ByteBuffer floorKey = ByteBuffer.wrap(prefix);
+    if (readyFloors.get(floorKey) == NOTHING_READY) {
+      return List.of();
+    }
     List<String> ids = new ArrayList<>();
     for (SortedStore.Entry e : stores.ready().scan(prefix, limit)) {
       ids.add(StoreKeys.readyActivityId(e.key(), prefix.length, Ranking.KEY_LENGTH));
+    }
+    if (ids.isEmpty()) {
+      rememberFloor(floorKey, NOTHING_READY);
     }
     return ids;
   }
