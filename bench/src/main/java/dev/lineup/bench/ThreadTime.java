@@ -1,5 +1,7 @@
 package dev.lineup.bench;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.Executors;
@@ -19,13 +21,15 @@ final class ThreadTime implements AutoCloseable {
   private static final String[] RATIOS = {
     "process-ratio", "punctuate-ratio", "poll-ratio", "commit-ratio"
   };
+  private static final String COMMIT_LATENCY = "commit-latency-avg";
 
   private final KafkaStreams streams;
   private final ScheduledExecutorService sampler =
       Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "bench-thread-time"));
+  private final Map<String, List<Metric>> watched = new TreeMap<>();
   private final Map<String, double[]> sums = new TreeMap<>();
-  private final double[] commitLatency = new double[2];
   private int samples;
+  private int commitSamples;
 
   ThreadTime(KafkaStreams streams) {
     this.streams = streams;
@@ -33,25 +37,31 @@ final class ThreadTime implements AutoCloseable {
   }
 
   private synchronized void sample() {
-    for (Map.Entry<MetricName, ? extends Metric> e : streams.metrics().entrySet()) {
-      MetricName name = e.getKey();
-      if (!name.group().equals("stream-thread-metrics")) {
-        continue;
-      }
-      if (!(e.getValue().metricValue() instanceof Double value) || value.isNaN()) {
-        continue;
-      }
-      for (String ratio : RATIOS) {
-        if (name.name().equals(ratio)) {
-          sums.computeIfAbsent(ratio, k -> new double[1])[0] += value;
+    if (watched.isEmpty()) {
+      watch();
+    }
+    for (Map.Entry<String, List<Metric>> e : watched.entrySet()) {
+      for (Metric metric : e.getValue()) {
+        if (metric.metricValue() instanceof Double value && !value.isNaN()) {
+          sums.computeIfAbsent(e.getKey(), k -> new double[1])[0] += value;
+          if (e.getKey().equals(COMMIT_LATENCY)) {
+            commitSamples++;
+          }
         }
-      }
-      if (name.name().equals("commit-latency-avg")) {
-        commitLatency[0] += value;
-        commitLatency[1]++;
       }
     }
     samples++;
+  }
+
+  /** Finds the metrics once: building the whole metrics map every 100 ms costs a visible share. */
+  private void watch() {
+    for (Map.Entry<MetricName, ? extends Metric> e : streams.metrics().entrySet()) {
+      MetricName name = e.getKey();
+      if (name.group().equals("stream-thread-metrics")
+          && (name.name().equals(COMMIT_LATENCY) || List.of(RATIOS).contains(name.name()))) {
+        watched.computeIfAbsent(name.name(), k -> new ArrayList<>()).add(e.getValue());
+      }
+    }
   }
 
   @Override
@@ -68,8 +78,9 @@ final class ThreadTime implements AutoCloseable {
       double share = sum == null || samples == 0 ? 0 : sum[0] / samples / threads;
       line.append(String.format(" %s %.0f%%", ratio.substring(0, ratio.indexOf('-')), share * 100));
     }
-    if (commitLatency[1] > 0) {
-      line.append(String.format("; commit avg %.1f ms", commitLatency[0] / commitLatency[1]));
+    double[] commit = sums.get(COMMIT_LATENCY);
+    if (commit != null && commitSamples > 0) {
+      line.append(String.format("; commit avg %.1f ms", commit[0] / commitSamples));
     }
     return line.toString();
   }

@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 
@@ -49,6 +51,17 @@ class BenchRunTest {
     assertThat(out).contains("lineup: 602 activities in");
     assertThat(out).contains("3 cancelled over HTTP, 2 hosts preempted by a lock");
     assertThat(out).containsPattern("sql-baseline: 600 activities in");
+    Matcher time =
+        Pattern.compile(
+                "sequencer stream threads \\(1\\): process (\\d+)% punctuate (\\d+)% poll"
+                    + " (\\d+)% commit (\\d+)%; commit avg [0-9.]+ ms")
+            .matcher(out);
+    assertThat(time.find()).as("the sequencer's thread-time line").isTrue();
+    int accounted = 0;
+    for (int phase = 1; phase <= 4; phase++) {
+      accounted += Integer.parseInt(time.group(phase));
+    }
+    assertThat(accounted).as("the thread's time split between its phases").isBetween(50, 105);
     assertThat(out)
         .containsPattern(
             "lineup \\d+ act/s, sql-baseline \\d+ act/s, ratio [0-9.]+; handoff p99 lineup [0-9.]+"

@@ -56,7 +56,7 @@ public final class QueueController {
           HttpStatus.SERVICE_UNAVAILABLE, "Not ready", "the sequencer is still starting");
     }
     KeyQueryMetadata owner =
-        streams.queryMetadataForKey(SequencerStores.HOSTS, hostId, new StringSerializer());
+        streams.queryMetadataForKey(SequencerStores.QUEUE, hostId, new StringSerializer());
     if (owner == null || owner.equals(KeyQueryMetadata.NOT_AVAILABLE)) {
       throw new ApiException(
           HttpStatus.SERVICE_UNAVAILABLE, "Not ready", "no instance owns this host right now");

@@ -11,8 +11,8 @@ import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
 /** The queue stores of a running instance, for interactive queries. */
 public final class SequencerStores {
 
-  /** The store whose key routing finds a host's owner. */
-  public static final String HOSTS = SequencerTopology.QUEUE_STORE;
+  /** The store whose key routing finds a host's owner: every host's queue lives in it. */
+  public static final String QUEUE = SequencerTopology.QUEUE_STORE;
 
   private SequencerStores() {}
 

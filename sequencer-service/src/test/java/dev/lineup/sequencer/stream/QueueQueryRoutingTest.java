@@ -85,7 +85,7 @@ class QueueQueryRoutingTest {
               .get(0)
               .getBean(SequencerRuntime.class)
               .streams()
-              .queryMetadataForKey(SequencerStores.HOSTS, host, new StringSerializer())
+              .queryMetadataForKey(SequencerStores.QUEUE, host, new StringSerializer())
               .activeHost()
               .toString());
     }
