@@ -218,6 +218,46 @@ class AgentApiTest {
   }
 
   @Test
+  void manyWaitingAgentsHoldNoThreadsAndAreAllAnswered() throws Exception {
+    int agents = 120;
+    String prefix = "waiting-" + UUID.randomUUID().toString().substring(0, 8) + "-";
+    java.util.List<LineupClient> clients = new java.util.ArrayList<>();
+    for (int h = 0; h < agents; h++) {
+      clients.add(agentFor(prefix + h));
+    }
+    // The services' request threads; the test's own HTTP clients bring threads of their own.
+    java.util.function.IntSupplier requestThreads =
+        () ->
+            (int)
+                Thread.getAllStackTraces().keySet().stream()
+                    .filter(t -> t.getName().startsWith("io-executor-thread"))
+                    .count();
+    int before = requestThreads.getAsInt();
+
+    java.util.List<CompletableFuture<LineupClient.Answer>> polls = new java.util.ArrayList<>();
+    for (LineupClient client : clients) {
+      polls.add(client.getAsync("/v1/agent/tasks/next?wait=30"));
+    }
+    Thread.sleep(3000); // every poll has looked, found nothing, and is waiting
+    int waiting = requestThreads.getAsInt();
+    java.util.Map<String, String> enqueued = new java.util.HashMap<>();
+    for (int h = 0; h < agents; h++) {
+      enqueued.put(enqueueScript(prefix + h, "echo " + h), prefix + h);
+    }
+
+    assertThat(waiting - before)
+        .as("request threads added while %d agents wait (%d before)", agents, before)
+        .isLessThan(agents / 2);
+    java.util.Set<String> answered = new java.util.HashSet<>();
+    for (var poll : polls) {
+      var task = poll.get(30, java.util.concurrent.TimeUnit.SECONDS);
+      assertThat(task.status()).isEqualTo(200);
+      answered.add(task.text("activity_id"));
+    }
+    assertThat(answered).isEqualTo(enqueued.keySet());
+  }
+
+  @Test
   void aHostTokenNeverSeesAnotherHostsTask() throws Exception {
     String host = "agent-host-" + UUID.randomUUID();
     LineupClient other = agentFor("other-" + UUID.randomUUID());

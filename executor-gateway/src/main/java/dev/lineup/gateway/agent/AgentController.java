@@ -22,6 +22,7 @@ import io.micronaut.scheduling.TaskExecutors;
 import io.micronaut.scheduling.annotation.ExecuteOn;
 import io.micronaut.serde.annotation.Serdeable;
 import io.micronaut.serde.config.naming.SnakeCaseStrategy;
+import jakarta.inject.Named;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -30,6 +31,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
 import org.apache.avro.specific.SpecificRecord;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -77,6 +80,7 @@ public final class AgentController {
   private final ContentSource contents;
   private final Duration heartbeatExtension;
   private final int outputLimit;
+  private final ExecutorService blocking;
 
   public AgentController(
       Enrollments enrollments,
@@ -85,7 +89,8 @@ public final class AgentController {
       ResultPublisher results,
       ContentSource contents,
       @Value("${lineup.gateway.heartbeat-extension}") Duration heartbeatExtension,
-      @Value("${lineup.gateway.output-limit-bytes}") int outputLimit) {
+      @Value("${lineup.gateway.output-limit-bytes}") int outputLimit,
+      @Named(TaskExecutors.BLOCKING) ExecutorService blocking) {
     this.enrollments = enrollments;
     this.board = board;
     this.signals = signals;
@@ -93,6 +98,7 @@ public final class AgentController {
     this.contents = contents;
     this.heartbeatExtension = heartbeatExtension;
     this.outputLimit = outputLimit;
+    this.blocking = blocking;
   }
 
   @Post("/enroll")
@@ -113,9 +119,13 @@ public final class AgentController {
                     HttpStatus.UNAUTHORIZED, "Unauthorized", "the enroll secret is wrong"));
   }
 
+  /**
+   * The long poll. It holds a thread only while it looks for work; in between it waits on the
+   * host's signal as a future, so an idle agent costs the gateway no thread.
+   */
   @Get("/tasks/next")
-  public HttpResponse<Task> next(HttpRequest<?> request, @QueryValue(defaultValue = "30") int wait)
-      throws Exception {
+  public CompletableFuture<HttpResponse<Task>> next(
+      HttpRequest<?> request, @QueryValue(defaultValue = "30") int wait) throws Exception {
     String host =
         enrollments
             .host(bearer(request))
@@ -125,17 +135,26 @@ public final class AgentController {
                         HttpStatus.UNAUTHORIZED, "Unauthorized", "the host token is not known"));
     long deadline =
         System.currentTimeMillis() + Math.max(0, Math.min(wait, MAX_WAIT_SECONDS)) * 1000L;
-    while (true) {
+    return lookForTask(host, deadline);
+  }
+
+  /** One look for the host's next task; with none, the next look follows its signal. */
+  private CompletableFuture<HttpResponse<Task>> lookForTask(String host, long deadline) {
+    try {
       long seen = signals.version(host);
       var claimed = board.claimNext(host);
       if (claimed.isPresent()) {
-        return HttpResponse.ok(handOver(claimed.get()));
+        return CompletableFuture.completedFuture(HttpResponse.ok(handOver(claimed.get())));
       }
       long left = deadline - System.currentTimeMillis();
       if (left <= 0) {
-        return HttpResponse.noContent();
+        return CompletableFuture.completedFuture(HttpResponse.noContent());
       }
-      signals.await(host, seen, left);
+      return signals
+          .after(host, seen, left)
+          .thenComposeAsync(woken -> lookForTask(host, deadline), blocking);
+    } catch (Exception e) {
+      return CompletableFuture.failedFuture(e);
     }
   }
 

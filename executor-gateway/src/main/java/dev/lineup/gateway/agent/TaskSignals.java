@@ -7,8 +7,12 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.postgresql.PGConnection;
 import org.postgresql.PGNotification;
@@ -22,7 +26,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Each host has a version that every signal bumps. A poller reads it before looking for work and
  * waits only while it is unchanged, so a signal between "found nothing" and "start waiting" is
- * never lost.
+ * never lost. A wait is a future, not a thread: thousands of agents can wait on one gateway.
  */
 @Context
 public final class TaskSignals implements AutoCloseable {
@@ -30,7 +34,14 @@ public final class TaskSignals implements AutoCloseable {
   private static final String CHANNEL = dev.lineup.gateway.delivery.Deliveries.NOTIFY_CHANNEL;
   private static final Logger LOG = LoggerFactory.getLogger(TaskSignals.class);
 
-  private final Map<String, long[]> versions = new ConcurrentHashMap<>();
+  private final Map<String, Host> hosts = new ConcurrentHashMap<>();
+
+  /** One host's signal count and the waits it will end. Guarded by itself. */
+  private static final class Host {
+    long version;
+    final List<CompletableFuture<Void>> waiting = new ArrayList<>();
+  }
+
   private final AtomicBoolean running = new AtomicBoolean(true);
   private final Thread listener;
 
@@ -61,42 +72,56 @@ public final class TaskSignals implements AutoCloseable {
         if (running.get()) {
           LOG.warn("task signal listener lost its connection; reconnecting", e);
           // Wake everyone: a signal may have been missed while disconnected.
-          versions.keySet().forEach(this::signal);
+          hosts.keySet().forEach(this::signal);
           sleep();
         }
       }
     }
   }
 
-  /** The host's current version; pass it to {@link #await} after looking for work. */
+  /** The host's current version; pass it to {@link #after} after looking for work. */
   public long version(String hostId) {
-    long[] v = versions.computeIfAbsent(hostId, h -> new long[1]);
-    synchronized (v) {
-      return v[0];
+    Host h = host(hostId);
+    synchronized (h) {
+      return h.version;
     }
   }
 
-  /** Waits until the host is signalled after {@code seen}, or {@code millis} pass. */
-  public void await(String hostId, long seen, long millis) throws InterruptedException {
-    long[] v = versions.computeIfAbsent(hostId, h -> new long[1]);
-    long deadline = System.currentTimeMillis() + millis;
-    synchronized (v) {
-      while (v[0] == seen) {
-        long left = deadline - System.currentTimeMillis();
-        if (left <= 0) {
-          return;
-        }
-        v.wait(left);
+  /**
+   * Completes once the host is signalled after {@code seen}, or after {@code millis} (normally too:
+   * the caller looks for work again either way). No thread waits meanwhile; the future is completed
+   * on the listener's thread, so callers continue on an executor of their own.
+   */
+  public CompletableFuture<Void> after(String hostId, long seen, long millis) {
+    Host h = host(hostId);
+    CompletableFuture<Void> woken = new CompletableFuture<>();
+    synchronized (h) {
+      if (h.version != seen) {
+        return CompletableFuture.completedFuture(null);
       }
+      h.waiting.add(woken);
     }
+    woken.whenComplete(
+        (ignored, error) -> {
+          synchronized (h) {
+            h.waiting.remove(woken);
+          }
+        });
+    return woken.completeOnTimeout(null, millis, TimeUnit.MILLISECONDS);
   }
 
   void signal(String hostId) {
-    long[] v = versions.computeIfAbsent(hostId, h -> new long[1]);
-    synchronized (v) {
-      v[0]++;
-      v.notifyAll();
+    Host h = host(hostId);
+    List<CompletableFuture<Void>> woken;
+    synchronized (h) {
+      h.version++;
+      woken = List.copyOf(h.waiting);
     }
+    woken.forEach(w -> w.complete(null));
+  }
+
+  private Host host(String hostId) {
+    return hosts.computeIfAbsent(hostId, id -> new Host());
   }
 
   private static void sleep() {
