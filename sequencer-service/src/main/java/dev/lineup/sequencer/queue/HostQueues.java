@@ -110,7 +110,10 @@ public final class HostQueues {
         failedDependency = dependency + " ended " + depState;
         break;
       }
-      waitingFor.add(dependency);
+      if (waitingFor.add(dependency) && !dep.get().getHasDependents()) {
+        dep.get().setHasDependents(true);
+        state.putActivity(dep.get());
+      }
     }
 
     state.putPayload(activity);
@@ -131,7 +134,7 @@ public final class HostQueues {
     if (dedupeKey != null) {
       state.putDedupe(activity.getHostId(), dedupeKey, id);
     }
-    readyIfEligible(a, now);
+    readyIfEligible(host, a, now);
     state.putActivity(a);
     releaseWhatCan(host, now);
     state.putHost(host);
@@ -373,26 +376,13 @@ public final class HostQueues {
   public void onTime(long now) {
     // Apply every due deadline first and release afterwards, once per host: an activity that
     // became ready in this tick must compete with the rest for its lane's next release.
-    Set<String> touched = new LinkedHashSet<>();
-    for (Deadline due : state.due(now, DEADLINES_PER_TICK)) {
-      state.removeDeadline(due.at(), due.kind(), due.activityId());
-      state
-          .activity(due.activityId())
-          .ifPresent(
-              a -> {
-                if (onDeadline(due, a, now)) {
-                  touched.add(a.getHostId());
-                }
-              });
+    Map<String, HostRecord> touched = new LinkedHashMap<>();
+    for (Deadline due : state.takeDue(now, DEADLINES_PER_TICK)) {
+      state.activity(due.activityId()).ifPresent(a -> onDeadline(due, a, touched, now));
     }
-    for (String hostId : touched) {
-      state
-          .host(hostId)
-          .ifPresent(
-              host -> {
-                releaseWhatCan(host, now);
-                state.putHost(host);
-              });
+    for (HostRecord host : touched.values()) {
+      releaseWhatCan(host, now);
+      state.putHost(host);
     }
     if (budget.available(now)) {
       for (QueueState.HostLane wait : state.budgetWaits(BUDGET_WAITS_PER_TICK)) {
@@ -411,28 +401,30 @@ public final class HostQueues {
     }
   }
 
-  /** Applies one due deadline; true when the activity's host may now release something. */
-  private boolean onDeadline(Deadline due, ActivityRecord a, long now) {
+  /**
+   * Applies one due deadline. A host it changes, or that may now release something, joins {@code
+   * touched}, loaded once: the tick releases and stores each of them at its end.
+   */
+  private void onDeadline(
+      Deadline due, ActivityRecord a, Map<String, HostRecord> touched, long now) {
     ActivityState current = stateOf(a);
     switch (due.kind()) {
       case LEASE -> {
         if (isReleased(current) && Long.valueOf(due.at()).equals(a.getLeaseExpiresAt())) {
-          HostRecord host = state.hostOrNew(a.getHostId());
+          HostRecord host = touched.computeIfAbsent(a.getHostId(), state::hostOrNew);
           finish(host, a, ActivityState.EXPIRED, ReasonCode.LEASE_EXPIRED, null, now);
-          state.putHost(host);
-          return true;
         }
       }
       case RETRY, NOT_BEFORE -> {
         if (current == ActivityState.QUEUED) {
-          readyIfEligible(a, now);
+          HostRecord host = touched.computeIfAbsent(a.getHostId(), state::hostOrNew);
+          readyIfEligible(host, a, now);
           state.putActivity(a);
-          return true;
         }
       }
       case STALE -> {
         if (current == ActivityState.QUEUED && Long.valueOf(due.at()).equals(a.getStaleAt())) {
-          HostRecord host = state.hostOrNew(a.getHostId());
+          HostRecord host = touched.computeIfAbsent(a.getHostId(), state::hostOrNew);
           finish(
               host,
               a,
@@ -440,8 +432,6 @@ public final class HostQueues {
               ReasonCode.STALE,
               "waited longer than " + settings.maxUpcomingAge(),
               now);
-          state.putHost(host);
-          return true;
         }
       }
       case FORGET -> {
@@ -450,7 +440,6 @@ public final class HostQueues {
         }
       }
     }
-    return false;
   }
 
   // ======================================================================== transitions
@@ -474,7 +463,7 @@ public final class HostQueues {
     if (lane == Lane.BYPASS) {
       // Never ordered, never blocked: every ready bypass activity goes at once.
       for (byte cls : new byte[] {StoreKeys.USER, StoreKeys.SYSTEM}) {
-        for (String id : state.readyIds(hostId, Lane.BYPASS, cls, Integer.MAX_VALUE)) {
+        for (String id : state.readyIds(host, Lane.BYPASS, cls, Integer.MAX_VALUE)) {
           state.activity(id).ifPresent(a -> release(host, a, ReasonCode.RELEASED, now));
         }
       }
@@ -492,8 +481,8 @@ public final class HostQueues {
       }
       return;
     }
-    Optional<QueueState.ReadyHead> user = state.firstReady(hostId, lane, StoreKeys.USER);
-    Optional<QueueState.ReadyHead> system = state.firstReady(hostId, lane, StoreKeys.SYSTEM);
+    Optional<QueueState.ReadyHead> user = state.firstReady(host, lane, StoreKeys.USER);
+    Optional<QueueState.ReadyHead> system = state.firstReady(host, lane, StoreKeys.SYSTEM);
     if (user.isEmpty() && system.isEmpty()) {
       return;
     }
@@ -621,9 +610,11 @@ public final class HostQueues {
     a.setForgetAt(now + settings.finishedRetention().toMillis());
     state.addDeadline(a.getForgetAt(), Deadline.Kind.FORGET, id);
     state.deletePayload(id);
+    List<String> dependents = a.getHasDependents() ? state.takeDependents(id) : List.of();
+    a.setHasDependents(false);
     emit(a, end, reason, detail, exitCode, output, now);
 
-    for (String dependentId : state.takeDependents(id)) {
+    for (String dependentId : dependents) {
       state
           .activity(dependentId)
           .filter(d -> stateOf(d) == ActivityState.QUEUED)
@@ -631,7 +622,7 @@ public final class HostQueues {
               d -> {
                 if (end == ActivityState.SUCCEEDED) {
                   d.setPendingDependencies(d.getPendingDependencies() - 1);
-                  readyIfEligible(d, now);
+                  readyIfEligible(host, d, now);
                   state.putActivity(d);
                 } else {
                   finish(
@@ -671,7 +662,7 @@ public final class HostQueues {
     String id = a.getActivityId();
     state.removeUpcoming(a);
     if (a.getReady()) {
-      state.removeReady(a);
+      state.removeReady(host, a);
       a.setReady(false);
     }
     state.removeDeadline(a.getStaleAt(), Deadline.Kind.STALE, id);
@@ -688,8 +679,11 @@ public final class HostQueues {
     }
   }
 
-  /** Rule 3: ready once every dependency succeeded and {@code not_before} passed. */
-  private void readyIfEligible(ActivityRecord a, long now) {
+  /**
+   * Rule 3: ready once every dependency succeeded and {@code not_before} passed. Counts it in
+   * {@code host}, which the caller stores.
+   */
+  private void readyIfEligible(HostRecord host, ActivityRecord a, long now) {
     // An ordered lane's retry is released through its lane's holder slot, never the ready index;
     // a bypass retry has no slot, so it becomes ready again once its backoff is over.
     boolean retryWaits =
@@ -701,7 +695,7 @@ public final class HostQueues {
             && (a.getNotBefore() == null || a.getNotBefore() <= now);
     if (eligible && !a.getReady()) {
       a.setReady(true);
-      state.addReady(a);
+      state.addReady(host, a);
     }
   }
 
@@ -732,6 +726,7 @@ public final class HostQueues {
         .setNotBefore(
             activity.getNotBefore() == null ? null : activity.getNotBefore().toEpochMilli())
         .setDedupeKey(activity.getDedupeKey())
+        .setHasDependents(false)
         .build();
   }
 

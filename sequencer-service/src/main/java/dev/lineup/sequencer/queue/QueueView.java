@@ -63,7 +63,7 @@ public final class QueueView {
       List<ActivityRecord> ready = new ArrayList<>();
       for (byte cls : new byte[] {StoreKeys.USER, StoreKeys.SYSTEM}) {
         state
-            .readyIds(hostId, lane, cls, limit)
+            .readyIds(host, lane, cls, limit)
             .forEach(id -> state.activity(id).ifPresent(ready::add));
       }
       ready.sort(

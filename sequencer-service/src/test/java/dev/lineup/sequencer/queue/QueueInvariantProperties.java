@@ -52,6 +52,10 @@ import net.jqwik.api.ShrinkingMode;
  *   <li>once everything released is answered and time has passed, every accepted activity ended in
  *       exactly one terminal state: nothing waits forever.
  * </ul>
+ *
+ * <p>And the store's own bookkeeping, which the rules lean on to skip work: each host record counts
+ * exactly the ready entries the index holds, and once a tick has run no deadline at or before its
+ * time is left in the store.
  */
 class QueueInvariantProperties {
 
@@ -174,6 +178,7 @@ class QueueInvariantProperties {
 
     final Ranking ranking;
     final QueueSettings settings;
+    final QueueStores stores = InMemorySortedStore.stores();
     final HostQueues queues;
     long now = START.toEpochMilli();
     int nextId;
@@ -198,7 +203,7 @@ class QueueInvariantProperties {
               .withRanking(ranking)
               .withSystemBudget(1_000_000, 1_000_000)
               .withMaxUpcomingAge(Duration.ofHours(2));
-      this.queues = new HostQueues(InMemorySortedStore.stores(), settings, this);
+      this.queues = new HostQueues(stores, settings, this);
     }
 
     /** What the contract knows of one activity. */
@@ -227,6 +232,7 @@ class QueueInvariantProperties {
       for (Step step : steps) {
         apply(step);
         checkLanes();
+        checkBookkeeping();
       }
       drain();
       // What the runs covered, in the test report: a generator that never reaches a rule
@@ -386,6 +392,34 @@ class QueueInvariantProperties {
     private void advance(long millis) {
       now += millis;
       queues.onTime(now);
+      assertThat(
+              stores
+                  .deadlines()
+                  .range(StoreKeys.ordered(Long.MIN_VALUE), StoreKeys.ordered(now + 1), 1))
+          .as("deadlines due at %d left after its tick", now)
+          .isEmpty();
+    }
+
+    /** Every host record's ready counts are what its ready index holds, lane by lane. */
+    private void checkBookkeeping() {
+      for (int h = 0; h < HOSTS; h++) {
+        byte[] stored = stores.hosts().get(StoreKeys.id(host(h)));
+        byte[] prefix = StoreKeys.host(host(h));
+        List<Integer> indexed = new ArrayList<>(List.of(0, 0, 0, 0, 0, 0));
+        for (SortedStore.Entry e : stores.ready().scan(prefix, Integer.MAX_VALUE)) {
+          int at = e.key()[prefix.length] * 2 + e.key()[prefix.length + 1];
+          indexed.set(at, indexed.get(at) + 1);
+        }
+        if (stored == null) {
+          assertThat(indexed)
+              .as("ready entries of %s, a host with no record", host(h))
+              .containsOnly(0);
+        } else {
+          assertThat(StateCodec.host(stored).getReadyCounts())
+              .as("ready counts of %s", host(h))
+              .isEqualTo(indexed);
+        }
+      }
     }
 
     private static String host(int n) {

@@ -1,0 +1,97 @@
+package dev.lineup.sequencer.queue;
+
+import dev.lineup.sequencer.state.ActivityRecord;
+import dev.lineup.sequencer.state.HostRecord;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import org.apache.avro.Schema;
+import org.apache.avro.message.BinaryMessageDecoder;
+import org.apache.avro.message.SchemaStore;
+import org.apache.avro.specific.SpecificData;
+
+/**
+ * The bytes of the sequencer's own state records. They live in changelogged stores, so a store
+ * written by an earlier release is restored into this one: every released version of a record's
+ * schema is kept under {@code state-history/<Record>/v<N>.avsc}, and decoding resolves the writer
+ * schema by the fingerprint in the record's single-object header.
+ */
+final class StateCodec {
+
+  /** Every released version of a state record schema, as {@code <Record>/v<N>}. */
+  static final List<String> HISTORY = List.of("HostRecord/v1", "ActivityRecord/v1");
+
+  private static final SchemaStore.Cache RELEASED = released();
+  private static final BinaryMessageDecoder<HostRecord> HOSTS =
+      new BinaryMessageDecoder<>(
+          SpecificData.getForClass(HostRecord.class), HostRecord.getClassSchema(), RELEASED);
+  private static final BinaryMessageDecoder<ActivityRecord> ACTIVITIES =
+      new BinaryMessageDecoder<>(
+          SpecificData.getForClass(ActivityRecord.class),
+          ActivityRecord.getClassSchema(),
+          RELEASED);
+
+  private StateCodec() {}
+
+  static HostRecord host(byte[] bytes) {
+    try {
+      return HOSTS.decode(bytes);
+    } catch (IOException e) {
+      throw new UncheckedIOException("corrupt host record", e);
+    }
+  }
+
+  static ActivityRecord activity(byte[] bytes) {
+    try {
+      return ACTIVITIES.decode(bytes);
+    } catch (IOException e) {
+      throw new UncheckedIOException("corrupt activity record", e);
+    }
+  }
+
+  static byte[] encode(HostRecord host) {
+    return bytes(() -> host.toByteBuffer());
+  }
+
+  static byte[] encode(ActivityRecord activity) {
+    return bytes(() -> activity.toByteBuffer());
+  }
+
+  /** A released schema of the history, by its {@code <Record>/v<N>} name. */
+  static Schema released(String version) {
+    String resource = "state-history/" + version + ".avsc";
+    try (InputStream in = StateCodec.class.getClassLoader().getResourceAsStream(resource)) {
+      if (in == null) {
+        throw new IllegalStateException("state schema missing from the classpath: " + resource);
+      }
+      return new Schema.Parser().parse(new String(in.readAllBytes(), StandardCharsets.UTF_8));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private static SchemaStore.Cache released() {
+    SchemaStore.Cache cache = new SchemaStore.Cache();
+    HISTORY.forEach(version -> cache.addSchema(released(version)));
+    return cache;
+  }
+
+  private interface Encoding {
+    ByteBuffer encode() throws IOException;
+  }
+
+  private static byte[] bytes(Encoding encoding) {
+    ByteBuffer buffer;
+    try {
+      buffer = encoding.encode();
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot encode state", e);
+    }
+    byte[] bytes = new byte[buffer.remaining()];
+    buffer.get(bytes);
+    return bytes;
+  }
+}

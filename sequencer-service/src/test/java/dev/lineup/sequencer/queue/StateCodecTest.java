@@ -1,0 +1,138 @@
+package dev.lineup.sequencer.queue;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.lineup.avro.Activity;
+import dev.lineup.avro.ActivityResult;
+import dev.lineup.avro.ActivityType;
+import dev.lineup.avro.Channel;
+import dev.lineup.avro.Initiator;
+import dev.lineup.avro.InitiatorKind;
+import dev.lineup.avro.LifecycleEvent;
+import dev.lineup.avro.ReleasedActivity;
+import dev.lineup.avro.ResultKind;
+import dev.lineup.avro.ScriptRunPayload;
+import dev.lineup.sequencer.state.ActivityRecord;
+import dev.lineup.sequencer.state.HostRecord;
+import java.nio.ByteBuffer;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.avro.Schema;
+import org.apache.avro.generic.GenericData;
+import org.apache.avro.generic.GenericRecord;
+import org.apache.avro.message.BinaryMessageEncoder;
+import org.apache.avro.specific.SpecificRecordBase;
+import org.junit.jupiter.api.Test;
+
+/**
+ * State written by the previous release, read by this one: a store restored from its changelog
+ * after an upgrade holds records in the old schema.
+ */
+class StateCodecTest {
+
+  private static final long NOW = Instant.parse("2026-11-24T10:00:00Z").toEpochMilli();
+
+  private final QueueStores stores = InMemorySortedStore.stores();
+  private final List<ReleasedActivity> released = new ArrayList<>();
+  private final HostQueues queues =
+      new HostQueues(
+          stores,
+          QueueSettings.defaults(),
+          new Outbox() {
+            @Override
+            public void event(LifecycleEvent event) {}
+
+            @Override
+            public void release(ReleasedActivity r) {
+              released.add(r);
+            }
+          });
+
+  @Test
+  void aHostRecordWrittenBeforeReadyCountsIsCountedFromItsIndexAndItsQueueMovesOn()
+      throws Exception {
+    queues.pause("mac-1", NOW);
+    for (int i = 1; i <= 3; i++) {
+      queues.enqueue(script("a" + i), false, NOW);
+    }
+    HostRecord current = StateCodec.host(stores.hosts().get(StoreKeys.id("mac-1")));
+    stores.hosts().put(StoreKeys.id("mac-1"), inVersion1(current, "HostRecord/v1"));
+
+    HostRecord upgraded = new QueueState(stores).host("mac-1").orElseThrow();
+    assertThat(upgraded.getReadyCounts()).containsExactly(3, 0, 0, 0, 0, 0);
+
+    queues.resume("mac-1", NOW);
+    assertThat(released).extracting(r -> r.getActivity().getActivityId()).containsExactly("a1");
+    queues.onResult(succeeded("a1"), NOW);
+    assertThat(released)
+        .extracting(r -> r.getActivity().getActivityId())
+        .containsExactly("a1", "a2");
+  }
+
+  @Test
+  void anActivityRecordWrittenBeforeTheDependentsFlagIsTakenToHaveDependents() throws Exception {
+    queues.enqueue(script("a1"), false, NOW);
+    ActivityRecord current = StateCodec.activity(stores.activities().get(StoreKeys.id("a1")));
+    assertThat(current.getHasDependents()).isFalse();
+
+    ActivityRecord old = StateCodec.activity(inVersion1(current, "ActivityRecord/v1"));
+
+    assertThat(old.getHasDependents()).isTrue();
+    assertThat(old.getActivityId()).isEqualTo("a1");
+    assertThat(old.getRank()).isEqualTo(current.getRank());
+  }
+
+  @Test
+  void anActivityWaitedForIsFlaggedAndItsEndReleasesItsDependent() {
+    queues.enqueue(script("first"), false, NOW);
+    Activity second = Activity.newBuilder(script("second")).setDependsOn(List.of("first")).build();
+    queues.enqueue(second, false, NOW);
+
+    assertThat(
+            StateCodec.activity(stores.activities().get(StoreKeys.id("first"))).getHasDependents())
+        .isTrue();
+    queues.onResult(succeeded("first"), NOW);
+    assertThat(released)
+        .extracting(r -> r.getActivity().getActivityId())
+        .containsExactly("first", "second");
+    assertThat(stores.dependents().scan(new byte[0], 10)).isEmpty();
+  }
+
+  /** The record as the previous release wrote it: its fields, in its schema. */
+  private static byte[] inVersion1(SpecificRecordBase record, String version) throws Exception {
+    Schema v1 = StateCodec.released(version);
+    GenericRecord old = new GenericData.Record(v1);
+    for (Schema.Field field : v1.getFields()) {
+      old.put(field.name(), record.get(record.getSchema().getField(field.name()).pos()));
+    }
+    ByteBuffer bytes = new BinaryMessageEncoder<GenericRecord>(GenericData.get(), v1).encode(old);
+    byte[] out = new byte[bytes.remaining()];
+    bytes.get(out);
+    return out;
+  }
+
+  private static Activity script(String id) {
+    return Activity.newBuilder()
+        .setActivityId(id)
+        .setHostId("mac-1")
+        .setType(ActivityType.SCRIPT_RUN)
+        .setChannel(Channel.SCRIPT)
+        .setPayload(ScriptRunPayload.newBuilder().setScriptSha256("ab").build())
+        .setInitiator(Initiator.newBuilder().setKind(InitiatorKind.USER).build())
+        .setAcceptedAt(Instant.ofEpochMilli(NOW))
+        .build();
+  }
+
+  private static ActivityResult succeeded(String id) {
+    return ActivityResult.newBuilder()
+        .setResultId("r-" + id)
+        .setActivityId(id)
+        .setHostId("mac-1")
+        .setAttempt(1)
+        .setKind(ResultKind.SUCCEEDED)
+        .setOccurredAt(Instant.ofEpochMilli(NOW))
+        .setExitCode(0)
+        .build();
+  }
+}
