@@ -68,7 +68,7 @@ public final class Bench implements Callable<Integer> {
 
   @Option(
       names = "--warmup-runs",
-      defaultValue = "1",
+      defaultValue = "3",
       description =
           "Uncounted runs of the workload before the measured one (default: ${DEFAULT-VALUE}).")
   int warmupRuns;
@@ -239,13 +239,15 @@ public final class Bench implements Callable<Integer> {
   private LineupRun.Outcome measure(
       String bootstrap, java.net.URI intake, String token, KafkaStreams sequencer)
       throws Exception {
-    // A fresh JVM spends its first seconds compiling: warm up on the same workload shape.
+    // A fresh JVM spends its first minute compiling, and on two cores the compiler takes a third
+    // of the machine (measured): warm up on the same workload shape.
     for (int i = 0; i < warmupRuns; i++) {
       LineupRun.Outcome warmup =
           new LineupRun(bootstrap, intake, token, hosts, perHost, deviceDelay()).run();
       System.out.printf("warm-up %d: %.0f act/s (not counted)%n", i + 1, warmup.perSecond());
     }
     LineupRun.Outcome lineup;
+    ProcessTime cpu = new ProcessTime();
     if (sequencer == null) {
       lineup = new LineupRun(bootstrap, intake, token, hosts, perHost, deviceDelay()).run();
     } else {
@@ -254,6 +256,7 @@ public final class Bench implements Callable<Integer> {
         System.out.println(time.summary());
       }
     }
+    System.out.println(cpu.summary(lineup.activities()));
     Histogram enqueue = httpEnqueueLatency(intake, token, httpRequests);
     System.out.printf(
         "http enqueue (202 once durable on Kafka): p50 %.1f ms, p99 %.1f ms, max %.1f ms over %d requests%n",

@@ -62,6 +62,18 @@ class BenchRunTest {
       accounted += Integer.parseInt(time.group(phase));
     }
     assertThat(accounted).as("the thread's time split between its phases").isBetween(50, 105);
+    Matcher cpu =
+        Pattern.compile(
+                "cpu: this process kept ([0-9.]+) of (\\d+) cores busy, (\\d+) us of cpu per"
+                    + " activity; jit compiling [0-9.]+ s, gc [0-9.]+ s; the machine (\\d+)% busy")
+            .matcher(out);
+    assertThat(cpu.find()).as("the run's cpu line").isTrue();
+    assertThat(Double.parseDouble(cpu.group(1)))
+        .as("cores this process kept busy")
+        .isGreaterThan(0)
+        .isLessThanOrEqualTo(Integer.parseInt(cpu.group(2)) + 0.5);
+    assertThat(Integer.parseInt(cpu.group(3))).as("cpu per activity").isPositive();
+    assertThat(Integer.parseInt(cpu.group(4))).as("machine busy").isBetween(1, 100);
     assertThat(out)
         .containsPattern(
             "lineup \\d+ act/s, sql-baseline \\d+ act/s, ratio [0-9.]+; handoff p99 lineup [0-9.]+"

@@ -21,7 +21,6 @@ import java.nio.ByteBuffer;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -94,7 +93,7 @@ public final class HostQueues {
     host.setNextSeq(seq + 1);
     ActivityRecord a = newRecord(activity, preempt, seq, now);
     String failedDependency = null;
-    Set<String> waitingFor = new LinkedHashSet<>();
+    Map<String, ActivityRecord> waitingFor = new LinkedHashMap<>();
     for (String dependency : activity.getDependsOn()) {
       Optional<ActivityRecord> dep =
           dependency.equals(id) ? Optional.empty() : state.activity(dependency);
@@ -110,21 +109,26 @@ public final class HostQueues {
         failedDependency = dependency + " ended " + depState;
         break;
       }
-      if (waitingFor.add(dependency) && !dep.get().getHasDependents()) {
-        dep.get().setHasDependents(true);
-        state.putActivity(dep.get());
-      }
+      waitingFor.put(dependency, dep.get());
     }
 
     state.putPayload(activity);
-    emit(a, ActivityState.QUEUED, ReasonCode.ACCEPTED, preempt ? "preempt" : null, now);
     addUpcoming(host, a);
+    String accepted = preempt ? "preempt" : null;
     if (failedDependency != null) {
+      emit(a, ActivityState.QUEUED, ReasonCode.ACCEPTED, accepted, now);
       finish(host, a, ActivityState.CANCELLED, ReasonCode.DEPENDENCY_FAILED, failedDependency, now);
       state.putHost(host);
       return;
     }
-    waitingFor.forEach(dependency -> state.addDependent(dependency, id));
+    waitingFor.forEach(
+        (dependencyId, dependency) -> {
+          state.addDependent(dependencyId, id);
+          if (!dependency.getHasDependents()) {
+            dependency.setHasDependents(true);
+            state.putActivity(dependency);
+          }
+        });
     a.setPendingDependencies(waitingFor.size());
     a.setStaleAt(now + settings.maxUpcomingAge().toMillis());
     state.addDeadline(a.getStaleAt(), Deadline.Kind.STALE, id);
@@ -135,7 +139,8 @@ public final class HostQueues {
       state.putDedupe(activity.getHostId(), dedupeKey, id);
     }
     readyIfEligible(host, a, now);
-    state.putActivity(a);
+    // The event stores the new record, once, complete.
+    emit(a, ActivityState.QUEUED, ReasonCode.ACCEPTED, accepted, now);
     releaseWhatCan(host, now);
     state.putHost(host);
   }
