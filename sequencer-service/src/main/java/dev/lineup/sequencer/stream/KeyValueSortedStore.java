@@ -43,9 +43,14 @@ final class KeyValueSortedStore implements SortedStore {
     writable().put(Bytes.wrap(key), value);
   }
 
+  /**
+   * A put of null, not {@code delete}: Kafka Streams' RocksDB delete first reads the old value to
+   * return it, a point lookup per deletion that nothing here wants (measured: a sixth of the stream
+   * thread's lookups). Both write the same tombstone to the store and its changelog.
+   */
   @Override
   public void delete(byte[] key) {
-    writable().delete(Bytes.wrap(key));
+    writable().put(Bytes.wrap(key), null);
   }
 
   @Override
