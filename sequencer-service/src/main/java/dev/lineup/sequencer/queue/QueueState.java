@@ -67,7 +67,7 @@ final class QueueState {
     }
     HostRecord host = StateCodec.host(bytes);
     if (host.getReadyCounts() == null) {
-      host.setReadyCounts(countReady(hostId));
+      host.setReadyCounts(countReadyInIndex(hostId));
     }
     return Optional.of(host);
   }
@@ -135,7 +135,7 @@ final class QueueState {
   void addReady(HostRecord host, ActivityRecord a) {
     byte[] key = readyKey(a);
     stores.ready().put(key, PRESENT);
-    countReady(host, a, +1);
+    adjustReadyCount(host, a, +1);
     ByteBuffer prefix = ByteBuffer.wrap(readyPrefix(a));
     byte[] floor = readyFloors.get(prefix);
     if (floor != null && Arrays.compareUnsigned(key, floor) < 0) {
@@ -146,7 +146,7 @@ final class QueueState {
   /** Takes an activity out of the ready index; the host record must be stored afterwards. */
   void removeReady(HostRecord host, ActivityRecord a) {
     stores.ready().delete(readyKey(a));
-    countReady(host, a, -1);
+    adjustReadyCount(host, a, -1);
   }
 
   /** How many ready entries a host has in one class of one lane. */
@@ -154,7 +154,7 @@ final class QueueState {
     return host.getReadyCounts().get(countIndex(lane, initiatorClass));
   }
 
-  private static void countReady(HostRecord host, ActivityRecord a, int delta) {
+  private static void adjustReadyCount(HostRecord host, ActivityRecord a, int delta) {
     int index = countIndex(Lane.valueOf(a.getLane()), initiatorClass(a));
     List<Integer> counts = host.getReadyCounts();
     counts.set(index, Math.max(0, counts.get(index) + delta));
@@ -165,7 +165,7 @@ final class QueueState {
   }
 
   /** The ready counts of a host whose record predates them, counted from the index once. */
-  private List<Integer> countReady(String hostId) {
+  private List<Integer> countReadyInIndex(String hostId) {
     byte[] prefix = StoreKeys.host(hostId);
     List<Integer> counts = new ArrayList<>(List.of(0, 0, 0, 0, 0, 0));
     for (SortedStore.Entry e : stores.ready().scan(prefix, Integer.MAX_VALUE)) {
