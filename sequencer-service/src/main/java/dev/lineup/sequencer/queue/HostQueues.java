@@ -300,7 +300,7 @@ public final class HostQueues {
     for (Lane lane : ALL_LANES) {
       state.removeBudgetWait(hostId, lane);
     }
-    state.deleteHost(hostId);
+    state.deleteHost(host);
   }
 
   // ======================================================================== results

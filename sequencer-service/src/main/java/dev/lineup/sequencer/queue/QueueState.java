@@ -88,8 +88,16 @@ final class QueueState {
     stores.hosts().put(StoreKeys.id(host.getHostId()), StateCodec.encode(host));
   }
 
-  void deleteHost(String hostId) {
-    stores.hosts().delete(StoreKeys.id(hostId));
+  /** Forgets a host: its record and the bounds of its ready classes. */
+  void deleteHost(HostRecord host) {
+    for (Lane lane : Lane.values()) {
+      for (byte cls : new byte[] {StoreKeys.USER, StoreKeys.SYSTEM}) {
+        if ((host.getReadyBounds() & (1 << countIndex(lane, cls))) != 0) {
+          stores.ready().delete(StoreKeys.readyPrefix(host.getHostId(), lane, cls));
+        }
+      }
+    }
+    stores.hosts().delete(StoreKeys.id(host.getHostId()));
   }
 
   static LaneSlot slot(HostRecord host, Lane lane) {
@@ -136,6 +144,11 @@ final class QueueState {
     byte[] key = readyKey(a);
     stores.ready().put(key, PRESENT);
     adjustReadyCount(host, a, +1);
+    int bound = 1 << countIndex(Lane.valueOf(a.getLane()), initiatorClass(a));
+    if ((host.getReadyBounds() & bound) == 0) {
+      stores.ready().put(readyPrefix(a), PRESENT);
+      host.setReadyBounds(host.getReadyBounds() | bound);
+    }
     ByteBuffer prefix = ByteBuffer.wrap(readyPrefix(a));
     byte[] floor = readyFloors.get(prefix);
     if (floor != null && Arrays.compareUnsigned(key, floor) < 0) {
@@ -169,6 +182,9 @@ final class QueueState {
     byte[] prefix = StoreKeys.host(hostId);
     List<Integer> counts = new ArrayList<>(List.of(0, 0, 0, 0, 0, 0));
     for (SortedStore.Entry e : stores.ready().scan(prefix, Integer.MAX_VALUE)) {
+      if (e.key().length == prefix.length + 2) {
+        continue; // a class's bound
+      }
       Lane lane = Lane.values()[e.key()[prefix.length]];
       int index = countIndex(lane, e.key()[prefix.length + 1]);
       counts.set(index, counts.get(index) + 1);
@@ -190,7 +206,9 @@ final class QueueState {
     ByteBuffer floorKey = ByteBuffer.wrap(prefix);
     byte[] floor = readyFloors.get(floorKey);
     List<SortedStore.Entry> first =
-        stores.ready().range(floor == null ? prefix : floor, StoreKeys.after(prefix), 1);
+        stores
+            .ready()
+            .range(floor == null ? firstEntry(prefix) : floor, StoreKeys.after(prefix), 1);
     if (first.isEmpty()) {
       // The count and the index disagree, which no rule allows; the index is the truth.
       host.getReadyCounts().set(countIndex(lane, initiatorClass), 0);
@@ -223,10 +241,22 @@ final class QueueState {
     }
     byte[] prefix = StoreKeys.readyPrefix(host.getHostId(), lane, initiatorClass);
     List<String> ids = new ArrayList<>();
-    for (SortedStore.Entry e : stores.ready().scan(prefix, limit)) {
+    for (SortedStore.Entry e :
+        stores.ready().range(firstEntry(prefix), StoreKeys.after(prefix), limit)) {
       ids.add(StoreKeys.readyActivityId(e.key(), prefix.length, Ranking.KEY_LENGTH));
     }
     return ids;
+  }
+
+  /**
+   * Where a class's entries start: just after its bound, the bare class prefix. The bound is a live
+   * key that stays while the host does, so a read that runs past the last entry of the class before
+   * it stops there: RocksDB iterators step to the next live key after the last one a read returns,
+   * over every deleted key on the way, and without the bounds that walk crossed the deleted entries
+   * of every finished host after it (measured: half of the stream thread's time at 5,000 hosts).
+   */
+  private static byte[] firstEntry(byte[] classPrefix) {
+    return StoreKeys.concat(classPrefix, new byte[] {0});
   }
 
   private static byte initiatorClass(ActivityRecord a) {

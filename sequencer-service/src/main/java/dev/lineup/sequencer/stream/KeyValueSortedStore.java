@@ -72,7 +72,9 @@ final class KeyValueSortedStore implements SortedStore {
   private static List<Entry> collect(
       KeyValueIterator<Bytes, byte[]> it, byte[] toExclusive, int limit) {
     List<Entry> entries = new ArrayList<>();
-    while (it.hasNext() && entries.size() < limit) {
+    // Limit first: hasNext() moves the RocksDB iterator on, over every deletion up to the next
+    // live key, and once the limit is reached nothing wants that key.
+    while (entries.size() < limit && it.hasNext()) {
       var kv = it.next();
       byte[] key = kv.key.get();
       if (toExclusive != null && Arrays.equals(key, toExclusive)) {

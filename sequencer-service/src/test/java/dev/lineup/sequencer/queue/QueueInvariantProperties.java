@@ -19,6 +19,7 @@ import dev.lineup.avro.ReleasedActivity;
 import dev.lineup.avro.ResultKind;
 import dev.lineup.avro.RetryPolicy;
 import dev.lineup.avro.ScriptRunPayload;
+import dev.lineup.sequencer.state.HostRecord;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.time.Instant;
@@ -406,18 +407,29 @@ class QueueInvariantProperties {
         byte[] stored = stores.hosts().get(StoreKeys.id(host(h)));
         byte[] prefix = StoreKeys.host(host(h));
         List<Integer> indexed = new ArrayList<>(List.of(0, 0, 0, 0, 0, 0));
+        int bounds = 0;
         for (SortedStore.Entry e : stores.ready().scan(prefix, Integer.MAX_VALUE)) {
           int at = e.key()[prefix.length] * 2 + e.key()[prefix.length + 1];
-          indexed.set(at, indexed.get(at) + 1);
+          if (e.key().length == prefix.length + 2) {
+            bounds |= 1 << at;
+          } else {
+            indexed.set(at, indexed.get(at) + 1);
+          }
         }
         if (stored == null) {
           assertThat(indexed)
               .as("ready entries of %s, a host with no record", host(h))
               .containsOnly(0);
+          assertThat(bounds).as("class bounds of %s, a host with no record", host(h)).isZero();
         } else {
-          assertThat(StateCodec.host(stored).getReadyCounts())
-              .as("ready counts of %s", host(h))
-              .isEqualTo(indexed);
+          HostRecord record = StateCodec.host(stored);
+          assertThat(record.getReadyCounts()).as("ready counts of %s", host(h)).isEqualTo(indexed);
+          assertThat(bounds).as("class bounds of %s", host(h)).isEqualTo(record.getReadyBounds());
+          for (int at = 0; at < indexed.size(); at++) {
+            if (indexed.get(at) > 0) {
+              assertThat(bounds & (1 << at)).as("bound of %s's class %d", host(h), at).isNotZero();
+            }
+          }
         }
       }
     }
