@@ -144,15 +144,16 @@ final class QueueState {
     byte[] key = readyKey(a);
     stores.ready().put(key, PRESENT);
     adjustReadyCount(host, a, +1);
+    byte[] prefix = readyPrefix(a);
     int bound = 1 << countIndex(Lane.valueOf(a.getLane()), initiatorClass(a));
     if ((host.getReadyBounds() & bound) == 0) {
-      stores.ready().put(readyPrefix(a), PRESENT);
+      stores.ready().put(prefix, PRESENT);
       host.setReadyBounds(host.getReadyBounds() | bound);
     }
-    ByteBuffer prefix = ByteBuffer.wrap(readyPrefix(a));
-    byte[] floor = readyFloors.get(prefix);
+    ByteBuffer floorKey = ByteBuffer.wrap(prefix);
+    byte[] floor = readyFloors.get(floorKey);
     if (floor != null && Arrays.compareUnsigned(key, floor) < 0) {
-      readyFloors.put(prefix, key);
+      readyFloors.put(floorKey, key);
     }
   }
 
