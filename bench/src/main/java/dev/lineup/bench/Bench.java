@@ -85,6 +85,11 @@ public final class Bench implements Callable<Integer> {
       description = "A Kafka Streams or client property for the sequencer, key=value; repeatable.")
   Map<String, String> sequencerKafka = new java.util.LinkedHashMap<>();
 
+  @Option(
+      names = "--timeline",
+      description = "Print what the measured run did in each half second.")
+  boolean timeline;
+
   @Option(names = "--skip-sql", description = "Skip the SQL baseline.")
   boolean skipSql;
 
@@ -249,11 +254,18 @@ public final class Bench implements Callable<Integer> {
     LineupRun.Outcome lineup;
     ProcessTime cpu = new ProcessTime();
     if (sequencer == null) {
-      lineup = new LineupRun(bootstrap, intake, token, hosts, perHost, deviceDelay()).run();
+      lineup =
+          new LineupRun(bootstrap, intake, token, hosts, perHost, deviceDelay()).run(cpu::restart);
     } else {
       try (ThreadTime time = new ThreadTime(sequencer)) {
-        lineup = new LineupRun(bootstrap, intake, token, hosts, perHost, deviceDelay()).run();
-        System.out.println(time.summary());
+        lineup =
+            new LineupRun(bootstrap, intake, token, hosts, perHost, deviceDelay())
+                .run(
+                    () -> {
+                      cpu.restart();
+                      time.restart();
+                    });
+        System.out.println(time.summary(lineup.activities()));
       }
     }
     System.out.println(cpu.summary(lineup.activities()));
@@ -267,7 +279,10 @@ public final class Bench implements Callable<Integer> {
     return lineup;
   }
 
-  private static void report(LineupRun.Outcome lineup) {
+  private void report(LineupRun.Outcome lineup) {
+    if (timeline) {
+      System.out.print(lineup.timeline().render());
+    }
     print("lineup", lineup);
     System.out.printf(
         "lineup handoff split at the release (ms): result -> sequencer released the next p50 %d,"

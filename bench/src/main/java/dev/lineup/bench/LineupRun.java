@@ -65,7 +65,8 @@ final class LineupRun {
       Histogram handoff,
       Histogram toSequencer,
       Histogram toDevice,
-      Histogram accepted) {
+      Histogram accepted,
+      Timeline timeline) {
     double perSecond() {
       return activities / seconds;
     }
@@ -129,6 +130,14 @@ final class LineupRun {
   }
 
   Outcome run() throws Exception {
+    return run(() -> {});
+  }
+
+  /**
+   * @param loadStarts called just before the first request is written, after the devices joined:
+   *     where a caller's measurements of the run begin
+   */
+  Outcome run(Runnable loadStarts) throws Exception {
     String prefix = "bench-" + UUID.randomUUID().toString().substring(0, 6) + "-";
     Map<String, List<String>> expected = new HashMap<>();
     Set<String> mayEndCancelled = ConcurrentHashMap.newKeySet();
@@ -144,6 +153,7 @@ final class LineupRun {
     List<String> violations = Collections.synchronizedList(new ArrayList<>());
     AtomicBoolean running = new AtomicBoolean(true);
     AtomicLong answered = new AtomicLong();
+    Timeline timeline = new Timeline();
 
     int quarter = Math.max(1, perHost / 4);
     List<ProducerRecord<String, ActivityRequest>> requests = new ArrayList<>();
@@ -233,6 +243,7 @@ final class LineupRun {
                       continue;
                     }
                     long now = System.nanoTime();
+                    timeline.count(Timeline.Series.RELEASED, now);
                     long nowWall = System.currentTimeMillis();
                     Integer at = position.get(a.getActivityId());
                     int before = lastReleased.getOrDefault(host, -1);
@@ -287,7 +298,9 @@ final class LineupRun {
 
     Map<String, ActivityState> terminals = new ConcurrentHashMap<>();
     Map<String, String> endings = new HashMap<>();
+    loadStarts.run();
     long started = System.nanoTime();
+    timeline.begin(started);
     try (KafkaProducer<String, ActivityRequest> producer =
         new KafkaProducer<>(
             Map.of(
@@ -350,6 +363,7 @@ final class LineupRun {
           }
           if (event.getState() == ActivityState.QUEUED && event.getSequence() == 1) {
             accepted.recordValue(Math.max(0, System.nanoTime() - started));
+            timeline.count(Timeline.Series.ACCEPTED, System.nanoTime());
           }
           if (isTerminal(event.getState()) && !isNote(event.getReason())) {
             boolean allowed =
@@ -375,6 +389,7 @@ final class LineupRun {
               violations.add(event.getActivityId() + " ended twice: " + before + ", then " + said);
             }
             ended++;
+            timeline.count(Timeline.Series.ENDED, System.nanoTime());
           }
         }
       }
@@ -410,7 +425,7 @@ final class LineupRun {
         cancels.size(),
         expected.values().stream().filter(o -> o.size() > perHost).count(),
         terminals.values().stream().filter(s -> s == ActivityState.CANCELLED).count());
-    return new Outcome(total, seconds, handoff, toSequencer, toDevice, accepted);
+    return new Outcome(total, seconds, handoff, toSequencer, toDevice, accepted, timeline);
   }
 
   private static String expectedAt(Map<String, List<String>> expected, String host, int index) {

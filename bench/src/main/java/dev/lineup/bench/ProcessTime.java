@@ -16,11 +16,24 @@ import java.util.Arrays;
  */
 final class ProcessTime {
 
-  private final long wallStart = System.nanoTime();
-  private final long cpuStart = processCpuNanos();
-  private final long jitStart = jitMillis();
-  private final long gcStart = gcMillis();
-  private final long[] machineStart = machineTicks();
+  private long wallStart;
+  private long cpuStart;
+  private long jitStart;
+  private long gcStart;
+  private long[] machineStart;
+
+  ProcessTime() {
+    restart();
+  }
+
+  /** Counts from now: the load starts here, not when the run set up its devices. */
+  void restart() {
+    wallStart = System.nanoTime();
+    cpuStart = processCpuNanos();
+    jitStart = jitMillis();
+    gcStart = gcMillis();
+    machineStart = machineTicks();
+  }
 
   /** One line for a run that completed {@code activities}. */
   String summary(long activities) {

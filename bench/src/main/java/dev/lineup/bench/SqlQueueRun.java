@@ -137,7 +137,7 @@ final class SqlQueueRun {
       throw new IllegalStateException(
           "the SQL baseline broke order: " + violations.subList(0, Math.min(5, violations.size())));
     }
-    return new LineupRun.Outcome(total, seconds, handoff, null, null, null);
+    return new LineupRun.Outcome(total, seconds, handoff, null, null, null, null);
   }
 
   private void enqueue(String host, String id, int priority) {

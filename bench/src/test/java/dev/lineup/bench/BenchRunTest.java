@@ -53,12 +53,16 @@ class BenchRunTest {
     assertThat(out).containsPattern("sql-baseline: 600 activities in");
     Matcher time =
         Pattern.compile(
-                "sequencer stream threads \\(1\\): process (\\d+)% punctuate (\\d+)% poll"
-                    + " (\\d+)% commit (\\d+)%; commit avg [0-9.]+ ms")
+                "sequencer stream threads \\(1\\): on a core (\\d+)% of the run, (\\d+) us of cpu"
+                    + " per activity; Kafka Streams' ratios process (\\d+)% punctuate (\\d+)%"
+                    + " poll (\\d+)% commit (\\d+)%; commit avg [0-9.]+ ms; input lag max \\d+"
+                    + " records")
             .matcher(out);
     assertThat(time.find()).as("the sequencer's thread-time line").isTrue();
+    assertThat(Integer.parseInt(time.group(1))).as("stream thread on a core").isBetween(1, 100);
+    assertThat(Integer.parseInt(time.group(2))).as("stream thread cpu per activity").isPositive();
     int accounted = 0;
-    for (int phase = 1; phase <= 4; phase++) {
+    for (int phase = 3; phase <= 6; phase++) {
       accounted += Integer.parseInt(time.group(phase));
     }
     assertThat(accounted).as("the thread's time split between its phases").isBetween(50, 105);
