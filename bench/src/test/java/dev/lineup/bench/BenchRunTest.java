@@ -39,6 +39,7 @@ class BenchRunTest {
                   "50",
                   "--warmup-runs",
                   "0",
+                  "--timeline",
                   "--skip-depth");
     } finally {
       System.setOut(original);
@@ -78,6 +79,17 @@ class BenchRunTest {
         .isLessThanOrEqualTo(Integer.parseInt(cpu.group(2)) + 0.5);
     assertThat(Integer.parseInt(cpu.group(3))).as("cpu per activity").isPositive();
     assertThat(Integer.parseInt(cpu.group(4))).as("machine busy").isBetween(1, 100);
+    // The timeline accounts for every activity once: accepted, and ended.
+    Matcher halfSecond = Pattern.compile("(?m)^ +[0-9.]+ s +(\\d+) +(\\d+) +(\\d+)$").matcher(out);
+    long[] totals = new long[3];
+    while (halfSecond.find()) {
+      for (int column = 0; column < 3; column++) {
+        totals[column] += Long.parseLong(halfSecond.group(column + 1));
+      }
+    }
+    assertThat(totals[0]).as("accepted over the timeline").isEqualTo(602);
+    assertThat(totals[1]).as("released over the timeline").isBetween(500L, 602L);
+    assertThat(totals[2]).as("ended over the timeline").isEqualTo(602);
     assertThat(out)
         .containsPattern(
             "lineup \\d+ act/s, sql-baseline \\d+ act/s, ratio [0-9.]+; handoff p99 lineup [0-9.]+"
