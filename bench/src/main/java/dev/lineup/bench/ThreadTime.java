@@ -36,7 +36,7 @@ final class ThreadTime implements AutoCloseable {
   private static final Pattern STREAM_THREAD = Pattern.compile(".*-StreamThread-\\d+$");
 
   private final KafkaStreams streams;
-  private final ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+  private final ThreadMXBean threadBean = ManagementFactory.getThreadMXBean();
   private long wallStart = System.nanoTime();
   private Map<Long, Long> cpuStart = streamThreadCpu();
   private final ScheduledExecutorService sampler =
@@ -112,7 +112,7 @@ final class ThreadTime implements AutoCloseable {
     Map<Long, Long> cpu = new TreeMap<>();
     for (Thread t : Thread.getAllStackTraces().keySet()) {
       if (STREAM_THREAD.matcher(t.getName()).matches()) {
-        long nanos = threads.getThreadCpuTime(t.getId());
+        long nanos = threadBean.getThreadCpuTime(t.getId());
         if (nanos >= 0) {
           cpu.put(t.getId(), nanos);
         }
@@ -138,10 +138,9 @@ final class ThreadTime implements AutoCloseable {
                 "sequencer stream threads (%d): on a core %.0f%% of the run, %.0f us of cpu per"
                     + " activity; Kafka Streams' ratios",
                 count, 100 * cpu / wall / count, cpu / 1e3 / Math.max(1, activities)));
-    int threads = count;
     for (String ratio : RATIOS) {
       double[] sum = sums.get(ratio);
-      double share = sum == null || samples == 0 ? 0 : sum[0] / samples / threads;
+      double share = sum == null || samples == 0 ? 0 : sum[0] / samples / count;
       line.append(String.format(" %s %.0f%%", ratio.substring(0, ratio.indexOf('-')), share * 100));
     }
     double[] commit = sums.get(COMMIT_LATENCY);

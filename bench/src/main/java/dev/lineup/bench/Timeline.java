@@ -9,7 +9,7 @@ import java.util.concurrent.atomic.AtomicLongArray;
  */
 final class Timeline {
 
-  static final long BUCKET_NANOS = 500_000_000L;
+  private static final long BUCKET_NANOS = 500_000_000L;
 
   /** Two minutes of buckets; anything later counts in the last one. */
   private static final int BUCKETS = 240;
