@@ -53,9 +53,20 @@ public final class Topics {
   public static final Topic<String, LifecycleEvent> EVENTS =
       new Topic<>("lineup.events", HOST_ID, AvroSerde.of(LifecycleEvent.class));
 
-  /** Records the sequencer could not decode, with the reason in headers. */
-  public static final Topic<byte[], byte[]> SEQUENCER_DLQ =
-      new Topic<>("lineup.sequencer.dlq", Serdes.ByteArray(), Serdes.ByteArray());
+  /**
+   * Records the sequencer could not decode or whose processing threw (changing no state), with the
+   * reason in headers.
+   */
+  public static final Topic<byte[], byte[]> SEQUENCER_DLQ = deadLetters("sequencer");
+
+  /** Events the ledger projection could not decode or store, with the reason in headers. */
+  public static final Topic<byte[], byte[]> LEDGER_DLQ = deadLetters("ledger");
+
+  /**
+   * Released activities and events the gateway's consumers could not decode or record, with the
+   * reason and the refusing consumer in headers.
+   */
+  public static final Topic<byte[], byte[]> GATEWAY_DLQ = deadLetters("gateway");
 
   /** Every topic, for provisioning. */
   public static final List<Topic<?, ?>> ALL =
@@ -68,7 +79,13 @@ public final class Topics {
           RELEASED_INSTALLER,
           RESULTS,
           EVENTS,
-          SEQUENCER_DLQ);
+          SEQUENCER_DLQ,
+          LEDGER_DLQ,
+          GATEWAY_DLQ);
+
+  /** Every dead-letter topic: {@code lineup.<consumer>.dlq}. */
+  public static final List<Topic<byte[], byte[]>> DEAD_LETTERS =
+      List.of(REQUESTS_DLQ, SEQUENCER_DLQ, LEDGER_DLQ, GATEWAY_DLQ);
 
   /** The released topics, one per channel. */
   public static final List<Topic<String, ReleasedActivity>> RELEASED =
@@ -85,6 +102,10 @@ public final class Topics {
       case UNKNOWN_CHANNEL ->
           throw new IllegalArgumentException("an activity without a known channel has no topic");
     };
+  }
+
+  private static Topic<byte[], byte[]> deadLetters(String consumer) {
+    return new Topic<>("lineup." + consumer + ".dlq", Serdes.ByteArray(), Serdes.ByteArray());
   }
 
   private static Topic<String, ReleasedActivity> released(String channel) {

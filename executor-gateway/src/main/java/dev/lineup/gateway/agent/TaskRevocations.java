@@ -32,6 +32,7 @@ public final class TaskRevocations implements Readiness, AutoCloseable {
         new ConsumerLoop<String, LifecycleEvent>(
                 "task-revocations",
                 GroupMembership.member(bootstrapServers, groupId, instanceId),
+                Topics.GATEWAY_DLQ,
                 records -> {
                   for (var r : records) {
                     if (r.value() != null && ENDED_ELSEWHERE.contains(r.value().getState())) {
@@ -50,7 +51,7 @@ public final class TaskRevocations implements Readiness, AutoCloseable {
 
   @Override
   public boolean ready() {
-    return loop.consuming();
+    return loop.ready();
   }
 
   @PreDestroy

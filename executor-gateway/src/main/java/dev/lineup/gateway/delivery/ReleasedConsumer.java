@@ -37,8 +37,9 @@ public final class ReleasedConsumer implements Readiness, AutoCloseable {
         new ConsumerLoop<String, ReleasedActivity>(
                 "gateway-released",
                 GroupMembership.member(bootstrapServers, groupId, instanceId),
+                Topics.GATEWAY_DLQ,
                 records -> {
-                  List<ReleasedActivity> released = new ArrayList<>(records.count());
+                  List<ReleasedActivity> released = new ArrayList<>(records.size());
                   records.forEach(
                       r -> {
                         if (r.value() != null) {
@@ -88,7 +89,7 @@ public final class ReleasedConsumer implements Readiness, AutoCloseable {
 
   @Override
   public boolean ready() {
-    return loop.consuming();
+    return loop.ready();
   }
 
   @PreDestroy

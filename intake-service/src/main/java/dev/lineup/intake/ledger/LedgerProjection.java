@@ -35,8 +35,9 @@ public final class LedgerProjection implements Readiness, AutoCloseable {
                 "ledger-projection",
                 withMaxPoll(
                     GroupMembership.member(bootstrapServers, groupId, instanceId), maxBatch),
+                Topics.LEDGER_DLQ,
                 records -> {
-                  List<LifecycleEvent> events = new ArrayList<>(records.count());
+                  List<LifecycleEvent> events = new ArrayList<>(records.size());
                   for (ConsumerRecord<String, LifecycleEvent> r : records) {
                     if (r.value() != null) {
                       events.add(r.value());
@@ -55,7 +56,7 @@ public final class LedgerProjection implements Readiness, AutoCloseable {
 
   @Override
   public boolean ready() {
-    return loop.consuming();
+    return loop.ready();
   }
 
   @PreDestroy

@@ -1,102 +1,175 @@
 package dev.lineup.service.kafka;
 
+import dev.lineup.schemas.DeadLetterHeaders;
 import dev.lineup.schemas.Topic;
+import dev.lineup.service.health.Readiness;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.RecordDeserializationException;
 import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A consumer thread that hands each polled batch to a handler and commits only after the handler
- * returned, so a crash re-delivers rather than loses (handlers are idempotent). A handler failure
- * is treated as an infrastructure fault: the batch is re-read after a backoff. A record that cannot
- * be decoded is logged and skipped; it never stops the loop.
+ * A consumer thread that applies the contract's failure policy (rule 14) to a handler of record
+ * batches, so no record can stop it:
+ *
+ * <ul>
+ *   <li>each record is decoded here, one at a time; a record that does not decode (any exception,
+ *       not only Kafka's {@code SerializationException}) goes to the dead-letter topic;
+ *   <li>the rest go to the handler as one batch. If the handler fails <em>deterministically</em>
+ *       ({@link Failures}), each record is handled alone to find the ones that fail, and those go
+ *       to the dead-letter topic, with the reason, source topic, partition and offset in headers;
+ *   <li>a <em>transient</em> failure (broker or database unreachable) re-reads the batch after a
+ *       capped backoff, skipping nothing; {@link #ready()} is false until a batch succeeds again,
+ *       so {@code /health} answers 503 meanwhile.
+ * </ul>
+ *
+ * Offsets are committed after the handler returned and the dead letters were acknowledged, so a
+ * crash re-delivers rather than loses; handlers must tolerate a batch twice, and a crash between
+ * the two may write a dead letter twice.
  */
-public final class ConsumerLoop<K, V> implements AutoCloseable {
+public final class ConsumerLoop<K, V> implements Readiness, AutoCloseable {
 
-  /** What the loop does with one batch; it must tolerate seeing a batch again. */
+  /** What the loop does with decoded records; it must tolerate seeing them again. */
   @FunctionalInterface
   public interface BatchHandler<K, V> {
-    void handle(ConsumerRecords<K, V> records) throws Exception;
+    void handle(List<ConsumerRecord<K, V>> records) throws Exception;
   }
+
+  /** The dead-letter header that names the consumer that refused a record. */
+  public static final String CONSUMER_HEADER = "lineup.dlq.consumer";
 
   private static final Logger LOG = LoggerFactory.getLogger(ConsumerLoop.class);
   private static final Duration POLL = Duration.ofMillis(200);
+  private static final Duration FIRST_BACKOFF = Duration.ofMillis(100);
   private static final Duration MAX_BACKOFF = Duration.ofSeconds(10);
+  private static final Duration DEAD_LETTER_ACK = Duration.ofSeconds(30);
+  private static final int MAX_REASON = 1_000;
 
   private final String name;
-  private final KafkaConsumer<K, V> consumer;
+  private final KafkaConsumer<byte[], byte[]> consumer;
+  private final KafkaProducer<byte[], byte[]> deadLetters;
+  private final String deadLetterTopic;
   private final BatchHandler<K, V> handler;
-  private final List<String> topics;
+  private final Map<String, Topic<K, ? extends V>> topics = new HashMap<>();
   private final AtomicBoolean running = new AtomicBoolean(true);
   private final AtomicBoolean polled = new AtomicBoolean(false);
+  private final AtomicReference<String> stalledBy = new AtomicReference<>();
+  private final AtomicLong deadLettered = new AtomicLong();
   private final Thread thread;
 
   /**
    * @param config consumer settings (bootstrap servers, group id, ...); offsets are committed by
    *     the loop and reads are read_committed
+   * @param deadLetterTopic where records this consumer refuses go
    */
   @SafeVarargs
   public ConsumerLoop(
       String name,
       Map<String, Object> config,
+      Topic<byte[], byte[]> deadLetterTopic,
       BatchHandler<K, V> handler,
       Topic<K, ? extends V>... topics) {
     this.name = name;
     this.handler = handler;
-    this.topics = java.util.Arrays.stream(topics).map(Topic::name).toList();
+    this.deadLetterTopic = deadLetterTopic.name();
+    Arrays.stream(topics).forEach(t -> this.topics.put(t.name(), t));
     Map<String, Object> props = new HashMap<>(config);
     props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
     props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
     props.putIfAbsent(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
     props.putIfAbsent(ConsumerConfig.CLIENT_ID_CONFIG, name);
-    @SuppressWarnings("unchecked")
-    var valueDeserializer =
-        (org.apache.kafka.common.serialization.Deserializer<V>)
-            topics[0].valueSerde().deserializer();
     this.consumer =
-        new KafkaConsumer<>(props, topics[0].keySerde().deserializer(), valueDeserializer);
+        new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+    this.deadLetters =
+        new KafkaProducer<>(
+            Map.of(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                config.get(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG),
+                ProducerConfig.CLIENT_ID_CONFIG,
+                name + "-dlq",
+                ProducerConfig.ACKS_CONFIG,
+                "all",
+                ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG,
+                true,
+                ProducerConfig.MAX_BLOCK_MS_CONFIG,
+                (int) DEAD_LETTER_ACK.toMillis(),
+                ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG,
+                (int) DEAD_LETTER_ACK.toMillis()),
+            new ByteArraySerializer(),
+            new ByteArraySerializer());
     this.thread = new Thread(this::run, name);
     this.thread.setDaemon(true);
   }
 
   public ConsumerLoop<K, V> start() {
-    consumer.subscribe(topics);
+    consumer.subscribe(List.copyOf(topics.keySet()));
     thread.start();
     return this;
   }
 
-  /** True once the loop has completed a poll: it is connected and consuming. */
-  public boolean consuming() {
-    return polled.get() && thread.isAlive();
+  @Override
+  public String name() {
+    return name;
   }
 
+  /** Connected, consuming, and not held up by an unreachable broker or database. */
+  @Override
+  public boolean ready() {
+    return polled.get() && thread.isAlive() && stalledBy.get() == null;
+  }
+
+  /** Why the loop is retrying, or null while it is not. */
+  public String stalledBy() {
+    return stalledBy.get();
+  }
+
+  /** How many records this loop has sent to its dead-letter topic since it started. */
+  public long deadLettered() {
+    return deadLettered.get();
+  }
+
+  /** A record as polled, and as decoded (null if it could not be). */
+  private record Polled<K, V>(ConsumerRecord<byte[], byte[]> raw, ConsumerRecord<K, V> decoded) {}
+
+  /** A record refused, and why. */
+  private record Refused(ConsumerRecord<byte[], byte[]> raw, String reason) {}
+
   private void run() {
-    Duration backoff = Duration.ofMillis(100);
+    Duration backoff = FIRST_BACKOFF;
+    Instant stalledSince = null;
     try {
       while (running.get()) {
-        ConsumerRecords<K, V> records;
+        ConsumerRecords<byte[], byte[]> records;
         try {
           records = consumer.poll(POLL);
-        } catch (RecordDeserializationException e) {
-          LOG.error(
-              "{}: skipping undecodable record {}-{}@{}: {}",
-              name,
-              e.topicPartition().topic(),
-              e.topicPartition().partition(),
-              e.offset(),
-              e.getMessage());
-          consumer.seek(e.topicPartition(), e.offset() + 1);
+        } catch (WakeupException e) {
+          throw e;
+        } catch (RuntimeException e) {
+          stall("poll failed", e, stalledSince == null);
+          stalledSince = stalledSince == null ? Instant.now() : stalledSince;
+          sleep(backoff);
+          backoff = next(backoff);
           continue;
         }
         polled.set(true);
@@ -104,19 +177,30 @@ public final class ConsumerLoop<K, V> implements AutoCloseable {
           continue;
         }
         try {
-          handler.handle(records);
+          List<Refused> refused = new ArrayList<>();
+          List<Polled<K, V>> batch = decode(records, refused);
+          handle(batch, refused);
+          sendDeadLetters(refused);
           consumer.commitSync();
-          backoff = Duration.ofMillis(100);
+          if (stalledSince != null) {
+            LOG.info(
+                "{}: recovered after {} s",
+                name,
+                Duration.between(stalledSince, Instant.now()).toSeconds());
+            stalledSince = null;
+            stalledBy.set(null);
+          }
+          backoff = FIRST_BACKOFF;
         } catch (WakeupException e) {
           throw e;
         } catch (Exception e) {
-          LOG.warn("{}: batch failed, re-reading it in {} ms", name, backoff.toMillis(), e);
+          // Only transient failures get here (handle() dead-letters the others): the batch is read
+          // again, whole, once the infrastructure is back.
+          stall("batch failed", e, stalledSince == null);
+          stalledSince = stalledSince == null ? Instant.now() : stalledSince;
           rewind(records);
           sleep(backoff);
-          backoff =
-              backoff.multipliedBy(2).compareTo(MAX_BACKOFF) > 0
-                  ? MAX_BACKOFF
-                  : backoff.multipliedBy(2);
+          backoff = next(backoff);
         }
       }
     } catch (WakeupException e) {
@@ -125,14 +209,124 @@ public final class ConsumerLoop<K, V> implements AutoCloseable {
       }
     } finally {
       consumer.close(Duration.ofSeconds(5));
+      deadLetters.close(Duration.ofSeconds(5));
     }
   }
 
-  private void rewind(ConsumerRecords<K, V> records) {
-    for (TopicPartition partition : records.partitions()) {
-      long first = records.records(partition).get(0).offset();
-      consumer.seek(partition, new OffsetAndMetadata(first).offset());
+  private List<Polled<K, V>> decode(
+      ConsumerRecords<byte[], byte[]> records, List<Refused> refused) {
+    List<Polled<K, V>> batch = new ArrayList<>(records.count());
+    for (ConsumerRecord<byte[], byte[]> raw : records) {
+      Topic<K, ? extends V> topic = topics.get(raw.topic());
+      try {
+        K key = topic.keySerde().deserializer().deserialize(raw.topic(), raw.key());
+        V value = topic.valueSerde().deserializer().deserialize(raw.topic(), raw.value());
+        batch.add(
+            new Polled<>(
+                raw,
+                new ConsumerRecord<>(
+                    raw.topic(),
+                    raw.partition(),
+                    raw.offset(),
+                    raw.timestamp(),
+                    raw.timestampType(),
+                    raw.serializedKeySize(),
+                    raw.serializedValueSize(),
+                    key,
+                    value,
+                    raw.headers(),
+                    raw.leaderEpoch())));
+      } catch (RuntimeException e) {
+        refused.add(new Refused(raw, "undecodable: " + Failures.describe(e, MAX_REASON)));
+      }
     }
+    return batch;
+  }
+
+  /**
+   * Hands the batch over; on a deterministic failure, each record alone, so only the records that
+   * fail are refused. Throws only transient failures.
+   */
+  private void handle(List<Polled<K, V>> batch, List<Refused> refused) throws Exception {
+    if (batch.isEmpty()) {
+      return;
+    }
+    try {
+      handler.handle(batch.stream().map(Polled::decoded).toList());
+      return;
+    } catch (Exception e) {
+      if (Failures.isTransient(e)) {
+        throw e;
+      }
+      if (batch.size() == 1) {
+        refused.add(new Refused(batch.get(0).raw(), Failures.describe(e, MAX_REASON)));
+        return;
+      }
+    }
+    for (Polled<K, V> one : batch) {
+      try {
+        handler.handle(List.of(one.decoded()));
+      } catch (Exception e) {
+        if (Failures.isTransient(e)) {
+          throw e;
+        }
+        refused.add(new Refused(one.raw(), Failures.describe(e, MAX_REASON)));
+      }
+    }
+  }
+
+  private void sendDeadLetters(List<Refused> refused) throws Exception {
+    List<java.util.concurrent.Future<RecordMetadata>> sent = new ArrayList<>(refused.size());
+    for (Refused r : refused) {
+      var dead = new ProducerRecord<>(deadLetterTopic, r.raw().key(), r.raw().value());
+      DeadLetterHeaders.write(
+          dead.headers(), r.reason(), r.raw().topic(), r.raw().partition(), r.raw().offset());
+      dead.headers().add(CONSUMER_HEADER, name.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      sent.add(deadLetters.send(dead));
+    }
+    for (var future : sent) {
+      future.get(DEAD_LETTER_ACK.toMillis(), TimeUnit.MILLISECONDS);
+    }
+    for (Refused r : refused) {
+      deadLettered.incrementAndGet();
+      LOG.warn(
+          "{}: {}-{}@{} sent to {}: {}",
+          name,
+          r.raw().topic(),
+          r.raw().partition(),
+          r.raw().offset(),
+          deadLetterTopic,
+          r.reason());
+    }
+  }
+
+  /** Says once per outage what holds the loop up; the rest of the outage is quiet. */
+  private void stall(String what, Exception e, boolean first) {
+    stalledBy.set(Failures.describe(e, MAX_REASON));
+    if (first) {
+      LOG.warn(
+          "{}: {}, retrying with backoff until it passes (health is down meanwhile): {}",
+          name,
+          what,
+          stalledBy.get());
+    } else {
+      LOG.debug("{}: {} again", name, what, e);
+    }
+  }
+
+  private void rewind(ConsumerRecords<byte[], byte[]> records) {
+    for (TopicPartition partition : records.partitions()) {
+      // After a rebalance the partition may be another member's now; it reads from the last
+      // commit anyway.
+      if (consumer.assignment().contains(partition)) {
+        consumer.seek(partition, records.records(partition).get(0).offset());
+      }
+    }
+  }
+
+  private static Duration next(Duration backoff) {
+    Duration doubled = backoff.multipliedBy(2);
+    return doubled.compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : doubled;
   }
 
   private static void sleep(Duration duration) {
