@@ -19,7 +19,10 @@ import dev.lineup.sequencer.state.HostRecord;
 import dev.lineup.sequencer.state.LaneSlot;
 import java.nio.ByteBuffer;
 import java.time.Instant;
+import java.util.ArrayDeque;
 import java.util.Arrays;
+import java.util.Deque;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -69,8 +72,17 @@ public final class HostQueues {
       return;
     }
     HostRecord host = state.hostOrNew(activity.getHostId());
-    if (preempt) {
-      cancelAllUpcoming(host, ReasonCode.PREEMPTED, "preempted by " + id, now);
+    // Dependencies first: a preempting activity that cannot run must not cancel anything, and the
+    // ones it waits for are spared by its preemption (rule 6 with rule 4).
+    Map<String, ActivityRecord> waitingFor = new LinkedHashMap<>();
+    String failedDependency = checkDependencies(activity, waitingFor);
+    if (preempt && failedDependency == null) {
+      cancelAllUpcoming(
+          host,
+          ReasonCode.PREEMPTED,
+          "preempted by " + id,
+          upcomingDependencies(waitingFor.keySet()),
+          now);
     }
     Lane lane = activity.getLane();
     if (lane != Lane.BYPASS
@@ -92,25 +104,6 @@ public final class HostQueues {
     long seq = host.getNextSeq();
     host.setNextSeq(seq + 1);
     ActivityRecord a = newRecord(activity, preempt, seq, now);
-    String failedDependency = null;
-    Map<String, ActivityRecord> waitingFor = new LinkedHashMap<>();
-    for (String dependency : activity.getDependsOn()) {
-      Optional<ActivityRecord> dep =
-          dependency.equals(id) ? Optional.empty() : state.activity(dependency);
-      if (dep.isEmpty() || !dep.get().getHostId().equals(activity.getHostId())) {
-        failedDependency = dependency + " is not an activity of this host";
-        break;
-      }
-      ActivityState depState = stateOf(dep.get());
-      if (depState == ActivityState.SUCCEEDED) {
-        continue;
-      }
-      if (isTerminal(depState)) {
-        failedDependency = dependency + " ended " + depState;
-        break;
-      }
-      waitingFor.put(dependency, dep.get());
-    }
 
     state.putPayload(activity);
     addUpcoming(host, a);
@@ -643,12 +636,68 @@ public final class HostQueues {
   }
 
   private void cancelAllUpcoming(HostRecord host, ReasonCode reason, String detail, long now) {
+    cancelAllUpcoming(host, reason, detail, Set.of(), now);
+  }
+
+  private void cancelAllUpcoming(
+      HostRecord host, ReasonCode reason, String detail, Set<String> spared, long now) {
     for (String id : state.upcomingIds(host.getHostId(), Integer.MAX_VALUE)) {
+      if (spared.contains(id)) {
+        continue;
+      }
       state
           .activity(id)
           .filter(a -> stateOf(a) == ActivityState.QUEUED)
           .ifPresent(a -> finish(host, a, ActivityState.CANCELLED, reason, detail, now));
     }
+  }
+
+  /**
+   * Rule 4 at acceptance: the dependencies {@code activity} must wait for go into {@code
+   * waitingFor}; the answer is why it can never run (a dependency unknown, of another host, or
+   * ended other than SUCCEEDED), or null if it can.
+   */
+  private String checkDependencies(Activity activity, Map<String, ActivityRecord> waitingFor) {
+    for (String dependency : activity.getDependsOn()) {
+      Optional<ActivityRecord> dep =
+          dependency.equals(activity.getActivityId())
+              ? Optional.empty()
+              : state.activity(dependency);
+      if (dep.isEmpty() || !dep.get().getHostId().equals(activity.getHostId())) {
+        waitingFor.clear();
+        return dependency + " is not an activity of this host";
+      }
+      ActivityState depState = stateOf(dep.get());
+      if (depState == ActivityState.SUCCEEDED) {
+        continue;
+      }
+      if (isTerminal(depState)) {
+        waitingFor.clear();
+        return dependency + " ended " + depState;
+      }
+      waitingFor.put(dependency, dep.get());
+    }
+    return null;
+  }
+
+  /**
+   * The upcoming activities among {@code ids} and everything they wait for in turn: what a
+   * preemption must spare so that the preempting activity can still run.
+   */
+  private Set<String> upcomingDependencies(Set<String> ids) {
+    Set<String> spared = new HashSet<>();
+    Deque<String> toVisit = new ArrayDeque<>(ids);
+    while (!toVisit.isEmpty()) {
+      String id = toVisit.pop();
+      Optional<ActivityRecord> dep = state.activity(id);
+      if (dep.isEmpty() || stateOf(dep.get()) != ActivityState.QUEUED || !spared.add(id)) {
+        continue;
+      }
+      if (dep.get().getPendingDependencies() > 0) {
+        toVisit.addAll(state.payload(id).getDependsOn());
+      }
+    }
+    return spared;
   }
 
   // ======================================================================== bookkeeping

@@ -318,6 +318,43 @@ class QueueContractTopologyTest {
     }
 
     @Test
+    void aPreemptingActivitySparesTheUpcomingActivitiesItWaitsFor() {
+      var q = start();
+      q.enqueue(script("h1", "running"));
+      q.enqueue(script("h1", "other"));
+      q.enqueue(script("h1", "precheck"));
+      q.enqueue(script("h1", "install").setDependsOn(List.of("precheck")));
+      ReleasedActivity running = only(q.releases());
+
+      q.enqueue(lock("h1", "urgent").setDependsOn(List.of("install")), true);
+
+      assertThat(q.last("other").getReason()).isEqualTo(ReasonCode.PREEMPTED);
+      assertThat(q.last("precheck").getState()).isEqualTo(ActivityState.QUEUED);
+      assertThat(q.last("install").getState()).isEqualTo(ActivityState.QUEUED);
+      assertThat(q.last("urgent").getState()).isEqualTo(ActivityState.QUEUED);
+      q.succeed(running);
+      ReleasedActivity precheck = only(q.releases());
+      assertThat(precheck.getActivity().getActivityId()).isEqualTo("precheck");
+      q.succeed(precheck);
+      ReleasedActivity install = only(q.releases());
+      q.succeed(install);
+      assertThat(q.releasedIds()).containsExactly("urgent");
+    }
+
+    @Test
+    void aPreemptingActivityThatCanNeverRunCancelsNothing() {
+      var q = start();
+      q.enqueue(script("h1", "running"));
+      q.enqueue(script("h1", "waiting"));
+      q.releases();
+
+      q.enqueue(lock("h1", "urgent").setDependsOn(List.of("no-such-activity")), true);
+
+      assertThat(q.last("urgent").getReason()).isEqualTo(ReasonCode.DEPENDENCY_FAILED);
+      assertThat(q.last("waiting").getState()).isEqualTo(ActivityState.QUEUED);
+    }
+
+    @Test
     void aSelectorCancelEndsEveryMatchingUpcomingActivityOnEveryHostAndNothingElse() {
       var q = start();
       q.enqueue(SequencerHarness.install("h1", "h1-running", "zoom"));
