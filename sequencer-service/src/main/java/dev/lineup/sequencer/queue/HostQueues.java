@@ -14,6 +14,8 @@ import dev.lineup.avro.ScriptRunPayload;
 import dev.lineup.avro.Selector;
 import dev.lineup.avro.SoftwareInstallPayload;
 import dev.lineup.avro.SoftwareUninstallPayload;
+import dev.lineup.schemas.Limits;
+import dev.lineup.schemas.StoredText;
 import dev.lineup.sequencer.state.ActivityRecord;
 import dev.lineup.sequencer.state.HostRecord;
 import dev.lineup.sequencer.state.LaneSlot;
@@ -58,6 +60,14 @@ public final class HostQueues {
     this.budget =
         new ReleaseBudget(settings.systemReleasesPerSecond(), settings.systemReleaseBurst());
     this.outbox = outbox;
+  }
+
+  /**
+   * Forgets what is remembered between steps to save reads; called after a step's writes were
+   * discarded, since it may have been learnt from them.
+   */
+  public void forgetRemembered() {
+    state.forgetFloors();
   }
 
   // ======================================================================== commands
@@ -340,7 +350,7 @@ public final class HostQueues {
               ReasonCode.SUCCEEDED,
               null,
               result.getExitCode(),
-              result.getOutput(),
+              StoredText.of(result.getOutput(), Limits.OUTPUT_BYTES),
               now);
       case FAILED -> {
         if (a.getAttempt() < a.getMaxAttempts()) {
@@ -353,7 +363,7 @@ public final class HostQueues {
               ReasonCode.FAILED,
               null,
               result.getExitCode(),
-              result.getOutput(),
+              StoredText.of(result.getOutput(), Limits.OUTPUT_BYTES),
               now);
         }
       }
@@ -512,10 +522,13 @@ public final class HostQueues {
     state.removeDeadline(a.getRetryAt(), Deadline.Kind.RETRY, a.getActivityId());
     a.setRetryAt(null);
     a.setAttempt(a.getAttempt() + 1);
+    // Clamped to rule 15 even though intake refuses other values: a record on lineup.commands may
+    // come from another writer, and a lease past what a timestamp holds wedges whoever stores it.
     long lease =
-        activity.getTimeoutMs() != null
-            ? activity.getTimeoutMs()
-            : settings.lease(activity.getType()).toMillis();
+        Limits.lease(
+            activity.getTimeoutMs() != null
+                ? activity.getTimeoutMs()
+                : settings.lease(activity.getType()).toMillis());
     a.setLeaseExpiresAt(now + lease);
     state.addDeadline(a.getLeaseExpiresAt(), Deadline.Kind.LEASE, a.getActivityId());
     if (lane != Lane.BYPASS) {
@@ -555,17 +568,23 @@ public final class HostQueues {
             + backoff
             + " ms",
         result.getExitCode(),
-        result.getOutput(),
+        StoredText.of(result.getOutput(), Limits.OUTPUT_BYTES),
         now);
   }
 
+  /** Rule 7: a heartbeat moves the lease later, never earlier, and never past rule 15's bound. */
   private void extendLease(ActivityRecord a, Long extensionMs, long now) {
     long extension =
-        extensionMs != null && extensionMs > 0
-            ? extensionMs
-            : settings.lease(ActivityType.valueOf(a.getType())).toMillis();
+        Limits.lease(
+            extensionMs != null && extensionMs > 0
+                ? extensionMs
+                : settings.lease(ActivityType.valueOf(a.getType())).toMillis());
+    long until = now + extension;
+    if (a.getLeaseExpiresAt() != null && a.getLeaseExpiresAt() >= until) {
+      return;
+    }
     state.removeDeadline(a.getLeaseExpiresAt(), Deadline.Kind.LEASE, a.getActivityId());
-    a.setLeaseExpiresAt(now + extension);
+    a.setLeaseExpiresAt(until);
     state.addDeadline(a.getLeaseExpiresAt(), Deadline.Kind.LEASE, a.getActivityId());
     state.putActivity(a);
   }

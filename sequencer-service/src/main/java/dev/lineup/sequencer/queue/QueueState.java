@@ -58,6 +58,12 @@ final class QueueState {
     this.stores = stores;
   }
 
+  /** Forgets the floors: after a step was rolled back they may sit past live keys. */
+  void forgetFloors() {
+    readyFloors.clear();
+    deadlineFloor = null;
+  }
+
   // ------------------------------------------------------------------ hosts
 
   Optional<HostRecord> host(String hostId) {

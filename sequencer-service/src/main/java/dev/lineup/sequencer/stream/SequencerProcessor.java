@@ -16,31 +16,34 @@ import dev.lineup.sequencer.queue.HostQueues;
 import dev.lineup.sequencer.queue.Outbox;
 import dev.lineup.sequencer.queue.QueueSettings;
 import dev.lineup.sequencer.queue.QueueStores;
-import dev.lineup.sequencer.queue.SortedStore;
+import dev.lineup.sequencer.queue.StagedStore;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Moves records between the topics, the state stores and {@link HostQueues}: commands and results
  * in, lifecycle events and releases out, and a wall-clock punctuator for leases, retries and the
  * other deadlines. All rules live in {@link HostQueues}.
+ *
+ * <p>Each step (a record, a tick) is all or nothing: its store writes are staged and its output
+ * held until it returns, so a step that throws changes no state and sends nothing, and {@link
+ * SequencerDeadLetters} can skip its record safely.
  */
 final class SequencerProcessor
     implements Processor<String, SpecificRecord, String, SpecificRecord> {
-
-  private static final Logger LOG = LoggerFactory.getLogger(SequencerProcessor.class);
 
   private final QueueSettings settings;
   private final Duration tick;
   private ProcessorContext<String, SpecificRecord> context;
   private HostQueues queues;
-  private SortedStore store;
+  private StagedStore store;
+  private final HeldOutput output = new HeldOutput();
   private boolean boundsWritten;
 
   SequencerProcessor(QueueSettings settings, Duration tick) {
@@ -51,16 +54,34 @@ final class SequencerProcessor
   @Override
   public void init(ProcessorContext<String, SpecificRecord> context) {
     this.context = context;
-    store = KeyValueSortedStore.of(context.getStateStore(SequencerTopology.QUEUE_STORE));
+    store =
+        new StagedStore(
+            KeyValueSortedStore.of(context.getStateStore(SequencerTopology.QUEUE_STORE)));
     boundsWritten = false;
-    queues = new HostQueues(QueueStores.sectionsOf(store), settings, new Forwarding());
-    context.schedule(
-        tick,
-        PunctuationType.WALL_CLOCK_TIME,
-        now -> {
-          writeBoundsOnce();
-          queues.onTime(now);
-        });
+    queues = new HostQueues(QueueStores.sectionsOf(store), settings, output);
+    context.schedule(tick, PunctuationType.WALL_CLOCK_TIME, now -> step(() -> queues.onTime(now)));
+  }
+
+  /**
+   * Runs one step all or nothing: its writes reach the store and its events and releases the topics
+   * only if it returns. One that throws leaves the store as it was and rethrows, for the exception
+   * handler to dead-letter its record.
+   */
+  private void step(Runnable step) {
+    try {
+      writeBoundsOnce();
+      step.run();
+    } catch (RuntimeException e) {
+      store.discard();
+      output.discard();
+      // What the rules remember between steps (where seeks may start) may have been learnt from
+      // the discarded writes.
+      queues.forgetRemembered();
+      boundsWritten = false;
+      throw e;
+    }
+    store.commit();
+    output.send();
   }
 
   /**
@@ -76,7 +97,10 @@ final class SequencerProcessor
 
   @Override
   public void process(Record<String, SpecificRecord> record) {
-    writeBoundsOnce();
+    step(() -> apply(record));
+  }
+
+  private void apply(Record<String, SpecificRecord> record) {
     long now = context.currentSystemTimeMs();
     SpecificRecord value = record.value();
     if (value instanceof Command command) {
@@ -86,15 +110,13 @@ final class SequencerProcessor
       }
       String host = command.getHostId();
       if (!host.equals(record.key())) {
-        LOG.warn(
-            "command {} keyed {} names host {}: ignored",
-            command.getCommandId(),
-            record.key(),
-            host);
-        return;
+        // Keyed to another partition than its host's queue: applying it would split the host.
+        throw new IllegalArgumentException(
+            "command " + command.getCommandId() + " keyed " + record.key() + " names host " + host);
       }
       Object body = command.getBody();
       if (body instanceof Enqueue enqueue) {
+        checkRoutable(host, enqueue.getActivity());
         queues.enqueue(enqueue.getActivity(), enqueue.getPreempt(), now);
       } else if (body instanceof Cancel cancel) {
         queues.cancel(host, cancel.getActivityId(), now);
@@ -112,24 +134,63 @@ final class SequencerProcessor
     }
   }
 
-  /** Sends what the queue decided to the sink named after its topic. */
-  private final class Forwarding implements Outbox {
+  /**
+   * An activity the queue could accept but never release (no known channel or type, or another
+   * host's) breaks the contract: refused at the door, before it could wedge its host's lane when
+   * its turn comes.
+   */
+  private static void checkRoutable(String host, dev.lineup.avro.Activity activity) {
+    if (!host.equals(activity.getHostId())) {
+      throw new IllegalArgumentException(
+          "command for host " + host + " enqueues an activity of host " + activity.getHostId());
+    }
+    if (activity.getChannel() == dev.lineup.avro.Channel.UNKNOWN_CHANNEL
+        || activity.getType() == dev.lineup.avro.ActivityType.UNKNOWN_TYPE) {
+      throw new IllegalArgumentException(
+          "activity " + activity.getActivityId() + " has no known channel or type");
+    }
+  }
+
+  /**
+   * Holds what the queue decided during a step, and sends it to the sinks named after its topics
+   * once the step succeeded.
+   */
+  private final class HeldOutput implements Outbox {
+    private final List<Record<String, SpecificRecord>> records = new ArrayList<>();
+    private final List<String> sinks = new ArrayList<>();
+
     @Override
     public void event(LifecycleEvent event) {
-      context.forward(
-          new Record<String, SpecificRecord>(
-              event.getHostId(), event, event.getOccurredAt().toEpochMilli()),
+      hold(
+          new Record<>(event.getHostId(), event, event.getOccurredAt().toEpochMilli()),
           Topics.EVENTS.name());
     }
 
     @Override
     public void release(ReleasedActivity released) {
-      context.forward(
-          new Record<String, SpecificRecord>(
+      hold(
+          new Record<>(
               released.getActivity().getHostId(),
               released,
               released.getReleasedAt().toEpochMilli()),
           Topics.released(released.getActivity().getChannel()).name());
+    }
+
+    private void hold(Record<String, SpecificRecord> record, String sink) {
+      records.add(record);
+      sinks.add(sink);
+    }
+
+    void send() {
+      for (int i = 0; i < records.size(); i++) {
+        context.forward(records.get(i), sinks.get(i));
+      }
+      discard();
+    }
+
+    void discard() {
+      records.clear();
+      sinks.clear();
     }
   }
 }

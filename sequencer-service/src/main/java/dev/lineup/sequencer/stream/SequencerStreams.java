@@ -1,10 +1,7 @@
 package dev.lineup.sequencer.stream;
 
-import dev.lineup.schemas.Topics;
 import java.util.Map;
 import org.apache.kafka.streams.StreamsConfig;
-import org.apache.kafka.streams.errors.LogAndContinueExceptionHandler;
-import org.apache.kafka.streams.errors.LogAndContinueProcessingExceptionHandler;
 
 /** Kafka Streams settings that are part of the sequencer's design, not deployment knobs. */
 public final class SequencerStreams {
@@ -12,18 +9,16 @@ public final class SequencerStreams {
   private SequencerStreams() {}
 
   /**
-   * A record that cannot be decoded, or whose processing throws, goes to {@code
-   * lineup.sequencer.dlq} with the exception in its headers, and processing goes on: a poison
-   * record never stops the sequencer.
+   * A record that cannot be decoded, or whose processing throws (changing nothing), goes to {@code
+   * lineup.sequencer.dlq} with the reason in its headers, and processing goes on: a poison record
+   * never stops the sequencer ({@link SequencerDeadLetters}).
    */
   public static Map<String, Object> errorHandling() {
     return Map.of(
         StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG,
-        LogAndContinueExceptionHandler.class.getName(),
+        SequencerDeadLetters.class.getName(),
         StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG,
-        LogAndContinueProcessingExceptionHandler.class.getName(),
-        StreamsConfig.ERRORS_DEAD_LETTER_QUEUE_TOPIC_NAME_CONFIG,
-        Topics.SEQUENCER_DLQ.name());
+        SequencerDeadLetters.class.getName());
   }
 
   /** Everything a production instance needs besides addresses and directories. */

@@ -7,6 +7,9 @@ import static dev.lineup.sequencer.stream.SequencerHarness.system;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.lineup.avro.ActivityState;
+import dev.lineup.avro.Channel;
+import dev.lineup.avro.Command;
+import dev.lineup.avro.Enqueue;
 import dev.lineup.avro.Lane;
 import dev.lineup.avro.LifecycleEvent;
 import dev.lineup.avro.ReasonCode;
@@ -621,9 +624,54 @@ class QueueContractTopologyTest {
 
       assertThat(q.releasedIds()).containsExactly("a1");
       var headers = q.lastDeadLetterHeaders();
-      assertThat(headers.lastHeader("__streams.errors.exception")).isNotNull();
-      assertThat(DeadLetterHeaders.read(headers, "__streams.errors.topic"))
+      assertThat(DeadLetterHeaders.read(headers, DeadLetterHeaders.REASON))
+          .startsWith("undecodable: ");
+      assertThat(DeadLetterHeaders.read(headers, DeadLetterHeaders.SOURCE_TOPIC))
           .isEqualTo("lineup.commands");
+      assertThat(DeadLetterHeaders.read(headers, DeadLetterHeaders.SOURCE_OFFSET)).isEqualTo("0");
+    }
+
+    @Test
+    void anActivityTheQueueCouldNeverReleaseIsDeadLetteredAndTheHostMovesOn() {
+      var q = start();
+      q.enqueue(script("h1", "before"));
+      ReleasedActivity before = only(q.releases());
+
+      // Accepted behind a held lane, it would throw at its release, with every later step of h1.
+      q.enqueue(script("h1", "broken").setChannel(Channel.UNKNOWN_CHANNEL));
+      q.enqueue(script("h1", "after"));
+      q.succeed(before);
+
+      assertThat(q.allEvents()).noneMatch(e -> e.getActivityId().equals("broken"));
+      var headers = q.lastDeadLetterHeaders();
+      assertThat(DeadLetterHeaders.read(headers, DeadLetterHeaders.REASON))
+          .startsWith("processing failed, no state changed: IllegalArgumentException")
+          .contains("no known channel");
+      assertThat(DeadLetterHeaders.read(headers, DeadLetterHeaders.SOURCE_OFFSET)).isEqualTo("1");
+      assertThat(q.last("before").getState()).isEqualTo(ActivityState.SUCCEEDED);
+      ReleasedActivity after = only(q.releases());
+      assertThat(after.getActivity().getActivityId()).isEqualTo("after");
+      q.succeed(after);
+      assertThat(q.releases()).isEmpty();
+      assertThat(q.last("after").getState()).isEqualTo(ActivityState.SUCCEEDED);
+    }
+
+    @Test
+    void aCommandKeyedToAnotherHostIsDeadLetteredNotApplied() {
+      var q = start();
+      q.commandKeyed(
+          "h2",
+          Command.newBuilder()
+              .setCommandId("c1")
+              .setHostId("h1")
+              .setIssuedAt(q.now())
+              .setBody(Enqueue.newBuilder().setActivity(script("h1", "misrouted").build()).build())
+              .build());
+
+      assertThat(q.releases()).isEmpty();
+      assertThat(q.allEvents()).isEmpty();
+      assertThat(DeadLetterHeaders.read(q.lastDeadLetterHeaders(), DeadLetterHeaders.REASON))
+          .contains("keyed h2 names host h1");
     }
   }
 }

@@ -204,6 +204,11 @@ final class SequencerHarness implements AutoCloseable {
                 .build());
   }
 
+  /** A well-formed command, keyed to {@code key} whatever host it names. */
+  void commandKeyed(String key, Command command) {
+    commands.pipeInput(key, command, now());
+  }
+
   void poisonCommand(String host) {
     rawCommands.pipeInput(host, new byte[] {(byte) 0xC3, 0x01, 9, 9, 9});
   }

@@ -1,0 +1,26 @@
+package dev.lineup.schemas;
+
+import java.time.Duration;
+
+/**
+ * The bounds of rule 15, shared by every door that takes them in: intake refuses values outside
+ * them, and the services behind it clamp to them, since a record on a topic may come from a writer
+ * other than intake.
+ */
+public final class Limits {
+
+  /** A lease ({@code timeout_ms}, a heartbeat's extension): 1 second to 7 days. */
+  public static final Duration MIN_LEASE = Duration.ofSeconds(1);
+
+  public static final Duration MAX_LEASE = Duration.ofDays(7);
+
+  /** Device output kept per result, unless a service is configured lower (rule 16). */
+  public static final int OUTPUT_BYTES = 64 * 1024;
+
+  private Limits() {}
+
+  /** {@code millis} within {@link #MIN_LEASE}..{@link #MAX_LEASE}. */
+  public static long lease(long millis) {
+    return Math.max(MIN_LEASE.toMillis(), Math.min(MAX_LEASE.toMillis(), millis));
+  }
+}

@@ -1,0 +1,135 @@
+package dev.lineup.sequencer.queue;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import net.jqwik.api.Arbitraries;
+import net.jqwik.api.Arbitrary;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.Provide;
+
+/**
+ * A staged step reads like the store it will become, and leaves the store untouched until it
+ * commits: checked against a plain sorted store that takes every write at once.
+ */
+class StagedStoreProperties {
+
+  /** One operation of a step; keys come from a small alphabet so that they collide often. */
+  record Op(int kind, byte[] key, byte[] other, int limit) {
+    @Override
+    public String toString() {
+      return switch (kind) {
+        case 0 -> "put " + Arrays.toString(key);
+        case 1 -> "delete " + Arrays.toString(key);
+        case 2 -> "scan " + Arrays.toString(key) + " limit " + limit;
+        case 3 -> "range " + Arrays.toString(key) + ".." + Arrays.toString(other) + " " + limit;
+        case 4 -> "commit";
+        default -> "discard";
+      };
+    }
+  }
+
+  @Provide
+  Arbitrary<List<Op>> steps() {
+    Arbitrary<byte[]> keys =
+        Arbitraries.bytes()
+            .between((byte) 1, (byte) 4)
+            .array(byte[].class)
+            .ofMinSize(1)
+            .ofMaxSize(3);
+    Arbitrary<Op> op =
+        net.jqwik.api.Combinators.combine(
+                Arbitraries.frequency(
+                    net.jqwik.api.Tuple.of(5, 0),
+                    net.jqwik.api.Tuple.of(3, 1),
+                    net.jqwik.api.Tuple.of(3, 2),
+                    net.jqwik.api.Tuple.of(3, 3),
+                    net.jqwik.api.Tuple.of(2, 4),
+                    net.jqwik.api.Tuple.of(1, 5)),
+                keys,
+                keys,
+                Arbitraries.integers().between(1, 6))
+            .as(Op::new);
+    return op.list().ofMaxSize(60);
+  }
+
+  @Property(tries = 500)
+  void aStagedStoreReadsLikeTheStoreItWillBecome(@ForAll("steps") List<Op> ops) {
+    InMemorySortedStore beneath = new InMemorySortedStore();
+    StagedStore staged = new StagedStore(beneath);
+    InMemorySortedStore committed = new InMemorySortedStore();
+    InMemorySortedStore expected = new InMemorySortedStore();
+    List<byte[][]> pending = new ArrayList<>();
+    for (Op op : ops) {
+      switch (op.kind()) {
+        case 0 -> {
+          byte[] value = {op.key()[0], (byte) op.limit()};
+          staged.put(op.key(), value);
+          expected.put(op.key(), value);
+          pending.add(new byte[][] {op.key(), value});
+        }
+        case 1 -> {
+          staged.delete(op.key());
+          expected.delete(op.key());
+          pending.add(new byte[][] {op.key(), null});
+        }
+        case 2 ->
+            assertThat(render(staged.scan(op.key(), op.limit())))
+                .as(ops.toString())
+                .isEqualTo(render(expected.scan(op.key(), op.limit())));
+        case 3 -> {
+          byte[] from = min(op.key(), op.other());
+          byte[] to = max(op.key(), op.other());
+          assertThat(render(staged.range(from, to, op.limit())))
+              .as(ops.toString())
+              .isEqualTo(render(expected.range(from, to, op.limit())));
+        }
+        case 4 -> {
+          staged.commit();
+          pending.forEach(w -> apply(committed, w));
+          pending.clear();
+        }
+        default -> {
+          staged.discard();
+          pending.clear();
+          expected = copy(committed);
+        }
+      }
+      // Nothing reaches the store beneath before a commit.
+      assertThat(render(beneath.scan(new byte[0], Integer.MAX_VALUE)))
+          .as(ops.toString())
+          .isEqualTo(render(committed.scan(new byte[0], Integer.MAX_VALUE)));
+    }
+  }
+
+  private static void apply(InMemorySortedStore store, byte[][] write) {
+    if (write[1] == null) {
+      store.delete(write[0]);
+    } else {
+      store.put(write[0], write[1]);
+    }
+  }
+
+  private static InMemorySortedStore copy(InMemorySortedStore from) {
+    InMemorySortedStore copy = new InMemorySortedStore();
+    from.scan(new byte[0], Integer.MAX_VALUE).forEach(e -> copy.put(e.key(), e.value()));
+    return copy;
+  }
+
+  private static byte[] min(byte[] a, byte[] b) {
+    return Arrays.compareUnsigned(a, b) <= 0 ? a : b;
+  }
+
+  private static byte[] max(byte[] a, byte[] b) {
+    return Arrays.compareUnsigned(a, b) <= 0 ? b : a;
+  }
+
+  private static List<String> render(List<SortedStore.Entry> entries) {
+    return entries.stream()
+        .map(e -> Arrays.toString(e.key()) + "=" + Arrays.toString(e.value()))
+        .toList();
+  }
+}
