@@ -8,6 +8,8 @@ import dev.lineup.intake.validation.ActivityValidator;
 import dev.lineup.schemas.DeadLetterHeaders;
 import dev.lineup.schemas.Topics;
 import dev.lineup.service.health.Readiness;
+import dev.lineup.service.kafka.ConsumerLoop;
+import dev.lineup.service.kafka.Failures;
 import dev.lineup.service.kafka.GroupMembership;
 import dev.lineup.service.problem.ApiException;
 import dev.lineup.service.problem.Problem;
@@ -22,6 +24,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -51,12 +54,15 @@ import org.slf4j.LoggerFactory;
 public final class RequestFrontDoor implements Readiness, AutoCloseable {
 
   private static final Logger LOG = LoggerFactory.getLogger(RequestFrontDoor.class);
+  private static final Duration FIRST_BACKOFF = Duration.ofMillis(100);
+  private static final Duration MAX_BACKOFF = Duration.ofSeconds(10);
 
   private final ActivityValidator validator;
   private final KafkaConsumer<byte[], byte[]> consumer;
   private final KafkaProducer<byte[], byte[]> producer;
   private final AtomicBoolean running = new AtomicBoolean(true);
   private final AtomicBoolean polled = new AtomicBoolean(false);
+  private final AtomicReference<String> stalledBy = new AtomicReference<>();
   private final Thread thread;
 
   public RequestFrontDoor(
@@ -95,6 +101,7 @@ public final class RequestFrontDoor implements Readiness, AutoCloseable {
   }
 
   private void run() {
+    Duration backoff = FIRST_BACKOFF;
     try {
       while (running.get()) {
         ConsumerRecords<byte[], byte[]> records = consumer.poll(Duration.ofMillis(200));
@@ -105,7 +112,7 @@ public final class RequestFrontDoor implements Readiness, AutoCloseable {
         try {
           producer.beginTransaction();
           for (ConsumerRecord<byte[], byte[]> record : records) {
-            admit(record);
+            admitOrRefuse(record);
           }
           Map<TopicPartition, OffsetAndMetadata> next =
               records.partitions().stream()
@@ -119,17 +126,27 @@ public final class RequestFrontDoor implements Readiness, AutoCloseable {
                           }));
           producer.sendOffsetsToTransaction(next, consumer.groupMetadata());
           producer.commitTransaction();
-        } catch (KafkaException e) {
-          LOG.warn("front door transaction failed; the batch will be read again", e);
-          producer.abortTransaction();
-          rewind(records);
+          if (stalledBy.getAndSet(null) != null) {
+            LOG.info("request front door: recovered");
+          }
+          backoff = FIRST_BACKOFF;
+        } catch (WakeupException e) {
+          throw e;
         } catch (Exception e) {
-          // Validation never throws here (see admit); anything else is infrastructure (the
-          // content store): abort and read the batch again.
-          LOG.warn("front door batch failed; the batch will be read again", e);
-          producer.abortTransaction();
+          // Only transient failures get here (admitOrRefuse dead-letters the others): the broker
+          // or the database is away. Abort, and read the batch again once it is back.
+          if (stalledBy.getAndSet(Failures.describe(e, 1_000)) == null) {
+            LOG.warn(
+                "request front door: {}; retrying with backoff (health is down meanwhile)",
+                stalledBy.get());
+          }
+          abortQuietly();
           rewind(records);
-          Thread.sleep(1000);
+          Thread.sleep(backoff.toMillis());
+          backoff =
+              backoff.multipliedBy(2).compareTo(MAX_BACKOFF) > 0
+                  ? MAX_BACKOFF
+                  : backoff.multipliedBy(2);
         }
       }
     } catch (WakeupException e) {
@@ -141,6 +158,30 @@ public final class RequestFrontDoor implements Readiness, AutoCloseable {
     } finally {
       consumer.close(Duration.ofSeconds(5));
       producer.close(Duration.ofSeconds(5));
+    }
+  }
+
+  /**
+   * Rule 14: a request that fails for a reason of its own (any exception that is not the
+   * infrastructure's) is dead-lettered with the reason, and the door goes on; a transient failure
+   * propagates, so the whole batch is read again.
+   */
+  private void admitOrRefuse(ConsumerRecord<byte[], byte[]> record) throws Exception {
+    try {
+      admit(record);
+    } catch (Exception e) {
+      if (Failures.isTransient(e)) {
+        throw e;
+      }
+      deadLetter(record, "refused: " + Failures.describe(e, 1_000));
+    }
+  }
+
+  private void abortQuietly() {
+    try {
+      producer.abortTransaction();
+    } catch (KafkaException e) {
+      LOG.debug("request front door: abort failed", e);
     }
   }
 
@@ -196,6 +237,10 @@ public final class RequestFrontDoor implements Readiness, AutoCloseable {
     var dead = new ProducerRecord<>(Topics.REQUESTS_DLQ.name(), record.key(), record.value());
     DeadLetterHeaders.write(
         dead.headers(), reason, record.topic(), record.partition(), record.offset());
+    dead.headers()
+        .add(
+            ConsumerLoop.CONSUMER_HEADER,
+            "request-front-door".getBytes(java.nio.charset.StandardCharsets.UTF_8));
     producer.send(dead);
     LOG.info(
         "request {}-{}@{} refused: {}",
@@ -218,9 +263,10 @@ public final class RequestFrontDoor implements Readiness, AutoCloseable {
     return "request-front-door";
   }
 
+  /** Consuming, and not held up by an unreachable broker or database. */
   @Override
   public boolean ready() {
-    return polled.get() && thread.isAlive();
+    return polled.get() && thread.isAlive() && stalledBy.get() == null;
   }
 
   @PreDestroy

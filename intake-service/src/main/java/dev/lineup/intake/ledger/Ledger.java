@@ -4,6 +4,7 @@ import dev.lineup.avro.Activity;
 import dev.lineup.avro.ActivityState;
 import dev.lineup.avro.LifecycleEvent;
 import dev.lineup.avro.ReasonCode;
+import dev.lineup.schemas.StoredText;
 import dev.lineup.service.problem.ApiException;
 import jakarta.inject.Singleton;
 import java.nio.charset.StandardCharsets;
@@ -109,7 +110,10 @@ public final class Ledger {
         for (LifecycleEvent e : events) {
           if (NOTES.contains(e.getReason())) {
             note.setLong(1, e.getSequence());
-            note.setString(2, e.getReason() + (e.getDetail() == null ? "" : ": " + e.getDetail()));
+            note.setString(
+                2,
+                StoredText.clean(
+                    e.getReason() + (e.getDetail() == null ? "" : ": " + e.getDetail())));
             note.setString(3, e.getActivityId());
             note.setLong(4, e.getSequence());
             note.addBatch();
@@ -138,7 +142,8 @@ public final class Ledger {
     s.setString(6, e.getBatchId());
     s.setString(7, e.getState().name());
     s.setString(8, e.getReason().name());
-    s.setString(9, e.getDetail());
+    // Rule 16: whoever wrote the event, text PostgreSQL refuses never reaches it.
+    s.setString(9, e.getDetail() == null ? null : StoredText.clean(e.getDetail()));
     s.setInt(10, e.getAttempt());
     s.setLong(11, e.getSequence());
     s.setTimestamp(12, Timestamp.from(e.getAcceptedAt() == null ? at : e.getAcceptedAt()));
@@ -149,7 +154,7 @@ public final class Ledger {
     } else {
       s.setInt(15, e.getExitCode());
     }
-    s.setString(16, e.getOutput());
+    s.setString(16, e.getOutput() == null ? null : StoredText.clean(e.getOutput()));
   }
 
   /** Records an accepted batch and the REQUESTED rows of its activities, in one transaction. */

@@ -100,6 +100,10 @@ public final class Failures {
 
   /** One line for an operator: what failed and why, never longer than {@code max} characters. */
   public static String describe(Throwable failure, int max) {
+    // A batch statement's own message repeats the SQL; the database's answer is the next one.
+    while (failure instanceof SQLException sql && sql.getNextException() != null) {
+      failure = sql.getNextException();
+    }
     Throwable root = failure;
     while (root.getCause() != null && root.getCause() != root) {
       root = root.getCause();

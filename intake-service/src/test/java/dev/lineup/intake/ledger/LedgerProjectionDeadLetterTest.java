@@ -1,0 +1,153 @@
+package dev.lineup.intake.ledger;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.zaxxer.hikari.HikariDataSource;
+import dev.lineup.avro.ActivityState;
+import dev.lineup.avro.ActivityType;
+import dev.lineup.avro.LifecycleEvent;
+import dev.lineup.avro.ReasonCode;
+import dev.lineup.embedded.EmbeddedDatabase;
+import dev.lineup.embedded.EmbeddedKafka;
+import dev.lineup.embedded.LineupInfrastructure;
+import dev.lineup.schemas.DeadLetterHeaders;
+import dev.lineup.schemas.Topics;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.flywaydb.core.Flyway;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * Rules 14 and 16 for the ledger projection, on a real broker and PostgreSQL: output with NUL is
+ * recorded, an event PostgreSQL refuses goes to {@code lineup.ledger.dlq}, and the events after
+ * either, in the same partition, are projected.
+ */
+@ExtendWith(LineupInfrastructure.class)
+class LedgerProjectionDeadLetterTest {
+
+  private static HikariDataSource db;
+  private static Ledger ledger;
+  private static LedgerProjection projection;
+  private static String bootstrap;
+
+  @BeforeAll
+  static void start(EmbeddedKafka kafka, EmbeddedDatabase database) throws Exception {
+    bootstrap = kafka.bootstrapServers();
+    database.ensureDatabase("ledger_dlq_test");
+    db = new HikariDataSource();
+    db.setJdbcUrl(database.jdbcUrl("ledger_dlq_test"));
+    db.setUsername(database.user());
+    Flyway.configure().dataSource(db).locations("classpath:db/intake").load().migrate();
+    ledger = new Ledger(db);
+    projection =
+        new LedgerProjection(ledger, bootstrap, "ledger-dlq-test-" + UUID.randomUUID(), 500, "t1");
+  }
+
+  @AfterAll
+  static void stop() {
+    projection.close();
+    db.close();
+  }
+
+  private static LifecycleEvent succeeded(String id, Instant at, String output) {
+    return LifecycleEvent.newBuilder()
+        .setEventId(id + ":1")
+        .setActivityId(id)
+        .setHostId("same-host")
+        .setSequence(1)
+        .setState(ActivityState.SUCCEEDED)
+        .setReason(ReasonCode.SUCCEEDED)
+        .setOccurredAt(at)
+        .setType(ActivityType.SCRIPT_RUN)
+        .setAcceptedAt(Instant.parse("2026-11-24T10:00:00Z"))
+        .setAttempt(1)
+        .setExitCode(0)
+        .setOutput(output)
+        .build();
+  }
+
+  @Test
+  void nulOutputIsRecordedAndAnEventPostgresRefusesIsDeadLetteredWithoutStoppingThePartition()
+      throws Exception {
+    String withNul = UUID.randomUUID().toString();
+    String outOfRange = UUID.randomUUID().toString();
+    String after = UUID.randomUUID().toString();
+    Instant now = Instant.parse("2026-12-01T10:00:00Z");
+    try (var producer =
+        new KafkaProducer<>(
+            Map.<String, Object>of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap),
+            Topics.EVENTS.keySerde().serializer(),
+            Topics.EVENTS.valueSerde().serializer())) {
+      producer.send(
+          new ProducerRecord<>(
+              Topics.EVENTS.name(), "same-host", succeeded(withNul, now, "ok\u0000tail")));
+      // Year 300,000: an Instant holds it, PostgreSQL's timestamptz does not.
+      producer.send(
+          new ProducerRecord<>(
+              Topics.EVENTS.name(),
+              "same-host",
+              succeeded(outOfRange, Instant.parse("+300000-01-01T00:00:00Z"), "x")));
+      producer.send(
+          new ProducerRecord<>(Topics.EVENTS.name(), "same-host", succeeded(after, now, "fine")));
+      producer.flush();
+    }
+
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(() -> ledger.find(after).isPresent() && ledger.find(withNul).isPresent());
+    assertThat(ledger.find(withNul).orElseThrow().result().output()).isEqualTo("ok\uFFFDtail");
+    assertThat(ledger.find(after).orElseThrow().state()).isEqualTo("SUCCEEDED");
+    assertThat(ledger.find(outOfRange)).isEmpty();
+
+    ConsumerRecord<byte[], byte[]> dead = deadLetterFor(outOfRange);
+    assertThat(DeadLetterHeaders.read(dead.headers(), DeadLetterHeaders.REASON))
+        .containsIgnoringCase("out of range");
+    assertThat(DeadLetterHeaders.read(dead.headers(), DeadLetterHeaders.SOURCE_TOPIC))
+        .isEqualTo(Topics.EVENTS.name());
+    assertThat(projection.ready()).isTrue();
+  }
+
+  private static ConsumerRecord<byte[], byte[]> deadLetterFor(String activityId) {
+    List<ConsumerRecord<byte[], byte[]>> seen = new ArrayList<>();
+    try (var consumer =
+        new KafkaConsumer<>(
+            Map.<String, Object>of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                bootstrap,
+                ConsumerConfig.GROUP_ID_CONFIG,
+                "dlq-reader-" + UUID.randomUUID(),
+                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG,
+                "earliest"),
+            new ByteArrayDeserializer(),
+            new ByteArrayDeserializer())) {
+      consumer.subscribe(List.of(Topics.LEDGER_DLQ.name()));
+      long until = System.currentTimeMillis() + 20_000;
+      while (System.currentTimeMillis() < until) {
+        for (var r : consumer.poll(Duration.ofMillis(200))) {
+          LifecycleEvent event =
+              Topics.EVENTS.valueSerde().deserializer().deserialize("", r.value());
+          if (event.getActivityId().equals(activityId)) {
+            return r;
+          }
+          seen.add(r);
+        }
+      }
+    }
+    throw new AssertionError("no dead letter for " + activityId + " among " + seen.size());
+  }
+}
