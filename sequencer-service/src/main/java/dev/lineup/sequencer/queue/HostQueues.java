@@ -67,7 +67,7 @@ public final class HostQueues {
    * discarded, since it may have been learnt from them.
    */
   public void forgetRemembered() {
-    state.forgetFloors();
+    state.forgetHints();
   }
 
   // ======================================================================== commands
@@ -395,6 +395,7 @@ public final class HostQueues {
     if (budget.available(now)) {
       for (QueueState.HostLane wait : state.budgetWaits(BUDGET_WAITS_PER_TICK)) {
         state.removeBudgetWait(wait.hostId(), wait.lane());
+        state.servedBudgetWait(wait);
         state
             .host(wait.hostId())
             .ifPresent(

@@ -54,14 +54,21 @@ final class QueueState {
    */
   private byte[] deadlineFloor;
 
+  /** The host lane the release budget last served; in memory only, like the floors. */
+  private byte[] budgetCursor;
+
+  /** Past every budget-wait key (host keys start with a length below 0x8000). */
+  private static final byte[] AFTER_EVERY_WAIT = {(byte) 0xFF};
+
   QueueState(QueueStores stores) {
     this.stores = stores;
   }
 
-  /** Forgets the floors: after a step was rolled back they may sit past live keys. */
-  void forgetFloors() {
+  /** Forgets the floors and the budget cursor: after a step was rolled back they may be wrong. */
+  void forgetHints() {
     readyFloors.clear();
     deadlineFloor = null;
+    budgetCursor = null;
   }
 
   // ------------------------------------------------------------------ hosts
@@ -433,15 +440,40 @@ final class QueueState {
   }
 
   /** Host lanes waiting for the budget, by host. */
+  /**
+   * Up to {@code limit} host lanes waiting for the release budget, taking turns: the read starts
+   * after the last one {@link #servedBudgetWait served} and wraps around, so no host's id sorting
+   * first lets it be served ahead of the rest at every refill.
+   */
   List<HostLane> budgetWaits(int limit) {
-    List<HostLane> waits = new ArrayList<>();
-    for (SortedStore.Entry e : stores.budgetWaits().scan(new byte[0], limit)) {
+    List<SortedStore.Entry> entries = new ArrayList<>();
+    if (budgetCursor != null) {
+      entries.addAll(
+          stores
+              .budgetWaits()
+              .range(StoreKeys.concat(budgetCursor, new byte[] {0}), AFTER_EVERY_WAIT, limit));
+    }
+    if (entries.size() < limit) {
+      for (SortedStore.Entry e : stores.budgetWaits().scan(new byte[0], limit - entries.size())) {
+        if (budgetCursor != null && Arrays.compareUnsigned(e.key(), budgetCursor) > 0) {
+          break; // wrapped round to where the first read began
+        }
+        entries.add(e);
+      }
+    }
+    List<HostLane> waits = new ArrayList<>(entries.size());
+    for (SortedStore.Entry e : entries) {
       ByteBuffer b = ByteBuffer.wrap(e.key());
       byte[] host = new byte[b.getShort()];
       b.get(host);
       waits.add(new HostLane(StoreKeys.id(host), Lane.values()[b.get()]));
     }
     return waits;
+  }
+
+  /** The next {@link #budgetWaits} read starts after this host lane. */
+  void servedBudgetWait(HostLane served) {
+    budgetCursor = budgetWaitKey(served.hostId(), served.lane());
   }
 
   record HostLane(String hostId, Lane lane) {}

@@ -19,6 +19,7 @@ import dev.lineup.schemas.DeadLetterHeaders;
 import dev.lineup.sequencer.queue.QueueSettings;
 import dev.lineup.sequencer.queue.Ranking;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Nested;
@@ -567,6 +568,28 @@ class QueueContractTopologyTest {
       q.advance(Duration.ofSeconds(1));
 
       assertThat(q.releasedIds()).containsExactly("sys-2");
+    }
+
+    @Test
+    void hostsWaitingForTheBudgetTakeTurnsWhateverTheirIdsSortAs() {
+      var q = start(QueueSettings.defaults().withSystemBudget(1, 1));
+      for (int i = 0; i < 6; i++) {
+        q.enqueue(script("a-first", "a" + i).setInitiator(system()));
+        q.enqueue(script("z-last", "z" + i).setInitiator(system()));
+      }
+      List<String> released = new ArrayList<>();
+      // Devices that finish at once: the first host is waiting again at every refill.
+      for (int tick = 0; tick < 80; tick++) {
+        for (ReleasedActivity r : q.releases()) {
+          released.add(r.getActivity().getActivityId());
+          q.succeed(r);
+        }
+        q.advance(Duration.ofMillis(100));
+      }
+
+      assertThat(released.stream().filter(id -> id.startsWith("z")).count())
+          .as("releases of the host sorting last, in " + released)
+          .isGreaterThanOrEqualTo(3);
     }
   }
 
