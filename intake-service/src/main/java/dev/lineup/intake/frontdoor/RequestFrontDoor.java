@@ -153,7 +153,9 @@ public final class RequestFrontDoor implements Readiness, AutoCloseable {
       if (request == null) {
         throw new SerializationException("a request needs a value");
       }
-    } catch (SerializationException e) {
+    } catch (RuntimeException e) {
+      // Any exception from decoding is the record's own (rule 14), not only SerializationException:
+      // letting one escape would abort the transaction and read the same record again, forever.
       deadLetter(record, "undecodable: " + e.getMessage());
       return;
     }
