@@ -55,7 +55,8 @@ public final class BatchPublisher implements AutoCloseable {
                 true,
                 ProducerConfig.LINGER_MS_CONFIG,
                 5,
-                // Every blocking call (send, commit) gives up after the publish timeout, as a single
+                // Every blocking call (send, commit) gives up after the publish timeout, as a
+                // single
                 // enqueue does, instead of Kafka's default minute when the broker is gone.
                 ProducerConfig.MAX_BLOCK_MS_CONFIG,
                 publishTimeout.toMillis(),
