@@ -35,11 +35,13 @@ class IntakeApiTest {
   private static LineupClient intake;
   private static EmbeddedDatabase database;
   private static String kafkaBootstrap;
+  private static RequestsTopic requestsTopic;
 
   @BeforeAll
   static void start(EmbeddedKafka kafka, EmbeddedDatabase db) throws Exception {
     database = db;
     kafkaBootstrap = kafka.bootstrapServers();
+    requestsTopic = new RequestsTopic(kafkaBootstrap);
     services =
         LineupServices.start(
             new LineupServices.Settings(
@@ -414,8 +416,14 @@ class IntakeApiTest {
               new org.apache.kafka.common.serialization.ByteArrayDeserializer())) {
         consumer.subscribe(List.of(dev.lineup.schemas.Topics.REQUESTS_DLQ.name()));
         long deadline = System.currentTimeMillis() + 20_000;
+        // Other tests of this class dead-letter requests too: only this test's hosts count.
+        var ours = java.util.Set.of(host, poisonHost);
         while (dead.size() < 2 && System.currentTimeMillis() < deadline) {
-          consumer.poll(Duration.ofMillis(200)).forEach(dead::add);
+          for (var r : consumer.poll(Duration.ofMillis(200))) {
+            if (ours.contains(new String(r.key(), StandardCharsets.UTF_8))) {
+              dead.add(r);
+            }
+          }
         }
       }
       assertThat(dead).hasSize(2);
@@ -443,6 +451,294 @@ class IntakeApiTest {
                   refused.headers(), dev.lineup.schemas.DeadLetterHeaders.REASON))
           .startsWith("invalid")
           .contains("payload.script_sha256");
+    }
+  }
+
+  @SuppressWarnings("unchecked")
+  private static List<Object> invalidFields(LineupClient.Answer answer) {
+    return ((List<Map<String, Object>>) answer.body().getOrDefault("errors", List.of()))
+        .stream().map(e -> e.get("field")).toList();
+  }
+
+  @Nested
+  class Bounds {
+
+    @Test
+    void outOfRangeNumbersAndTimesAreA400NamingEachField() throws Exception {
+      String twoYearsAhead = java.time.Instant.now().plus(Duration.ofDays(730)).toString();
+      var answer =
+          intake.post(
+              "/v1/hosts/" + host() + "/activities",
+              "{\"type\":\"lock\",\"payload\":{},\"timeout_ms\":10000000000000000,"
+                  + "\"priority\":1000001,\"not_before\":\""
+                  + twoYearsAhead
+                  + "\",\"retry\":{\"max_attempts\":21,\"backoff_ms\":86400001,"
+                  + "\"backoff_multiplier\":11}}");
+
+      assertThat(answer.status()).isEqualTo(400);
+      assertThat(intake.contentType).isEqualTo("application/problem+json");
+      assertThat(invalidFields(answer))
+          .containsExactlyInAnyOrder(
+              "timeout_ms",
+              "priority",
+              "not_before",
+              "retry.max_attempts",
+              "retry.backoff_ms",
+              "retry.backoff_multiplier");
+    }
+
+    @Test
+    void keysAndActorFieldsMayHoldUpTo1024Characters() throws Exception {
+      String max = "k".repeat(1024);
+      String over = "k".repeat(1025);
+
+      var atTheLimit =
+          intake.post(
+              "/v1/hosts/" + host() + "/activities",
+              "{\"type\":\"lock\",\"payload\":{},\"dedupe_key\":\""
+                  + max
+                  + "\",\"initiator\":{\"kind\":\"user\",\"actor_id\":\""
+                  + max
+                  + "\",\"name\":\""
+                  + max
+                  + "\"}}");
+      var overIt =
+          intake.post(
+              "/v1/hosts/" + host() + "/activities",
+              "{\"type\":\"lock\",\"payload\":{},\"dedupe_key\":\""
+                  + over
+                  + "\",\"initiator\":{\"kind\":\"user\",\"actor_id\":\""
+                  + over
+                  + "\",\"email\":\""
+                  + over
+                  + "\",\"name\":\""
+                  + over
+                  + "\",\"avatar_url\":\""
+                  + over
+                  + "\"}}");
+
+      assertThat(atTheLimit.status()).isEqualTo(202);
+      assertThat(overIt.status()).isEqualTo(400);
+      assertThat(invalidFields(overIt))
+          .containsExactlyInAnyOrder(
+              "dedupe_key",
+              "initiator.actor_id",
+              "initiator.email",
+              "initiator.name",
+              "initiator.avatar_url");
+    }
+
+    @Test
+    void controlCharactersInIdentifiersAndNulInTextAreA400NamingTheField() throws Exception {
+      var install =
+          intake.post(
+              "/v1/hosts/" + host() + "/activities",
+              "{\"type\":\"software_install\",\"dedupe_key\":\"a\\tb\","
+                  + "\"payload\":{\"installer_id\":\"zoom\\u0001\",\"version\":\"6\\ud800\","
+                  + "\"download_ref\":\"https://dl.example/zoom.pkg\\n\","
+                  + "\"pre_install_query\":\"SELECT 1;\\u0000\"}}");
+      var lock =
+          intake.post(
+              "/v1/hosts/" + host() + "/activities",
+              "{\"type\":\"lock\",\"payload\":{\"message\":\"call IT\\u0000\"},"
+                  + "\"initiator\":{\"kind\":\"user\",\"actor_id\":\"u-1\","
+                  + "\"name\":\"Ann\\u0000\"}}");
+      var multiLine =
+          intake.post(
+              "/v1/hosts/" + host() + "/activities",
+              "{\"type\":\"lock\",\"payload\":{\"message\":\"Lost?\\nCall IT.\"}}");
+
+      assertThat(install.status()).isEqualTo(400);
+      assertThat(invalidFields(install))
+          .containsExactlyInAnyOrder(
+              "dedupe_key",
+              "payload.installer_id",
+              "payload.version",
+              "payload.download_ref",
+              "payload.pre_install_query");
+      assertThat(lock.status()).isEqualTo(400);
+      assertThat(invalidFields(lock))
+          .containsExactlyInAnyOrder("payload.message", "initiator.name");
+      assertThat(multiLine.status()).as("free text may hold a newline").isEqualTo(202);
+    }
+
+    @Test
+    void anActivityInABatchIsBoundedLikeASingleOne() throws Exception {
+      var batch =
+          intake.post(
+              "/v1/batches",
+              "{\"activities\":[{\"host_id\":\""
+                  + host()
+                  + "\",\"type\":\"lock\",\"payload\":{}},{\"host_id\":\""
+                  + host()
+                  + "\",\"type\":\"lock\",\"payload\":{},\"timeout_ms\":10000000000000000}]}");
+
+      assertThat(batch.status()).isEqualTo(400);
+      assertThat(invalidFields(batch)).containsExactly("activities[1].timeout_ms");
+    }
+
+    @Test
+    void anOutOfRangeRequestOnKafkaIsDeadLetteredNamingTheField() throws Exception {
+      String host = host();
+      requestsTopic.send(
+          dev.lineup.avro.ActivityRequest.newBuilder()
+              .setHostId(host)
+              .setType(dev.lineup.avro.ActivityType.LOCK)
+              .setPayload(dev.lineup.avro.LockPayload.newBuilder().build())
+              .setTimeoutMs(10_000_000_000_000_000L)
+              .build());
+
+      assertThat(requestsTopic.deadLetterReason(host))
+          .hasValueSatisfying(
+              reason -> assertThat(reason).startsWith("invalid").contains("timeout_ms"));
+    }
+  }
+
+  @Nested
+  class ActivityIdsBelongToOneHost {
+
+    private String lockWithId(String id) {
+      return "{\"activity_id\":\"" + id + "\",\"type\":\"lock\",\"payload\":{}}";
+    }
+
+    @Test
+    void reusingAnIdOnAnotherHostIsA409IdConflictNamingActivityId() throws Exception {
+      String id = UUID.randomUUID().toString();
+      String owner = host();
+      assertThat(intake.post("/v1/hosts/" + owner + "/activities", lockWithId(id)).status())
+          .isEqualTo(202);
+
+      var reused = intake.post("/v1/hosts/" + host() + "/activities", lockWithId(id));
+
+      assertThat(reused.status()).isEqualTo(409);
+      assertThat(intake.contentType).isEqualTo("application/problem+json");
+      assertThat(reused.text("reason")).isEqualTo("ID_CONFLICT");
+      assertThat(invalidFields(reused)).containsExactly("activity_id");
+      assertThat(intake.get("/v1/activities/" + id).text("host_id")).isEqualTo(owner);
+    }
+
+    @Test
+    void aBatchReusingAnIdOfAnotherHostEnqueuesNothing() throws Exception {
+      String id = UUID.randomUUID().toString();
+      String owner = host();
+      String other = host();
+      intake.post("/v1/hosts/" + owner + "/activities", lockWithId(id));
+
+      var batch =
+          intake.post(
+              "/v1/batches",
+              "{\"activities\":[{\"host_id\":\""
+                  + other
+                  + "\",\"type\":\"lock\",\"payload\":{}},{\"host_id\":\""
+                  + other
+                  + "\",\"activity_id\":\""
+                  + id
+                  + "\",\"type\":\"lock\",\"payload\":{}}]}");
+
+      assertThat(batch.status()).isEqualTo(409);
+      assertThat(batch.text("reason")).isEqualTo("ID_CONFLICT");
+      assertThat(invalidFields(batch)).containsExactly("activities[1].activity_id");
+      Thread.sleep(1000);
+      assertThat(
+              intake
+                  .get("/v1/hosts/" + other + "/activities?state=upcoming")
+                  .body()
+                  .get("activities"))
+          .asList()
+          .isEmpty();
+      assertThat(intake.get("/v1/activities/" + id).text("host_id")).isEqualTo(owner);
+    }
+
+    @Test
+    void aKafkaRequestReusingAnIdOfAnotherHostIsDeadLetteredIdConflict() throws Exception {
+      String id = UUID.randomUUID().toString();
+      String owner = host();
+      String other = host();
+      intake.post("/v1/hosts/" + owner + "/activities", lockWithId(id));
+
+      requestsTopic.send(
+          dev.lineup.avro.ActivityRequest.newBuilder()
+              .setActivityId(id)
+              .setHostId(other)
+              .setType(dev.lineup.avro.ActivityType.LOCK)
+              .setPayload(dev.lineup.avro.LockPayload.newBuilder().build())
+              .build());
+
+      assertThat(requestsTopic.deadLetterReason(other))
+          .hasValueSatisfying(reason -> assertThat(reason).startsWith("ID_CONFLICT"));
+      assertThat(intake.get("/v1/activities/" + id).text("host_id")).isEqualTo(owner);
+    }
+  }
+
+  @Nested
+  class Hardening {
+
+    @Test
+    void aPreemptingActivityInABatchPreemptsLikeASingleEnqueue() throws Exception {
+      String host = host();
+      String running = enqueueScript(host, "echo running").text("activity_id");
+      String waiting = enqueueScript(host, "echo waiting").text("activity_id");
+      awaitState(running, "RELEASED");
+
+      var batch =
+          intake.post(
+              "/v1/batches",
+              "{\"activities\":[{\"host_id\":\""
+                  + host
+                  + "\",\"type\":\"lock\",\"preempt\":true,\"payload\":{}}]}");
+
+      assertThat(batch.status()).isEqualTo(202);
+      awaitState(waiting, "CANCELLED");
+      assertThat(intake.get("/v1/activities/" + waiting).text("reason")).isEqualTo("PREEMPTED");
+    }
+
+    @Test
+    void observersCannotReadStoredContentButOperatorsCan() throws Exception {
+      String suffix = UUID.randomUUID().toString().substring(0, 8);
+      LineupClient observer =
+          intake.as(
+              intake
+                  .post("/v1/tokens", "{\"name\":\"viewer-" + suffix + "\",\"role\":\"observer\"}")
+                  .text("token"));
+      LineupClient operator =
+          intake.as(
+              intake
+                  .post("/v1/tokens", "{\"name\":\"runner-" + suffix + "\",\"role\":\"operator\"}")
+                  .text("token"));
+      String sha =
+          intake
+              .put("/v1/contents", ("echo secret " + suffix).getBytes(StandardCharsets.UTF_8))
+              .text("sha256");
+
+      assertThat(observer.get("/v1/contents/" + sha).status()).isEqualTo(403);
+      assertThat(operator.get("/v1/contents/" + sha).status()).isEqualTo(200);
+    }
+
+    @Test
+    void aRequestWithAnOutOfRangeUnionIndexIsDeadLetteredAndTheDoorGoesOn() throws Exception {
+      String host = host();
+      String next = UUID.randomUUID().toString();
+      var lock =
+          dev.lineup.avro.ActivityRequest.newBuilder()
+              .setHostId(host)
+              .setType(dev.lineup.avro.ActivityType.LOCK)
+              .setPayload(dev.lineup.avro.LockPayload.newBuilder().build())
+              .build();
+      byte[] poison =
+          dev.lineup.schemas.Topics.REQUESTS
+              .valueSerde()
+              .serializer()
+              .serialize(dev.lineup.schemas.Topics.REQUESTS.name(), lock);
+      // activity_id's union index (after C3 01 and the fingerprint): 5 of a two-branch union.
+      poison[10] = 10;
+
+      requestsTopic.sendRaw(host, poison);
+      requestsTopic.send(
+          dev.lineup.avro.ActivityRequest.newBuilder(lock).setActivityId(next).build());
+
+      awaitState(next, "RELEASED");
+      assertThat(requestsTopic.deadLetterReason(host))
+          .hasValueSatisfying(reason -> assertThat(reason).startsWith("undecodable"));
     }
   }
 

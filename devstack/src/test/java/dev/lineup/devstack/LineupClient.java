@@ -86,7 +86,9 @@ final class LineupClient {
     contentType = answer.headers().firstValue("content-type").orElse("");
     @SuppressWarnings("unchecked")
     Map<String, Object> body =
-        answer.body().isEmpty() ? Map.of() : json.readValue(answer.body(), Map.class);
+        answer.body().isEmpty() || !contentType.contains("json")
+            ? Map.of()
+            : json.readValue(answer.body(), Map.class);
     return new Answer(answer.statusCode(), body);
   }
 }

@@ -66,7 +66,11 @@ public final class AvroSerde<T extends SpecificRecord>
     }
     try {
       return decoder.decode(data);
-    } catch (IOException | AvroRuntimeException e) {
+    } catch (IOException | RuntimeException e) {
+      // Not only Avro's own exceptions: bytes that name a union branch or enum symbol out of range
+      // throw ArrayIndexOutOfBoundsException, a negative length NegativeArraySizeException, and so
+      // on. Every consumer treats SerializationException as "this record is undecodable"; anything
+      // else would look like a bug or an outage and make it read the record again, forever.
       throw new SerializationException(
           "cannot decode " + type.getSimpleName() + " from " + topic + ": " + e.getMessage(), e);
     }

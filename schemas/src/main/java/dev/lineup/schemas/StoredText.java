@@ -3,10 +3,18 @@ package dev.lineup.schemas;
 import java.nio.charset.StandardCharsets;
 
 /**
- * Rule 16: text from devices (agent output, MDM answers) made safe to publish and store. Characters
- * PostgreSQL's {@code text} refuses (NUL) and halves of surrogate pairs (which UTF-8 cannot carry)
- * become U+FFFD, and text longer than the limit is cut on a character boundary and marked, so a
- * result is always recordable and never outgrows a Kafka record.
+ * Rule 16: which text may reach a topic or PostgreSQL, decided here and nowhere else.
+ *
+ * <p>Any text must be <em>storable</em>: PostgreSQL's {@code text} refuses NUL (U+0000), and a lone
+ * surrogate has no UTF-8 form at all (Java's encoder quietly writes {@code ?}, so the value stored
+ * would not be the value given). An <em>identifier</em> (host id, activity and dedupe keys, types,
+ * installer and profile ids, hashes, URLs) also carries no control characters: they corrupt logs
+ * and terminals and make lookups by a pasted value miss.
+ *
+ * <p>Input from callers that can be told ({@link #isStorable}, {@link #isIdentifier}) is refused
+ * with a 400; text from devices (agent output, MDM answers) is made safe instead ({@link #of}):
+ * refused characters become U+FFFD and text longer than the limit is cut on a character boundary
+ * and marked, so a result is always recordable and never outgrows a Kafka record.
  */
 public final class StoredText {
 
@@ -16,6 +24,16 @@ public final class StoredText {
   private static final char REPLACEMENT = '\uFFFD';
 
   private StoredText() {}
+
+  /** Text PostgreSQL and UTF-8 store as given: no NUL, no lone surrogate. */
+  public static boolean isStorable(String text) {
+    return clean(text) == text;
+  }
+
+  /** An identifier: storable, and no control characters (C0, DEL, C1). */
+  public static boolean isIdentifier(String text) {
+    return isStorable(text) && text.chars().noneMatch(Character::isISOControl);
+  }
 
   /** {@code text} cleaned and cut to at most {@code maxBytes} bytes of UTF-8; null stays null. */
   public static String of(String text, int maxBytes) {

@@ -4,12 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.lineup.avro.Activity;
+import dev.lineup.avro.ActivityRequest;
 import dev.lineup.avro.ActivityType;
 import dev.lineup.avro.Channel;
 import dev.lineup.avro.Command;
 import dev.lineup.avro.Enqueue;
 import dev.lineup.avro.Initiator;
 import dev.lineup.avro.InitiatorKind;
+import dev.lineup.avro.LockPayload;
 import dev.lineup.avro.ScriptRunPayload;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
@@ -70,6 +72,44 @@ class AvroSerdeTest {
             () -> deserializer.deserialize("t", "not avro".getBytes(StandardCharsets.UTF_8)))
         .isInstanceOf(SerializationException.class)
         .hasMessageContaining("Command");
+  }
+
+  /**
+   * A record whose body names a union branch its schema does not have: Avro throws an
+   * ArrayIndexOutOfBoundsException for it, not one of its own exceptions.
+   */
+  static byte[] requestWithAnOutOfRangeUnionIndex() {
+    var requests = Topics.REQUESTS;
+    byte[] bytes =
+        requests
+            .valueSerde()
+            .serializer()
+            .serialize(
+                requests.name(),
+                ActivityRequest.newBuilder()
+                    .setHostId("h")
+                    .setType(ActivityType.LOCK)
+                    .setPayload(LockPayload.newBuilder().build())
+                    .build());
+    // After C3 01 and the 8-byte fingerprint: activity_id's union index, 0 (null). Zigzag 5 names
+    // a sixth branch of a two-branch union.
+    assertThat(bytes[10]).isZero();
+    bytes[10] = 10;
+    return bytes;
+  }
+
+  @Test
+  void anOutOfRangeUnionIndexFailsWithASerializationException() {
+    byte[] bytes = requestWithAnOutOfRangeUnionIndex();
+
+    assertThatThrownBy(
+            () ->
+                Topics.REQUESTS
+                    .valueSerde()
+                    .deserializer()
+                    .deserialize(Topics.REQUESTS.name(), bytes))
+        .isInstanceOf(SerializationException.class)
+        .hasMessageContaining("ActivityRequest");
   }
 
   @Test

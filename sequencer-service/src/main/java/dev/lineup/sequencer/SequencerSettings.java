@@ -48,7 +48,8 @@ public final class SequencerSettings {
       @Value("${lineup.sequencer.default-lease}") Duration defaultLease,
       @Value("${lineup.sequencer.system-releases-per-second}") double systemPerSecond,
       @Value("${lineup.sequencer.system-release-burst}") double systemBurst,
-      @Value("${lineup.sequencer.finished-retention}") Duration finishedRetention) {
+      @Value("${lineup.sequencer.finished-retention}") Duration finishedRetention,
+      @Value("${lineup.sequencer.cancel-matching-per-step}") int cancelMatchingPerStep) {
     this.bootstrapServers = bootstrapServers;
     this.applicationId = applicationId;
     this.stateDir = stateDir;
@@ -82,7 +83,8 @@ public final class SequencerSettings {
             defaultLease,
             systemPerSecond,
             systemBurst,
-            finishedRetention);
+            finishedRetention,
+            cancelMatchingPerStep);
   }
 
   public String bootstrapServers() {

@@ -8,12 +8,15 @@ import dev.lineup.avro.Enqueue;
 import dev.lineup.avro.Pause;
 import dev.lineup.avro.Purge;
 import dev.lineup.avro.Resume;
+import dev.lineup.intake.admission.ActivityClaims;
 import dev.lineup.intake.ledger.ActivityView;
 import dev.lineup.intake.ledger.Ledger;
 import dev.lineup.intake.ledger.Page;
 import dev.lineup.intake.ledger.Requests;
 import dev.lineup.intake.publish.CommandPublisher;
 import dev.lineup.intake.validation.ActivityValidator;
+import dev.lineup.intake.validation.FieldErrors;
+import dev.lineup.schemas.StoredText;
 import dev.lineup.service.auth.Caller;
 import dev.lineup.service.auth.TokenHashes;
 import dev.lineup.service.problem.ApiException;
@@ -53,6 +56,7 @@ public final class ActivityController {
   private final CommandPublisher publisher;
   private final Ledger ledger;
   private final Requests requests;
+  private final ActivityClaims claims;
   private final JsonMapper json;
   private final Clock clock = Clock.systemUTC();
 
@@ -61,11 +65,13 @@ public final class ActivityController {
       CommandPublisher publisher,
       Ledger ledger,
       Requests requests,
+      ActivityClaims claims,
       JsonMapper json) {
     this.validator = validator;
     this.publisher = publisher;
     this.ledger = ledger;
     this.requests = requests;
+    this.claims = claims;
     this.json = json;
   }
 
@@ -83,10 +89,9 @@ public final class ActivityController {
     if (idempotencyKey == null) {
       return enqueueOnce(hostId, body);
     }
-    if (idempotencyKey.isBlank() || idempotencyKey.length() > 255) {
-      throw ApiException.invalid(
-          List.of(new Problem.FieldError("Idempotency-Key", "must be 1 to 255 characters")));
-    }
+    FieldErrors keyErrors = new FieldErrors();
+    keyErrors.identifier("Idempotency-Key", idempotencyKey, 255);
+    keyErrors.throwIfAny();
     // Keys are the caller's own: two callers using the same key never collide.
     String caller =
         request.getAttribute(Caller.ATTRIBUTE, Caller.class).map(Caller::name).orElse("anonymous");
@@ -100,17 +105,25 @@ public final class ActivityController {
         throw ApiException.conflict(
             "Idempotency-Key " + idempotencyKey + " was used with another request");
       }
-      return HttpResponse.accepted().body(awaitRecorded(earlier.get().activityId()));
+      // The same request again, under the activity id the key stands for. If an earlier attempt
+      // got through, this is a resend and answers its activity; if it failed in any way (also with
+      // an exception no one foresaw), this attempt does the enqueue, so a key never stays stuck
+      // on an activity that does not exist.
+      return enqueueOnce(hostId, body.withActivityId(earlier.get().activityId()));
     }
     try {
       return enqueueOnce(hostId, body.withActivityId(activityId));
-    } catch (RuntimeException e) {
-      requests.release(scopedKey);
+    } catch (ApiException e) {
+      if (e.status().getCode() < 500) {
+        // Refused outright (invalid, a conflict): nothing was enqueued, so the caller may use the
+        // key again for a corrected request.
+        requests.release(scopedKey);
+      }
       throw e;
     }
   }
 
-  /** The activity a concurrent first request with the same key is still enqueueing. */
+  /** The activity a concurrent first request with the same id is still enqueueing. */
   private ActivityView awaitRecorded(String activityId) throws Exception {
     for (int i = 0; i < 50; i++) {
       var found = ledger.find(activityId);
@@ -119,35 +132,54 @@ public final class ActivityController {
       }
       Thread.sleep(100);
     }
-    throw ApiException.conflict("a request with this Idempotency-Key is still in progress; retry");
+    throw ApiException.conflict(
+        "a request for activity " + activityId + " is still in progress; retry");
   }
 
   private HttpResponse<ActivityView> enqueueOnce(String hostId, EnqueueRequest body)
       throws Exception {
     Instant now = clock.instant().truncatedTo(ChronoUnit.MILLIS);
     Activity activity = validator.validate(hostId, body, now);
-    var known = ledger.find(activity.getActivityId());
-    if (known.isPresent()) {
-      // Same activity id: the enqueue already happened; answer it again.
-      if (!known.get().hostId().equals(hostId)) {
-        throw ApiException.conflict(
-            "activity " + activity.getActivityId() + " belongs to another host");
+    String id = activity.getActivityId();
+    String origin = "http:" + UUID.randomUUID();
+    ActivityClaims.Claim claim = claims.claim(id, hostId, origin);
+    switch (claim.outcome()) {
+      case CONFLICT -> throw ActivityClaims.idConflict("activity_id", id);
+      case RESENT -> {
+        // Enqueued before, within the idempotency window: a no-op answered with the activity.
+        return HttpResponse.accepted().body(awaitRecorded(id));
       }
-      return HttpResponse.accepted().body(known.get());
+      case ADMITTED -> {}
     }
     boolean preempt = body.preempt() != null && body.preempt();
-    publisher.publish(
-        command(
-            hostId, Enqueue.newBuilder().setActivity(activity).setPreempt(preempt).build(), now));
+    try {
+      publisher.publish(
+          command(
+              hostId, Enqueue.newBuilder().setActivity(activity).setPreempt(preempt).build(), now));
+    } catch (RuntimeException e) {
+      claims.abandon(List.of(id), origin);
+      throw e;
+    }
     ledger.recordRequested(activity);
-    return HttpResponse.accepted().body(ledger.find(activity.getActivityId()).orElseThrow());
+    return HttpResponse.accepted().body(ledger.find(id).orElseThrow());
   }
 
   @Get("/activities/{activityId}")
   public ActivityView activity(@PathVariable String activityId) throws Exception {
-    return ledger
+    return findable(activityId)
         .find(activityId)
         .orElseThrow(() -> ApiException.notFound("activity " + activityId));
+  }
+
+  /**
+   * The ledger, for an id that can be in it: one PostgreSQL cannot store (a NUL) was never
+   * accepted, and asking PostgreSQL for it would fail the request instead of answering 404.
+   */
+  private Ledger findable(String activityId) {
+    if (!StoredText.isIdentifier(activityId)) {
+      throw ApiException.notFound("the activity");
+    }
+    return ledger;
   }
 
   @Get("/hosts/{hostId}/activities")
@@ -173,8 +205,9 @@ public final class ActivityController {
   @Delete("/hosts/{hostId}/activities/{activityId}")
   public HttpResponse<ActivityView> cancel(
       @PathVariable String hostId, @PathVariable String activityId) throws Exception {
+    ActivityValidator.checkHostId(hostId);
     ActivityView activity =
-        ledger
+        findable(activityId)
             .find(activityId)
             .filter(a -> a.hostId().equals(hostId))
             .orElseThrow(

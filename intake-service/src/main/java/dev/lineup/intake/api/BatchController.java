@@ -3,6 +3,7 @@ package dev.lineup.intake.api;
 import dev.lineup.avro.Activity;
 import dev.lineup.avro.Command;
 import dev.lineup.avro.Enqueue;
+import dev.lineup.intake.admission.ActivityClaims;
 import dev.lineup.intake.ledger.BatchView;
 import dev.lineup.intake.ledger.Ledger;
 import dev.lineup.intake.publish.BatchPublisher;
@@ -23,6 +24,7 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 
@@ -31,19 +33,29 @@ import java.util.UUID;
 @ExecuteOn(TaskExecutors.BLOCKING)
 public final class BatchController {
 
+  /** Rule 15: a batch holds at most this many activities, whatever the setting says. */
+  static final int MAX_SIZE = 1_000;
+
   private final ActivityValidator validator;
   private final BatchPublisher publisher;
   private final Ledger ledger;
+  private final ActivityClaims claims;
   private final int maxSize;
 
   public BatchController(
       ActivityValidator validator,
       BatchPublisher publisher,
       Ledger ledger,
+      ActivityClaims claims,
       @Value("${lineup.intake.limits.batch-size}") int maxSize) {
+    if (maxSize < 1 || maxSize > MAX_SIZE) {
+      throw new IllegalArgumentException(
+          "lineup.intake.limits.batch-size must be 1 to " + MAX_SIZE + " (rule 15)");
+    }
     this.validator = validator;
     this.publisher = publisher;
     this.ledger = ledger;
+    this.claims = claims;
     this.maxSize = maxSize;
   }
 
@@ -58,10 +70,15 @@ public final class BatchController {
     String batchId = UUID.randomUUID().toString();
     Instant now = Instant.now().truncatedTo(ChronoUnit.MILLIS);
     List<Activity> activities = new ArrayList<>();
+    List<Boolean> preempts = new ArrayList<>();
     List<Problem.FieldError> errors = new ArrayList<>();
     Set<String> ids = new HashSet<>();
     for (int i = 0; i < items.size(); i++) {
       BatchRequest.Item item = items.get(i);
+      if (item == null || item.activity() == null) {
+        errors.add(new Problem.FieldError("activities[" + i + "]", "must be an activity"));
+        continue;
+      }
       try {
         Activity a = validator.validate(item.hostId(), item.activity(), now);
         a.setBatchId(batchId);
@@ -71,6 +88,7 @@ public final class BatchController {
                   "activities[" + i + "].activity_id", "appears twice in the batch"));
         }
         activities.add(a);
+        preempts.add(Boolean.TRUE.equals(item.activity().preempt()));
       } catch (ApiException e) {
         var problem = e.problem();
         if (problem.errors() == null) {
@@ -86,19 +104,84 @@ public final class BatchController {
       // All or nothing: one invalid activity and none is enqueued.
       throw ApiException.invalid(errors);
     }
+    String origin = "batch:" + batchId;
+    List<ActivityClaims.Claim> claimed =
+        claims.claimAll(
+            activities.stream()
+                .map(a -> new ActivityClaims.Wanted(a.getActivityId(), a.getHostId()))
+                .toList(),
+            origin,
+            batchId);
+    Optional<BatchView> resent = refused(claimed);
+    if (resent.isPresent()) {
+      return HttpResponse.accepted().body(resent.get());
+    }
     List<Command> commands = new ArrayList<>();
-    for (Activity a : activities) {
+    for (int i = 0; i < activities.size(); i++) {
+      Activity a = activities.get(i);
       commands.add(
           Command.newBuilder()
               .setCommandId(UUID.randomUUID().toString())
               .setHostId(a.getHostId())
               .setIssuedAt(now)
-              .setBody(Enqueue.newBuilder().setActivity(a).build())
+              // Preempt as a single enqueue would: at its place in the batch, on its host.
+              .setBody(Enqueue.newBuilder().setActivity(a).setPreempt(preempts.get(i)).build())
               .build());
     }
-    publisher.publish(commands);
+    try {
+      publisher.publish(commands);
+    } catch (RuntimeException e) {
+      claims.abandon(ids, origin);
+      throw e;
+    }
     ledger.recordBatch(batchId, activities);
     return HttpResponse.accepted().body(ledger.batch(batchId).orElseThrow());
+  }
+
+  /**
+   * What to answer when not every id was admitted (then none was claimed): a 409 naming the ids of
+   * other hosts (ID_CONFLICT) or those enqueued before; or, for the whole batch sent again within
+   * the idempotency window, the batch it made. Empty when every id was admitted.
+   */
+  private Optional<BatchView> refused(List<ActivityClaims.Claim> claimed) throws Exception {
+    List<Problem.FieldError> conflicts = new ArrayList<>();
+    List<Problem.FieldError> resent = new ArrayList<>();
+    Set<String> earlierBatches = new HashSet<>();
+    for (int i = 0; i < claimed.size(); i++) {
+      ActivityClaims.Claim claim = claimed.get(i);
+      String field = "activities[" + i + "].activity_id";
+      switch (claim.outcome()) {
+        case CONFLICT -> conflicts.add(new Problem.FieldError(field, "belongs to another host"));
+        case RESENT -> {
+          resent.add(new Problem.FieldError(field, "was enqueued before"));
+          earlierBatches.add(String.valueOf(claim.batchId()));
+        }
+        case ADMITTED -> {}
+      }
+    }
+    if (!conflicts.isEmpty()) {
+      throw ApiException.conflict(
+          ActivityClaims.ID_CONFLICT,
+          conflicts.size()
+              + " activity id(s) belong to other hosts: an id is never reused across hosts;"
+              + " nothing was enqueued",
+          conflicts);
+    }
+    if (resent.isEmpty()) {
+      return Optional.empty();
+    }
+    if (resent.size() == claimed.size() && earlierBatches.size() == 1) {
+      Optional<BatchView> earlier = ledger.batch(earlierBatches.iterator().next());
+      if (earlier.isPresent() && earlier.get().size() == claimed.size()) {
+        return earlier;
+      }
+    }
+    throw ApiException.conflict(
+        "DUPLICATE",
+        resent.size()
+            + " activity id(s) were enqueued before, within the idempotency window, and a batch is"
+            + " all or nothing: send the batch again whole, or without them; nothing was enqueued",
+        resent);
   }
 
   @Get("/{batchId}")

@@ -5,6 +5,7 @@ import dev.lineup.avro.CancelMatching;
 import dev.lineup.avro.Command;
 import dev.lineup.avro.Selector;
 import dev.lineup.intake.publish.CommandPublisher;
+import dev.lineup.intake.validation.FieldErrors;
 import dev.lineup.schemas.Topics;
 import dev.lineup.service.problem.ApiException;
 import dev.lineup.service.problem.Problem;
@@ -86,8 +87,12 @@ public final class CancellationController {
     if (body.scriptSha256() != null && !SHA256.matcher(body.scriptSha256()).matches()) {
       errors.add(new Problem.FieldError("script_sha256", "must be a lowercase hex SHA-256"));
     }
-    if (body.installerId() != null && body.installerId().isBlank()) {
-      errors.add(new Problem.FieldError("installer_id", "must not be blank"));
+    // The same bound and characters as an enqueue's payload.installer_id: it travels on a topic.
+    FieldErrors installer = new FieldErrors();
+    installer.identifier("installer_id", body.installerId(), 255);
+    if (!installer.isEmpty()) {
+      errors.add(
+          new Problem.FieldError("installer_id", "must be 1 to 255 characters, an identifier"));
     }
     if (!errors.isEmpty()) {
       throw ApiException.invalid(errors);

@@ -9,8 +9,8 @@ import java.util.Optional;
 import java.util.regex.Pattern;
 
 /**
- * Observers read; operators enqueue, cancel, pause and resume; only admins purge hosts and manage
- * tokens.
+ * Observers read; operators enqueue, cancel, pause and resume, and read stored content; only admins
+ * purge hosts and manage tokens.
  */
 @Singleton
 public final class IntakeAccessPolicy implements AccessPolicy {
@@ -27,6 +27,11 @@ public final class IntakeAccessPolicy implements AccessPolicy {
       return Optional.of(Role.ADMIN);
     }
     HttpMethod method = request.getMethod();
+    if (path.startsWith("/v1/contents")) {
+      // Stored scripts and files may hold credentials or other sensitive material, so reading
+      // them takes the role that can run them: observers see hashes in payloads, never bodies.
+      return Optional.of(Role.OPERATOR);
+    }
     if (method == HttpMethod.GET || method == HttpMethod.HEAD) {
       return Optional.of(Role.OBSERVER);
     }

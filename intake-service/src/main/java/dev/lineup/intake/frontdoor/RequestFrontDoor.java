@@ -4,6 +4,7 @@ import dev.lineup.avro.Activity;
 import dev.lineup.avro.ActivityRequest;
 import dev.lineup.avro.Command;
 import dev.lineup.avro.Enqueue;
+import dev.lineup.intake.admission.ActivityClaims;
 import dev.lineup.intake.validation.ActivityValidator;
 import dev.lineup.schemas.DeadLetterHeaders;
 import dev.lineup.schemas.Topics;
@@ -47,8 +48,10 @@ import org.slf4j.LoggerFactory;
  * The Kafka front door: requests from {@code lineup.requests}, validated like HTTP ones, become
  * enqueue commands; a record that cannot be decoded or fails validation goes to {@code
  * lineup.requests.dlq} with the reason, source topic, partition and offset in headers, and the door
- * keeps going. Commands, dead letters and the consumed offsets commit in one transaction, so a
- * crash neither loses nor repeats a request.
+ * keeps going. Like every front door it claims each activity id first ({@link ActivityClaims}): an
+ * id of another host is dead-lettered ({@code ID_CONFLICT}), a resend within the idempotency window
+ * is a no-op. Commands, dead letters and the consumed offsets commit in one transaction, so a crash
+ * neither loses nor repeats a request.
  */
 @Context
 public final class RequestFrontDoor implements Readiness, AutoCloseable {
@@ -58,6 +61,7 @@ public final class RequestFrontDoor implements Readiness, AutoCloseable {
   private static final Duration MAX_BACKOFF = Duration.ofSeconds(10);
 
   private final ActivityValidator validator;
+  private final ActivityClaims claims;
   private final KafkaConsumer<byte[], byte[]> consumer;
   private final KafkaProducer<byte[], byte[]> producer;
   private final AtomicBoolean running = new AtomicBoolean(true);
@@ -67,10 +71,12 @@ public final class RequestFrontDoor implements Readiness, AutoCloseable {
 
   public RequestFrontDoor(
       ActivityValidator validator,
+      ActivityClaims claims,
       @Value("${lineup.kafka.bootstrap-servers}") String bootstrapServers,
       @Value("${lineup.intake.front-door.group-id}") String groupId,
       @Value("${lineup.intake.instance-id}") String instanceId) {
     this.validator = validator;
+    this.claims = claims;
     Map<String, Object> config = GroupMembership.member(bootstrapServers, groupId, instanceId);
     config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
     config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
@@ -194,7 +200,9 @@ public final class RequestFrontDoor implements Readiness, AutoCloseable {
       if (request == null) {
         throw new SerializationException("a request needs a value");
       }
-    } catch (SerializationException e) {
+    } catch (RuntimeException e) {
+      // Any exception from decoding is the record's own (rule 14), not only SerializationException:
+      // letting one escape would abort the transaction and read the same record again, forever.
       deadLetter(record, "undecodable: " + e.getMessage());
       return;
     }
@@ -213,6 +221,30 @@ public final class RequestFrontDoor implements Readiness, AutoCloseable {
                   .collect(Collectors.joining("; "));
       deadLetter(
           record, "invalid: " + problem.detail() + (fields.isEmpty() ? "" : " (" + fields + ")"));
+      return;
+    }
+    // Named after the record, so the same record read again (its transaction aborted) is
+    // admitted again rather than taken for a resend of itself.
+    String origin = "requests:" + record.topic() + ":" + record.partition() + ":" + record.offset();
+    ActivityClaims.Claim claim =
+        claims.claim(activity.getActivityId(), activity.getHostId(), origin);
+    if (claim.outcome() == ActivityClaims.Outcome.CONFLICT) {
+      deadLetter(
+          record,
+          ActivityClaims.ID_CONFLICT
+              + ": activity "
+              + activity.getActivityId()
+              + " belongs to another host; an id is never reused across hosts");
+      return;
+    }
+    if (claim.outcome() == ActivityClaims.Outcome.RESENT) {
+      // Enqueued before, within the idempotency window: a no-op, as on HTTP.
+      LOG.info(
+          "request {}-{}@{}: activity {} was enqueued before; a no-op",
+          record.topic(),
+          record.partition(),
+          record.offset(),
+          activity.getActivityId());
       return;
     }
     Command command =

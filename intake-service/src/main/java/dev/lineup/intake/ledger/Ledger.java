@@ -28,7 +28,10 @@ import javax.sql.DataSource;
  * moment it accepts an activity, so a read right after the 202 finds it.
  *
  * <p>Every event carries a per-activity sequence; a row only moves to an event with a higher one,
- * so replays and redeliveries never move it backwards.
+ * so replays and redeliveries never move it backwards. A row holds one <em>run</em> of its
+ * activity, known by its {@code created_at} (the run's {@code accepted_at}): an id enqueued again
+ * after the idempotency window runs again, and its first event resets the row (see {@link
+ * #NEW_RUN}).
  */
 @Singleton
 public final class Ledger {
@@ -49,7 +52,50 @@ public final class Ledger {
       "activity_id, host_id, type, lane, priority, batch_id, state, reason, detail, attempt,"
           + " created_at, released_at, finished_at, exit_code, output, seen_order";
 
+  /**
+   * A new run of an activity: the row holds an older one. An id runs again once its claim is past
+   * the idempotency window (its event then carries a later {@code accepted_at}, and the sequencer,
+   * having forgotten the first run, starts its sequence again at 1). The row then shows the new run
+   * from the start instead of hiding it behind the first run's higher sequence.
+   */
+  private static final String NEW_RUN = "EXCLUDED.created_at > activities.created_at";
+
+  /**
+   * An event of the row's run moves it only forward (a higher sequence); an event of a newer run
+   * resets it; an event of an older run (a replay) changes nothing.
+   */
   private static final String APPLY =
+      """
+      INSERT INTO activities (activity_id, host_id, type, lane, priority, batch_id, state, reason,
+          detail, attempt, last_sequence, created_at, released_at, finished_at, exit_code, output)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+      ON CONFLICT (activity_id) DO UPDATE SET
+          state = EXCLUDED.state, reason = EXCLUDED.reason, detail = EXCLUDED.detail,
+          attempt = EXCLUDED.attempt, last_sequence = EXCLUDED.last_sequence,
+          type = EXCLUDED.type, lane = EXCLUDED.lane, priority = EXCLUDED.priority,
+          batch_id = EXCLUDED.batch_id, created_at = EXCLUDED.created_at,
+          released_at = CASE WHEN NEW_RUN THEN EXCLUDED.released_at
+              ELSE COALESCE(EXCLUDED.released_at, activities.released_at) END,
+          finished_at = CASE WHEN NEW_RUN THEN EXCLUDED.finished_at
+              ELSE COALESCE(activities.finished_at, EXCLUDED.finished_at) END,
+          exit_code = CASE WHEN NEW_RUN THEN EXCLUDED.exit_code
+              ELSE COALESCE(EXCLUDED.exit_code, activities.exit_code) END,
+          output = CASE WHEN NEW_RUN THEN EXCLUDED.output
+              ELSE COALESCE(EXCLUDED.output, activities.output) END,
+          seen_order = CASE WHEN NEW_RUN THEN nextval(pg_get_serial_sequence('activities', 'seen_order'))
+              ELSE activities.seen_order END,
+          updated_at = now()
+      WHERE NEW_RUN
+          OR (EXCLUDED.created_at = activities.created_at
+              AND activities.last_sequence < EXCLUDED.last_sequence)
+      """
+          .replace("NEW_RUN", NEW_RUN);
+
+  /**
+   * For an event without {@code accepted_at} (none the sequencer writes): it cannot tell its run,
+   * so it counts as the row's and only the sequence guards it.
+   */
+  private static final String APPLY_TO_CURRENT_RUN =
       """
       INSERT INTO activities (activity_id, host_id, type, lane, priority, batch_id, state, reason,
           detail, attempt, last_sequence, created_at, released_at, finished_at, exit_code, output)
@@ -65,10 +111,11 @@ public final class Ledger {
       WHERE activities.last_sequence < EXCLUDED.last_sequence
       """;
 
+  /** A note changes only the detail, and only on the run it belongs to. */
   private static final String NOTE =
       """
       UPDATE activities SET last_sequence = ?, detail = ?, updated_at = now()
-      WHERE activity_id = ? AND last_sequence < ?
+      WHERE activity_id = ? AND last_sequence < ? AND created_at = COALESCE(?, created_at)
       """;
 
   private final DataSource db;
@@ -86,9 +133,23 @@ public final class Ledger {
     }
   }
 
+  /**
+   * The REQUESTED row: written unless the projection got there first, and over a row of an older
+   * run (the same id enqueued again after the idempotency window).
+   */
   private static final String REQUESTED =
-      "INSERT INTO activities (activity_id, host_id, type, lane, priority, batch_id, state, created_at)"
-          + " VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (activity_id) DO NOTHING";
+      """
+      INSERT INTO activities (activity_id, host_id, type, lane, priority, batch_id, state, created_at)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+      ON CONFLICT (activity_id) DO UPDATE SET
+          type = EXCLUDED.type, lane = EXCLUDED.lane, priority = EXCLUDED.priority,
+          batch_id = EXCLUDED.batch_id, state = EXCLUDED.state, reason = NULL, detail = NULL,
+          attempt = 0, last_sequence = 0, created_at = EXCLUDED.created_at, released_at = NULL,
+          finished_at = NULL, exit_code = NULL, output = NULL,
+          seen_order = nextval(pg_get_serial_sequence('activities', 'seen_order')),
+          updated_at = now()
+      WHERE activities.created_at < EXCLUDED.created_at
+      """;
 
   private static void bindRequested(PreparedStatement s, Activity a) throws SQLException {
     s.setString(1, a.getActivityId());
@@ -106,6 +167,7 @@ public final class Ledger {
     try (Connection c = db.getConnection()) {
       c.setAutoCommit(false);
       try (PreparedStatement upsert = c.prepareStatement(APPLY);
+          PreparedStatement upsertCurrentRun = c.prepareStatement(APPLY_TO_CURRENT_RUN);
           PreparedStatement note = c.prepareStatement(NOTE)) {
         for (LifecycleEvent e : events) {
           if (NOTES.contains(e.getReason())) {
@@ -116,13 +178,19 @@ public final class Ledger {
                     e.getReason() + (e.getDetail() == null ? "" : ": " + e.getDetail())));
             note.setString(3, e.getActivityId());
             note.setLong(4, e.getSequence());
+            note.setTimestamp(
+                5, e.getAcceptedAt() == null ? null : Timestamp.from(e.getAcceptedAt()));
             note.addBatch();
+          } else if (e.getAcceptedAt() == null) {
+            bind(upsertCurrentRun, e);
+            upsertCurrentRun.addBatch();
           } else {
             bind(upsert, e);
             upsert.addBatch();
           }
         }
         upsert.executeBatch();
+        upsertCurrentRun.executeBatch();
         note.executeBatch();
         c.commit();
       } catch (SQLException e) {

@@ -38,7 +38,8 @@ public final class BatchPublisher implements AutoCloseable {
   public BatchPublisher(
       @Value("${lineup.kafka.bootstrap-servers}") String bootstrapServers,
       @Value("${lineup.intake.instance-id}") String instanceId,
-      @Value("${lineup.intake.batch-transaction-timeout}") Duration transactionTimeout) {
+      @Value("${lineup.intake.batch-transaction-timeout}") Duration transactionTimeout,
+      @Value("${lineup.intake.publish-timeout}") Duration publishTimeout) {
     producer =
         new KafkaProducer<>(
             Map.of(
@@ -54,6 +55,11 @@ public final class BatchPublisher implements AutoCloseable {
                 true,
                 ProducerConfig.LINGER_MS_CONFIG,
                 5,
+                // Every blocking call (send, commit) gives up after the publish timeout, as a
+                // single
+                // enqueue does, instead of Kafka's default minute when the broker is gone.
+                ProducerConfig.MAX_BLOCK_MS_CONFIG,
+                publishTimeout.toMillis(),
                 ProducerConfig.CLIENT_ID_CONFIG,
                 "intake-batches"),
             Topics.COMMANDS.keySerde().serializer(),

@@ -21,11 +21,14 @@ import dev.lineup.avro.Via;
 import dev.lineup.avro.WipePayload;
 import dev.lineup.intake.api.EnqueueRequest;
 import dev.lineup.intake.content.ContentStore;
+import dev.lineup.schemas.Limits;
+import dev.lineup.schemas.StoredText;
 import io.micronaut.context.annotation.Value;
 import jakarta.inject.Singleton;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.Base64;
@@ -45,7 +48,18 @@ public final class ActivityValidator {
 
   private static final Pattern SHA256 = Pattern.compile("[0-9a-f]{64}");
   private static final int NAME = 255;
-  private static final int MAX_DEPENDENCIES = 100;
+
+  // Rule 15: every field is bounded, so no value can overflow or wedge what reads it later (a
+  // lease of 10^16 ms once overflowed the gateway's deadline arithmetic).
+  static final long MIN_TIMEOUT_MS = Limits.MIN_LEASE.toMillis();
+  static final long MAX_TIMEOUT_MS = Limits.MAX_LEASE.toMillis();
+  static final int MAX_ATTEMPTS = 20;
+  static final long MAX_BACKOFF_MS = Duration.ofDays(1).toMillis();
+  static final double MAX_BACKOFF_MULTIPLIER = 10.0;
+  static final int MAX_PRIORITY = 1_000_000;
+  static final Duration MAX_NOT_BEFORE_AHEAD = Duration.ofDays(365);
+  static final int MAX_KEY_LENGTH = 1_024;
+  static final int MAX_DEPENDENCIES = 100;
 
   private final ContentStore contents;
   private final int maxInlinePayloadBytes;
@@ -60,13 +74,15 @@ public final class ActivityValidator {
     this.maxScriptBytes = maxScriptBytes;
   }
 
-  /** A host id: 1 to 255 characters, no control characters. */
+  /**
+   * A host id: 1 to 255 characters, an identifier ({@link StoredText}), and not the broadcast key.
+   */
   public static void checkHostId(String hostId) {
     if (hostId == null
         || hostId.isEmpty()
         || hostId.length() > NAME
         || hostId.equals(dev.lineup.schemas.Topics.BROADCAST_KEY)
-        || hostId.chars().anyMatch(Character::isISOControl)) {
+        || !StoredText.isIdentifier(hostId)) {
       FieldErrors errors = new FieldErrors();
       errors.add(
           "host_id", "must be 1 to 255 characters without control characters, and not \"*\"");
@@ -99,13 +115,9 @@ public final class ActivityValidator {
     } else if (lane == Lane.BYPASS) {
       errors.add("lane", "only mdm_query runs in the bypass lane");
     }
-    Instant notBefore = null;
-    if (body.notBefore() != null) {
-      try {
-        notBefore = Instant.parse(body.notBefore());
-      } catch (DateTimeParseException e) {
-        errors.add("not_before", "must be an RFC 3339 time, e.g. 2026-11-24T10:00:00Z");
-      }
+    Instant notBefore = notBefore(body.notBefore(), acceptedAt, errors);
+    if (body.priority() != null && Math.abs((long) body.priority()) > MAX_PRIORITY) {
+      errors.add("priority", "must be -" + MAX_PRIORITY + " to " + MAX_PRIORITY);
     }
     List<String> dependsOn = body.dependsOn() == null ? List.of() : body.dependsOn();
     if (dependsOn.size() > MAX_DEPENDENCIES) {
@@ -118,13 +130,12 @@ public final class ActivityValidator {
         errors.add("depends_on[" + i + "]", "an activity cannot depend on itself");
       }
     }
-    if (body.dedupeKey() != null
-        && (body.dedupeKey().isBlank() || body.dedupeKey().length() > NAME)) {
-      errors.add("dedupe_key", "must be 1 to 255 characters");
-    }
+    String dedupeKey = errors.identifier("dedupe_key", body.dedupeKey(), MAX_KEY_LENGTH);
     RetryPolicy retry = retry(body.retry(), errors);
-    if (body.timeoutMs() != null && body.timeoutMs() < 1_000) {
-      errors.add("timeout_ms", "must be at least 1000");
+    if (body.timeoutMs() != null
+        && (body.timeoutMs() < MIN_TIMEOUT_MS || body.timeoutMs() > MAX_TIMEOUT_MS)) {
+      errors.add(
+          "timeout_ms", "must be " + MIN_TIMEOUT_MS + " to " + MAX_TIMEOUT_MS + " (1 s to 7 days)");
     }
     Initiator initiator = initiator(body.initiator(), errors);
     errors.throwIfAny();
@@ -139,7 +150,7 @@ public final class ActivityValidator {
         .setInitiator(initiator)
         .setDependsOn(List.copyOf(new LinkedHashSet<>(dependsOn)))
         .setNotBefore(notBefore)
-        .setDedupeKey(body.dedupeKey())
+        .setDedupeKey(dedupeKey)
         .setRetry(retry)
         .setTimeoutMs(body.timeoutMs())
         .setAcceptedAt(acceptedAt)
@@ -165,9 +176,9 @@ public final class ActivityValidator {
       case MDM_COMMAND, MDM_QUERY -> {
         Platform platform =
             errors.symbol(
-                Platform.class, errors.text(p, at, "platform", NAME), at + "platform", true);
-        String requestType = errors.text(p, at, "request_type", NAME);
-        String raw = errors.text(p, at, "raw_command", Integer.MAX_VALUE);
+                Platform.class, errors.identifier(p, at, "platform", NAME), at + "platform", true);
+        String requestType = errors.identifier(p, at, "request_type", NAME);
+        String raw = errors.identifier(p, at, "raw_command", Integer.MAX_VALUE);
         byte[] command = null;
         if (raw != null) {
           try {
@@ -182,7 +193,7 @@ public final class ActivityValidator {
             errors.add(at + "raw_command", "must be base64");
           }
         }
-        String uuid = errors.optionalText(p, at, "command_uuid", 64);
+        String uuid = errors.optionalIdentifier(p, at, "command_uuid", 64);
         if (!errors.isEmpty()) {
           yield null;
         }
@@ -196,8 +207,8 @@ public final class ActivityValidator {
       case PROFILE_INSTALL -> {
         Platform platform =
             errors.symbol(
-                Platform.class, errors.text(p, at, "platform", NAME), at + "platform", true);
-        String identifier = errors.text(p, at, "profile_identifier", NAME);
+                Platform.class, errors.identifier(p, at, "platform", NAME), at + "platform", true);
+        String identifier = errors.identifier(p, at, "profile_identifier", NAME);
         String sha = contentRef(p, at, "profile_sha256", true, errors);
         yield errors.isEmpty()
             ? ProfileInstallPayload.newBuilder()
@@ -210,8 +221,8 @@ public final class ActivityValidator {
       case PROFILE_REMOVE -> {
         Platform platform =
             errors.symbol(
-                Platform.class, errors.text(p, at, "platform", NAME), at + "platform", true);
-        String identifier = errors.text(p, at, "profile_identifier", NAME);
+                Platform.class, errors.identifier(p, at, "platform", NAME), at + "platform", true);
+        String identifier = errors.identifier(p, at, "profile_identifier", NAME);
         yield errors.isEmpty()
             ? ProfileRemovePayload.newBuilder()
                 .setPlatform(platform)
@@ -222,9 +233,9 @@ public final class ActivityValidator {
       case APP_STORE_INSTALL -> {
         Platform platform =
             errors.symbol(
-                Platform.class, errors.text(p, at, "platform", NAME), at + "platform", true);
-        String appId = errors.text(p, at, "app_store_id", NAME);
-        String bundle = errors.optionalText(p, at, "bundle_id", NAME);
+                Platform.class, errors.identifier(p, at, "platform", NAME), at + "platform", true);
+        String appId = errors.identifier(p, at, "app_store_id", NAME);
+        String bundle = errors.optionalIdentifier(p, at, "bundle_id", NAME);
         yield errors.isEmpty()
             ? AppStoreInstallPayload.newBuilder()
                 .setPlatform(platform)
@@ -235,9 +246,9 @@ public final class ActivityValidator {
       }
       case SCRIPT_RUN -> scriptRun(p, at, errors);
       case SOFTWARE_INSTALL -> {
-        String installer = errors.text(p, at, "installer_id", NAME);
-        String version = errors.text(p, at, "version", NAME);
-        String download = errors.text(p, at, "download_ref", 2048);
+        String installer = errors.identifier(p, at, "installer_id", NAME);
+        String version = errors.identifier(p, at, "version", NAME);
+        String download = errors.identifier(p, at, "download_ref", 2048);
         String installerSha = optionalSha(p, at, "installer_sha256", errors);
         String query = errors.optionalText(p, at, "pre_install_query", 64 * 1024);
         String install = contentRef(p, at, "install_script_sha256", false, errors);
@@ -257,8 +268,8 @@ public final class ActivityValidator {
             : null;
       }
       case SOFTWARE_UNINSTALL -> {
-        String installer = errors.text(p, at, "installer_id", NAME);
-        String version = errors.optionalText(p, at, "version", NAME);
+        String installer = errors.identifier(p, at, "installer_id", NAME);
+        String version = errors.optionalIdentifier(p, at, "version", NAME);
         String uninstall = contentRef(p, at, "uninstall_script_sha256", false, errors);
         yield errors.isEmpty()
             ? SoftwareUninstallPayload.newBuilder()
@@ -270,7 +281,8 @@ public final class ActivityValidator {
       }
       case LOCK -> {
         Via via =
-            errors.symbol(Via.class, errors.optionalText(p, at, "via", NAME), at + "via", false);
+            errors.symbol(
+                Via.class, errors.optionalIdentifier(p, at, "via", NAME), at + "via", false);
         String message = errors.optionalText(p, at, "message", 1024);
         yield errors.isEmpty()
             ? LockPayload.newBuilder()
@@ -281,7 +293,8 @@ public final class ActivityValidator {
       }
       case WIPE -> {
         Via via =
-            errors.symbol(Via.class, errors.optionalText(p, at, "via", NAME), at + "via", false);
+            errors.symbol(
+                Via.class, errors.optionalIdentifier(p, at, "via", NAME), at + "via", false);
         boolean preserve = errors.optionalBoolean(p, at, "preserve_enrollment");
         yield errors.isEmpty()
             ? WipePayload.newBuilder()
@@ -301,12 +314,12 @@ public final class ActivityValidator {
     Interpreter interpreter =
         errors.symbol(
             Interpreter.class,
-            errors.optionalText(p, at, "interpreter", NAME),
+            errors.optionalIdentifier(p, at, "interpreter", NAME),
             at + "interpreter",
             false);
     Integer timeout = errors.optionalInt(p, at, "timeout_seconds");
-    if (timeout != null && timeout < 1) {
-      errors.add(at + "timeout_seconds", "must be at least 1");
+    if (timeout != null && (timeout < 1 || timeout > MAX_TIMEOUT_MS / 1_000)) {
+      errors.add(at + "timeout_seconds", "must be 1 to " + MAX_TIMEOUT_MS / 1_000 + " (7 days)");
     }
     String sha = null;
     if ((inline == null) == (reference == null)) {
@@ -341,7 +354,8 @@ public final class ActivityValidator {
   private String contentRef(
       Map<String, Object> p, String at, String name, boolean required, FieldErrors errors)
       throws SQLException {
-    String sha = required ? errors.text(p, at, name, 64) : errors.optionalText(p, at, name, 64);
+    String sha =
+        required ? errors.identifier(p, at, name, 64) : errors.optionalIdentifier(p, at, name, 64);
     if (sha == null) {
       return null;
     }
@@ -358,7 +372,7 @@ public final class ActivityValidator {
 
   private static String optionalSha(
       Map<String, Object> p, String at, String name, FieldErrors errors) {
-    String sha = errors.optionalText(p, at, name, 64);
+    String sha = errors.optionalIdentifier(p, at, name, 64);
     if (sha != null && !SHA256.matcher(sha).matches()) {
       errors.add(at + name, "must be a lowercase hex SHA-256");
       return null;
@@ -373,13 +387,14 @@ public final class ActivityValidator {
     int attempts = retry.maxAttempts() == null ? 1 : retry.maxAttempts();
     long backoff = retry.backoffMs() == null ? 0 : retry.backoffMs();
     double multiplier = retry.backoffMultiplier() == null ? 2.0 : retry.backoffMultiplier();
-    if (attempts < 1 || attempts > 20) {
-      errors.add("retry.max_attempts", "must be 1 to 20");
+    if (attempts < 1 || attempts > MAX_ATTEMPTS) {
+      errors.add("retry.max_attempts", "must be 1 to " + MAX_ATTEMPTS);
     }
-    if (backoff < 0) {
-      errors.add("retry.backoff_ms", "must not be negative");
+    if (backoff < 0 || backoff > MAX_BACKOFF_MS) {
+      errors.add("retry.backoff_ms", "must be 0 to " + MAX_BACKOFF_MS + " (1 day)");
     }
-    if (multiplier < 1.0 || multiplier > 10.0) {
+    // Written so that NaN (which a Kafka producer can send) fails too.
+    if (!(multiplier >= 1.0 && multiplier <= MAX_BACKOFF_MULTIPLIER)) {
       errors.add("retry.backoff_multiplier", "must be 1 to 10");
     }
     return RetryPolicy.newBuilder()
@@ -398,13 +413,39 @@ public final class ActivityValidator {
     if (kind == InitiatorKind.USER && initiator.actorId() == null) {
       errors.add("initiator.actor_id", "is required for a user initiator");
     }
+    // Copied into every event and row of the activity: bounded, and the name is the only free text.
     return Initiator.newBuilder()
         .setKind(kind == null ? InitiatorKind.SYSTEM : kind)
-        .setActorId(initiator.actorId())
-        .setEmail(initiator.email())
-        .setName(initiator.name())
-        .setAvatarUrl(initiator.avatarUrl())
+        .setActorId(errors.identifier("initiator.actor_id", initiator.actorId(), MAX_KEY_LENGTH))
+        .setEmail(errors.identifier("initiator.email", initiator.email(), MAX_KEY_LENGTH))
+        .setName(errors.text("initiator.name", initiator.name(), MAX_KEY_LENGTH))
+        .setAvatarUrl(
+            errors.identifier("initiator.avatar_url", initiator.avatarUrl(), MAX_KEY_LENGTH))
         .build();
+  }
+
+  /**
+   * {@code not_before}: an RFC 3339 time at most a year after acceptance. Earlier than 1970 is
+   * refused too: such a time means "now" anyway, and a year in the millions has no epoch
+   * milliseconds to be written as.
+   */
+  private static Instant notBefore(String value, Instant acceptedAt, FieldErrors errors) {
+    if (value == null) {
+      return null;
+    }
+    Instant notBefore;
+    try {
+      notBefore = Instant.parse(value);
+    } catch (DateTimeParseException e) {
+      errors.add("not_before", "must be an RFC 3339 time, e.g. 2026-11-24T10:00:00Z");
+      return null;
+    }
+    if (notBefore.isBefore(Instant.EPOCH)
+        || notBefore.isAfter(acceptedAt.plus(MAX_NOT_BEFORE_AHEAD))) {
+      errors.add("not_before", "must be from 1970 to at most one year ahead");
+      return null;
+    }
+    return notBefore;
   }
 
   private static boolean isUuid(String value) {

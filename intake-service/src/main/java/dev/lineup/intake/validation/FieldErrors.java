@@ -1,53 +1,98 @@
 package dev.lineup.intake.validation;
 
+import dev.lineup.schemas.StoredText;
 import dev.lineup.service.problem.ApiException;
 import dev.lineup.service.problem.Problem;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
-/** Collects every invalid field of one request, so the caller learns them all at once. */
-final class FieldErrors {
+/**
+ * Collects every invalid field of one request, so the caller learns them all at once. Every string
+ * of a request is read through {@link #text} (free text) or {@link #identifier}, which apply the
+ * character rules of {@link StoredText} and a length bound: no string reaches a topic or the
+ * database without both.
+ */
+public final class FieldErrors {
 
   private final List<Problem.FieldError> errors = new ArrayList<>();
 
-  void add(String field, String message) {
+  public void add(String field, String message) {
     errors.add(new Problem.FieldError(field, message));
   }
 
-  boolean isEmpty() {
+  public boolean isEmpty() {
     return errors.isEmpty();
   }
 
-  void throwIfAny() {
+  public void throwIfAny() {
     if (!errors.isEmpty()) {
       throw ApiException.invalid(errors);
     }
   }
 
-  /** A required, non-blank string field of a JSON object. */
+  /** A required, non-blank free-text field of a JSON object (newlines and tabs allowed). */
   String text(Map<String, Object> object, String path, String name, int maxLength) {
+    return required(object, path, name, maxLength, false);
+  }
+
+  /** An optional free-text field. */
+  String optionalText(Map<String, Object> object, String path, String name, int maxLength) {
+    Object value = object.get(name);
+    return value == null ? null : checked(value, path + name, maxLength, false);
+  }
+
+  /** A required identifier field of a JSON object: no control characters. */
+  String identifier(Map<String, Object> object, String path, String name, int maxLength) {
+    return required(object, path, name, maxLength, true);
+  }
+
+  /** An optional identifier field. */
+  String optionalIdentifier(Map<String, Object> object, String path, String name, int maxLength) {
+    Object value = object.get(name);
+    return value == null ? null : checked(value, path + name, maxLength, true);
+  }
+
+  /**
+   * {@code value} as free text of {@code field}, or null (and an error) if it is not; null stays
+   * null.
+   */
+  public String text(String field, String value, int maxLength) {
+    return value == null ? null : checked(value, field, maxLength, false);
+  }
+
+  /** {@code value} as an identifier of {@code field}, or null (and an error); null stays null. */
+  public String identifier(String field, String value, int maxLength) {
+    return value == null ? null : checked(value, field, maxLength, true);
+  }
+
+  private String required(
+      Map<String, Object> object, String path, String name, int maxLength, boolean identifier) {
     Object value = object.get(name);
     if (value == null) {
       add(path + name, "is required");
       return null;
     }
-    return checkedText(value, path + name, maxLength);
+    return checked(value, path + name, maxLength, identifier);
   }
 
-  /** An optional string field. */
-  String optionalText(Map<String, Object> object, String path, String name, int maxLength) {
-    Object value = object.get(name);
-    return value == null ? null : checkedText(value, path + name, maxLength);
-  }
-
-  private String checkedText(Object value, String field, int maxLength) {
+  // The messages never quote the value: it may be what cannot be stored, and they travel in
+  // problem+json answers and dead-letter headers.
+  private String checked(Object value, String field, int maxLength, boolean identifier) {
     if (!(value instanceof String s) || s.isBlank()) {
       add(field, "must be a non-empty string");
       return null;
     }
     if (s.length() > maxLength) {
       add(field, "must be at most " + maxLength + " characters");
+      return null;
+    }
+    if (identifier && !StoredText.isIdentifier(s)) {
+      add(field, "must not contain control characters, NUL or unpaired surrogates");
+      return null;
+    }
+    if (!StoredText.isStorable(s)) {
+      add(field, "must not contain NUL or unpaired surrogates");
       return null;
     }
     return s;

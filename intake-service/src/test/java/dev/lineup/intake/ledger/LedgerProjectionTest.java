@@ -105,4 +105,36 @@ class LedgerProjectionTest {
     assertThat(row.reason()).isEqualTo("USER_CANCEL");
     assertThat(row.detail()).startsWith("LATE_RESULT");
   }
+
+  private static LifecycleEvent ofRun(LifecycleEvent event, Instant acceptedAt) {
+    return LifecycleEvent.newBuilder(event)
+        .setAcceptedAt(acceptedAt)
+        .setOccurredAt(acceptedAt.plusSeconds(event.getSequence()))
+        .build();
+  }
+
+  @Test
+  void theSameIdRunAgainAfterTheIdempotencyWindowShowsTheNewRunAndIgnoresReplaysOfTheOld()
+      throws Exception {
+    String id = UUID.randomUUID().toString();
+    Instant firstRun = Instant.parse("2026-10-01T10:00:00Z");
+    Instant secondRun = Instant.parse("2026-11-24T10:00:00Z");
+    var oldSucceeded = ofRun(event(id, 3, ActivityState.SUCCEEDED, ReasonCode.SUCCEEDED), firstRun);
+    ledger.apply(
+        List.of(
+            ofRun(event(id, 1, ActivityState.QUEUED, ReasonCode.ACCEPTED), firstRun),
+            ofRun(event(id, 2, ActivityState.RELEASED, ReasonCode.RELEASED), firstRun),
+            oldSucceeded));
+
+    // The sequencer forgot the first run long ago: the second starts its sequence at 1 again.
+    ledger.apply(
+        List.of(ofRun(event(id, 1, ActivityState.QUEUED, ReasonCode.ACCEPTED), secondRun)));
+    ledger.apply(List.of(oldSucceeded));
+
+    var row = ledger.find(id).orElseThrow();
+    assertThat(row.state()).isEqualTo("QUEUED");
+    assertThat(row.createdAt()).isEqualTo(secondRun);
+    assertThat(row.finishedAt()).isNull();
+    assertThat(row.result()).isNull();
+  }
 }

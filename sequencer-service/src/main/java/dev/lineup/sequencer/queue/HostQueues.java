@@ -53,9 +53,11 @@ public final class HostQueues {
   private final QueueSettings settings;
   private final ReleaseBudget budget;
   private final Outbox outbox;
+  private final PendingCancellations cancellations;
 
   public HostQueues(QueueStores stores, QueueSettings settings, Outbox outbox) {
     this.state = new QueueState(stores);
+    this.cancellations = new PendingCancellations(stores.cancellations());
     this.settings = settings;
     this.budget =
         new ReleaseBudget(settings.systemReleasesPerSecond(), settings.systemReleaseBurst());
@@ -82,6 +84,8 @@ public final class HostQueues {
       return;
     }
     HostRecord host = state.hostOrNew(activity.getHostId());
+    // A selector cancel under way that has not reached this host must not take the newcomer.
+    catchUp(host, now);
     // Dependencies first: a preempting activity that cannot run must not cancel anything, and the
     // ones it waits for are spared by its preemption (rule 6 with rule 4).
     Map<String, ActivityRecord> waitingFor = new LinkedHashMap<>();
@@ -190,33 +194,84 @@ public final class HostQueues {
   /**
    * Cancels every upcoming activity of every host of this task that the selector matches. Each task
    * gets its own copy of the command, after every command accepted before it.
+   *
+   * <p>A fleet-wide cancel can match more activities than one transaction can end before its
+   * timeout, so it goes host by host, in the upcoming index's host order, at most {@code
+   * cancel-matching-per-step} activities a step: one step now, one per tick after, resuming at its
+   * cursor. Meanwhile the task handles later commands and results, and the cancel must still act as
+   * if it had been applied all at once, here. So before anything can happen to a host the cancel
+   * has not reached (an enqueue, or a release: results, ticks, resume, cancels all release through
+   * one place), that host is brought up to date first ({@link #catchUp}) and marked, and the cancel
+   * skips it when it gets there. Then nothing accepted before the cancel is released after it, and
+   * nothing accepted after it is cancelled by it.
    */
   public void cancelMatching(Selector selector, String cancellationId, long now) {
-    Map<String, HostRecord> hosts = new LinkedHashMap<>();
-    for (String[] upcoming : state.allUpcoming(Integer.MAX_VALUE)) {
-      state
-          .activity(upcoming[1])
-          .filter(a -> stateOf(a) == ActivityState.QUEUED)
-          .filter(a -> matches(selector, a))
-          .ifPresent(
-              a -> {
-                HostRecord host = hosts.computeIfAbsent(a.getHostId(), state::hostOrNew);
-                finish(
-                    host,
-                    a,
-                    ActivityState.CANCELLED,
-                    ReasonCode.USER_CANCEL,
-                    "cancellation " + cancellationId,
-                    now);
-              });
+    if (cancellations.start(cancellationId, selector, now)) {
+      step(cancellations.all().get(cancellations.all().size() - 1), now);
     }
-    hosts
-        .values()
-        .forEach(
-            host -> {
-              releaseWhatCan(host, now);
-              state.putHost(host);
-            });
+  }
+
+  /** One step of a selector cancel: hosts from its cursor on, until enough were looked at. */
+  private void step(PendingCancellations.Pending cancel, long now) {
+    int looked = 0;
+    byte[] from = cancel.cursor == null ? new byte[0] : StoreKeys.after(cancel.cursor);
+    while (looked < settings.cancelMatchingPerStep()) {
+      Optional<String> next = state.firstUpcomingHost(from);
+      if (next.isEmpty()) {
+        cancellations.finish(cancel);
+        return;
+      }
+      byte[] hostKey = StoreKeys.host(next.get());
+      // Passed before anything below releases, so the release does not bring it up to date again.
+      cancel.cursor = hostKey;
+      looked++;
+      if (!cancellations.caughtUp(cancel, hostKey)) {
+        HostRecord host = state.hostOrNew(next.get());
+        looked += cancelMatchingOf(host, cancel, now);
+        releaseWhatCan(host, now);
+        state.putHost(host);
+      }
+      from = StoreKeys.after(hostKey);
+    }
+    cancellations.saveCursor(cancel);
+  }
+
+  /**
+   * Applies every selector cancel under way that has not reached {@code host} yet to it, before
+   * anything else happens to it; the host record is stored by the caller.
+   */
+  private void catchUp(HostRecord host, long now) {
+    if (cancellations.isEmpty()) {
+      return;
+    }
+    byte[] hostKey = StoreKeys.host(host.getHostId());
+    for (PendingCancellations.Pending cancel : List.copyOf(cancellations.all())) {
+      if (!cancel.passed(hostKey) && !cancellations.caughtUp(cancel, hostKey)) {
+        cancelMatchingOf(host, cancel, now);
+        cancellations.markCaughtUp(cancel, hostKey);
+      }
+    }
+  }
+
+  /** Cancels the host's upcoming activities that the selector matches; answers how many it saw. */
+  private int cancelMatchingOf(HostRecord host, PendingCancellations.Pending cancel, long now) {
+    List<String> upcoming = state.upcomingIds(host.getHostId(), Integer.MAX_VALUE);
+    for (String id : upcoming) {
+      state
+          .activity(id)
+          .filter(a -> stateOf(a) == ActivityState.QUEUED)
+          .filter(a -> matches(cancel.selector, a))
+          .ifPresent(
+              a ->
+                  finish(
+                      host,
+                      a,
+                      ActivityState.CANCELLED,
+                      ReasonCode.USER_CANCEL,
+                      "cancellation " + cancel.id,
+                      now));
+    }
+    return upcoming.size();
   }
 
   private boolean matches(Selector selector, ActivityRecord a) {
@@ -382,6 +437,9 @@ public final class HostQueues {
    * stale activities, forgotten records, and lanes waiting for the release budget.
    */
   public void onTime(long now) {
+    for (PendingCancellations.Pending cancel : List.copyOf(cancellations.all())) {
+      step(cancel, now);
+    }
     // Apply every due deadline first and release afterwards, once per host: an activity that
     // became ready in this tick must compete with the rest for its lane's next release.
     Map<String, HostRecord> touched = new LinkedHashMap<>();
@@ -468,6 +526,8 @@ public final class HostQueues {
     if (host.getPaused()) {
       return;
     }
+    // Every release passes here: nothing a selector cancel under way should end may escape it.
+    catchUp(host, now);
     String hostId = host.getHostId();
     if (lane == Lane.BYPASS) {
       // Never ordered, never blocked: every ready bypass activity goes at once.

@@ -19,6 +19,8 @@ import java.util.Objects;
  * @param systemReleaseBurst how many system releases the budget saves up
  * @param finishedRetention how long a finished activity is remembered, for dependencies and
  *     duplicates
+ * @param cancelMatchingPerStep upcoming activities a selector cancel looks at per step (one step
+ *     when it arrives, one per tick after), so no step outlasts the transaction timeout
  */
 public record QueueSettings(
     Ranking ranking,
@@ -29,13 +31,17 @@ public record QueueSettings(
     Duration defaultLease,
     double systemReleasesPerSecond,
     double systemReleaseBurst,
-    Duration finishedRetention) {
+    Duration finishedRetention,
+    int cancelMatchingPerStep) {
 
   public QueueSettings {
     Objects.requireNonNull(ranking);
     leaseByType = Map.copyOf(leaseByType);
     if (maxUpcomingPerLane < 1) {
       throw new IllegalArgumentException("maxUpcomingPerLane must be at least 1");
+    }
+    if (cancelMatchingPerStep < 1) {
+      throw new IllegalArgumentException("cancelMatchingPerStep must be at least 1");
     }
   }
 
@@ -52,7 +58,8 @@ public record QueueSettings(
         Duration.ofHours(24),
         100,
         100,
-        Duration.ofDays(1));
+        Duration.ofDays(1),
+        10_000);
   }
 
   public QueueSettings withRanking(Ranking value) {
@@ -65,7 +72,8 @@ public record QueueSettings(
         defaultLease,
         systemReleasesPerSecond,
         systemReleaseBurst,
-        finishedRetention);
+        finishedRetention,
+        cancelMatchingPerStep);
   }
 
   public QueueSettings withMaxUpcomingPerLane(int value) {
@@ -78,7 +86,8 @@ public record QueueSettings(
         defaultLease,
         systemReleasesPerSecond,
         systemReleaseBurst,
-        finishedRetention);
+        finishedRetention,
+        cancelMatchingPerStep);
   }
 
   public QueueSettings withSystemBudget(double perSecond, double burst) {
@@ -91,7 +100,8 @@ public record QueueSettings(
         defaultLease,
         perSecond,
         burst,
-        finishedRetention);
+        finishedRetention,
+        cancelMatchingPerStep);
   }
 
   public QueueSettings withMaxUpcomingAge(Duration value) {
@@ -104,7 +114,22 @@ public record QueueSettings(
         defaultLease,
         systemReleasesPerSecond,
         systemReleaseBurst,
-        finishedRetention);
+        finishedRetention,
+        cancelMatchingPerStep);
+  }
+
+  public QueueSettings withCancelMatchingPerStep(int value) {
+    return new QueueSettings(
+        ranking,
+        agingStep,
+        maxUpcomingPerLane,
+        maxUpcomingAge,
+        leaseByType,
+        defaultLease,
+        systemReleasesPerSecond,
+        systemReleaseBurst,
+        finishedRetention,
+        value);
   }
 
   Duration lease(ActivityType type) {

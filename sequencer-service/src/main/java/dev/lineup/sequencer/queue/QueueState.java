@@ -313,19 +313,19 @@ final class QueueState {
     return ids;
   }
 
-  /** Every upcoming activity of every host in these stores, as {host id, activity id}. */
-  List<String[]> allUpcoming(int limit) {
-    List<String[]> all = new ArrayList<>();
-    for (SortedStore.Entry e : stores.upcoming().scan(new byte[0], limit)) {
-      ByteBuffer b = ByteBuffer.wrap(e.key());
-      byte[] host = new byte[b.getShort()];
-      b.get(host);
-      b.getLong();
-      byte[] id = new byte[b.remaining()];
-      b.get(id);
-      all.add(new String[] {StoreKeys.id(host), StoreKeys.id(id)});
+  /** Past every upcoming key (they start with a host id's two-byte length, at most 0x03FF). */
+  private static final byte[] AFTER_EVERY_UPCOMING = {-1};
+
+  /** The host of the first upcoming activity whose key is {@code from} or after, if any. */
+  Optional<String> firstUpcomingHost(byte[] from) {
+    List<SortedStore.Entry> first = stores.upcoming().range(from, AFTER_EVERY_UPCOMING, 1);
+    if (first.isEmpty()) {
+      return Optional.empty();
     }
-    return all;
+    ByteBuffer b = ByteBuffer.wrap(first.get(0).key());
+    byte[] host = new byte[b.getShort()];
+    b.get(host);
+    return Optional.of(StoreKeys.id(host));
   }
 
   // ------------------------------------------------------------------ released index

@@ -19,6 +19,8 @@ package dev.lineup.sequencer.queue;
  * @param dependents which activities wait for which
  * @param dedupe the upcoming activity holding each host's dedupe key
  * @param budgetWaits host lanes whose next release waits for the system release budget
+ * @param cancellations selector cancels still under way, with their progress ({@link
+ *     PendingCancellations})
  */
 public record QueueStores(
     SortedStore hosts,
@@ -30,11 +32,12 @@ public record QueueStores(
     SortedStore deadlines,
     SortedStore dependents,
     SortedStore dedupe,
-    SortedStore budgetWaits) {
+    SortedStore budgetWaits,
+    SortedStore cancellations) {
 
   /**
-   * The ten stores as sections of {@code whole}, each behind its one-byte tag. The tags are part of
-   * the stored layout: never renumber one, and give a new section the next free tag.
+   * The stores as sections of {@code whole}, each behind its one-byte tag. The tags are part of the
+   * stored layout: never renumber one, and give a new section the next free tag.
    */
   public static QueueStores sectionsOf(SortedStore whole) {
     return new QueueStores(
@@ -47,7 +50,8 @@ public record QueueStores(
         new SectionedStore(whole, (byte) 7),
         new SectionedStore(whole, (byte) 8),
         new SectionedStore(whole, (byte) 9),
-        new SectionedStore(whole, (byte) 10));
+        new SectionedStore(whole, (byte) 10),
+        new SectionedStore(whole, (byte) 11));
   }
 
   /**
@@ -55,6 +59,6 @@ public record QueueStores(
    * store calls it before its first read (see {@link SectionedStore}).
    */
   public static void writeSectionBounds(SortedStore whole) {
-    SectionedStore.writeBounds(whole, 1, 10);
+    SectionedStore.writeBounds(whole, 1, 11);
   }
 }

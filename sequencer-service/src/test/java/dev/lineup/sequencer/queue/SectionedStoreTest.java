@@ -54,8 +54,8 @@ class SectionedStoreTest {
   void readsFromASectionsStartSkipItsBoundAndStillFillTheirLimit() {
     QueueStores.writeSectionBounds(whole);
     assertThat(whole.size())
-        .as("two bounds before each of the ten sections and after the last")
-        .isEqualTo(22);
+        .as("two bounds before each of the eleven sections and after the last")
+        .isEqualTo(24);
     stores.budgetWaits().put(bytes("a"), new byte[0]);
     stores.budgetWaits().put(bytes("b"), new byte[0]);
 

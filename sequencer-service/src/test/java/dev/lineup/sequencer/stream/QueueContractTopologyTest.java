@@ -384,6 +384,51 @@ class QueueContractTopologyTest {
     }
 
     @Test
+    void aSelectorCancelLargerThanAStepGoesOnByTicksAndStillActsAsIfAppliedAtOnce() {
+      var q = start(QueueSettings.defaults().withCancelMatchingPerStep(2));
+      List<String> hosts = List.of("h1", "h2", "h3", "h4");
+      for (String h : hosts) {
+        q.enqueue(SequencerHarness.install(h, h + "-running", "zoom"));
+        q.enqueue(SequencerHarness.install(h, h + "-a", "zoom"));
+        q.enqueue(SequencerHarness.install(h, h + "-b", "zoom"));
+      }
+      List<ReleasedActivity> running = q.releases();
+      q.events();
+
+      q.cancelMatching(
+          dev.lineup.avro.Selector.newBuilder()
+              .setType(dev.lineup.avro.ActivityType.SOFTWARE_INSTALL)
+              .setInstallerId("zoom")
+              .build());
+
+      // One step: the first host, not the whole task in one transaction.
+      assertThat(q.events())
+          .extracting(LifecycleEvent::getActivityId)
+          .containsExactlyInAnyOrder("h1-a", "h1-b");
+
+      // Meanwhile, later commands for hosts the cancel has not reached yet.
+      q.enqueue(SequencerHarness.install("h4", "h4-after", "zoom"));
+      q.succeed(
+          running.stream()
+              .filter(r -> r.getActivity().getActivityId().equals("h3-running"))
+              .findFirst()
+              .orElseThrow());
+      assertThat(q.releasedIds()).as("h3's next ones were cancelled before it").isEmpty();
+
+      q.advance(Duration.ofSeconds(1));
+
+      for (String h : hosts) {
+        assertThat(q.last(h + "-a").getState()).isEqualTo(ActivityState.CANCELLED);
+        assertThat(q.last(h + "-b").getState()).isEqualTo(ActivityState.CANCELLED);
+        assertThat(q.last(h + "-b").getDetail()).startsWith("cancellation ");
+      }
+      assertThat(q.last("h4-after").getState())
+          .as("accepted after the cancel")
+          .isEqualTo(ActivityState.QUEUED);
+      assertThat(q.last("h1-running").getState()).isEqualTo(ActivityState.RELEASED);
+    }
+
+    @Test
     void aSelectorCancelByScriptMatchesScriptRuns() {
       var q = start();
       q.enqueue(script("h1", "running"));

@@ -16,7 +16,9 @@ import org.apache.kafka.clients.producer.RecordMetadata;
 /**
  * How an API call writes to Kafka before it answers: acks=all and idempotent, so a record counts as
  * written only once every in-sync replica has it, and a caller waits at most {@code timeout} for
- * that; past it, or when Kafka refuses, the call answers 503 and the caller retries.
+ * that; past it, or when Kafka refuses, the call answers 503 and the caller retries. A send also
+ * waits at most {@code timeout} for the topic's metadata, so a gone broker costs a caller one
+ * timeout, not Kafka's default minute of blocking.
  */
 public final class DurableProducer {
 
@@ -40,6 +42,11 @@ public final class DurableProducer {
             ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG,
             // Kafka requires delivery.timeout >= linger + request.timeout.
             (int) Math.max(1_000, timeout.toMillis() / 2),
+            // send() and partitionsFor() wait for the topic's metadata before anything is queued,
+            // 60 s by default, and without a broker a caller would hang that long before its own
+            // timeout even starts: they wait no longer than a send may take.
+            ProducerConfig.MAX_BLOCK_MS_CONFIG,
+            timeout.toMillis(),
             ProducerConfig.CLIENT_ID_CONFIG,
             clientId),
         topic.keySerde().serializer(),

@@ -9,6 +9,7 @@ public class ApiException extends RuntimeException {
   private final HttpStatus status;
   private final String title;
   private final List<Problem.FieldError> errors;
+  private final String reason;
 
   public ApiException(HttpStatus status, String title, String detail) {
     this(status, title, detail, List.of());
@@ -16,10 +17,20 @@ public class ApiException extends RuntimeException {
 
   public ApiException(
       HttpStatus status, String title, String detail, List<Problem.FieldError> errors) {
+    this(status, title, detail, errors, null);
+  }
+
+  public ApiException(
+      HttpStatus status,
+      String title,
+      String detail,
+      List<Problem.FieldError> errors,
+      String reason) {
     super(detail);
     this.status = status;
     this.title = title;
     this.errors = List.copyOf(errors);
+    this.reason = reason;
   }
 
   public static ApiException invalid(List<Problem.FieldError> errors) {
@@ -35,8 +46,19 @@ public class ApiException extends RuntimeException {
     return new ApiException(HttpStatus.CONFLICT, "Conflict", detail);
   }
 
+  /** A 409 with a reason code and the fields in conflict. */
+  public static ApiException conflict(
+      String reason, String detail, List<Problem.FieldError> fields) {
+    return new ApiException(HttpStatus.CONFLICT, "Conflict", detail, fields, reason);
+  }
+
   public Problem problem() {
-    return Problem.of(status, title, getMessage(), errors);
+    return Problem.of(status, title, getMessage(), errors, reason);
+  }
+
+  /** The reason code of the problem, if it has one. */
+  public String reason() {
+    return reason;
   }
 
   public HttpStatus status() {

@@ -11,7 +11,9 @@ import java.util.List;
 /**
  * An RFC 9457 problem detail, as every Lineup API answers an error.
  *
- * @param errors for a 400, one entry per invalid field
+ * @param errors for a 400, one entry per invalid field (and for a 409, the field in conflict)
+ * @param reason a Lineup reason code a program can act on (e.g. {@code ID_CONFLICT}), when the
+ *     status alone does not say what happened
  */
 @Serdeable
 public record Problem(
@@ -19,7 +21,8 @@ public record Problem(
     String title,
     int status,
     @Nullable String detail,
-    @Nullable List<FieldError> errors) {
+    @Nullable List<FieldError> errors,
+    @Nullable String reason) {
 
   public static final String CONTENT_TYPE = "application/problem+json";
   public static final MediaType MEDIA_TYPE = MediaType.of(CONTENT_TYPE);
@@ -30,8 +33,17 @@ public record Problem(
 
   public static Problem of(
       HttpStatus status, String title, String detail, List<FieldError> errors) {
+    return of(status, title, detail, errors, null);
+  }
+
+  public static Problem of(
+      HttpStatus status,
+      String title,
+      String detail,
+      List<FieldError> errors,
+      @Nullable String reason) {
     return new Problem(
-        "about:blank", title, status.getCode(), detail, errors.isEmpty() ? null : errors);
+        "about:blank", title, status.getCode(), detail, errors.isEmpty() ? null : errors, reason);
   }
 
   public static MutableHttpResponse<Problem> response(
