@@ -6,6 +6,10 @@ import io.micronaut.http.MutableHttpResponse;
 import io.micronaut.http.server.exceptions.response.Error;
 import io.micronaut.http.server.exceptions.response.ErrorContext;
 import io.micronaut.http.server.exceptions.response.ErrorResponseProcessor;
+import io.micronaut.serde.exceptions.SerdeException;
+import io.micronaut.serde.exceptions.path.CollectionItemReferencePath;
+import io.micronaut.serde.exceptions.path.MapItemReferencePath;
+import io.micronaut.serde.exceptions.path.ReferencePath;
 import jakarta.inject.Singleton;
 import java.util.List;
 
@@ -25,10 +29,14 @@ public final class ProblemErrorResponseProcessor implements ErrorResponseProcess
       ErrorContext context, MutableHttpResponse<?> response) {
     HttpStatus status = response.getStatus();
     List<Problem.FieldError> errors =
-        context.getErrors().stream()
-            .filter(e -> e.getPath().isPresent())
-            .map(e -> new Problem.FieldError(e.getPath().get(), e.getMessage()))
-            .toList();
+        unreadableField(context)
+            .map(List::of)
+            .orElseGet(
+                () ->
+                    context.getErrors().stream()
+                        .filter(e -> e.getPath().isPresent())
+                        .map(e -> new Problem.FieldError(e.getPath().get(), e.getMessage()))
+                        .toList());
     // A server error's message is about our internals: log it, never show it to the caller.
     String detail =
         status.getCode() >= 500
@@ -48,8 +56,49 @@ public final class ProblemErrorResponseProcessor implements ErrorResponseProcess
                       context.getRequest().getPath(),
                       e));
     }
+    if (!errors.isEmpty()
+        && errors.get(0).field() != null
+        && !errors.get(0).field().startsWith("/")) {
+      detail = "the body has a field of the wrong type or form: " + errors.get(0).field();
+    }
     return response
         .body(Problem.of(status, status.getReason(), detail, errors))
         .contentType(Problem.MEDIA_TYPE);
+  }
+
+  /**
+   * A body that is JSON but does not fit the request's shape (a string where a number goes, an
+   * object for a list): the field to blame, in the body's own snake_case names, from the decoder's
+   * path, so that every 400 names its field. The decoder's message (Jackson tokens, class names) is
+   * for us, not the caller.
+   */
+  private static java.util.Optional<Problem.FieldError> unreadableField(ErrorContext context) {
+    for (Throwable t = context.getRootCause().orElse(null); t != null; t = t.getCause()) {
+      if (t instanceof SerdeException serde && !serde.getPath().isEmpty()) {
+        StringBuilder field = new StringBuilder();
+        for (ReferencePath step : serde.getPath()) {
+          if (step instanceof CollectionItemReferencePath item) {
+            field.append('[').append(item.index()).append(']');
+          } else if (step instanceof MapItemReferencePath entry) {
+            field.append('.').append(entry.key());
+          } else {
+            if (!field.isEmpty()) {
+              field.append('.');
+            }
+            field.append(snakeCase(step.getArgument().getName()));
+          }
+        }
+        return java.util.Optional.of(
+            new Problem.FieldError(field.toString(), "has the wrong type or form"));
+      }
+      if (t.getCause() == t) {
+        break;
+      }
+    }
+    return java.util.Optional.empty();
+  }
+
+  private static String snakeCase(String name) {
+    return name.replaceAll("([a-z0-9])([A-Z])", "$1_$2").toLowerCase(java.util.Locale.ROOT);
   }
 }
