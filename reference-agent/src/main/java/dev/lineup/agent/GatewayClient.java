@@ -70,6 +70,12 @@ public final class GatewayClient {
     return post(task, "/heartbeat", "").statusCode() == 200;
   }
 
+  /**
+   * Reports the outcome; false when the gateway refused it for good (the token is dead: the task
+   * was cancelled, expired or already reported). While the gateway cannot take it (unreachable,
+   * 5xx, 429) the report is sent again, with a backoff, until the task's lease ends: an outcome
+   * dropped here would leave the host's queue waiting for the lease to lapse.
+   */
   public boolean report(JsonNode task, boolean succeeded, Integer exitCode, String output)
       throws IOException, InterruptedException {
     ObjectNode body = JSON.createObjectNode().put("outcome", succeeded ? "succeeded" : "failed");
@@ -79,7 +85,36 @@ public final class GatewayClient {
     if (output != null) {
       body.put("output", output);
     }
-    return post(task, "/result", body.toString()).statusCode() == 200;
+    long until = leaseEnd(task);
+    long backoff = 200;
+    while (true) {
+      try {
+        int status = post(task, "/result", body.toString()).statusCode();
+        if (status == 200) {
+          return true;
+        }
+        if (status < 500 && status != 429) {
+          return false;
+        }
+      } catch (IOException e) {
+        if (System.currentTimeMillis() + backoff > until) {
+          throw e;
+        }
+      }
+      if (System.currentTimeMillis() + backoff > until) {
+        return false;
+      }
+      Thread.sleep(backoff);
+      backoff = Math.min(backoff * 2, 10_000);
+    }
+  }
+
+  private static long leaseEnd(JsonNode task) {
+    try {
+      return java.time.Instant.parse(task.path("lease_expires_at").asText()).toEpochMilli();
+    } catch (java.time.format.DateTimeParseException e) {
+      return System.currentTimeMillis() + 60_000;
+    }
   }
 
   public byte[] content(JsonNode task, String sha256) throws IOException, InterruptedException {

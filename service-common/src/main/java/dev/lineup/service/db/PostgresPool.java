@@ -7,6 +7,8 @@ import org.flywaydb.core.Flyway;
 /** A service's PostgreSQL pool, migrated to its current schema before anything uses it. */
 public final class PostgresPool {
 
+  private static final long CONNECTION_TIMEOUT_MILLIS = 5_000;
+
   private PostgresPool() {}
 
   /**
@@ -21,6 +23,9 @@ public final class PostgresPool {
     config.setPassword(password);
     config.setMaximumPoolSize(poolSize);
     config.setPoolName(name);
+    // Fail fast while the database is away: an API call answers 503 within seconds, not after
+    // Hikari's default 30 s, and health checks never pile up waiting.
+    config.setConnectionTimeout(CONNECTION_TIMEOUT_MILLIS);
     HikariDataSource dataSource = new HikariDataSource(config);
     try {
       Flyway.configure().dataSource(dataSource).locations(migrations).load().migrate();

@@ -210,6 +210,9 @@ public final class ConsumerLoop<K, V> implements Readiness, AutoCloseable {
       if (running.get()) {
         throw e;
       }
+    } catch (RuntimeException | Error e) {
+      LOG.error("{}: stopped by an unexpected failure; its health check stays down", name, e);
+      throw e;
     } finally {
       consumer.close(Duration.ofSeconds(5));
       deadLetters.close(Duration.ofSeconds(5));
@@ -255,7 +258,7 @@ public final class ConsumerLoop<K, V> implements Readiness, AutoCloseable {
       return;
     }
     try {
-      handler.handle(batch.stream().map(Polled::decoded).toList());
+      invoke(batch.stream().map(Polled::decoded).toList());
       return;
     } catch (Exception e) {
       if (Failures.isTransient(e)) {
@@ -268,13 +271,26 @@ public final class ConsumerLoop<K, V> implements Readiness, AutoCloseable {
     }
     for (Polled<K, V> one : batch) {
       try {
-        handler.handle(List.of(one.decoded()));
+        invoke(List.of(one.decoded()));
       } catch (Exception e) {
         if (Failures.isTransient(e)) {
           throw e;
         }
         refused.add(new Refused(one.raw(), Failures.describe(e, MAX_REASON)));
       }
+    }
+  }
+
+  /**
+   * The handler, with an {@link AssertionError} from a library under {@code -ea} taken as the
+   * failure it reports rather than left to kill the thread (pgjdbc asserted that a connection
+   * dropped mid-batch could not happen: pgjdbc#1458, fixed by pgjdbc#4187).
+   */
+  private void invoke(List<ConsumerRecord<K, V>> records) throws Exception {
+    try {
+      handler.handle(records);
+    } catch (AssertionError e) {
+      throw new IllegalStateException("the handler failed an assertion: " + e.getMessage(), e);
     }
   }
 

@@ -41,6 +41,13 @@ public final class Failures {
       if (isTransientItself(t)) {
         return true;
       }
+      // A failure while cleaning up after the first (a rollback on a dead connection) is
+      // attached as suppressed, and may be the only one that says what happened.
+      for (Throwable suppressed : t.getSuppressed()) {
+        if (seen.add(suppressed) && isTransientItself(suppressed)) {
+          return true;
+        }
+      }
       if (t instanceof SQLException sql) {
         for (SQLException next = sql.getNextException();
             next != null && seen.add(next);
@@ -68,8 +75,10 @@ public final class Failures {
       // What an API call raises when Kafka or the database did not answer (DurableProducer).
       return api.status().getCode() == 503;
     }
-    if (t instanceof SQLException sql && sql.getSQLState() != null) {
-      return transientSqlState(sql.getSQLState());
+    if (t instanceof SQLException sql) {
+      // A pooled connection the database dropped answers every later call with a bare "Connection
+      // is closed" and no SQLSTATE (HikariCP); that is the outage too, not the record's fault.
+      return sql.getSQLState() != null ? transientSqlState(sql.getSQLState()) : isConnection(sql);
     }
     // A socket that would not connect or answer; a malformed answer is not an IOException's
     // business here, and an IOException from decoding is wrapped by the decoder.

@@ -229,5 +229,6 @@ class ConsumerLoopTest {
     assertThat(Failures.isTransient(new SQLException("terminating connection", "57P01"))).isTrue();
     assertThat(Failures.isTransient(new RuntimeException(new java.net.ConnectException())))
         .isTrue();
+    assertThat(Failures.isTransient(new SQLException("Connection is closed"))).isTrue();
   }
 }
