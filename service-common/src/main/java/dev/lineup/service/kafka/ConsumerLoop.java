@@ -115,7 +115,10 @@ public final class ConsumerLoop<K, V> implements Readiness, AutoCloseable {
                 ProducerConfig.MAX_BLOCK_MS_CONFIG,
                 (int) DEAD_LETTER_ACK.toMillis(),
                 ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG,
-                (int) DEAD_LETTER_ACK.toMillis()),
+                (int) DEAD_LETTER_ACK.toMillis(),
+                // Kafka requires delivery.timeout >= linger + request.timeout.
+                ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG,
+                (int) DEAD_LETTER_ACK.toMillis() / 2),
             new ByteArraySerializer(),
             new ByteArraySerializer());
     this.thread = new Thread(this::run, name);

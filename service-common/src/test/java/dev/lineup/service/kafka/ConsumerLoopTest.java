@@ -1,0 +1,233 @@
+package dev.lineup.service.kafka;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.lineup.embedded.EmbeddedKafka;
+import dev.lineup.embedded.LineupInfrastructure;
+import dev.lineup.schemas.DeadLetterHeaders;
+import dev.lineup.schemas.Topic;
+import java.nio.charset.StandardCharsets;
+import java.sql.SQLException;
+import java.sql.SQLTransientConnectionException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.errors.SerializationException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.Deserializer;
+import org.apache.kafka.common.serialization.Serde;
+import org.apache.kafka.common.serialization.Serdes;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * Rule 14 on a real broker: no record stops a consumer. Records that cannot be decoded or that
+ * their handler refuses go to the dead-letter topic with the reason and where they came from, and
+ * everything else is handled; a transient failure is retried, with the loop unhealthy meanwhile,
+ * and skips nothing.
+ */
+@ExtendWith(LineupInfrastructure.class)
+class ConsumerLoopTest {
+
+  private static String bootstrap;
+
+  @BeforeAll
+  static void start(EmbeddedKafka kafka) {
+    bootstrap = kafka.bootstrapServers();
+  }
+
+  /** Decodes UTF-8 text, but refuses anything starting with "garbage", as a broken record would. */
+  private static final Serde<String> PICKY =
+      Serdes.serdeFrom(
+          Serdes.String().serializer(),
+          (Deserializer<String>)
+              (topic, data) -> {
+                String text = new String(data, StandardCharsets.UTF_8);
+                if (text.startsWith("garbage")) {
+                  // Not a SerializationException: any exception from decoding must be caught.
+                  throw new ArrayIndexOutOfBoundsException("union index 97 out of range");
+                }
+                return text;
+              });
+
+  private record Lane(Topic<String, String> in, Topic<byte[], byte[]> dlq) {}
+
+  private static Lane freshTopics() throws Exception {
+    String suffix = UUID.randomUUID().toString().substring(0, 8);
+    var lane =
+        new Lane(
+            new Topic<>("loop-in-" + suffix, Serdes.String(), PICKY),
+            new Topic<>("loop-dlq-" + suffix, Serdes.ByteArray(), Serdes.ByteArray()));
+    try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
+      admin
+          .createTopics(
+              List.of(
+                  new NewTopic(lane.in().name(), 1, (short) 1),
+                  new NewTopic(lane.dlq().name(), 1, (short) 1)))
+          .all()
+          .get();
+    }
+    return lane;
+  }
+
+  private static void produce(String topic, String... values) {
+    try (var producer =
+        new KafkaProducer<>(
+            Map.<String, Object>of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap),
+            new ByteArraySerializer(),
+            new ByteArraySerializer())) {
+      for (String v : values) {
+        producer.send(
+            new ProducerRecord<>(
+                topic,
+                "host".getBytes(StandardCharsets.UTF_8),
+                v.getBytes(StandardCharsets.UTF_8)));
+      }
+      producer.flush();
+    }
+  }
+
+  private static List<ConsumerRecord<byte[], byte[]>> readAll(String topic, int expected) {
+    List<ConsumerRecord<byte[], byte[]>> seen = new ArrayList<>();
+    try (var consumer =
+        new KafkaConsumer<>(
+            Map.<String, Object>of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                bootstrap,
+                ConsumerConfig.GROUP_ID_CONFIG,
+                "reader-" + UUID.randomUUID(),
+                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG,
+                "earliest"),
+            new ByteArrayDeserializer(),
+            new ByteArrayDeserializer())) {
+      consumer.subscribe(List.of(topic));
+      long until = System.currentTimeMillis() + 15_000;
+      while (seen.size() < expected && System.currentTimeMillis() < until) {
+        consumer.poll(Duration.ofMillis(200)).forEach(seen::add);
+      }
+      // A little longer, so a record too many would be seen.
+      consumer.poll(Duration.ofMillis(500)).forEach(seen::add);
+    }
+    return seen;
+  }
+
+  private static ConsumerLoop<String, String> loop(
+      Lane lane, ConsumerLoop.BatchHandler<String, String> handler) {
+    return new ConsumerLoop<>(
+            "test-loop",
+            GroupMembership.member(bootstrap, "group-" + UUID.randomUUID(), null),
+            lane.dlq(),
+            handler,
+            lane.in())
+        .start();
+  }
+
+  private static String header(ConsumerRecord<byte[], byte[]> r, String name) {
+    return DeadLetterHeaders.read(r.headers(), name);
+  }
+
+  @Test
+  void anUndecodableRecordIsDeadLetteredWithItsOriginAndTheNextOneIsHandled() throws Exception {
+    Lane lane = freshTopics();
+    List<String> handled = Collections.synchronizedList(new ArrayList<>());
+    try (var loop = loop(lane, records -> records.forEach(r -> handled.add(r.value())))) {
+      produce(lane.in().name(), "first", "garbage!", "third");
+
+      await().atMost(Duration.ofSeconds(20)).until(() -> handled.size() == 2);
+      assertThat(handled).containsExactly("first", "third");
+      var dead = readAll(lane.dlq().name(), 1);
+      assertThat(dead).hasSize(1);
+      assertThat(new String(dead.get(0).value(), StandardCharsets.UTF_8)).isEqualTo("garbage!");
+      assertThat(header(dead.get(0), DeadLetterHeaders.REASON))
+          .startsWith("undecodable: ArrayIndexOutOfBoundsException");
+      assertThat(header(dead.get(0), DeadLetterHeaders.SOURCE_TOPIC)).isEqualTo(lane.in().name());
+      assertThat(header(dead.get(0), DeadLetterHeaders.SOURCE_PARTITION)).isEqualTo("0");
+      assertThat(header(dead.get(0), DeadLetterHeaders.SOURCE_OFFSET)).isEqualTo("1");
+      assertThat(header(dead.get(0), ConsumerLoop.CONSUMER_HEADER)).isEqualTo("test-loop");
+      assertThat(loop.deadLettered()).isEqualTo(1);
+      assertThat(loop.ready()).isTrue();
+    }
+  }
+
+  @Test
+  void aRecordItsHandlerRefusesIsDeadLetteredAloneAndTheRestOfItsBatchIsHandled() throws Exception {
+    Lane lane = freshTopics();
+    List<String> stored = Collections.synchronizedList(new ArrayList<>());
+    try (var loop =
+        loop(
+            lane,
+            records -> {
+              // All or nothing, like a database transaction over the batch.
+              List<String> batch = new ArrayList<>();
+              for (var r : records) {
+                if (r.value().contains("\u0000")) {
+                  throw new SQLException("invalid byte sequence for encoding UTF8: 0x00", "22021");
+                }
+                batch.add(r.value());
+              }
+              stored.addAll(batch);
+            })) {
+      produce(lane.in().name(), "a", "b", "nul\u0000here", "c", "d");
+
+      await().atMost(Duration.ofSeconds(20)).until(() -> stored.size() == 4);
+      assertThat(stored).containsExactlyInAnyOrder("a", "b", "c", "d");
+      var dead = readAll(lane.dlq().name(), 1);
+      assertThat(dead).hasSize(1);
+      assertThat(header(dead.get(0), DeadLetterHeaders.REASON)).contains("invalid byte sequence");
+      assertThat(header(dead.get(0), DeadLetterHeaders.SOURCE_OFFSET)).isEqualTo("2");
+    }
+  }
+
+  @Test
+  void aTransientFailureIsRetriedWithTheLoopUnhealthyAndSkipsNothing() throws Exception {
+    Lane lane = freshTopics();
+    AtomicInteger outage = new AtomicInteger(4);
+    List<String> stored = Collections.synchronizedList(new ArrayList<>());
+    try (var loop =
+        loop(
+            lane,
+            records -> {
+              if (outage.get() > 0) {
+                outage.decrementAndGet();
+                throw new SQLTransientConnectionException("Connection is not available");
+              }
+              records.forEach(r -> stored.add(r.value()));
+            })) {
+      produce(lane.in().name(), "one", "two", "three");
+
+      await().atMost(Duration.ofSeconds(10)).until(() -> loop.stalledBy() != null);
+      assertThat(loop.ready()).isFalse();
+      assertThat(loop.stalledBy()).contains("Connection is not available");
+
+      await().atMost(Duration.ofSeconds(20)).until(() -> stored.size() >= 3);
+      assertThat(stored).containsExactly("one", "two", "three");
+      await().atMost(Duration.ofSeconds(5)).until(loop::ready);
+      assertThat(readAll(lane.dlq().name(), 0)).isEmpty();
+    }
+  }
+
+  @Test
+  void aDecoderThatThrowsSerializationExceptionIsTreatedTheSame() throws Exception {
+    // The historic case, kept: Kafka's own decoding exception also dead-letters.
+    assertThat(Failures.isTransient(new SerializationException("bad"))).isFalse();
+    assertThat(Failures.isTransient(new SQLException("timestamp out of range", "22008"))).isFalse();
+    assertThat(Failures.isTransient(new SQLException("terminating connection", "57P01"))).isTrue();
+    assertThat(Failures.isTransient(new RuntimeException(new java.net.ConnectException())))
+        .isTrue();
+  }
+}
