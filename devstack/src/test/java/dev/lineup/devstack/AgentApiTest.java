@@ -311,7 +311,51 @@ class AgentApiTest {
     @SuppressWarnings("unchecked")
     Map<String, Object> result =
         (Map<String, Object>) intake.get("/v1/activities/" + id).body().get("result");
-    assertThat((String) result.get("output")).hasSizeLessThan(70_000).endsWith("[truncated]");
+    String stored = (String) result.get("output");
+    assertThat(stored.getBytes(java.nio.charset.StandardCharsets.UTF_8))
+        .as("the output, [truncated] included, within output-limit-bytes")
+        .hasSizeLessThanOrEqualTo(65_536);
+    assertThat(stored).startsWith("yyy").endsWith("\n[truncated]");
     assertThat(result).containsEntry("exit_code", 3);
+  }
+
+  @Test
+  void outputWithNulAndLoneSurrogatesIsRecordedWithThemReplaced() throws Exception {
+    String host = "agent-host-" + UUID.randomUUID();
+    LineupClient agent = agentFor(host);
+    String id = enqueueScript(host, "echo a nul");
+    var task = agent.get("/v1/agent/tasks/next?wait=20");
+
+    var reported =
+        gateway
+            .as(task.text("task_token"))
+            .post(
+                "/v1/agent/tasks/" + id + "/result",
+                "{\"outcome\":\"succeeded\",\"exit_code\":0,"
+                    + "\"output\":\"a\\u0000b \\ud800 c \\udfff\"}");
+
+    assertThat(reported.status()).isEqualTo(200);
+    awaitState(id, "SUCCEEDED");
+    @SuppressWarnings("unchecked")
+    Map<String, Object> result =
+        (Map<String, Object>) intake.get("/v1/activities/" + id).body().get("result");
+    assertThat(result).containsEntry("output", "a\uFFFDb \uFFFD c \uFFFD");
+  }
+
+  @Test
+  void aResultBodyOverTheGatewaysRequestLimitIsRefusedWith413() throws Exception {
+    String host = "agent-host-" + UUID.randomUUID();
+    LineupClient agent = agentFor(host);
+    String id = enqueueScript(host, "yes | head -c 2000000");
+    var task = agent.get("/v1/agent/tasks/next?wait=20");
+
+    var reported =
+        gateway
+            .as(task.text("task_token"))
+            .post(
+                "/v1/agent/tasks/" + id + "/result",
+                "{\"outcome\":\"succeeded\",\"output\":\"" + "y".repeat(2_000_000) + "\"}");
+
+    assertThat(reported.status()).isEqualTo(413);
   }
 }

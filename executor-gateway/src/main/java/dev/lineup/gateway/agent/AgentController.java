@@ -23,7 +23,6 @@ import io.micronaut.scheduling.annotation.ExecuteOn;
 import io.micronaut.serde.annotation.Serdeable;
 import io.micronaut.serde.config.naming.SnakeCaseStrategy;
 import jakarta.inject.Named;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -78,8 +77,8 @@ public final class AgentController {
   private final TaskSignals signals;
   private final ResultPublisher results;
   private final ContentSource contents;
+  private final ReportedOutput output;
   private final Duration heartbeatExtension;
-  private final int outputLimit;
   private final ExecutorService blocking;
 
   public AgentController(
@@ -88,16 +87,16 @@ public final class AgentController {
       TaskSignals signals,
       ResultPublisher results,
       ContentSource contents,
+      ReportedOutput output,
       @Value("${lineup.gateway.heartbeat-extension}") Duration heartbeatExtension,
-      @Value("${lineup.gateway.output-limit-bytes}") int outputLimit,
       @Named(TaskExecutors.BLOCKING) ExecutorService blocking) {
     this.enrollments = enrollments;
     this.board = board;
     this.signals = signals;
     this.results = results;
     this.contents = contents;
+    this.output = output;
     this.heartbeatExtension = heartbeatExtension;
-    this.outputLimit = outputLimit;
     this.blocking = blocking;
   }
 
@@ -211,7 +210,7 @@ public final class AgentController {
       throw ApiException.invalid(
           List.of(new Problem.FieldError("outcome", "must be succeeded or failed")));
     }
-    String output = truncate(body.output());
+    String output = this.output.keep(body.output());
     ResultKind kind = outcome.equals("succeeded") ? ResultKind.SUCCEEDED : ResultKind.FAILED;
     // Report first, then close the row: a crash in between makes the agent retry, and a repeated
     // result is a recorded no-op in the sequencer. The other order could lose the outcome.
@@ -262,22 +261,6 @@ public final class AgentController {
                     HttpStatus.UNAUTHORIZED,
                     "Unauthorized",
                     "the task token is not valid for this task (expired, revoked, or another task's)"));
-  }
-
-  private String truncate(String output) {
-    if (output == null) {
-      return null;
-    }
-    byte[] bytes = output.getBytes(StandardCharsets.UTF_8);
-    if (bytes.length <= outputLimit) {
-      return output;
-    }
-    // Cut on a character boundary, and say so.
-    String cut = new String(bytes, 0, outputLimit, StandardCharsets.UTF_8);
-    if (!cut.isEmpty() && cut.charAt(cut.length() - 1) == '\uFFFD') {
-      cut = cut.substring(0, cut.length() - 1);
-    }
-    return cut + "\n[truncated]";
   }
 
   private static String bearer(HttpRequest<?> request) {

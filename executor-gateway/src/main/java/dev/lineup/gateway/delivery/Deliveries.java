@@ -97,16 +97,17 @@ public final class Deliveries {
     }
   }
 
-  /** Closes an MDM attempt with its outcome. */
-  public void finishMdm(MdmDelivery delivery, String state) throws SQLException {
+  /** Closes an MDM attempt with its outcome and the output its MDM server reported. */
+  public void finishMdm(MdmDelivery delivery, String state, String output) throws SQLException {
     try (Connection c = db.getConnection();
         PreparedStatement s =
             c.prepareStatement(
-                "UPDATE deliveries SET state = ?, finished_at = now() WHERE activity_id = ? AND attempt = ?"
-                    + " AND state = 'DELIVERED'")) {
+                "UPDATE deliveries SET state = ?, output = ?, finished_at = now()"
+                    + " WHERE activity_id = ? AND attempt = ? AND state = 'DELIVERED'")) {
       s.setString(1, state);
-      s.setString(2, delivery.activityId());
-      s.setInt(3, delivery.attempt());
+      s.setString(2, output);
+      s.setString(3, delivery.activityId());
+      s.setInt(4, delivery.attempt());
       s.executeUpdate();
     }
   }

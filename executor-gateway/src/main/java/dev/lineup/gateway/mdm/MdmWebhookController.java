@@ -2,6 +2,7 @@ package dev.lineup.gateway.mdm;
 
 import dev.lineup.avro.ActivityResult;
 import dev.lineup.avro.ResultKind;
+import dev.lineup.gateway.agent.ReportedOutput;
 import dev.lineup.gateway.agent.ResultPublisher;
 import dev.lineup.gateway.delivery.Deliveries;
 import dev.lineup.service.auth.TokenHashes;
@@ -28,7 +29,8 @@ import java.util.UUID;
  * webhook format. {@code Acknowledged} ends the attempt SUCCEEDED, {@code Error} FAILED; {@code
  * NotNow} (the device will retry later) keeps it pending and extends its lease. Events about
  * commands Lineup did not send are acknowledged and ignored. NanoMDM does not sign webhooks, so the
- * URL carries a shared secret.
+ * URL carries a shared secret. The reported payload becomes the output through {@link
+ * ReportedOutput}, like an agent's.
  */
 @Controller("/v1/mdm/webhook")
 @ExecuteOn(TaskExecutors.BLOCKING)
@@ -47,14 +49,17 @@ public final class MdmWebhookController {
 
   private final Deliveries deliveries;
   private final ResultPublisher results;
+  private final ReportedOutput output;
   private final String secretHash;
 
   public MdmWebhookController(
       Deliveries deliveries,
       ResultPublisher results,
+      ReportedOutput output,
       @Value("${lineup.gateway.mdm.webhook-secret:}") String secret) {
     this.deliveries = deliveries;
     this.results = results;
+    this.output = output;
     this.secretHash = secret.isBlank() ? null : TokenHashes.sha256(secret);
   }
 
@@ -85,6 +90,7 @@ public final class MdmWebhookController {
     if (kind == null) {
       return HttpResponse.ok();
     }
+    String reported = kind == ResultKind.HEARTBEAT ? null : output.keep(decoded(ack.rawPayload()));
     results.publish(
         ActivityResult.newBuilder()
             .setResultId(UUID.randomUUID().toString())
@@ -93,10 +99,10 @@ public final class MdmWebhookController {
             .setAttempt(delivery.get().attempt())
             .setKind(kind)
             .setOccurredAt(Instant.now())
-            .setOutput(kind == ResultKind.HEARTBEAT ? null : decoded(ack.rawPayload()))
+            .setOutput(reported)
             .build());
     if (kind != ResultKind.HEARTBEAT) {
-      deliveries.finishMdm(delivery.get(), kind.name());
+      deliveries.finishMdm(delivery.get(), kind.name(), reported);
     }
     return HttpResponse.ok();
   }
