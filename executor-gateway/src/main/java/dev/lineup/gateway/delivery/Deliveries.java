@@ -26,25 +26,39 @@ public final class Deliveries {
     this.db = db;
   }
 
-  /** Records released attempts; an attempt seen before is left as it is. */
+  /**
+   * Records released attempts; an attempt seen before is left as it is, and one whose activity was
+   * already revoked (its cancel seen first) is recorded REVOKED.
+   */
   public void record(List<ReleasedActivity> released) throws SQLException {
     try (Connection c = db.getConnection();
         PreparedStatement s =
             c.prepareStatement(
                 "INSERT INTO deliveries (activity_id, attempt, host_id, channel, type, state,"
-                    + " released_at, lease_expires_at, released) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                    + " released_at, lease_expires_at, released, accepted_at, finished_at)"
+                    + " SELECT v.*, CASE WHEN v.state = 'REVOKED' THEN now() END FROM (SELECT"
+                    + " ?::text AS activity_id, ?::integer AS attempt, ?::text AS host_id,"
+                    + " ?::text AS channel, ?::text AS type, CASE WHEN EXISTS (SELECT 1 FROM"
+                    + " revocations r WHERE r.activity_id = ? AND r.accepted_at = ?"
+                    + " AND r.attempt >= ?) THEN 'REVOKED' ELSE 'PENDING' END AS state,"
+                    + " ?::timestamptz AS released_at, ?::timestamptz AS lease_expires_at,"
+                    + " ?::bytea AS released, ?::timestamptz AS accepted_at) v"
                     + " ON CONFLICT (activity_id, attempt) DO NOTHING")) {
       for (ReleasedActivity r : released) {
         var a = r.getActivity();
+        Timestamp accepted = Timestamp.from(a.getAcceptedAt());
         s.setString(1, a.getActivityId());
         s.setInt(2, r.getAttempt());
         s.setString(3, a.getHostId());
         s.setString(4, a.getChannel().name());
         s.setString(5, a.getType().name());
-        s.setString(6, PENDING);
-        s.setTimestamp(7, Timestamp.from(r.getReleasedAt()));
-        s.setTimestamp(8, Timestamp.from(r.getLeaseExpiresAt()));
-        s.setBytes(9, Topics.RELEASED_SCRIPT.valueSerde().serializer().serialize("deliveries", r));
+        s.setString(6, a.getActivityId());
+        s.setTimestamp(7, accepted);
+        s.setInt(8, r.getAttempt());
+        s.setTimestamp(9, Timestamp.from(r.getReleasedAt()));
+        s.setTimestamp(10, Timestamp.from(r.getLeaseExpiresAt()));
+        s.setBytes(11, Topics.RELEASED_SCRIPT.valueSerde().serializer().serialize("deliveries", r));
+        s.setTimestamp(12, accepted);
         s.addBatch();
       }
       s.executeBatch();
