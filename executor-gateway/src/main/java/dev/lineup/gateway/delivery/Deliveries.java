@@ -74,6 +74,44 @@ public final class Deliveries {
     }
   }
 
+  /**
+   * True if the attempt may go to the MDM server now: recorded, not yet handed over or ended, its
+   * lease running, and its activity not revoked. Asked right before each push, so a cancel seen in
+   * the meantime (while the MDM server was down, say) keeps the command off the device.
+   */
+  public boolean mdmPushable(String activityId, int attempt) throws SQLException {
+    try (Connection c = db.getConnection();
+        PreparedStatement s =
+            c.prepareStatement(
+                "SELECT 1 FROM deliveries d WHERE d.activity_id = ? AND d.attempt = ?"
+                    + " AND d.state = 'PENDING' AND d.lease_expires_at > now() AND "
+                    + Revocations.NOT_REVOKED)) {
+      s.setString(1, activityId);
+      s.setInt(2, attempt);
+      try (ResultSet rs = s.executeQuery()) {
+        return rs.next();
+      }
+    }
+  }
+
+  /**
+   * Ends an attempt that never reached the MDM server (a command it cannot take), with the reason
+   * as its output; false if it had already moved on.
+   */
+  public boolean failUndelivered(String activityId, int attempt, String output)
+      throws SQLException {
+    try (Connection c = db.getConnection();
+        PreparedStatement s =
+            c.prepareStatement(
+                "UPDATE deliveries SET state = 'FAILED', output = ?, finished_at = now()"
+                    + " WHERE activity_id = ? AND attempt = ? AND state = 'PENDING'")) {
+      s.setString(1, output);
+      s.setString(2, activityId);
+      s.setInt(3, attempt);
+      return s.executeUpdate() == 1;
+    }
+  }
+
   /** An attempt handed to an MDM server, as its webhook will name it. */
   public record MdmDelivery(String activityId, String hostId, int attempt) {}
 
