@@ -38,9 +38,9 @@ import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * The nanomdm adapter against a small server that speaks NanoMDM's enqueue API: commands go out
- * with the API key, webhook results come back, NotNow keeps an activity pending. Commands that
- * cannot be delivered end FAILED; while the server is down they wait (and agents' tasks do not);
- * cancelled ones are never sent.
+ * with the API key, webhook results come back for the enrollment they were sent to, NotNow keeps an
+ * activity pending. Commands that cannot be delivered end FAILED; while the server is down they
+ * wait (and agents' tasks do not); cancelled ones are never sent.
  */
 @ExtendWith(LineupInfrastructure.class)
 class NanoMdmAdapterTest {
@@ -262,6 +262,24 @@ class NanoMdmAdapterTest {
             webhook("wrong-secret", "enrollment-x", UUID.randomUUID().toString(), "Acknowledged")
                 .status())
         .isEqualTo(401);
+  }
+
+  @Test
+  void anAckFromAnotherEnrollmentForLineupsCommandUuidChangesNothing() throws Exception {
+    String host = "enrollment-" + UUID.randomUUID();
+    String commandUuid = UUID.randomUUID().toString();
+    String id = enqueueMdmCommand(host, commandUuid, plist("RestartDevice", commandUuid));
+    awaitState(id, "DELIVERED");
+
+    assertThat(
+            webhook(WEBHOOK_SECRET, "enrollment-of-another-device", commandUuid, "Acknowledged")
+                .status())
+        .isEqualTo(200);
+
+    Thread.sleep(1000);
+    assertThat(intake.get("/v1/activities/" + id).text("state")).isEqualTo("DELIVERED");
+    webhook(WEBHOOK_SECRET, host, commandUuid, "Acknowledged");
+    awaitState(id, "SUCCEEDED");
   }
 
   @Test

@@ -133,14 +133,23 @@ public final class Deliveries {
     }
   }
 
-  /** The delivered attempt an MDM command UUID stands for, if it is still open. */
-  public java.util.Optional<MdmDelivery> mdmDelivery(String commandUuid) throws SQLException {
+  /**
+   * The open attempt Lineup sent to {@code enrollment} (an enrollment id or UDID: the host id it
+   * was enqueued under) as {@code commandUuid}. Both must match: a command UUID alone is no proof,
+   * since a device or an MDM server could name a command Lineup sent to another enrollment.
+   */
+  public java.util.Optional<MdmDelivery> mdmDelivery(String commandUuid, List<String> enrollment)
+      throws SQLException {
+    if (enrollment.isEmpty()) {
+      return java.util.Optional.empty();
+    }
     try (Connection c = db.getConnection();
         PreparedStatement s =
             c.prepareStatement(
                 "SELECT activity_id, host_id, attempt FROM deliveries WHERE command_uuid = ?"
-                    + " AND state = 'DELIVERED' ORDER BY attempt DESC LIMIT 1")) {
+                    + " AND host_id = ANY (?) AND state = 'DELIVERED' ORDER BY attempt DESC LIMIT 1")) {
       s.setString(1, commandUuid);
+      s.setArray(2, c.createArrayOf("text", enrollment.toArray()));
       try (ResultSet rs = s.executeQuery()) {
         return rs.next()
             ? java.util.Optional.of(new MdmDelivery(rs.getString(1), rs.getString(2), rs.getInt(3)))

@@ -22,15 +22,21 @@ import io.micronaut.serde.config.naming.SnakeCaseStrategy;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.Base64;
+import java.util.List;
+import java.util.Objects;
 import java.util.UUID;
+import java.util.stream.Stream;
 
 /**
  * {@code POST /v1/mdm/webhook?secret=...}: results from an MDM server in the NanoMDM/MicroMDM
  * webhook format. {@code Acknowledged} ends the attempt SUCCEEDED, {@code Error} FAILED; {@code
- * NotNow} (the device will retry later) keeps it pending and extends its lease. Events about
- * commands Lineup did not send are acknowledged and ignored. NanoMDM does not sign webhooks, so the
- * URL carries a shared secret. The reported payload becomes the output through {@link
- * ReportedOutput}, like an agent's.
+ * NotNow} (the device will retry later) keeps it pending and extends its lease. NanoMDM does not
+ * sign webhooks, so the URL carries a shared secret.
+ *
+ * <p>An acknowledgement counts only for the command Lineup sent to the enrollment it comes from:
+ * its enrollment id (or UDID) and its command UUID must both match a delivered attempt. Events
+ * about commands Lineup did not send there are acknowledged and ignored. The reported payload
+ * becomes the output through {@link ReportedOutput}, like an agent's.
  */
 @Controller("/v1/mdm/webhook")
 @ExecuteOn(TaskExecutors.BLOCKING)
@@ -76,7 +82,9 @@ public final class MdmWebhookController {
     if (ack == null || ack.commandUuid() == null || ack.status() == null) {
       return HttpResponse.ok();
     }
-    var delivery = deliveries.mdmDelivery(ack.commandUuid());
+    List<String> enrollment =
+        Stream.of(ack.enrollmentId(), ack.udid()).filter(Objects::nonNull).distinct().toList();
+    var delivery = deliveries.mdmDelivery(ack.commandUuid(), enrollment);
     if (delivery.isEmpty()) {
       return HttpResponse.ok();
     }
