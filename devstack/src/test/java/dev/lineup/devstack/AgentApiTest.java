@@ -358,4 +358,85 @@ class AgentApiTest {
 
     assertThat(reported.status()).isEqualTo(413);
   }
+
+  @Test
+  void enrollingAnEnrolledHostWithTheSecretAloneIsRefusedAndTheHostKeepsItsToken()
+      throws Exception {
+    String host = "agent-host-" + UUID.randomUUID();
+    LineupClient agent = agentFor(host);
+
+    var takeover =
+        gateway.post(
+            "/v1/agent/enroll",
+            "{\"host_id\":\"" + host + "\",\"enroll_secret\":\"" + ENROLL + "\"}");
+
+    assertThat(takeover.status()).isEqualTo(409);
+    assertThat(gateway.contentType).isEqualTo("application/problem+json");
+    assertThat((String) takeover.body().get("detail")).contains("/enrollment");
+    assertThat(agent.get("/v1/agent/tasks/next?wait=0").status()).isEqualTo(204);
+  }
+
+  @Test
+  void aHostRotatesItsTokenByShowingTheCurrentOne() throws Exception {
+    String host = "agent-host-" + UUID.randomUUID();
+    String body = "{\"host_id\":\"" + host + "\",\"enroll_secret\":\"" + ENROLL + "\"}";
+    String first = gateway.post("/v1/agent/enroll", body).text("host_token");
+
+    var rotated = gateway.as(first).post("/v1/agent/enroll", body);
+
+    assertThat(rotated.status()).isEqualTo(200);
+    String second = rotated.text("host_token");
+    assertThat(second).isNotEqualTo(first);
+    assertThat(gateway.as(first).get("/v1/agent/tasks/next?wait=0").status()).isEqualTo(401);
+    assertThat(gateway.as(second).get("/v1/agent/tasks/next?wait=0").status()).isEqualTo(204);
+  }
+
+  @Test
+  void anAdminResetsAHostsEnrollmentAndTheNextEnrollSucceeds() throws Exception {
+    String host = "agent-host-" + UUID.randomUUID();
+    String body = "{\"host_id\":\"" + host + "\",\"enroll_secret\":\"" + ENROLL + "\"}";
+    String lost = gateway.post("/v1/agent/enroll", body).text("host_token");
+    String reset = "/v1/agent/hosts/" + host + "/enrollment";
+
+    assertThat(gateway.delete(reset).status()).isEqualTo(401);
+    assertThat(gateway.as(lost).delete(reset).status()).isEqualTo(401);
+    assertThat(gateway.as(ADMIN).delete(reset).status()).isEqualTo(204);
+
+    var again = gateway.post("/v1/agent/enroll", body);
+    assertThat(again.status()).isEqualTo(200);
+    assertThat(gateway.as(lost).get("/v1/agent/tasks/next?wait=0").status()).isEqualTo(401);
+    assertThat(gateway.as(again.text("host_token")).get("/v1/agent/tasks/next?wait=0").status())
+        .isEqualTo(204);
+    assertThat(
+            gateway
+                .as(ADMIN)
+                .delete("/v1/agent/hosts/never-" + UUID.randomUUID() + "/enrollment")
+                .status())
+        .isEqualTo(404);
+  }
+
+  @Test
+  void theReferenceAgentKeepsItsHostTokenAcrossRestarts() throws Exception {
+    String prefix = "kept-" + UUID.randomUUID().toString().substring(0, 8) + "-";
+    java.nio.file.Path tokens = Files.createTempDirectory("agent-tokens");
+    try (var first =
+        dev.lineup.agent.Agent.simulate(
+            services.gatewayUrl(), ENROLL, 1, prefix, Duration.ZERO, tokens)) {
+      awaitState(enqueueScript(prefix + 0, "echo 1"), "SUCCEEDED");
+    }
+    java.nio.file.Path kept;
+    try (var files = Files.list(tokens)) {
+      kept = files.filter(f -> f.toString().endsWith(".token")).findFirst().orElseThrow();
+    }
+    String token = Files.readString(kept);
+
+    // A second run uses the kept token; enrolling anew would be refused (409), the host being
+    // enrolled already.
+    try (var second =
+        dev.lineup.agent.Agent.simulate(
+            services.gatewayUrl(), ENROLL, 1, prefix, Duration.ZERO, tokens)) {
+      assertThat(Files.readString(kept)).isEqualTo(token);
+      assertThat(gateway.as(token).get("/v1/agent/tasks/next?wait=0").status()).isEqualTo(204);
+    }
+  }
 }

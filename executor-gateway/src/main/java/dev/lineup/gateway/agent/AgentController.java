@@ -100,8 +100,14 @@ public final class AgentController {
     this.blocking = blocking;
   }
 
+  /**
+   * Enrolls a host with the enroll secret. A host that holds a live token must show it ({@code
+   * Authorization: Bearer}) to get a new one; without it the answer is 409, and only an admin's
+   * reset ({@code DELETE /v1/agent/hosts/{hostId}/enrollment}) frees the host id.
+   */
   @Post("/enroll")
-  public Enrolled enroll(@Body EnrollRequest body) throws Exception {
+  public Enrolled enroll(@Nullable @Body EnrollRequest body, HttpRequest<?> request)
+      throws Exception {
     if (body == null
         || body.hostId() == null
         || body.hostId().isBlank()
@@ -109,13 +115,23 @@ public final class AgentController {
       throw ApiException.invalid(
           List.of(new Problem.FieldError("host_id", "is required (1 to 255 characters)")));
     }
-    return enrollments
-        .enroll(body.hostId(), body.enrollSecret())
-        .map(Enrolled::new)
-        .orElseThrow(
-            () ->
-                new ApiException(
-                    HttpStatus.UNAUTHORIZED, "Unauthorized", "the enroll secret is wrong"));
+    Enrollments.Enrollment enrollment =
+        enrollments.enroll(body.hostId(), body.enrollSecret(), bearerOrNull(request));
+    return switch (enrollment.outcome()) {
+      case ENROLLED -> new Enrolled(enrollment.hostToken());
+      case WRONG_SECRET ->
+          throw new ApiException(
+              HttpStatus.UNAUTHORIZED, "Unauthorized", "the enroll secret is wrong");
+      case ALREADY_ENROLLED ->
+          throw new ApiException(
+              HttpStatus.CONFLICT,
+              "Already enrolled",
+              "host "
+                  + body.hostId()
+                  + " is enrolled with another token: send its current host token as"
+                  + " 'Authorization: Bearer' to rotate it, or have an admin reset the host's"
+                  + " enrollment (DELETE /v1/agent/hosts/{hostId}/enrollment)");
+    };
   }
 
   /**
@@ -264,11 +280,21 @@ public final class AgentController {
   }
 
   private static String bearer(HttpRequest<?> request) {
-    String header = request.getHeaders().get(HttpHeaders.AUTHORIZATION);
-    if (header == null || !header.startsWith("Bearer ")) {
+    String token = bearerOrNull(request);
+    if (token == null) {
       throw new ApiException(HttpStatus.UNAUTHORIZED, "Unauthorized", "a bearer token is required");
     }
-    return header.substring("Bearer ".length()).strip();
+    return token;
+  }
+
+  @Nullable
+  private static String bearerOrNull(HttpRequest<?> request) {
+    String header = request.getHeaders().get(HttpHeaders.AUTHORIZATION);
+    if (header == null || !header.startsWith("Bearer ")) {
+      return null;
+    }
+    String token = header.substring("Bearer ".length()).strip();
+    return token.isEmpty() ? null : token;
   }
 
   private static ActivityResult report(
