@@ -360,6 +360,37 @@ class AgentApiTest {
   }
 
   @Test
+  void aHeartbeatNeverShortensALongerLease() throws Exception {
+    String host = "agent-host-" + UUID.randomUUID();
+    LineupClient agent = agentFor(host);
+    String id =
+        intake
+            .post(
+                "/v1/hosts/" + host + "/activities",
+                "{\"type\":\"script_run\",\"payload\":{\"script\":\"sleep 1\"},"
+                    + "\"timeout_ms\":7200000}")
+            .text("activity_id");
+    var task = agent.get("/v1/agent/tasks/next?wait=20");
+    java.time.Instant leased = java.time.Instant.parse(task.text("lease_expires_at"));
+
+    var beat = gateway.as(task.text("task_token")).post("/v1/agent/tasks/" + id + "/heartbeat", "");
+
+    assertThat(beat.status()).isEqualTo(200);
+    assertThat(java.time.Instant.parse(beat.text("lease_expires_at"))).isAfterOrEqualTo(leased);
+    // The sequencer, which ends the activity when the lease lapses, keeps it too.
+    LineupClient sequencer =
+        new LineupClient(
+            services.sequencerUrl(), ADMIN, services.intake().getBean(JsonMapper.class));
+    Thread.sleep(2000);
+    @SuppressWarnings("unchecked")
+    var inFlight =
+        (java.util.List<Map<String, Object>>)
+            sequencer.get("/v1/hosts/" + host + "/queue").body().get("in_flight");
+    assertThat(java.time.Instant.parse((String) inFlight.get(0).get("lease_expires_at")))
+        .isAfterOrEqualTo(leased);
+  }
+
+  @Test
   void enrollingAnEnrolledHostWithTheSecretAloneIsRefusedAndTheHostKeepsItsToken()
       throws Exception {
     String host = "agent-host-" + UUID.randomUUID();

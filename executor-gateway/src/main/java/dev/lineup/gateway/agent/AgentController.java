@@ -199,10 +199,18 @@ public final class AgentController {
         r.getLeaseExpiresAt());
   }
 
+  /**
+   * Extends the task's lease by {@code lineup.gateway.heartbeat-extension} from now, never to an
+   * earlier time than it had: a task released with a longer lease keeps it. The sequencer sets its
+   * lease to now plus the extension it is told, so it is told the extension that reaches the later
+   * of the two.
+   */
   @Post("/tasks/{activityId}/heartbeat")
   public Lease heartbeat(@PathVariable String activityId, HttpRequest<?> request) throws Exception {
     TaskBoard.Held task = held(activityId, request);
-    Instant until = Instant.now().plus(heartbeatExtension).truncatedTo(ChronoUnit.MILLIS);
+    Instant now = Instant.now().truncatedTo(ChronoUnit.MILLIS);
+    Instant extended = now.plus(heartbeatExtension);
+    Instant until = extended.isAfter(task.leaseExpiresAt()) ? extended : task.leaseExpiresAt();
     results.publish(
         report(
             activityId,
@@ -211,9 +219,8 @@ public final class AgentController {
             ResultKind.HEARTBEAT,
             null,
             null,
-            heartbeatExtension.toMillis()));
-    board.extendLease(task, until);
-    return new Lease(until);
+            Duration.between(now, until).toMillis()));
+    return new Lease(board.extendLease(task, until));
   }
 
   @Post("/tasks/{activityId}/result")

@@ -24,8 +24,14 @@ public final class TaskBoard {
   /** A task handed to an agent, with the token that is its only credential. */
   public record Claimed(ReleasedActivity released, String taskToken) {}
 
-  /** A delivered task a task token proves. */
-  public record Held(String activityId, String hostId, int attempt, String type, byte[] released) {}
+  /** A delivered task a task token proves, and its lease as the gateway knows it. */
+  public record Held(
+      String activityId,
+      String hostId,
+      int attempt,
+      String type,
+      byte[] released,
+      Instant leaseExpiresAt) {}
 
   private final DataSource db;
 
@@ -87,9 +93,10 @@ public final class TaskBoard {
     try (Connection c = db.getConnection();
         PreparedStatement s =
             c.prepareStatement(
-                "SELECT d.activity_id, d.host_id, d.attempt, d.type, d.released FROM deliveries d"
-                    + " WHERE d.task_token_sha256 = ? AND d.activity_id = ? AND d.state = 'DELIVERED'"
-                    + " AND d.lease_expires_at > now() AND "
+                "SELECT d.activity_id, d.host_id, d.attempt, d.type, d.released,"
+                    + " d.lease_expires_at FROM deliveries d WHERE d.task_token_sha256 = ?"
+                    + " AND d.activity_id = ? AND d.state = 'DELIVERED' AND d.lease_expires_at > now()"
+                    + " AND "
                     + dev.lineup.gateway.delivery.Revocations.NOT_REVOKED)) {
       s.setString(1, TokenHashes.sha256(taskToken));
       s.setString(2, activityId);
@@ -101,21 +108,29 @@ public final class TaskBoard {
                     rs.getString(2),
                     rs.getInt(3),
                     rs.getString(4),
-                    rs.getBytes(5)))
+                    rs.getBytes(5),
+                    rs.getTimestamp(6).toInstant()))
             : Optional.empty();
       }
     }
   }
 
-  public void extendLease(Held task, Instant until) throws SQLException {
+  /**
+   * Moves the task's lease to {@code until}, never earlier: a heartbeat extends a lease, and a task
+   * given a longer lease than one extension keeps it. Answers the lease the task now has.
+   */
+  public Instant extendLease(Held task, Instant until) throws SQLException {
     try (Connection c = db.getConnection();
         PreparedStatement s =
             c.prepareStatement(
-                "UPDATE deliveries SET lease_expires_at = ? WHERE activity_id = ? AND attempt = ?")) {
+                "UPDATE deliveries SET lease_expires_at = GREATEST(lease_expires_at, ?)"
+                    + " WHERE activity_id = ? AND attempt = ? RETURNING lease_expires_at")) {
       s.setTimestamp(1, Timestamp.from(until));
       s.setString(2, task.activityId());
       s.setInt(3, task.attempt());
-      s.executeUpdate();
+      try (ResultSet rs = s.executeQuery()) {
+        return rs.next() ? rs.getTimestamp(1).toInstant() : until;
+      }
     }
   }
 
