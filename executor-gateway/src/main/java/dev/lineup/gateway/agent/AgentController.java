@@ -4,6 +4,7 @@ import dev.lineup.avro.ActivityResult;
 import dev.lineup.avro.ReleasedActivity;
 import dev.lineup.avro.ResultKind;
 import dev.lineup.schemas.PayloadFields;
+import dev.lineup.service.auth.RequestCharge;
 import dev.lineup.service.problem.ApiException;
 import dev.lineup.service.problem.Problem;
 import io.micronaut.context.annotation.Value;
@@ -29,6 +30,7 @@ import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
@@ -118,7 +120,10 @@ public final class AgentController {
     Enrollments.Enrollment enrollment =
         enrollments.enroll(body.hostId(), body.enrollSecret(), bearerOrNull(request));
     return switch (enrollment.outcome()) {
-      case ENROLLED -> new Enrolled(enrollment.hostToken());
+      case ENROLLED -> {
+        RequestCharge.credentialProven(request);
+        yield new Enrolled(enrollment.hostToken());
+      }
       case WRONG_SECRET ->
           throw new ApiException(
               HttpStatus.UNAUTHORIZED, "Unauthorized", "the enroll secret is wrong");
@@ -141,13 +146,14 @@ public final class AgentController {
   @Get("/tasks/next")
   public CompletableFuture<HttpResponse<Task>> next(
       HttpRequest<?> request, @QueryValue(defaultValue = "30") int wait) throws Exception {
-    String host =
-        enrollments
-            .host(bearer(request))
-            .orElseThrow(
-                () ->
-                    new ApiException(
-                        HttpStatus.UNAUTHORIZED, "Unauthorized", "the host token is not known"));
+    Optional<String> known = enrollments.host(bearer(request));
+    if (known.isEmpty()) {
+      RequestCharge.credentialRefused(request);
+      throw new ApiException(
+          HttpStatus.UNAUTHORIZED, "Unauthorized", "the host token is not known");
+    }
+    RequestCharge.credentialProven(request);
+    String host = known.get();
     long deadline =
         System.currentTimeMillis() + Math.max(0, Math.min(wait, MAX_WAIT_SECONDS)) * 1000L;
     return lookForTask(host, deadline);
@@ -276,14 +282,16 @@ public final class AgentController {
   }
 
   private TaskBoard.Held held(String activityId, HttpRequest<?> request) throws Exception {
-    return board
-        .held(activityId, bearer(request))
-        .orElseThrow(
-            () ->
-                new ApiException(
-                    HttpStatus.UNAUTHORIZED,
-                    "Unauthorized",
-                    "the task token is not valid for this task (expired, revoked, or another task's)"));
+    Optional<TaskBoard.Held> held = board.held(activityId, bearer(request));
+    if (held.isEmpty()) {
+      RequestCharge.credentialRefused(request);
+      throw new ApiException(
+          HttpStatus.UNAUTHORIZED,
+          "Unauthorized",
+          "the task token is not valid for this task (expired, revoked, or another task's)");
+    }
+    RequestCharge.credentialProven(request);
+    return held.get();
   }
 
   private static String bearer(HttpRequest<?> request) {

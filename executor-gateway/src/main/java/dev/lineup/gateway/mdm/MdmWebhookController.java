@@ -5,10 +5,12 @@ import dev.lineup.avro.ResultKind;
 import dev.lineup.gateway.agent.ReportedOutput;
 import dev.lineup.gateway.agent.ResultPublisher;
 import dev.lineup.gateway.delivery.Deliveries;
+import dev.lineup.service.auth.RequestCharge;
 import dev.lineup.service.auth.TokenHashes;
 import dev.lineup.service.problem.ApiException;
 import io.micronaut.context.annotation.Value;
 import io.micronaut.core.annotation.Nullable;
+import io.micronaut.http.HttpRequest;
 import io.micronaut.http.HttpResponse;
 import io.micronaut.http.HttpStatus;
 import io.micronaut.http.annotation.Body;
@@ -70,7 +72,8 @@ public final class MdmWebhookController {
   }
 
   @Post
-  public HttpResponse<Void> webhook(@Nullable @QueryValue String secret, @Body Webhook body)
+  public HttpResponse<Void> webhook(
+      @Nullable @QueryValue String secret, @Nullable @Body Webhook body, HttpRequest<?> request)
       throws Exception {
     if (secretHash == null
         || secret == null
@@ -78,6 +81,7 @@ public final class MdmWebhookController {
       throw new ApiException(
           HttpStatus.UNAUTHORIZED, "Unauthorized", "the webhook secret is wrong or not configured");
     }
+    RequestCharge.credentialProven(request);
     AcknowledgeEvent ack = body == null ? null : body.acknowledgeEvent();
     if (ack == null || ack.commandUuid() == null || ack.status() == null) {
       return HttpResponse.ok();
