@@ -144,8 +144,14 @@ public final class Devstack implements Callable<Integer> {
     LineupServices running = services;
     dev.lineup.agent.Agent agents =
         simulatedAgents > 0
+            // Their host tokens live in the data directory: a restart on it keeps them enrolled.
             ? dev.lineup.agent.Agent.simulate(
-                running.gatewayUrl(), enroll, simulatedAgents, "sim-host-", Duration.ZERO)
+                running.gatewayUrl(),
+                enroll,
+                simulatedAgents,
+                "sim-host-",
+                Duration.ZERO,
+                dir.resolve("agent-tokens"))
             : null;
     Runtime.getRuntime()
         .addShutdownHook(

@@ -311,7 +311,163 @@ class AgentApiTest {
     @SuppressWarnings("unchecked")
     Map<String, Object> result =
         (Map<String, Object>) intake.get("/v1/activities/" + id).body().get("result");
-    assertThat((String) result.get("output")).hasSizeLessThan(70_000).endsWith("[truncated]");
+    String stored = (String) result.get("output");
+    assertThat(stored.getBytes(java.nio.charset.StandardCharsets.UTF_8))
+        .as("the output, [truncated] included, within output-limit-bytes")
+        .hasSizeLessThanOrEqualTo(65_536);
+    assertThat(stored).startsWith("yyy").endsWith("\n[truncated]");
     assertThat(result).containsEntry("exit_code", 3);
+  }
+
+  @Test
+  void outputWithNulAndLoneSurrogatesIsRecordedWithThemReplaced() throws Exception {
+    String host = "agent-host-" + UUID.randomUUID();
+    LineupClient agent = agentFor(host);
+    String id = enqueueScript(host, "echo a nul");
+    var task = agent.get("/v1/agent/tasks/next?wait=20");
+
+    var reported =
+        gateway
+            .as(task.text("task_token"))
+            .post(
+                "/v1/agent/tasks/" + id + "/result",
+                "{\"outcome\":\"succeeded\",\"exit_code\":0,"
+                    + "\"output\":\"a\\u0000b \\ud800 c \\udfff\"}");
+
+    assertThat(reported.status()).isEqualTo(200);
+    awaitState(id, "SUCCEEDED");
+    @SuppressWarnings("unchecked")
+    Map<String, Object> result =
+        (Map<String, Object>) intake.get("/v1/activities/" + id).body().get("result");
+    assertThat(result).containsEntry("output", "a\uFFFDb \uFFFD c \uFFFD");
+  }
+
+  @Test
+  void aResultBodyOverTheGatewaysRequestLimitIsRefusedWith413() throws Exception {
+    String host = "agent-host-" + UUID.randomUUID();
+    LineupClient agent = agentFor(host);
+    String id = enqueueScript(host, "yes | head -c 2000000");
+    var task = agent.get("/v1/agent/tasks/next?wait=20");
+
+    var reported =
+        gateway
+            .as(task.text("task_token"))
+            .post(
+                "/v1/agent/tasks/" + id + "/result",
+                "{\"outcome\":\"succeeded\",\"output\":\"" + "y".repeat(2_000_000) + "\"}");
+
+    assertThat(reported.status()).isEqualTo(413);
+  }
+
+  @Test
+  void aHeartbeatNeverShortensALongerLease() throws Exception {
+    String host = "agent-host-" + UUID.randomUUID();
+    LineupClient agent = agentFor(host);
+    String id =
+        intake
+            .post(
+                "/v1/hosts/" + host + "/activities",
+                "{\"type\":\"script_run\",\"payload\":{\"script\":\"sleep 1\"},"
+                    + "\"timeout_ms\":7200000}")
+            .text("activity_id");
+    var task = agent.get("/v1/agent/tasks/next?wait=20");
+    java.time.Instant leased = java.time.Instant.parse(task.text("lease_expires_at"));
+
+    var beat = gateway.as(task.text("task_token")).post("/v1/agent/tasks/" + id + "/heartbeat", "");
+
+    assertThat(beat.status()).isEqualTo(200);
+    assertThat(java.time.Instant.parse(beat.text("lease_expires_at"))).isAfterOrEqualTo(leased);
+    // The sequencer, which ends the activity when the lease lapses, keeps it too.
+    LineupClient sequencer =
+        new LineupClient(
+            services.sequencerUrl(), ADMIN, services.intake().getBean(JsonMapper.class));
+    Thread.sleep(2000);
+    @SuppressWarnings("unchecked")
+    var inFlight =
+        (java.util.List<Map<String, Object>>)
+            sequencer.get("/v1/hosts/" + host + "/queue").body().get("in_flight");
+    assertThat(java.time.Instant.parse((String) inFlight.get(0).get("lease_expires_at")))
+        .isAfterOrEqualTo(leased);
+  }
+
+  @Test
+  void enrollingAnEnrolledHostWithTheSecretAloneIsRefusedAndTheHostKeepsItsToken()
+      throws Exception {
+    String host = "agent-host-" + UUID.randomUUID();
+    LineupClient agent = agentFor(host);
+
+    var takeover =
+        gateway.post(
+            "/v1/agent/enroll",
+            "{\"host_id\":\"" + host + "\",\"enroll_secret\":\"" + ENROLL + "\"}");
+
+    assertThat(takeover.status()).isEqualTo(409);
+    assertThat(gateway.contentType).isEqualTo("application/problem+json");
+    assertThat((String) takeover.body().get("detail")).contains("/enrollment");
+    assertThat(agent.get("/v1/agent/tasks/next?wait=0").status()).isEqualTo(204);
+  }
+
+  @Test
+  void aHostRotatesItsTokenByShowingTheCurrentOne() throws Exception {
+    String host = "agent-host-" + UUID.randomUUID();
+    String body = "{\"host_id\":\"" + host + "\",\"enroll_secret\":\"" + ENROLL + "\"}";
+    String first = gateway.post("/v1/agent/enroll", body).text("host_token");
+
+    var rotated = gateway.as(first).post("/v1/agent/enroll", body);
+
+    assertThat(rotated.status()).isEqualTo(200);
+    String second = rotated.text("host_token");
+    assertThat(second).isNotEqualTo(first);
+    assertThat(gateway.as(first).get("/v1/agent/tasks/next?wait=0").status()).isEqualTo(401);
+    assertThat(gateway.as(second).get("/v1/agent/tasks/next?wait=0").status()).isEqualTo(204);
+  }
+
+  @Test
+  void anAdminResetsAHostsEnrollmentAndTheNextEnrollSucceeds() throws Exception {
+    String host = "agent-host-" + UUID.randomUUID();
+    String body = "{\"host_id\":\"" + host + "\",\"enroll_secret\":\"" + ENROLL + "\"}";
+    String lost = gateway.post("/v1/agent/enroll", body).text("host_token");
+    String reset = "/v1/agent/hosts/" + host + "/enrollment";
+
+    assertThat(gateway.delete(reset).status()).isEqualTo(401);
+    assertThat(gateway.as(lost).delete(reset).status()).isEqualTo(401);
+    assertThat(gateway.as(ADMIN).delete(reset).status()).isEqualTo(204);
+
+    var again = gateway.post("/v1/agent/enroll", body);
+    assertThat(again.status()).isEqualTo(200);
+    assertThat(gateway.as(lost).get("/v1/agent/tasks/next?wait=0").status()).isEqualTo(401);
+    assertThat(gateway.as(again.text("host_token")).get("/v1/agent/tasks/next?wait=0").status())
+        .isEqualTo(204);
+    assertThat(
+            gateway
+                .as(ADMIN)
+                .delete("/v1/agent/hosts/never-" + UUID.randomUUID() + "/enrollment")
+                .status())
+        .isEqualTo(404);
+  }
+
+  @Test
+  void theReferenceAgentKeepsItsHostTokenAcrossRestarts() throws Exception {
+    String prefix = "kept-" + UUID.randomUUID().toString().substring(0, 8) + "-";
+    java.nio.file.Path tokens = Files.createTempDirectory("agent-tokens");
+    try (var first =
+        dev.lineup.agent.Agent.simulate(
+            services.gatewayUrl(), ENROLL, 1, prefix, Duration.ZERO, tokens)) {
+      awaitState(enqueueScript(prefix + 0, "echo 1"), "SUCCEEDED");
+    }
+    java.nio.file.Path kept;
+    try (var files = Files.list(tokens)) {
+      kept = files.filter(f -> f.toString().endsWith(".token")).findFirst().orElseThrow();
+    }
+    String token = Files.readString(kept);
+
+    // A second run uses the kept token; enrolling anew would be refused (409), the host being
+    // enrolled already.
+    try (var second =
+        dev.lineup.agent.Agent.simulate(
+            services.gatewayUrl(), ENROLL, 1, prefix, Duration.ZERO, tokens)) {
+      assertThat(Files.readString(kept)).isEqualTo(token);
+      assertThat(gateway.as(token).get("/v1/agent/tasks/next?wait=0").status()).isEqualTo(204);
+    }
   }
 }

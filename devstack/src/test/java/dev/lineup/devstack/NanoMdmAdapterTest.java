@@ -4,42 +4,68 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.sun.net.httpserver.HttpServer;
+import dev.lineup.avro.ActivityType;
+import dev.lineup.avro.Channel;
+import dev.lineup.avro.MdmCommandPayload;
+import dev.lineup.avro.Platform;
+import dev.lineup.avro.ReleasedActivity;
+import dev.lineup.avro.ResultKind;
 import dev.lineup.embedded.EmbeddedDatabase;
 import dev.lineup.embedded.EmbeddedKafka;
 import dev.lineup.embedded.LineupInfrastructure;
+import dev.lineup.schemas.Topics;
 import io.micronaut.json.JsonMapper;
 import java.net.InetSocketAddress;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * The nanomdm adapter against a small server that speaks NanoMDM's enqueue API: commands go out
- * with the API key, webhook results come back, NotNow keeps an activity pending.
+ * with the API key, webhook results come back for the enrollment they were sent to, NotNow keeps an
+ * activity pending. Commands that cannot be delivered end FAILED; while the server is down they
+ * wait (and agents' tasks do not); cancelled ones are never sent.
  */
 @ExtendWith(LineupInfrastructure.class)
 class NanoMdmAdapterTest {
 
   private static final String ADMIN = "mdm-admin-token-0123456789";
+  private static final String ENROLL = "mdm-enroll-secret-0123456789";
   private static final String WEBHOOK_SECRET = "mdm-webhook-secret-0123456789";
+  private static final String REVOCATIONS_GROUP = "lineup-gateway-revocations";
 
   /** One PUT /v1/enqueue/{id} the fake NanoMDM received. */
   record Enqueued(String path, String authorization, String body) {}
 
   private static final List<Enqueued> received = new CopyOnWriteArrayList<>();
+
+  /** What the fake answers, by enrollment id; 200 for the others. */
+  private static final Map<String, Integer> answers = new ConcurrentHashMap<>();
+
+  /** While set, the fake answers every enqueue 503, as a NanoMDM that is down behind a proxy. */
+  private static volatile boolean down;
+
   private static HttpServer nanomdm;
   private static LineupServices services;
   private static LineupClient intake;
   private static LineupClient gateway;
+  private static TopicProbe topics;
 
   @BeforeAll
   static void start(EmbeddedKafka kafka, EmbeddedDatabase database) throws Exception {
@@ -47,13 +73,19 @@ class NanoMdmAdapterTest {
     nanomdm.createContext(
         "/v1/enqueue/",
         exchange -> {
-          received.add(
-              new Enqueued(
-                  exchange.getRequestURI().getPath(),
-                  exchange.getRequestHeaders().getFirst("Authorization"),
-                  new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8)));
-          byte[] answer = "{}".getBytes(StandardCharsets.UTF_8);
-          exchange.sendResponseHeaders(200, answer.length);
+          String path = exchange.getRequestURI().getPath();
+          String body =
+              new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
+          int status =
+              down ? 503 : answers.getOrDefault(path.substring("/v1/enqueue/".length()), 200);
+          if (status == 200) {
+            received.add(
+                new Enqueued(path, exchange.getRequestHeaders().getFirst("Authorization"), body));
+          }
+          byte[] answer =
+              (status == 200 ? "{}" : "{\"error\":\"refused with " + status + "\"}")
+                  .getBytes(StandardCharsets.UTF_8);
+          exchange.sendResponseHeaders(status, answer.length);
           exchange.getResponseBody().write(answer);
           exchange.close();
         });
@@ -65,7 +97,7 @@ class NanoMdmAdapterTest {
                 database,
                 Files.createTempDirectory("mdm-state"),
                 ADMIN,
-                "mdm-enroll-secret-0123456789",
+                ENROLL,
                 0,
                 0,
                 0,
@@ -82,10 +114,19 @@ class NanoMdmAdapterTest {
     JsonMapper json = services.intake().getBean(JsonMapper.class);
     intake = new LineupClient(services.intakeUrl(), ADMIN, json);
     gateway = new LineupClient(services.gatewayUrl(), null, json);
+    topics = new TopicProbe(kafka.bootstrapServers());
+  }
+
+  @AfterEach
+  void serverUp() {
+    down = false;
   }
 
   @AfterAll
   static void stop() {
+    if (topics != null) {
+      topics.close();
+    }
     if (services != null) {
       services.close();
     }
@@ -101,30 +142,89 @@ class NanoMdmAdapterTest {
             () -> assertThat(intake.get("/v1/activities/" + id).text("state")).isEqualTo(state));
   }
 
-  private static LineupClient.Answer webhook(String secret, String commandUuid, String status)
+  private static List<Enqueued> sentTo(String host) {
+    return received.stream().filter(e -> e.path().endsWith("/" + host)).toList();
+  }
+
+  private static LineupClient.Answer webhook(
+      String secret, String enrollment, String commandUuid, String status) throws Exception {
+    return webhook(secret, enrollment, commandUuid, status, "<plist/>");
+  }
+
+  private static LineupClient.Answer webhook(
+      String secret, String enrollment, String commandUuid, String status, String rawPayload)
       throws Exception {
     return gateway.post(
         "/v1/mdm/webhook?secret=" + secret,
-        "{\"topic\":\"mdm.Connect\",\"acknowledge_event\":{\"udid\":\"U1\",\"status\":\""
+        "{\"topic\":\"mdm.Connect\",\"acknowledge_event\":{\"udid\":\""
+            + enrollment
+            + "\",\"enrollment_id\":\""
+            + enrollment
+            + "\",\"status\":\""
             + status
             + "\",\"command_uuid\":\""
             + commandUuid
             + "\",\"raw_payload\":\""
-            + Base64.getEncoder().encodeToString("<plist/>".getBytes(StandardCharsets.UTF_8))
+            + Base64.getEncoder().encodeToString(rawPayload.getBytes(StandardCharsets.UTF_8))
             + "\"}}");
+  }
+
+  /** An Apple MDM command plist naming {@code commandUuid}, as NanoMDM reads it. */
+  private static String plist(String requestType, String commandUuid) {
+    return "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+        + "<!DOCTYPE plist PUBLIC \"-//Apple//DTD PLIST 1.0//EN\""
+        + " \"http://www.apple.com/DTDs/PropertyList-1.0.dtd\">\n"
+        + "<plist version=\"1.0\"><dict><key>Command</key><dict><key>RequestType</key><string>"
+        + requestType
+        + "</string></dict><key>CommandUUID</key><string>"
+        + commandUuid
+        + "</string></dict></plist>";
+  }
+
+  private static String enqueueMdmCommand(String host, String commandUuid, String plist)
+      throws Exception {
+    String raw = Base64.getEncoder().encodeToString(plist.getBytes(StandardCharsets.UTF_8));
+    return intake
+        .post(
+            "/v1/hosts/" + host + "/activities",
+            "{\"type\":\"mdm_command\",\"payload\":{\"platform\":\"apple\",\"request_type\":\"RestartDevice\","
+                + "\"command_uuid\":\""
+                + commandUuid
+                + "\",\"raw_command\":\""
+                + raw
+                + "\"}}")
+        .text("activity_id");
+  }
+
+  private static String enqueueLock(String host) throws Exception {
+    return intake
+        .post("/v1/hosts/" + host + "/activities", "{\"type\":\"lock\",\"payload\":{}}")
+        .text("activity_id");
+  }
+
+  /** A release of a raw MDM command, as the sequencer writes it. */
+  private static ReleasedActivity mdmRelease(String host, String commandUuid, String plist) {
+    return TopicProbe.released(
+        TopicProbe.activity(
+            host,
+            ActivityType.MDM_COMMAND,
+            Channel.MDM,
+            MdmCommandPayload.newBuilder()
+                .setPlatform(Platform.APPLE)
+                .setCommandUuid(commandUuid)
+                .setRequestType("RestartDevice")
+                .setRawCommand(ByteBuffer.wrap(plist.getBytes(StandardCharsets.UTF_8)))
+                .build()),
+        Instant.now().plus(Duration.ofHours(1)));
   }
 
   @Test
   void aLockGoesToNanoMdmAndItsWebhookEndsItNotNowKeepsItPending() throws Exception {
     String host = "enrollment-" + UUID.randomUUID();
-    String lock =
-        intake
-            .post("/v1/hosts/" + host + "/activities", "{\"type\":\"lock\",\"payload\":{}}")
-            .text("activity_id");
+    String lock = enqueueLock(host);
 
     awaitState(lock, "DELIVERED");
-    Enqueued sent =
-        received.stream().filter(e -> e.path().endsWith(host)).findFirst().orElseThrow();
+    Enqueued sent = sentTo(host).get(0);
     assertThat(sent.authorization())
         .isEqualTo(
             "Basic "
@@ -134,11 +234,11 @@ class NanoMdmAdapterTest {
         .contains("<string>DeviceLock</string>")
         .contains("<string>" + lock + "</string>");
 
-    assertThat(webhook(WEBHOOK_SECRET, lock, "NotNow").status()).isEqualTo(200);
+    assertThat(webhook(WEBHOOK_SECRET, host, lock, "NotNow").status()).isEqualTo(200);
     Thread.sleep(1000);
     assertThat(intake.get("/v1/activities/" + lock).text("state")).isEqualTo("DELIVERED");
 
-    assertThat(webhook(WEBHOOK_SECRET, lock, "Acknowledged").status()).isEqualTo(200);
+    assertThat(webhook(WEBHOOK_SECRET, host, lock, "Acknowledged").status()).isEqualTo(200);
     awaitState(lock, "SUCCEEDED");
   }
 
@@ -146,33 +246,177 @@ class NanoMdmAdapterTest {
   void anMdmErrorEndsTheActivityFailed() throws Exception {
     String host = "enrollment-" + UUID.randomUUID();
     String commandUuid = UUID.randomUUID().toString();
-    String raw =
-        Base64.getEncoder()
-            .encodeToString("<plist>restart</plist>".getBytes(StandardCharsets.UTF_8));
-    String id =
-        intake
-            .post(
-                "/v1/hosts/" + host + "/activities",
-                "{\"type\":\"mdm_command\",\"payload\":{\"platform\":\"apple\",\"request_type\":\"RestartDevice\","
-                    + "\"command_uuid\":\""
-                    + commandUuid
-                    + "\",\"raw_command\":\""
-                    + raw
-                    + "\"}}")
-            .text("activity_id");
+    String command = plist("RestartDevice", commandUuid);
+    String id = enqueueMdmCommand(host, commandUuid, command);
     awaitState(id, "DELIVERED");
 
-    webhook(WEBHOOK_SECRET, commandUuid, "Error");
+    webhook(WEBHOOK_SECRET, host, commandUuid, "Error");
 
     awaitState(id, "FAILED");
-    assertThat(
-            received.stream().filter(e -> e.path().endsWith(host)).findFirst().orElseThrow().body())
-        .isEqualTo("<plist>restart</plist>");
+    assertThat(sentTo(host).get(0).body()).isEqualTo(command);
   }
 
   @Test
   void aWebhookWithoutTheSecretIsRefused() throws Exception {
-    assertThat(webhook("wrong-secret", UUID.randomUUID().toString(), "Acknowledged").status())
+    assertThat(
+            webhook("wrong-secret", "enrollment-x", UUID.randomUUID().toString(), "Acknowledged")
+                .status())
         .isEqualTo(401);
+  }
+
+  @Test
+  void anAckFromAnotherEnrollmentForLineupsCommandUuidChangesNothing() throws Exception {
+    String host = "enrollment-" + UUID.randomUUID();
+    String commandUuid = UUID.randomUUID().toString();
+    String id = enqueueMdmCommand(host, commandUuid, plist("RestartDevice", commandUuid));
+    awaitState(id, "DELIVERED");
+
+    assertThat(
+            webhook(WEBHOOK_SECRET, "enrollment-of-another-device", commandUuid, "Acknowledged")
+                .status())
+        .isEqualTo(200);
+
+    Thread.sleep(1000);
+    assertThat(intake.get("/v1/activities/" + id).text("state")).isEqualTo("DELIVERED");
+    webhook(WEBHOOK_SECRET, host, commandUuid, "Acknowledged");
+    awaitState(id, "SUCCEEDED");
+  }
+
+  @Test
+  void webhookOutputIsCutToTheLimitWithNulReplaced() throws Exception {
+    String host = "enrollment-" + UUID.randomUUID();
+    String commandUuid = UUID.randomUUID().toString();
+    String id = enqueueMdmCommand(host, commandUuid, plist("RestartDevice", commandUuid));
+    awaitState(id, "DELIVERED");
+
+    var answer =
+        webhook(WEBHOOK_SECRET, host, commandUuid, "Error", "err\u0000or " + "x".repeat(200_000));
+
+    assertThat(answer.status()).isEqualTo(200);
+    awaitState(id, "FAILED");
+    @SuppressWarnings("unchecked")
+    String output =
+        (String)
+            ((Map<String, Object>) intake.get("/v1/activities/" + id).body().get("result"))
+                .get("output");
+    assertThat(output).startsWith("err\uFFFDor xxx").endsWith("\n[truncated]");
+    assertThat(output.getBytes(StandardCharsets.UTF_8)).hasSizeLessThanOrEqualTo(65_536);
+  }
+
+  @Test
+  void aCommandTheAdapterCannotBuildEndsFailedAndTheHostsQueueMovesOn() throws Exception {
+    String host = "enrollment-" + UUID.randomUUID();
+    String profile =
+        intake
+            .post(
+                "/v1/hosts/" + host + "/activities",
+                "{\"type\":\"profile_remove\",\"payload\":{\"platform\":\"apple\","
+                    + "\"profile_identifier\":\"com.example.wifi\"}}")
+            .text("activity_id");
+    String lock = enqueueLock(host);
+
+    awaitState(profile, "FAILED");
+    @SuppressWarnings("unchecked")
+    String output =
+        (String)
+            ((Map<String, Object>) intake.get("/v1/activities/" + profile).body().get("result"))
+                .get("output");
+    assertThat(output).contains("profile_remove");
+    awaitState(lock, "DELIVERED");
+    assertThat(sentTo(host)).hasSize(1);
+  }
+
+  @Test
+  void aCommandNanoMdmRefusesEndsFailedWithItsAnswer() throws Exception {
+    String host = "enrollment-" + UUID.randomUUID();
+    answers.put(host, 400);
+    String commandUuid = UUID.randomUUID().toString();
+
+    String id = enqueueMdmCommand(host, commandUuid, plist("RestartDevice", commandUuid));
+
+    awaitState(id, "FAILED");
+    @SuppressWarnings("unchecked")
+    String output =
+        (String)
+            ((Map<String, Object>) intake.get("/v1/activities/" + id).body().get("result"))
+                .get("output");
+    assertThat(output).contains("400");
+  }
+
+  @Test
+  void whileNanoMdmIsDownMdmCommandsWaitAndAgentsStillGetTheirTasks() throws Exception {
+    String mdmHost = "enrollment-" + UUID.randomUUID();
+    String agentHost = "agent-" + UUID.randomUUID();
+    LineupClient agent =
+        gateway.as(
+            gateway
+                .post(
+                    "/v1/agent/enroll",
+                    "{\"host_id\":\"" + agentHost + "\",\"enroll_secret\":\"" + ENROLL + "\"}")
+                .text("host_token"));
+    down = true;
+
+    String lock = enqueueLock(mdmHost);
+    awaitState(lock, "RELEASED");
+    String script =
+        intake
+            .post(
+                "/v1/hosts/" + agentHost + "/activities",
+                "{\"type\":\"script_run\",\"payload\":{\"script\":\"echo meanwhile\"}}")
+            .text("activity_id");
+
+    var task = agent.get("/v1/agent/tasks/next?wait=20");
+    assertThat(task.text("activity_id")).isEqualTo(script);
+    await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertThat(health()).isEqualTo(503));
+    assertThat(intake.get("/v1/activities/" + lock).text("state")).isEqualTo("RELEASED");
+
+    down = false;
+
+    awaitState(lock, "DELIVERED");
+    assertThat(sentTo(mdmHost)).hasSize(1);
+    await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertThat(health()).isEqualTo(200));
+  }
+
+  @Test
+  void aCommandWhoseCancelIsSeenBeforeItsReleaseIsNeverSent() throws Exception {
+    String host = "enrollment-" + UUID.randomUUID();
+    String commandUuid = UUID.randomUUID().toString();
+    ReleasedActivity release = mdmRelease(host, commandUuid, plist("RestartDevice", commandUuid));
+
+    topics.awaitConsumed(
+        REVOCATIONS_GROUP, topics.write(Topics.EVENTS, host, TopicProbe.cancelled(release)));
+    topics.write(Topics.RELEASED_MDM, host, release);
+    String lock = enqueueLock(host);
+
+    awaitState(lock, "DELIVERED");
+    assertThat(sentTo(host))
+        .extracting(Enqueued::body)
+        .noneMatch(body -> body.contains(commandUuid));
+  }
+
+  @Test
+  void aRawCommandWhoseCommandUuidDisagreesIsNeverSentAndItsAttemptFails() throws Exception {
+    String host = "enrollment-" + UUID.randomUUID();
+    String matched = UUID.randomUUID().toString();
+    String inside = UUID.randomUUID().toString();
+    ReleasedActivity release = mdmRelease(host, matched, plist("EraseDevice", inside));
+
+    topics.write(Topics.RELEASED_MDM, host, release);
+
+    var failed =
+        topics.awaitResult(
+            release.getActivity().getActivityId(), r -> r.getKind() == ResultKind.FAILED);
+    assertThat(failed.getOutput()).contains("CommandUUID");
+    String lock = enqueueLock(host);
+    awaitState(lock, "DELIVERED");
+    assertThat(sentTo(host)).extracting(Enqueued::body).noneMatch(body -> body.contains(inside));
+  }
+
+  private static int health() throws Exception {
+    return HttpClient.newHttpClient()
+        .send(
+            HttpRequest.newBuilder(services.gatewayUrl().resolve("/health")).build(),
+            HttpResponse.BodyHandlers.discarding())
+        .statusCode();
   }
 }

@@ -20,6 +20,11 @@ import picocli.CommandLine.Option;
  * The reference agent. One host: enrolls, long-polls, runs each task and reports it. With {@code
  * --simulate N}: N hosts in one process, each reporting every task succeeded at once (or after
  * {@code --delay}), for demos, tests and benchmarks.
+ *
+ * <p>Host tokens are kept in {@code --token-dir} and used again on the next start: a host enrolled
+ * before cannot enroll again without its token (the gateway answers 409, so that the fleet-wide
+ * enroll secret cannot take a host over). If the gateway stops knowing a token (an admin reset the
+ * host's enrollment), the agent enrolls again showing it.
  */
 @Command(
     name = "lineup-agent",
@@ -62,12 +67,20 @@ public final class Agent implements Callable<Integer>, AutoCloseable {
   Path workDir;
 
   @Option(
+      names = "--token-dir",
+      description =
+          "Where host tokens are kept between runs (default: ~/.lineup-agent). A host enrolled"
+              + " before needs its token to enroll again.")
+  Path tokenDir;
+
+  @Option(
       names = "--heartbeat-every",
       defaultValue = "30s",
       converter = DurationConverter.class,
       description = "Heartbeat interval while a task runs.")
   Duration heartbeatEvery;
 
+  private HostTokens tokens;
   private final AtomicBoolean running = new AtomicBoolean(true);
   private final AtomicLong completed = new AtomicLong();
   private final List<Thread> threads = new ArrayList<>();
@@ -76,15 +89,26 @@ public final class Agent implements Callable<Integer>, AutoCloseable {
     System.exit(new CommandLine(new Agent()).execute(args));
   }
 
-  /** Simulated hosts {@code prefix0..prefix(n-1)}, started in the background; close to stop. */
+  /**
+   * Simulated hosts {@code prefix0..prefix(n-1)}, started in the background, with their tokens in
+   * memory; close to stop.
+   */
   public static Agent simulate(
       URI gateway, String enrollSecret, int hosts, String prefix, Duration delay) throws Exception {
+    return simulate(gateway, enrollSecret, hosts, prefix, delay, null);
+  }
+
+  /** The same, keeping the hosts' tokens in {@code tokenDir} across runs. */
+  public static Agent simulate(
+      URI gateway, String enrollSecret, int hosts, String prefix, Duration delay, Path tokenDir)
+      throws Exception {
     Agent agent = new Agent();
     agent.gateway = gateway;
     agent.enrollSecret = enrollSecret;
     agent.simulate = hosts;
     agent.hostPrefix = prefix;
     agent.delay = delay;
+    agent.tokens = new HostTokens(tokenDir);
     agent.startSimulated();
     return agent;
   }
@@ -98,10 +122,10 @@ public final class Agent implements Callable<Integer>, AutoCloseable {
     agent.hostId = hostId;
     agent.workDir = workDir;
     agent.heartbeatEvery = Duration.ofSeconds(30);
-    GatewayClient client = new GatewayClient(gateway);
-    client.enroll(hostId, agent.secret());
+    agent.tokens = new HostTokens(null);
+    GatewayClient client = agent.connect(hostId);
     TaskRunner runner = new TaskRunner(client, workDir, agent.heartbeatEvery);
-    agent.spawn("agent-" + hostId, () -> agent.serve(client, Optional.of(runner)));
+    agent.spawn("agent-" + hostId, () -> agent.serve(hostId, client, Optional.of(runner)));
     return agent;
   }
 
@@ -111,17 +135,21 @@ public final class Agent implements Callable<Integer>, AutoCloseable {
 
   @Override
   public Integer call() throws Exception {
+    tokens =
+        new HostTokens(
+            tokenDir != null
+                ? tokenDir
+                : Path.of(System.getProperty("user.home"), ".lineup-agent"));
     if (simulate > 0) {
       startSimulated();
       System.out.printf("simulating %d hosts against %s%n", simulate, gateway);
     } else {
       String host = hostId != null ? hostId : java.net.InetAddress.getLocalHost().getHostName();
       Path dir = workDir != null ? workDir : Files.createTempDirectory("lineup-agent-");
-      GatewayClient client = new GatewayClient(gateway);
-      client.enroll(host, secret());
+      GatewayClient client = connect(host);
       System.out.printf("agent for %s polling %s, scripts run in %s%n", host, gateway, dir);
       TaskRunner runner = new TaskRunner(client, dir, heartbeatEvery);
-      spawn("agent-" + host, () -> serve(client, Optional.of(runner)));
+      spawn("agent-" + host, () -> serve(host, client, Optional.of(runner)));
     }
     Runtime.getRuntime().addShutdownHook(new Thread(this::close));
     for (Thread t : threads) {
@@ -132,10 +160,22 @@ public final class Agent implements Callable<Integer>, AutoCloseable {
 
   private void startSimulated() throws Exception {
     for (int i = 0; i < simulate; i++) {
-      GatewayClient client = new GatewayClient(gateway);
-      client.enroll(hostPrefix + i, secret());
-      spawn("sim-" + i, () -> serve(client, Optional.empty()));
+      String host = hostPrefix + i;
+      GatewayClient client = connect(host);
+      spawn("sim-" + i, () -> serve(host, client, Optional.empty()));
     }
+  }
+
+  /** A client holding the host's token: the one kept from an earlier run, else a new one. */
+  private GatewayClient connect(String host) throws IOException, InterruptedException {
+    GatewayClient client = new GatewayClient(gateway);
+    Optional<String> kept = tokens.of(host);
+    if (kept.isPresent()) {
+      client.useHostToken(kept.get());
+    } else {
+      tokens.keep(host, client.enroll(host, secret(), null));
+    }
+    return client;
   }
 
   private void spawn(String name, Runnable loop) {
@@ -146,7 +186,7 @@ public final class Agent implements Callable<Integer>, AutoCloseable {
   }
 
   /** The poll loop of one host: a runner runs tasks, no runner simulates them. */
-  private void serve(GatewayClient client, Optional<TaskRunner> runner) {
+  private void serve(String host, GatewayClient client, Optional<TaskRunner> runner) {
     while (running.get()) {
       try {
         Optional<JsonNode> task = client.next(20);
@@ -166,6 +206,20 @@ public final class Agent implements Callable<Integer>, AutoCloseable {
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         return;
+      } catch (GatewayClient.HostTokenRefused e) {
+        // The gateway forgot the token (an admin reset the enrollment, or a new database): enroll
+        // again, showing it in case it is still the host's.
+        try {
+          tokens.keep(host, client.enroll(host, secret(), client.hostToken()));
+        } catch (GatewayClient.AlreadyEnrolled conflict) {
+          System.err.println(conflict.getMessage());
+          return;
+        } catch (IOException retry) {
+          sleepQuietly(1000);
+        } catch (InterruptedException stop) {
+          Thread.currentThread().interrupt();
+          return;
+        }
       } catch (IOException e) {
         if (running.get()) {
           sleepQuietly(1000);

@@ -30,21 +30,61 @@ public final class GatewayClient {
     this.gateway = gateway;
   }
 
-  /** Enrolls the host; later calls use the host token it answers. */
-  public void enroll(String hostId, String enrollSecret) throws IOException, InterruptedException {
+  /** The gateway refused the host token (unknown, or its enrollment was reset). */
+  public static final class HostTokenRefused extends IOException {
+    HostTokenRefused(String message) {
+      super(message);
+    }
+  }
+
+  /** The host id is enrolled with a token this agent does not hold (409). */
+  public static final class AlreadyEnrolled extends IOException {
+    AlreadyEnrolled(String message) {
+      super(message);
+    }
+  }
+
+  /**
+   * Enrolls the host, showing {@code currentToken} if it has one (a host enrolled before must, or
+   * the gateway answers 409); later calls use the host token it answers, which is returned.
+   */
+  public String enroll(String hostId, String enrollSecret, String currentToken)
+      throws IOException, InterruptedException {
     ObjectNode body =
         JSON.createObjectNode().put("host_id", hostId).put("enroll_secret", enrollSecret);
-    HttpResponse<String> answer =
-        http.send(
-            HttpRequest.newBuilder(gateway.resolve("/v1/agent/enroll"))
-                .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(body.toString()))
-                .build(),
-            HttpResponse.BodyHandlers.ofString());
+    HttpRequest.Builder request =
+        HttpRequest.newBuilder(gateway.resolve("/v1/agent/enroll"))
+            .header("Content-Type", "application/json")
+            .POST(HttpRequest.BodyPublishers.ofString(body.toString()));
+    if (currentToken != null) {
+      request.header("Authorization", "Bearer " + currentToken);
+    }
+    HttpResponse<String> answer = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    if (answer.statusCode() == 409) {
+      throw new AlreadyEnrolled(
+          "host "
+              + hostId
+              + " is already enrolled with another host token, and this agent does not hold it."
+              + " If the host was reinstalled, an admin resets its enrollment with"
+              + " DELETE "
+              + gateway.resolve("/v1/agent/hosts/")
+              + URLEncoder.encode(hostId, StandardCharsets.UTF_8).replace("+", "%20")
+              + "/enrollment (admin API token), then the agent is started again.");
+    }
     if (answer.statusCode() != 200) {
       throw new IOException("enroll refused (" + answer.statusCode() + "): " + answer.body());
     }
     hostToken = JSON.readTree(answer.body()).get("host_token").asText();
+    return hostToken;
+  }
+
+  /** Uses a host token kept from an earlier enrollment. */
+  public void useHostToken(String token) {
+    hostToken = token;
+  }
+
+  public String hostToken() {
+    return hostToken;
   }
 
   /** The host's next task, waiting up to {@code waitSeconds} for one. */
@@ -58,6 +98,9 @@ public final class GatewayClient {
             HttpResponse.BodyHandlers.ofString());
     if (answer.statusCode() == 204) {
       return Optional.empty();
+    }
+    if (answer.statusCode() == 401) {
+      throw new HostTokenRefused("the gateway does not know this host token: " + answer.body());
     }
     if (answer.statusCode() != 200) {
       throw new IOException("next task refused (" + answer.statusCode() + "): " + answer.body());

@@ -23,6 +23,7 @@ public final class TaskRunner {
   public record Outcome(boolean succeeded, Integer exitCode, String output) {}
 
   private static final Duration DEFAULT_TIMEOUT = Duration.ofMinutes(10);
+  private static final int MAX_OUTPUT_BYTES = 128 * 1024;
 
   private final GatewayClient gateway;
   private final Path workDir;
@@ -106,7 +107,23 @@ public final class TaskRunner {
     }
   }
 
+  /**
+   * The start of what the task printed, decoded leniently: a script may print any bytes, and a
+   * report must still go out. Cut well below the gateway's request limit (1 MB by default), even
+   * after JSON escapes a control character as six bytes; the gateway cuts further to its own limit.
+   */
   private static String read(Path output) throws IOException {
-    return Files.exists(output) ? Files.readString(output, StandardCharsets.UTF_8) : "";
+    if (!Files.exists(output)) {
+      return "";
+    }
+    byte[] head;
+    boolean cut;
+    try (var in = Files.newInputStream(output)) {
+      head = in.readNBytes(MAX_OUTPUT_BYTES);
+      cut = in.read() >= 0;
+    }
+    // new String(...) replaces malformed input; Files.readString would throw on it.
+    String text = new String(head, StandardCharsets.UTF_8);
+    return cut ? text + "\n[truncated]" : text;
   }
 }

@@ -4,6 +4,7 @@ import dev.lineup.avro.ActivityResult;
 import dev.lineup.avro.ReleasedActivity;
 import dev.lineup.avro.ResultKind;
 import dev.lineup.schemas.PayloadFields;
+import dev.lineup.service.auth.RequestCharge;
 import dev.lineup.service.problem.ApiException;
 import dev.lineup.service.problem.Problem;
 import io.micronaut.context.annotation.Value;
@@ -23,13 +24,13 @@ import io.micronaut.scheduling.annotation.ExecuteOn;
 import io.micronaut.serde.annotation.Serdeable;
 import io.micronaut.serde.config.naming.SnakeCaseStrategy;
 import jakarta.inject.Named;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
@@ -78,8 +79,8 @@ public final class AgentController {
   private final TaskSignals signals;
   private final ResultPublisher results;
   private final ContentSource contents;
+  private final ReportedOutput output;
   private final Duration heartbeatExtension;
-  private final int outputLimit;
   private final ExecutorService blocking;
 
   public AgentController(
@@ -88,21 +89,27 @@ public final class AgentController {
       TaskSignals signals,
       ResultPublisher results,
       ContentSource contents,
+      ReportedOutput output,
       @Value("${lineup.gateway.heartbeat-extension}") Duration heartbeatExtension,
-      @Value("${lineup.gateway.output-limit-bytes}") int outputLimit,
       @Named(TaskExecutors.BLOCKING) ExecutorService blocking) {
     this.enrollments = enrollments;
     this.board = board;
     this.signals = signals;
     this.results = results;
     this.contents = contents;
+    this.output = output;
     this.heartbeatExtension = heartbeatExtension;
-    this.outputLimit = outputLimit;
     this.blocking = blocking;
   }
 
+  /**
+   * Enrolls a host with the enroll secret. A host that holds a live token must show it ({@code
+   * Authorization: Bearer}) to get a new one; without it the answer is 409, and only an admin's
+   * reset ({@code DELETE /v1/agent/hosts/{hostId}/enrollment}) frees the host id.
+   */
   @Post("/enroll")
-  public Enrolled enroll(@Body EnrollRequest body) throws Exception {
+  public Enrolled enroll(@Nullable @Body EnrollRequest body, HttpRequest<?> request)
+      throws Exception {
     if (body == null
         || body.hostId() == null
         || body.hostId().isBlank()
@@ -110,13 +117,26 @@ public final class AgentController {
       throw ApiException.invalid(
           List.of(new Problem.FieldError("host_id", "is required (1 to 255 characters)")));
     }
-    return enrollments
-        .enroll(body.hostId(), body.enrollSecret())
-        .map(Enrolled::new)
-        .orElseThrow(
-            () ->
-                new ApiException(
-                    HttpStatus.UNAUTHORIZED, "Unauthorized", "the enroll secret is wrong"));
+    Enrollments.Enrollment enrollment =
+        enrollments.enroll(body.hostId(), body.enrollSecret(), bearerOrNull(request));
+    return switch (enrollment.outcome()) {
+      case ENROLLED -> {
+        RequestCharge.credentialProven(request);
+        yield new Enrolled(enrollment.hostToken());
+      }
+      case WRONG_SECRET ->
+          throw new ApiException(
+              HttpStatus.UNAUTHORIZED, "Unauthorized", "the enroll secret is wrong");
+      case ALREADY_ENROLLED ->
+          throw new ApiException(
+              HttpStatus.CONFLICT,
+              "Already enrolled",
+              "host "
+                  + body.hostId()
+                  + " is enrolled with another token: send its current host token as"
+                  + " 'Authorization: Bearer' to rotate it, or have an admin reset the host's"
+                  + " enrollment (DELETE /v1/agent/hosts/{hostId}/enrollment)");
+    };
   }
 
   /**
@@ -126,13 +146,14 @@ public final class AgentController {
   @Get("/tasks/next")
   public CompletableFuture<HttpResponse<Task>> next(
       HttpRequest<?> request, @QueryValue(defaultValue = "30") int wait) throws Exception {
-    String host =
-        enrollments
-            .host(bearer(request))
-            .orElseThrow(
-                () ->
-                    new ApiException(
-                        HttpStatus.UNAUTHORIZED, "Unauthorized", "the host token is not known"));
+    Optional<String> known = enrollments.host(bearer(request));
+    if (known.isEmpty()) {
+      RequestCharge.credentialRefused(request);
+      throw new ApiException(
+          HttpStatus.UNAUTHORIZED, "Unauthorized", "the host token is not known");
+    }
+    RequestCharge.credentialProven(request);
+    String host = known.get();
     long deadline =
         System.currentTimeMillis() + Math.max(0, Math.min(wait, MAX_WAIT_SECONDS)) * 1000L;
     return lookForTask(host, deadline);
@@ -184,10 +205,18 @@ public final class AgentController {
         r.getLeaseExpiresAt());
   }
 
+  /**
+   * Extends the task's lease by {@code lineup.gateway.heartbeat-extension} from now, never to an
+   * earlier time than it had: a task released with a longer lease keeps it. The sequencer sets its
+   * lease to now plus the extension it is told, so it is told the extension that reaches the later
+   * of the two.
+   */
   @Post("/tasks/{activityId}/heartbeat")
   public Lease heartbeat(@PathVariable String activityId, HttpRequest<?> request) throws Exception {
     TaskBoard.Held task = held(activityId, request);
-    Instant until = Instant.now().plus(heartbeatExtension).truncatedTo(ChronoUnit.MILLIS);
+    Instant now = Instant.now().truncatedTo(ChronoUnit.MILLIS);
+    Instant extended = now.plus(heartbeatExtension);
+    Instant until = extended.isAfter(task.leaseExpiresAt()) ? extended : task.leaseExpiresAt();
     results.publish(
         report(
             activityId,
@@ -196,9 +225,8 @@ public final class AgentController {
             ResultKind.HEARTBEAT,
             null,
             null,
-            heartbeatExtension.toMillis()));
-    board.extendLease(task, until);
-    return new Lease(until);
+            Duration.between(now, until).toMillis()));
+    return new Lease(board.extendLease(task, until));
   }
 
   @Post("/tasks/{activityId}/result")
@@ -211,7 +239,7 @@ public final class AgentController {
       throw ApiException.invalid(
           List.of(new Problem.FieldError("outcome", "must be succeeded or failed")));
     }
-    String output = truncate(body.output());
+    String output = this.output.keep(body.output());
     ResultKind kind = outcome.equals("succeeded") ? ResultKind.SUCCEEDED : ResultKind.FAILED;
     // Report first, then close the row: a crash in between makes the agent retry, and a repeated
     // result is a recorded no-op in the sequencer. The other order could lose the outcome.
@@ -254,38 +282,34 @@ public final class AgentController {
   }
 
   private TaskBoard.Held held(String activityId, HttpRequest<?> request) throws Exception {
-    return board
-        .held(activityId, bearer(request))
-        .orElseThrow(
-            () ->
-                new ApiException(
-                    HttpStatus.UNAUTHORIZED,
-                    "Unauthorized",
-                    "the task token is not valid for this task (expired, revoked, or another task's)"));
-  }
-
-  private String truncate(String output) {
-    if (output == null) {
-      return null;
+    Optional<TaskBoard.Held> held = board.held(activityId, bearer(request));
+    if (held.isEmpty()) {
+      RequestCharge.credentialRefused(request);
+      throw new ApiException(
+          HttpStatus.UNAUTHORIZED,
+          "Unauthorized",
+          "the task token is not valid for this task (expired, revoked, or another task's)");
     }
-    byte[] bytes = output.getBytes(StandardCharsets.UTF_8);
-    if (bytes.length <= outputLimit) {
-      return output;
-    }
-    // Cut on a character boundary, and say so.
-    String cut = new String(bytes, 0, outputLimit, StandardCharsets.UTF_8);
-    if (!cut.isEmpty() && cut.charAt(cut.length() - 1) == '\uFFFD') {
-      cut = cut.substring(0, cut.length() - 1);
-    }
-    return cut + "\n[truncated]";
+    RequestCharge.credentialProven(request);
+    return held.get();
   }
 
   private static String bearer(HttpRequest<?> request) {
-    String header = request.getHeaders().get(HttpHeaders.AUTHORIZATION);
-    if (header == null || !header.startsWith("Bearer ")) {
+    String token = bearerOrNull(request);
+    if (token == null) {
       throw new ApiException(HttpStatus.UNAUTHORIZED, "Unauthorized", "a bearer token is required");
     }
-    return header.substring("Bearer ".length()).strip();
+    return token;
+  }
+
+  @Nullable
+  private static String bearerOrNull(HttpRequest<?> request) {
+    String header = request.getHeaders().get(HttpHeaders.AUTHORIZATION);
+    if (header == null || !header.startsWith("Bearer ")) {
+      return null;
+    }
+    String token = header.substring("Bearer ".length()).strip();
+    return token.isEmpty() ? null : token;
   }
 
   private static ActivityResult report(

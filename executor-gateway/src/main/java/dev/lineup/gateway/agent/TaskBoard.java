@@ -24,8 +24,14 @@ public final class TaskBoard {
   /** A task handed to an agent, with the token that is its only credential. */
   public record Claimed(ReleasedActivity released, String taskToken) {}
 
-  /** A delivered task a task token proves. */
-  public record Held(String activityId, String hostId, int attempt, String type, byte[] released) {}
+  /** A delivered task a task token proves, and its lease as the gateway knows it. */
+  public record Held(
+      String activityId,
+      String hostId,
+      int attempt,
+      String type,
+      byte[] released,
+      Instant leaseExpiresAt) {}
 
   private final DataSource db;
 
@@ -33,15 +39,21 @@ public final class TaskBoard {
     this.db = db;
   }
 
-  /** Hands the host's oldest pending agent task (script or installer) to the caller, if any. */
+  /**
+   * Hands the host's oldest pending agent task (script or installer) to the caller, if any; never
+   * one whose lease lapsed or whose activity was revoked, whichever consumer saw what first.
+   */
   public Optional<Claimed> claimNext(String hostId) throws SQLException {
     try (Connection c = db.getConnection()) {
       c.setAutoCommit(false);
       try (PreparedStatement pick =
               c.prepareStatement(
-                  "SELECT activity_id, attempt, released FROM deliveries"
-                      + " WHERE host_id = ? AND state = 'PENDING' AND channel IN ('SCRIPT', 'INSTALLER')"
-                      + " AND lease_expires_at > now() ORDER BY released_at LIMIT 1 FOR UPDATE SKIP LOCKED");
+                  "SELECT d.activity_id, d.attempt, d.released FROM deliveries d"
+                      + " WHERE d.host_id = ? AND d.state = 'PENDING'"
+                      + " AND d.channel IN ('SCRIPT', 'INSTALLER') AND d.lease_expires_at > now()"
+                      + " AND "
+                      + dev.lineup.gateway.delivery.Revocations.NOT_REVOKED
+                      + " ORDER BY d.released_at LIMIT 1 FOR UPDATE OF d SKIP LOCKED");
           PreparedStatement mark =
               c.prepareStatement(
                   "UPDATE deliveries SET state = 'DELIVERED', task_token_sha256 = ?, delivered_at = now()"
@@ -81,8 +93,11 @@ public final class TaskBoard {
     try (Connection c = db.getConnection();
         PreparedStatement s =
             c.prepareStatement(
-                "SELECT activity_id, host_id, attempt, type, released FROM deliveries WHERE task_token_sha256 = ?"
-                    + " AND activity_id = ? AND state = 'DELIVERED' AND lease_expires_at > now()")) {
+                "SELECT d.activity_id, d.host_id, d.attempt, d.type, d.released,"
+                    + " d.lease_expires_at FROM deliveries d WHERE d.task_token_sha256 = ?"
+                    + " AND d.activity_id = ? AND d.state = 'DELIVERED' AND d.lease_expires_at > now()"
+                    + " AND "
+                    + dev.lineup.gateway.delivery.Revocations.NOT_REVOKED)) {
       s.setString(1, TokenHashes.sha256(taskToken));
       s.setString(2, activityId);
       try (ResultSet rs = s.executeQuery()) {
@@ -93,21 +108,29 @@ public final class TaskBoard {
                     rs.getString(2),
                     rs.getInt(3),
                     rs.getString(4),
-                    rs.getBytes(5)))
+                    rs.getBytes(5),
+                    rs.getTimestamp(6).toInstant()))
             : Optional.empty();
       }
     }
   }
 
-  public void extendLease(Held task, Instant until) throws SQLException {
+  /**
+   * Moves the task's lease to {@code until}, never earlier: a heartbeat extends a lease, and a task
+   * given a longer lease than one extension keeps it. Answers the lease the task now has.
+   */
+  public Instant extendLease(Held task, Instant until) throws SQLException {
     try (Connection c = db.getConnection();
         PreparedStatement s =
             c.prepareStatement(
-                "UPDATE deliveries SET lease_expires_at = ? WHERE activity_id = ? AND attempt = ?")) {
+                "UPDATE deliveries SET lease_expires_at = GREATEST(lease_expires_at, ?)"
+                    + " WHERE activity_id = ? AND attempt = ? RETURNING lease_expires_at")) {
       s.setTimestamp(1, Timestamp.from(until));
       s.setString(2, task.activityId());
       s.setInt(3, task.attempt());
-      s.executeUpdate();
+      try (ResultSet rs = s.executeQuery()) {
+        return rs.next() ? rs.getTimestamp(1).toInstant() : until;
+      }
     }
   }
 
@@ -129,18 +152,6 @@ public final class TaskBoard {
       s.setString(4, task.activityId());
       s.setInt(5, task.attempt());
       return s.executeUpdate() == 1;
-    }
-  }
-
-  /** The activity ended elsewhere (cancelled, expired): its task tokens stop working. */
-  public void revoke(String activityId) throws SQLException {
-    try (Connection c = db.getConnection();
-        PreparedStatement s =
-            c.prepareStatement(
-                "UPDATE deliveries SET state = 'REVOKED', finished_at = now()"
-                    + " WHERE activity_id = ? AND state IN ('PENDING', 'DELIVERED')")) {
-      s.setString(1, activityId);
-      s.executeUpdate();
     }
   }
 }

@@ -2,6 +2,7 @@ package dev.lineup.gateway.agent;
 
 import dev.lineup.avro.ActivityState;
 import dev.lineup.avro.LifecycleEvent;
+import dev.lineup.gateway.delivery.Revocations;
 import dev.lineup.schemas.Topics;
 import dev.lineup.service.health.Readiness;
 import dev.lineup.service.kafka.ConsumerLoop;
@@ -12,8 +13,10 @@ import jakarta.annotation.PreDestroy;
 import java.util.Set;
 
 /**
- * Revokes task tokens of activities that end other than by their agent's report (cancelled,
- * expired, purged): a late heartbeat or result with such a token is refused.
+ * Revokes activities that end other than by their agent's or MDM server's report (cancelled,
+ * expired, purged): a late heartbeat or result with their task token is refused, and an attempt
+ * whose release this gateway has not seen yet is never handed out when it comes (see {@link
+ * Revocations}).
  */
 @Context
 public final class TaskRevocations implements Readiness, AutoCloseable {
@@ -24,7 +27,7 @@ public final class TaskRevocations implements Readiness, AutoCloseable {
   private final ConsumerLoop<String, LifecycleEvent> loop;
 
   public TaskRevocations(
-      TaskBoard board,
+      Revocations revocations,
       @Value("${lineup.kafka.bootstrap-servers}") String bootstrapServers,
       @Value("${lineup.gateway.revocations-group-id}") String groupId,
       @Value("${lineup.gateway.instance-id:}") String instanceId) {
@@ -33,13 +36,12 @@ public final class TaskRevocations implements Readiness, AutoCloseable {
                 "task-revocations",
                 GroupMembership.member(bootstrapServers, groupId, instanceId),
                 Topics.GATEWAY_DLQ,
-                records -> {
-                  for (var r : records) {
-                    if (r.value() != null && ENDED_ELSEWHERE.contains(r.value().getState())) {
-                      board.revoke(r.value().getActivityId());
-                    }
-                  }
-                },
+                records ->
+                    revocations.record(
+                        records.stream()
+                            .map(r -> r.value())
+                            .filter(e -> e != null && ENDED_ELSEWHERE.contains(e.getState()))
+                            .toList()),
                 Topics.EVENTS)
             .start();
   }

@@ -26,25 +26,39 @@ public final class Deliveries {
     this.db = db;
   }
 
-  /** Records released attempts; an attempt seen before is left as it is. */
+  /**
+   * Records released attempts; an attempt seen before is left as it is, and one whose activity was
+   * already revoked (its cancel seen first) is recorded REVOKED.
+   */
   public void record(List<ReleasedActivity> released) throws SQLException {
     try (Connection c = db.getConnection();
         PreparedStatement s =
             c.prepareStatement(
                 "INSERT INTO deliveries (activity_id, attempt, host_id, channel, type, state,"
-                    + " released_at, lease_expires_at, released) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                    + " released_at, lease_expires_at, released, accepted_at, finished_at)"
+                    + " SELECT v.*, CASE WHEN v.state = 'REVOKED' THEN now() END FROM (SELECT"
+                    + " ?::text AS activity_id, ?::integer AS attempt, ?::text AS host_id,"
+                    + " ?::text AS channel, ?::text AS type, CASE WHEN EXISTS (SELECT 1 FROM"
+                    + " revocations r WHERE r.activity_id = ? AND r.accepted_at = ?"
+                    + " AND r.attempt >= ?) THEN 'REVOKED' ELSE 'PENDING' END AS state,"
+                    + " ?::timestamptz AS released_at, ?::timestamptz AS lease_expires_at,"
+                    + " ?::bytea AS released, ?::timestamptz AS accepted_at) v"
                     + " ON CONFLICT (activity_id, attempt) DO NOTHING")) {
       for (ReleasedActivity r : released) {
         var a = r.getActivity();
+        Timestamp accepted = Timestamp.from(a.getAcceptedAt());
         s.setString(1, a.getActivityId());
         s.setInt(2, r.getAttempt());
         s.setString(3, a.getHostId());
         s.setString(4, a.getChannel().name());
         s.setString(5, a.getType().name());
-        s.setString(6, PENDING);
-        s.setTimestamp(7, Timestamp.from(r.getReleasedAt()));
-        s.setTimestamp(8, Timestamp.from(r.getLeaseExpiresAt()));
-        s.setBytes(9, Topics.RELEASED_SCRIPT.valueSerde().serializer().serialize("deliveries", r));
+        s.setString(6, a.getActivityId());
+        s.setTimestamp(7, accepted);
+        s.setInt(8, r.getAttempt());
+        s.setTimestamp(9, Timestamp.from(r.getReleasedAt()));
+        s.setTimestamp(10, Timestamp.from(r.getLeaseExpiresAt()));
+        s.setBytes(11, Topics.RELEASED_SCRIPT.valueSerde().serializer().serialize("deliveries", r));
+        s.setTimestamp(12, accepted);
         s.addBatch();
       }
       s.executeBatch();
@@ -57,6 +71,44 @@ public final class Deliveries {
           notify.execute();
         }
       }
+    }
+  }
+
+  /**
+   * True if the attempt may go to the MDM server now: recorded, not yet handed over or ended, its
+   * lease running, and its activity not revoked. Asked right before each push, so a cancel seen in
+   * the meantime (while the MDM server was down, say) keeps the command off the device.
+   */
+  public boolean mdmPushable(String activityId, int attempt) throws SQLException {
+    try (Connection c = db.getConnection();
+        PreparedStatement s =
+            c.prepareStatement(
+                "SELECT 1 FROM deliveries d WHERE d.activity_id = ? AND d.attempt = ?"
+                    + " AND d.state = 'PENDING' AND d.lease_expires_at > now() AND "
+                    + Revocations.NOT_REVOKED)) {
+      s.setString(1, activityId);
+      s.setInt(2, attempt);
+      try (ResultSet rs = s.executeQuery()) {
+        return rs.next();
+      }
+    }
+  }
+
+  /**
+   * Ends an attempt that never reached the MDM server (a command it cannot take), with the reason
+   * as its output; false if it had already moved on.
+   */
+  public boolean failUndelivered(String activityId, int attempt, String output)
+      throws SQLException {
+    try (Connection c = db.getConnection();
+        PreparedStatement s =
+            c.prepareStatement(
+                "UPDATE deliveries SET state = 'FAILED', output = ?, finished_at = now()"
+                    + " WHERE activity_id = ? AND attempt = ? AND state = 'PENDING'")) {
+      s.setString(1, output);
+      s.setString(2, activityId);
+      s.setInt(3, attempt);
+      return s.executeUpdate() == 1;
     }
   }
 
@@ -81,14 +133,23 @@ public final class Deliveries {
     }
   }
 
-  /** The delivered attempt an MDM command UUID stands for, if it is still open. */
-  public java.util.Optional<MdmDelivery> mdmDelivery(String commandUuid) throws SQLException {
+  /**
+   * The open attempt Lineup sent to {@code enrollment} (an enrollment id or UDID: the host id it
+   * was enqueued under) as {@code commandUuid}. Both must match: a command UUID alone is no proof,
+   * since a device or an MDM server could name a command Lineup sent to another enrollment.
+   */
+  public java.util.Optional<MdmDelivery> mdmDelivery(String commandUuid, List<String> enrollment)
+      throws SQLException {
+    if (enrollment.isEmpty()) {
+      return java.util.Optional.empty();
+    }
     try (Connection c = db.getConnection();
         PreparedStatement s =
             c.prepareStatement(
                 "SELECT activity_id, host_id, attempt FROM deliveries WHERE command_uuid = ?"
-                    + " AND state = 'DELIVERED' ORDER BY attempt DESC LIMIT 1")) {
+                    + " AND host_id = ANY (?) AND state = 'DELIVERED' ORDER BY attempt DESC LIMIT 1")) {
       s.setString(1, commandUuid);
+      s.setArray(2, c.createArrayOf("text", enrollment.toArray()));
       try (ResultSet rs = s.executeQuery()) {
         return rs.next()
             ? java.util.Optional.of(new MdmDelivery(rs.getString(1), rs.getString(2), rs.getInt(3)))
@@ -97,16 +158,17 @@ public final class Deliveries {
     }
   }
 
-  /** Closes an MDM attempt with its outcome. */
-  public void finishMdm(MdmDelivery delivery, String state) throws SQLException {
+  /** Closes an MDM attempt with its outcome and the output its MDM server reported. */
+  public void finishMdm(MdmDelivery delivery, String state, String output) throws SQLException {
     try (Connection c = db.getConnection();
         PreparedStatement s =
             c.prepareStatement(
-                "UPDATE deliveries SET state = ?, finished_at = now() WHERE activity_id = ? AND attempt = ?"
-                    + " AND state = 'DELIVERED'")) {
+                "UPDATE deliveries SET state = ?, output = ?, finished_at = now()"
+                    + " WHERE activity_id = ? AND attempt = ? AND state = 'DELIVERED'")) {
       s.setString(1, state);
-      s.setString(2, delivery.activityId());
-      s.setInt(3, delivery.attempt());
+      s.setString(2, output);
+      s.setString(3, delivery.activityId());
+      s.setInt(4, delivery.attempt());
       s.executeUpdate();
     }
   }

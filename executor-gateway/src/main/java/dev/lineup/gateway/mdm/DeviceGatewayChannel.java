@@ -10,6 +10,11 @@ import jakarta.inject.Singleton;
 public final class DeviceGatewayChannel implements MdmChannel {
 
   @Override
+  public boolean sendsCommands() {
+    return false;
+  }
+
+  @Override
   public String deliver(ReleasedActivity released) {
     return null;
   }

@@ -14,6 +14,15 @@ import dev.lineup.avro.ReleasedActivity;
  */
 public interface MdmChannel {
 
-  /** Hands one released attempt to the MDM server; returns its command UUID, or null if none. */
+  /** False if the gateway sends nothing itself (device gateways read the topic). */
+  boolean sendsCommands();
+
+  /**
+   * Hands one released attempt to the MDM server; returns its command UUID, or null if none.
+   *
+   * @throws UndeliverableCommand if this command can never be delivered as it is
+   * @throws dev.lineup.service.kafka.Failures.TransientFailure if the MDM server could not take it
+   *     now (down, unreachable, overloaded)
+   */
   String deliver(ReleasedActivity released) throws Exception;
 }

@@ -2,12 +2,15 @@ package dev.lineup.gateway.mdm;
 
 import dev.lineup.avro.ActivityResult;
 import dev.lineup.avro.ResultKind;
+import dev.lineup.gateway.agent.ReportedOutput;
 import dev.lineup.gateway.agent.ResultPublisher;
 import dev.lineup.gateway.delivery.Deliveries;
+import dev.lineup.service.auth.RequestCharge;
 import dev.lineup.service.auth.TokenHashes;
 import dev.lineup.service.problem.ApiException;
 import io.micronaut.context.annotation.Value;
 import io.micronaut.core.annotation.Nullable;
+import io.micronaut.http.HttpRequest;
 import io.micronaut.http.HttpResponse;
 import io.micronaut.http.HttpStatus;
 import io.micronaut.http.annotation.Body;
@@ -21,14 +24,21 @@ import io.micronaut.serde.config.naming.SnakeCaseStrategy;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.Base64;
+import java.util.List;
+import java.util.Objects;
 import java.util.UUID;
+import java.util.stream.Stream;
 
 /**
  * {@code POST /v1/mdm/webhook?secret=...}: results from an MDM server in the NanoMDM/MicroMDM
  * webhook format. {@code Acknowledged} ends the attempt SUCCEEDED, {@code Error} FAILED; {@code
- * NotNow} (the device will retry later) keeps it pending and extends its lease. Events about
- * commands Lineup did not send are acknowledged and ignored. NanoMDM does not sign webhooks, so the
- * URL carries a shared secret.
+ * NotNow} (the device will retry later) keeps it pending and extends its lease. NanoMDM does not
+ * sign webhooks, so the URL carries a shared secret.
+ *
+ * <p>An acknowledgement counts only for the command Lineup sent to the enrollment it comes from:
+ * its enrollment id (or UDID) and its command UUID must both match a delivered attempt. Events
+ * about commands Lineup did not send there are acknowledged and ignored. The reported payload
+ * becomes the output through {@link ReportedOutput}, like an agent's.
  */
 @Controller("/v1/mdm/webhook")
 @ExecuteOn(TaskExecutors.BLOCKING)
@@ -47,19 +57,23 @@ public final class MdmWebhookController {
 
   private final Deliveries deliveries;
   private final ResultPublisher results;
+  private final ReportedOutput output;
   private final String secretHash;
 
   public MdmWebhookController(
       Deliveries deliveries,
       ResultPublisher results,
+      ReportedOutput output,
       @Value("${lineup.gateway.mdm.webhook-secret:}") String secret) {
     this.deliveries = deliveries;
     this.results = results;
+    this.output = output;
     this.secretHash = secret.isBlank() ? null : TokenHashes.sha256(secret);
   }
 
   @Post
-  public HttpResponse<Void> webhook(@Nullable @QueryValue String secret, @Body Webhook body)
+  public HttpResponse<Void> webhook(
+      @Nullable @QueryValue String secret, @Nullable @Body Webhook body, HttpRequest<?> request)
       throws Exception {
     if (secretHash == null
         || secret == null
@@ -67,11 +81,14 @@ public final class MdmWebhookController {
       throw new ApiException(
           HttpStatus.UNAUTHORIZED, "Unauthorized", "the webhook secret is wrong or not configured");
     }
+    RequestCharge.credentialProven(request);
     AcknowledgeEvent ack = body == null ? null : body.acknowledgeEvent();
     if (ack == null || ack.commandUuid() == null || ack.status() == null) {
       return HttpResponse.ok();
     }
-    var delivery = deliveries.mdmDelivery(ack.commandUuid());
+    List<String> enrollment =
+        Stream.of(ack.enrollmentId(), ack.udid()).filter(Objects::nonNull).distinct().toList();
+    var delivery = deliveries.mdmDelivery(ack.commandUuid(), enrollment);
     if (delivery.isEmpty()) {
       return HttpResponse.ok();
     }
@@ -85,6 +102,7 @@ public final class MdmWebhookController {
     if (kind == null) {
       return HttpResponse.ok();
     }
+    String reported = kind == ResultKind.HEARTBEAT ? null : output.keep(decoded(ack.rawPayload()));
     results.publish(
         ActivityResult.newBuilder()
             .setResultId(UUID.randomUUID().toString())
@@ -93,10 +111,10 @@ public final class MdmWebhookController {
             .setAttempt(delivery.get().attempt())
             .setKind(kind)
             .setOccurredAt(Instant.now())
-            .setOutput(kind == ResultKind.HEARTBEAT ? null : decoded(ack.rawPayload()))
+            .setOutput(reported)
             .build());
     if (kind != ResultKind.HEARTBEAT) {
-      deliveries.finishMdm(delivery.get(), kind.name());
+      deliveries.finishMdm(delivery.get(), kind.name(), reported);
     }
     return HttpResponse.ok();
   }

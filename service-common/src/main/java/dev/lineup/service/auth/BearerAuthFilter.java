@@ -7,14 +7,20 @@ import io.micronaut.http.HttpRequest;
 import io.micronaut.http.HttpStatus;
 import io.micronaut.http.MutableHttpResponse;
 import io.micronaut.http.annotation.RequestFilter;
+import io.micronaut.http.annotation.ResponseFilter;
 import io.micronaut.http.annotation.ServerFilter;
+import io.micronaut.http.server.util.HttpClientAddressResolver;
 import java.util.List;
 import java.util.Optional;
 
 /**
- * Every request to a guarded path needs {@code Authorization: Bearer <token>} from a token whose
- * role allows it: 401 without a known token, 403 with one whose role is too small. The token itself
- * is never logged.
+ * Every request is first charged to a rate budget ({@link RequestCharge}, {@link RateLimits}),
+ * before any credential is looked up and whatever its path: a flood of wrong tokens or secrets is
+ * refused with 429 by its address's budget. Then every request to a guarded path needs {@code
+ * Authorization: Bearer <token>} from a token whose role allows it: 401 without a known token, 403
+ * with one whose role is too small. Paths with credentials of their own (the gateway's agent and
+ * MDM paths) check them in their controllers and settle the charge there. The token itself is never
+ * logged.
  */
 @ServerFilter(ServerFilter.MATCH_ALL_PATTERN)
 public final class BearerAuthFilter {
@@ -24,32 +30,43 @@ public final class BearerAuthFilter {
   private final List<TokenAuthority> authorities;
   private final List<AccessPolicy> policies;
   private final RateLimits rateLimits;
+  private final HttpClientAddressResolver addresses;
 
   public BearerAuthFilter(
-      List<TokenAuthority> authorities, List<AccessPolicy> policies, RateLimits rateLimits) {
+      List<TokenAuthority> authorities,
+      List<AccessPolicy> policies,
+      RateLimits rateLimits,
+      HttpClientAddressResolver addresses) {
     this.authorities = authorities;
     this.policies = policies;
     this.rateLimits = rateLimits;
+    this.addresses = addresses;
   }
 
   @RequestFilter
   @Nullable
   public MutableHttpResponse<?> authenticate(HttpRequest<?> request) {
+    String token = bearerToken(request);
+    Charged charge = charge(request, token);
+    if (charge.refusal() != null) {
+      return tooManyRequests(charge.refusal());
+    }
+    request.setAttribute(RequestCharge.ATTRIBUTE, charge.charge());
     Optional<Role> required =
         policies.stream().map(p -> p.required(request)).flatMap(Optional::stream).findFirst();
     if (required.isEmpty()) {
       return null;
     }
-    String header = request.getHeaders().get(HttpHeaders.AUTHORIZATION);
-    if (header == null || !header.startsWith(BEARER)) {
+    if (token == null) {
       return unauthorized("a bearer token is required");
     }
-    String token = header.substring(BEARER.length()).strip();
     Optional<Caller> caller =
         authorities.stream().map(a -> a.authenticate(token)).flatMap(Optional::stream).findFirst();
     if (caller.isEmpty()) {
+      charge.charge().refused();
       return unauthorized("the bearer token is not known");
     }
+    charge.charge().proven();
     if (!caller.get().role().allows(required.get())) {
       return Problem.response(
           HttpStatus.FORBIDDEN,
@@ -57,16 +74,64 @@ public final class BearerAuthFilter {
           "this needs the " + required.get().name().toLowerCase() + " role",
           List.of());
     }
-    if (!rateLimits.tryTake(caller.get())) {
-      return Problem.response(
-              HttpStatus.TOO_MANY_REQUESTS,
-              "Too many requests",
-              "this token's request rate is used up; retry shortly",
-              List.of())
-          .header(HttpHeaders.RETRY_AFTER, "1");
-    }
     request.setAttribute(Caller.ATTRIBUTE, caller.get());
     return null;
+  }
+
+  /** Settles a charge nothing proved or refused while the request was served. */
+  @ResponseFilter
+  public void settle(HttpRequest<?> request, MutableHttpResponse<?> response) {
+    request
+        .getAttribute(RequestCharge.ATTRIBUTE, RequestCharge.class)
+        .ifPresent(charge -> charge.answered(response.code()));
+  }
+
+  /** A charge, or why the request is refused. */
+  private record Charged(RequestCharge charge, RateLimits.Taken refusal) {}
+
+  private Charged charge(HttpRequest<?> request, @Nullable String token) {
+    String address = String.valueOf(addresses.resolve(request));
+    if (token == null) {
+      RateLimits.Taken taken = rateLimits.takeAddress(address);
+      return taken.allowed()
+          ? new Charged(
+              new RequestCharge(rateLimits, RequestCharge.Kind.ADDRESS, null, address), null)
+          : new Charged(null, taken);
+    }
+    String hash = TokenHashes.sha256(token);
+    RateLimits.Taken proven = rateLimits.takeProvenCredential(hash);
+    if (proven != null) {
+      return proven.allowed()
+          ? new Charged(
+              new RequestCharge(rateLimits, RequestCharge.Kind.CREDENTIAL, hash, address), null)
+          : new Charged(null, proven);
+    }
+    RateLimits.Taken room = rateLimits.peekAddress(address);
+    return room.allowed()
+        ? new Charged(
+            new RequestCharge(rateLimits, RequestCharge.Kind.ADDRESS_UNLESS_PROVEN, hash, address),
+            null)
+        : new Charged(null, room);
+  }
+
+  @Nullable
+  private static String bearerToken(HttpRequest<?> request) {
+    String header = request.getHeaders().get(HttpHeaders.AUTHORIZATION);
+    if (header == null || !header.startsWith(BEARER)) {
+      return null;
+    }
+    String token = header.substring(BEARER.length()).strip();
+    return token.isEmpty() ? null : token;
+  }
+
+  private static MutableHttpResponse<?> tooManyRequests(RateLimits.Taken refusal) {
+    return Problem.response(
+            HttpStatus.TOO_MANY_REQUESTS,
+            "Too many requests",
+            "the request rate of this token, or of this address's requests without a good"
+                + " credential, is used up; retry after the time in Retry-After",
+            List.of())
+        .header(HttpHeaders.RETRY_AFTER, Long.toString(refusal.retryAfterSeconds()));
   }
 
   private static MutableHttpResponse<?> unauthorized(String detail) {

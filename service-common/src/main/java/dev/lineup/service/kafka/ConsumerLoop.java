@@ -39,6 +39,8 @@ import org.slf4j.LoggerFactory;
  *   <li>the rest go to the handler as one batch. If the handler fails <em>deterministically</em>
  *       ({@link Failures}), each record is handled alone to find the ones that fail, and those go
  *       to the dead-letter topic, with the reason, source topic, partition and offset in headers;
+ *   <li>a dead letter its topic refuses for good (the record was near the size limit, and the
+ *       headers push it over) goes without key and value, {@link #DROPPED_HEADER} saying why;
  *   <li>a <em>transient</em> failure (broker or database unreachable) re-reads the batch after a
  *       capped backoff, skipping nothing; {@link #ready()} is false until a batch succeeds again,
  *       so {@code /health} answers 503 meanwhile.
@@ -58,6 +60,12 @@ public final class ConsumerLoop<K, V> implements Readiness, AutoCloseable {
 
   /** The dead-letter header that names the consumer that refused a record. */
   public static final String CONSUMER_HEADER = "lineup.dlq.consumer";
+
+  /**
+   * The dead-letter header saying the record's key and value were left out, and why: the dead
+   * letter did not fit its topic.
+   */
+  public static final String DROPPED_HEADER = "lineup.dlq.dropped";
 
   private static final Logger LOG = LoggerFactory.getLogger(ConsumerLoop.class);
   private static final Duration POLL = Duration.ofMillis(200);
@@ -295,16 +303,25 @@ public final class ConsumerLoop<K, V> implements Readiness, AutoCloseable {
   }
 
   private void sendDeadLetters(List<Refused> refused) throws Exception {
+    List<ProducerRecord<byte[], byte[]>> letters = new ArrayList<>(refused.size());
     List<java.util.concurrent.Future<RecordMetadata>> sent = new ArrayList<>(refused.size());
     for (Refused r : refused) {
       var dead = new ProducerRecord<>(deadLetterTopic, r.raw().key(), r.raw().value());
       DeadLetterHeaders.write(
           dead.headers(), r.reason(), r.raw().topic(), r.raw().partition(), r.raw().offset());
       dead.headers().add(CONSUMER_HEADER, name.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      letters.add(dead);
       sent.add(deadLetters.send(dead));
     }
-    for (var future : sent) {
-      future.get(DEAD_LETTER_ACK.toMillis(), TimeUnit.MILLISECONDS);
+    for (int i = 0; i < sent.size(); i++) {
+      try {
+        sent.get(i).get(DEAD_LETTER_ACK.toMillis(), TimeUnit.MILLISECONDS);
+      } catch (java.util.concurrent.ExecutionException e) {
+        if (Failures.isTransient(e.getCause())) {
+          throw e;
+        }
+        sendWithoutBody(letters.get(i), e.getCause());
+      }
     }
     for (Refused r : refused) {
       deadLettered.incrementAndGet();
@@ -317,6 +334,25 @@ public final class ConsumerLoop<K, V> implements Readiness, AutoCloseable {
           deadLetterTopic,
           r.reason());
     }
+  }
+
+  /**
+   * A dead letter the topic refuses for good: a record near the size limit of its own topic no
+   * longer fits with the headers added. Retrying it would hold the loop up forever (rule 14), so it
+   * goes again without its key and value; the headers still say where the record is.
+   */
+  private void sendWithoutBody(ProducerRecord<byte[], byte[]> letter, Throwable refusal)
+      throws Exception {
+    var headers = new org.apache.kafka.common.header.internals.RecordHeaders();
+    letter.headers().forEach(headers::add);
+    headers.add(
+        DROPPED_HEADER,
+        Failures.describe(refusal, MAX_REASON).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    deadLetters
+        .send(
+            new ProducerRecord<byte[], byte[]>(
+                deadLetterTopic, (Integer) null, (byte[]) null, (byte[]) null, headers))
+        .get(DEAD_LETTER_ACK.toMillis(), TimeUnit.MILLISECONDS);
   }
 
   /** Says once per outage what holds the loop up; the rest of the outage is quiet. */

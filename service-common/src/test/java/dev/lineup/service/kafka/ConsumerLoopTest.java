@@ -222,6 +222,40 @@ class ConsumerLoopTest {
   }
 
   @Test
+  void aDeadLetterTooLargeForItsTopicIsKeptWithoutItsBodyAndTheLoopMovesOn() throws Exception {
+    Lane lane = freshTopics();
+    // A dead-letter topic that takes smaller records than the topic the record came from: the
+    // dead letter is the record plus its headers, so a record near the limit cannot fit.
+    try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
+      admin
+          .incrementalAlterConfigs(
+              Map.of(
+                  new org.apache.kafka.common.config.ConfigResource(
+                      org.apache.kafka.common.config.ConfigResource.Type.TOPIC, lane.dlq().name()),
+                  List.of(
+                      new org.apache.kafka.clients.admin.AlterConfigOp(
+                          new org.apache.kafka.clients.admin.ConfigEntry(
+                              "max.message.bytes", "1500"),
+                          org.apache.kafka.clients.admin.AlterConfigOp.OpType.SET))))
+          .all()
+          .get();
+    }
+    List<String> handled = Collections.synchronizedList(new ArrayList<>());
+    try (var loop = loop(lane, records -> records.forEach(r -> handled.add(r.value())))) {
+      produce(lane.in().name(), "garbage" + "x".repeat(1450), "after");
+
+      await().atMost(Duration.ofSeconds(20)).until(() -> handled.contains("after"));
+      var dead = readAll(lane.dlq().name(), 1);
+      assertThat(dead).hasSize(1);
+      assertThat(dead.get(0).value()).isNull();
+      assertThat(header(dead.get(0), DeadLetterHeaders.REASON)).startsWith("undecodable");
+      assertThat(header(dead.get(0), DeadLetterHeaders.SOURCE_OFFSET)).isEqualTo("0");
+      assertThat(header(dead.get(0), ConsumerLoop.DROPPED_HEADER)).contains("RecordTooLarge");
+      assertThat(loop.ready()).isTrue();
+    }
+  }
+
+  @Test
   void aDecoderThatThrowsSerializationExceptionIsTreatedTheSame() throws Exception {
     // The historic case, kept: Kafka's own decoding exception also dead-letters.
     assertThat(Failures.isTransient(new SerializationException("bad"))).isFalse();

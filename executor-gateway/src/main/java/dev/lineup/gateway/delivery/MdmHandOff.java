@@ -1,0 +1,73 @@
+package dev.lineup.gateway.delivery;
+
+import dev.lineup.avro.ActivityResult;
+import dev.lineup.avro.ReleasedActivity;
+import dev.lineup.avro.ResultKind;
+import dev.lineup.gateway.agent.ReportedOutput;
+import dev.lineup.gateway.agent.ResultPublisher;
+import dev.lineup.gateway.mdm.MdmChannel;
+import dev.lineup.gateway.mdm.UndeliverableCommand;
+import jakarta.inject.Singleton;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.UUID;
+
+/**
+ * Hands recorded MDM attempts to the MDM server, when the gateway sends commands itself (the {@code
+ * nanomdm} adapter). Each attempt goes at most once, only while it is pending, its lease runs and
+ * its activity is not revoked (asked right before the push: a command cancelled while the MDM
+ * server was down never reaches the device). A command that can never be delivered ends its attempt
+ * FAILED with the reason as output, so the host's queue moves on; the MDM server being down throws,
+ * and the consumer retries.
+ */
+@Singleton
+public final class MdmHandOff {
+
+  private final Deliveries deliveries;
+  private final MdmChannel mdm;
+  private final ResultPublisher results;
+  private final ReportedOutput output;
+
+  public MdmHandOff(
+      Deliveries deliveries, MdmChannel mdm, ResultPublisher results, ReportedOutput output) {
+    this.deliveries = deliveries;
+    this.mdm = mdm;
+    this.results = results;
+    this.output = output;
+  }
+
+  public void handOver(ReleasedActivity released) throws Exception {
+    var a = released.getActivity();
+    if (!mdm.sendsCommands() || !deliveries.mdmPushable(a.getActivityId(), released.getAttempt())) {
+      return;
+    }
+    String commandUuid;
+    try {
+      commandUuid = mdm.deliver(released);
+    } catch (UndeliverableCommand e) {
+      String reason = output.keep("not sent to the MDM server: " + e.getMessage());
+      // Report first, then close the row: a crash in between sends the report again, which the
+      // sequencer records as a repeat.
+      results.publish(result(released, ResultKind.FAILED, reason));
+      deliveries.failUndelivered(a.getActivityId(), released.getAttempt(), reason);
+      return;
+    }
+    if (commandUuid != null
+        && deliveries.markMdmDelivered(a.getActivityId(), released.getAttempt(), commandUuid)) {
+      results.publish(result(released, ResultKind.DELIVERED, null));
+    }
+  }
+
+  private static ActivityResult result(ReleasedActivity released, ResultKind kind, String output) {
+    var a = released.getActivity();
+    return ActivityResult.newBuilder()
+        .setResultId(UUID.randomUUID().toString())
+        .setActivityId(a.getActivityId())
+        .setHostId(a.getHostId())
+        .setAttempt(released.getAttempt())
+        .setKind(kind)
+        .setOccurredAt(Instant.now().truncatedTo(ChronoUnit.MILLIS))
+        .setOutput(output)
+        .build();
+  }
+}

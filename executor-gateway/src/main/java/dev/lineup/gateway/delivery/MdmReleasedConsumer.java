@@ -1,0 +1,78 @@
+package dev.lineup.gateway.delivery;
+
+import dev.lineup.avro.ReleasedActivity;
+import dev.lineup.schemas.Topics;
+import dev.lineup.service.health.Readiness;
+import dev.lineup.service.kafka.ConsumerLoop;
+import dev.lineup.service.kafka.GroupMembership;
+import io.micronaut.context.annotation.Context;
+import io.micronaut.context.annotation.Value;
+import jakarta.annotation.PreDestroy;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+
+/**
+ * Takes released MDM activities into the deliveries table and hands them to the MDM server ({@link
+ * MdmHandOff}). Its own consumer group and thread: while the MDM server is down this loop retries
+ * with backoff (and {@code /health} says so), and the script and installer releases go on.
+ *
+ * <p>The group is {@code lineup.gateway.mdm-group-id}. A gateway that read MDM releases in the
+ * shared group before starts this group from the earliest retained release; the deliveries table
+ * makes that replay harmless (attempts recorded before are not pushed again, lapsed ones never).
+ */
+@Context
+public final class MdmReleasedConsumer implements Readiness, AutoCloseable {
+
+  private static final int MAX_BATCH = 20;
+
+  private final ConsumerLoop<String, ReleasedActivity> loop;
+
+  public MdmReleasedConsumer(
+      Deliveries deliveries,
+      MdmHandOff handOff,
+      @Value("${lineup.kafka.bootstrap-servers}") String bootstrapServers,
+      @Value("${lineup.gateway.mdm-group-id}") String groupId,
+      @Value("${lineup.gateway.instance-id:}") String instanceId) {
+    loop =
+        new ConsumerLoop<String, ReleasedActivity>(
+                "gateway-released-mdm",
+                pollingFew(GroupMembership.member(bootstrapServers, groupId, instanceId)),
+                Topics.GATEWAY_DLQ,
+                records -> {
+                  List<ReleasedActivity> released = ReleasedConsumer.values(records);
+                  deliveries.record(released);
+                  for (ReleasedActivity r : released) {
+                    handOff.handOver(r);
+                  }
+                },
+                Topics.RELEASED_MDM)
+            .start();
+  }
+
+  /**
+   * Each push may wait up to {@code lineup.gateway.mdm.nanomdm.timeout} for an MDM server that is
+   * slow but answering; a small batch keeps the time between polls well under Kafka's {@code
+   * max.poll.interval.ms} (5 min), past which the group would take the partitions away.
+   */
+  private static Map<String, Object> pollingFew(Map<String, Object> config) {
+    config.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, MAX_BATCH);
+    return config;
+  }
+
+  @Override
+  public String name() {
+    return "released-mdm-consumer";
+  }
+
+  @Override
+  public boolean ready() {
+    return loop.ready();
+  }
+
+  @PreDestroy
+  @Override
+  public void close() {
+    loop.close();
+  }
+}
