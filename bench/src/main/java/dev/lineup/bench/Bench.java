@@ -324,6 +324,9 @@ public final class Bench implements Callable<Integer> {
     // The bench's one token sends far more than a normal caller.
     properties.put("lineup.rate-limit.per-second", 1_000_000);
     properties.put("lineup.rate-limit.burst", 1_000_000);
+    // Its simulated hosts all enroll from one address.
+    properties.put("lineup.rate-limit.per-address.per-second", 1_000_000);
+    properties.put("lineup.rate-limit.per-address.burst", 1_000_000);
     properties.put("lineup.sequencer.commit-interval", commitInterval);
     sequencerKafka.forEach((key, value) -> properties.put("lineup.sequencer.kafka." + key, value));
     return properties;

@@ -135,7 +135,11 @@ public final class Devstack implements Callable<Integer> {
                   // back at once instead of waiting out their old selves' sessions (45 s).
                   Map.of(
                       "lineup.sequencer.instance-id", "devstack-sequencer",
-                      "lineup.gateway.instance-id", "devstack-gateway")));
+                      "lineup.gateway.instance-id", "devstack-gateway",
+                      // Every agent of a devstack, simulated or not, comes from this machine: one
+                      // address's budget would throttle a few hundred enrolling at once.
+                      "lineup.rate-limit.per-address.per-second", "10000",
+                      "lineup.rate-limit.per-address.burst", "10000")));
       services.awaitHealthy(Duration.ofMinutes(2));
     } catch (Exception | Error e) {
       stop(services, kafka, database);
