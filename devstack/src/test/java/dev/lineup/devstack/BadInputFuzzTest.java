@@ -368,14 +368,13 @@ class BadInputFuzzTest {
 
   // ------------------------------------------------------------------ intake, Kafka front door
 
-    /** A bad record on lineup.requests; those that must be dead-lettered join the list. */
+  /** A bad record on lineup.requests; those that must be dead-lettered join the list. */
   private static void badRequestRecord(List<Long> mustDeadLetter) throws Exception {
     switch (RANDOM.nextInt(3)) {
       case 0 ->
           mustDeadLetter.add(
               produce(
-                  Topics.REQUESTS,
-                  sample(Arbitraries.bytes().array(byte[].class).ofMaxSize(300))));
+                  Topics.REQUESTS, sample(Arbitraries.bytes().array(byte[].class).ofMaxSize(300))));
       case 1 -> corrupt(Topics.REQUESTS, mustDeadLetter);
       default ->
           mustDeadLetter.add(

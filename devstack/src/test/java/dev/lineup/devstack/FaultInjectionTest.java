@@ -100,24 +100,7 @@ class FaultInjectionTest {
       loading.set(false);
       load.join();
 
-      assertThat(accepted.size()).as("activities accepted under load").isGreaterThan(50);
-      Map<String, EventAudit.Counts> seen = new HashMap<>();
-      await()
-          .atMost(Duration.ofMinutes(3))
-          .pollInterval(Duration.ofSeconds(2))
-          .untilAsserted(
-              () -> {
-                seen.clear();
-                seen.putAll(EventAudit.count(bootstrap, accepted));
-                assertThat(seen.values().stream().filter(c -> c.succeeded() == 1).count())
-                    .isEqualTo(accepted.size());
-              });
-      for (String id : accepted) {
-        EventAudit.Counts c = seen.get(id);
-        assertThat(c.released()).as("releases of " + id).isEqualTo(1);
-        assertThat(c.terminal()).as("terminal events of " + id).isEqualTo(1);
-      }
-      assertThat(devices.completed()).as("tasks the devices ran").isEqualTo(accepted.size());
+      eachRanExactlyOnce(bootstrap, accepted, devices);
     } finally {
       loading.set(false);
       services.close();
@@ -184,23 +167,7 @@ class FaultInjectionTest {
         loading.set(false);
         load.join();
 
-        assertThat(accepted.size()).as("activities accepted under load").isGreaterThan(50);
-        Map<String, EventAudit.Counts> seen = new HashMap<>();
-        await()
-            .atMost(Duration.ofMinutes(3))
-            .pollInterval(Duration.ofSeconds(2))
-            .untilAsserted(
-                () -> {
-                  seen.clear();
-                  seen.putAll(EventAudit.count(bootstrap, accepted));
-                  assertThat(seen.values().stream().filter(c -> c.succeeded() == 1).count())
-                      .isEqualTo(accepted.size());
-                });
-        for (String id : accepted) {
-          assertThat(seen.get(id).released()).as("releases of " + id).isEqualTo(1);
-          assertThat(seen.get(id).terminal()).as("terminal events of " + id).isEqualTo(1);
-        }
-        assertThat(devices.completed()).as("tasks the devices ran").isEqualTo(accepted.size());
+        eachRanExactlyOnce(bootstrap, accepted, devices);
       }
     } finally {
       loading.set(false);
@@ -209,6 +176,31 @@ class FaultInjectionTest {
       kafka.close();
       database.close();
     }
+  }
+
+  /**
+   * Every accepted activity ended SUCCEEDED, with one release and one terminal event, and the
+   * devices ran as many tasks as were accepted: nothing lost, nothing run twice.
+   */
+  private static void eachRanExactlyOnce(
+      String bootstrap, Set<String> accepted, dev.lineup.agent.Agent devices) {
+    assertThat(accepted.size()).as("activities accepted under load").isGreaterThan(50);
+    Map<String, EventAudit.Counts> seen = new HashMap<>();
+    await()
+        .atMost(Duration.ofMinutes(3))
+        .pollInterval(Duration.ofSeconds(2))
+        .untilAsserted(
+            () -> {
+              seen.clear();
+              seen.putAll(EventAudit.count(bootstrap, accepted));
+              assertThat(seen.values().stream().filter(c -> c.succeeded() == 1).count())
+                  .isEqualTo(accepted.size());
+            });
+    for (String id : accepted) {
+      assertThat(seen.get(id).released()).as("releases of " + id).isEqualTo(1);
+      assertThat(seen.get(id).terminal()).as("terminal events of " + id).isEqualTo(1);
+    }
+    assertThat(devices.completed()).as("tasks the devices ran").isEqualTo(accepted.size());
   }
 
   /** A service's main class in a JVM of its own, on this test's class path; output to a file. */

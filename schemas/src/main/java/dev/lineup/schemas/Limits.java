@@ -14,6 +14,12 @@ public final class Limits {
 
   public static final Duration MAX_LEASE = Duration.ofDays(7);
 
+  /** The longest wait before a retry (a {@code retry.backoff_ms}, and what it grows to). */
+  public static final Duration MAX_BACKOFF = Duration.ofDays(1);
+
+  /** A host id's length, in characters. */
+  public static final int HOST_ID_CHARACTERS = 255;
+
   /** Device output kept per result, unless a service is configured lower (rule 16). */
   public static final int OUTPUT_BYTES = 64 * 1024;
 

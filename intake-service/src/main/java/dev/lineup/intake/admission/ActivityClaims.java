@@ -96,44 +96,64 @@ public final class ActivityClaims {
    */
   public List<Claim> claimAll(List<Wanted> wanted, String origin, String batchId)
       throws SQLException {
+    return claim(wanted, wanted.stream().map(w -> origin).toList(), batchId, true);
+  }
+
+  /**
+   * Claims each id on its own, in one transaction: what one id decides does not touch the others
+   * (the Kafka front door, a poll's requests at a time). {@code origins} names each claimant, in
+   * the order of {@code wanted}; answers one claim per wanted id, in that order.
+   */
+  public List<Claim> claimEach(List<Wanted> wanted, List<String> origins) throws SQLException {
+    return wanted.isEmpty() ? List.of() : claim(wanted, origins, null, false);
+  }
+
+  private List<Claim> claim(
+      List<Wanted> wanted, List<String> origins, String batchId, boolean allOrNothing)
+      throws SQLException {
     // In id order, so two batches sharing ids lock them in the same order and never deadlock.
-    List<Wanted> sorted = new ArrayList<>(wanted);
-    sorted.sort(Comparator.comparing(Wanted::activityId));
-    Map<String, Claim> decided = new HashMap<>();
+    List<Integer> order = new ArrayList<>();
+    for (int i = 0; i < wanted.size(); i++) {
+      order.add(i);
+    }
+    order.sort(Comparator.comparing(i -> wanted.get(i).activityId()));
+    Claim[] decided = new Claim[wanted.size()];
     try (Connection c = db.getConnection()) {
       c.setAutoCommit(false);
       try {
-        Map<String, String> ledgerHosts = ledgerHosts(c, sorted);
-        List<Wanted> inserted = new ArrayList<>();
+        Map<String, String> ledgerHosts = ledgerHosts(c, wanted);
+        List<Integer> inserted = new ArrayList<>();
         try (PreparedStatement insert =
             c.prepareStatement(
                 "INSERT INTO activity_claims (activity_id, host_id, origin, batch_id)"
                     + " VALUES (?, ?, ?, ?) ON CONFLICT (activity_id) DO NOTHING")) {
-          for (Wanted w : sorted) {
+          for (int i : order) {
+            Wanted w = wanted.get(i);
             String owner = ledgerHosts.get(w.activityId());
             if (owner != null && !owner.equals(w.hostId())) {
               // Its claim may be long forgotten; the ledger still knows whose it is.
-              decided.put(w.activityId(), new Claim(w.activityId(), Outcome.CONFLICT, owner, null));
+              decided[i] = new Claim(w.activityId(), Outcome.CONFLICT, owner, null);
               continue;
             }
             insert.setString(1, w.activityId());
             insert.setString(2, w.hostId());
-            insert.setString(3, origin);
+            insert.setString(3, origins.get(i));
             insert.setString(4, batchId);
             insert.addBatch();
-            inserted.add(w);
+            inserted.add(i);
           }
           int[] counts = inserted.isEmpty() ? new int[0] : insert.executeBatch();
-          for (int i = 0; i < inserted.size(); i++) {
-            Wanted w = inserted.get(i);
-            decided.put(
-                w.activityId(),
-                counts[i] == 1
+          for (int k = 0; k < inserted.size(); k++) {
+            int i = inserted.get(k);
+            Wanted w = wanted.get(i);
+            decided[i] =
+                counts[k] == 1
                     ? new Claim(w.activityId(), Outcome.ADMITTED, w.hostId(), batchId)
-                    : held(c, w, origin, batchId, ledgerHosts.containsKey(w.activityId())));
+                    : held(c, w, origins.get(i), batchId, ledgerHosts.containsKey(w.activityId()));
           }
         }
-        if (decided.values().stream().allMatch(d -> d.outcome() == Outcome.ADMITTED)) {
+        if (!allOrNothing
+            || java.util.Arrays.stream(decided).allMatch(d -> d.outcome() == Outcome.ADMITTED)) {
           c.commit();
         } else {
           c.rollback();
@@ -143,7 +163,7 @@ public final class ActivityClaims {
         throw e;
       }
     }
-    return wanted.stream().map(w -> decided.get(w.activityId())).toList();
+    return List.of(decided);
   }
 
   /** An id someone claimed before: whose it is, and whether this caller may take it over. */

@@ -9,7 +9,6 @@ import dev.lineup.intake.validation.ActivityValidator;
 import dev.lineup.schemas.DeadLetterHeaders;
 import dev.lineup.schemas.Topics;
 import dev.lineup.service.health.Readiness;
-import dev.lineup.service.kafka.ConsumerLoop;
 import dev.lineup.service.kafka.Failures;
 import dev.lineup.service.kafka.GroupMembership;
 import dev.lineup.service.problem.ApiException;
@@ -20,7 +19,9 @@ import jakarta.annotation.PreDestroy;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -110,16 +111,32 @@ public final class RequestFrontDoor implements Readiness, AutoCloseable {
     Duration backoff = FIRST_BACKOFF;
     try {
       while (running.get()) {
-        ConsumerRecords<byte[], byte[]> records = consumer.poll(Duration.ofMillis(200));
+        ConsumerRecords<byte[], byte[]> records;
+        try {
+          records = consumer.poll(Duration.ofMillis(200));
+        } catch (WakeupException e) {
+          throw e;
+        } catch (KafkaException e) {
+          // The broker away, or a fetch that failed: poll again after a pause, never die.
+          stalledBy.set(Failures.describe(e, 1_000));
+          Thread.sleep(backoff.toMillis());
+          backoff =
+              backoff.multipliedBy(2).compareTo(MAX_BACKOFF) > 0
+                  ? MAX_BACKOFF
+                  : backoff.multipliedBy(2);
+          continue;
+        }
         polled.set(true);
         if (records.isEmpty()) {
+          // Nothing read again is waiting: whatever held the door up has passed.
+          if (stalledBy.getAndSet(null) != null) {
+            LOG.info("request front door: recovered");
+          }
           continue;
         }
         try {
           producer.beginTransaction();
-          for (ConsumerRecord<byte[], byte[]> record : records) {
-            admitOrRefuse(record);
-          }
+          admitAll(records);
           Map<TopicPartition, OffsetAndMetadata> next =
               records.partitions().stream()
                   .collect(
@@ -167,32 +184,53 @@ public final class RequestFrontDoor implements Readiness, AutoCloseable {
     }
   }
 
+  /** A request read, validated, and ready to be claimed; or refused, with the reason. */
+  private record Admission(
+      ConsumerRecord<byte[], byte[]> record, Activity activity, boolean preempt, String refused) {}
+
   /**
-   * Rule 14: a request that fails for a reason of its own (any exception that is not the
-   * infrastructure's) is dead-lettered with the reason, and the door goes on; a transient failure
-   * propagates, so the whole batch is read again.
+   * The polled requests, in order: each validated alone (rule 14: one that fails for a reason of
+   * its own is dead-lettered with it), then every valid one's id claimed in one database round trip
+   * (rule 17), then enqueue commands and dead letters written in this transaction. A transient
+   * failure propagates, so the whole batch is read again.
    */
-  private void admitOrRefuse(ConsumerRecord<byte[], byte[]> record) throws Exception {
-    try {
-      admit(record);
-    } catch (Exception e) {
-      if (Failures.isTransient(e)) {
-        throw e;
+  private void admitAll(ConsumerRecords<byte[], byte[]> records) throws Exception {
+    List<Admission> admissions = new ArrayList<>(records.count());
+    List<ActivityClaims.Wanted> wanted = new ArrayList<>();
+    List<String> origins = new ArrayList<>();
+    for (ConsumerRecord<byte[], byte[]> record : records) {
+      Admission admission;
+      try {
+        admission = validate(record);
+      } catch (Exception e) {
+        if (Failures.isTransient(e)) {
+          throw e;
+        }
+        admission = new Admission(record, null, false, "refused: " + Failures.describe(e, 1_000));
       }
-      deadLetter(record, "refused: " + Failures.describe(e, 1_000));
+      admissions.add(admission);
+      if (admission.activity() != null) {
+        wanted.add(
+            new ActivityClaims.Wanted(
+                admission.activity().getActivityId(), admission.activity().getHostId()));
+        // Named after the record, so the same record read again (its transaction aborted) is
+        // admitted again rather than taken for a resend of itself.
+        origins.add(
+            "requests:" + record.topic() + ":" + record.partition() + ":" + record.offset());
+      }
+    }
+    Iterator<ActivityClaims.Claim> decided = claims.claimEach(wanted, origins).iterator();
+    for (Admission admission : admissions) {
+      if (admission.activity() == null) {
+        deadLetter(admission.record(), admission.refused());
+        continue;
+      }
+      enqueue(admission, decided.next());
     }
   }
 
-  private void abortQuietly() {
-    try {
-      producer.abortTransaction();
-    } catch (KafkaException e) {
-      LOG.debug("request front door: abort failed", e);
-    }
-  }
-
-  /** One request: an enqueue command, or a dead letter saying why not. */
-  private void admit(ConsumerRecord<byte[], byte[]> record) throws Exception {
+  /** One request decoded and validated: an activity, or the reason it is refused. */
+  private Admission validate(ConsumerRecord<byte[], byte[]> record) throws Exception {
     ActivityRequest request;
     try {
       request =
@@ -203,14 +241,13 @@ public final class RequestFrontDoor implements Readiness, AutoCloseable {
     } catch (RuntimeException e) {
       // Any exception from decoding is the record's own (rule 14), not only SerializationException:
       // letting one escape would abort the transaction and read the same record again, forever.
-      deadLetter(record, "undecodable: " + e.getMessage());
-      return;
+      return new Admission(record, null, false, "undecodable: " + Failures.describe(e, 1_000));
     }
-    Activity activity;
     try {
       Instant now = Instant.now().truncatedTo(ChronoUnit.MILLIS);
-      activity =
+      Activity activity =
           validator.validate(request.getHostId(), RequestTranslation.toEnqueue(request), now);
+      return new Admission(record, activity, request.getPreempt(), null);
     } catch (ApiException e) {
       Problem problem = e.problem();
       String fields =
@@ -219,15 +256,18 @@ public final class RequestFrontDoor implements Readiness, AutoCloseable {
               : problem.errors().stream()
                   .map(f -> f.field() + ": " + f.message())
                   .collect(Collectors.joining("; "));
-      deadLetter(
-          record, "invalid: " + problem.detail() + (fields.isEmpty() ? "" : " (" + fields + ")"));
-      return;
+      return new Admission(
+          record,
+          null,
+          false,
+          "invalid: " + problem.detail() + (fields.isEmpty() ? "" : " (" + fields + ")"));
     }
-    // Named after the record, so the same record read again (its transaction aborted) is
-    // admitted again rather than taken for a resend of itself.
-    String origin = "requests:" + record.topic() + ":" + record.partition() + ":" + record.offset();
-    ActivityClaims.Claim claim =
-        claims.claim(activity.getActivityId(), activity.getHostId(), origin);
+  }
+
+  /** A claimed request: its enqueue command, a no-op for a resend, or a dead letter. */
+  private void enqueue(Admission admission, ActivityClaims.Claim claim) {
+    ConsumerRecord<byte[], byte[]> record = admission.record();
+    Activity activity = admission.activity();
     if (claim.outcome() == ActivityClaims.Outcome.CONFLICT) {
       deadLetter(
           record,
@@ -253,7 +293,7 @@ public final class RequestFrontDoor implements Readiness, AutoCloseable {
             .setHostId(activity.getHostId())
             .setIssuedAt(activity.getAcceptedAt())
             .setBody(
-                Enqueue.newBuilder().setActivity(activity).setPreempt(request.getPreempt()).build())
+                Enqueue.newBuilder().setActivity(activity).setPreempt(admission.preempt()).build())
             .build();
     producer.send(
         new ProducerRecord<>(
@@ -265,14 +305,25 @@ public final class RequestFrontDoor implements Readiness, AutoCloseable {
             Topics.COMMANDS.valueSerde().serializer().serialize(Topics.COMMANDS.name(), command)));
   }
 
+  private void abortQuietly() {
+    try {
+      producer.abortTransaction();
+    } catch (KafkaException e) {
+      LOG.debug("request front door: abort failed", e);
+    }
+  }
+
   private void deadLetter(ConsumerRecord<byte[], byte[]> record, String reason) {
-    var dead = new ProducerRecord<>(Topics.REQUESTS_DLQ.name(), record.key(), record.value());
-    DeadLetterHeaders.write(
-        dead.headers(), reason, record.topic(), record.partition(), record.offset());
-    dead.headers()
-        .add(
-            ConsumerLoop.CONSUMER_HEADER,
-            "request-front-door".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    var dead =
+        DeadLetterHeaders.deadLetter(
+            Topics.REQUESTS_DLQ.name(),
+            record.key(),
+            record.value(),
+            reason,
+            record.topic(),
+            record.partition(),
+            record.offset(),
+            "request-front-door");
     producer.send(dead);
     LOG.info(
         "request {}-{}@{} refused: {}",

@@ -70,6 +70,7 @@ public final class HostQueues {
    */
   public void forgetRemembered() {
     state.forgetHints();
+    cancellations.forget();
   }
 
   // ======================================================================== commands
@@ -610,8 +611,13 @@ public final class HostQueues {
     state.removeReleased(a);
     state.removeDeadline(a.getLeaseExpiresAt(), Deadline.Kind.LEASE, a.getActivityId());
     a.setLeaseExpiresAt(null);
+    // Rule 15 bounds each input, not their product: 1 day x 10^19 would be centuries, and past
+    // Long.MAX_VALUE it wraps to the past. A wait is never longer than the longest backoff.
+    double grown = a.getBackoffMs() * Math.pow(a.getBackoffMultiplier(), a.getAttempt() - 1);
     long backoff =
-        (long) (a.getBackoffMs() * Math.pow(a.getBackoffMultiplier(), a.getAttempt() - 1));
+        Double.isNaN(grown)
+            ? 0
+            : (long) Math.max(0, Math.min(grown, Limits.MAX_BACKOFF.toMillis()));
     a.setRetryAt(now + backoff);
     state.addDeadline(a.getRetryAt(), Deadline.Kind.RETRY, a.getActivityId());
     // Still the holder of its lane: nothing behind it runs before its retry.

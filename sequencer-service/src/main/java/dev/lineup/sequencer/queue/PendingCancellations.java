@@ -106,6 +106,14 @@ final class PendingCancellations {
     store.put(caughtUpKey(p.id, hostKey), PRESENT);
   }
 
+  /**
+   * Forgets what is held in memory, to be read again from the store: after a step's writes were
+   * discarded, a cursor or a cancel it added may be ahead of what is stored.
+   */
+  void forget() {
+    pending = null;
+  }
+
   /** The cancel is done: forget it, its cursor and its marks. */
   void finish(Pending p) {
     for (SortedStore.Entry e : store.scan(caughtUpKey(p.id, new byte[0]), Integer.MAX_VALUE)) {

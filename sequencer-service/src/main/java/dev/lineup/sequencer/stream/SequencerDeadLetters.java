@@ -2,7 +2,6 @@ package dev.lineup.sequencer.stream;
 
 import dev.lineup.schemas.DeadLetterHeaders;
 import dev.lineup.schemas.Topics;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
@@ -73,13 +72,15 @@ public final class SequencerDeadLetters
       ErrorHandlerContext context, byte[] key, byte[] value, String what, Exception exception) {
     String reason = what + ": " + dev.lineup.service.kafka.Failures.describe(exception, 1_000);
     ProducerRecord<byte[], byte[]> dead =
-        new ProducerRecord<>(Topics.SEQUENCER_DLQ.name(), key, value);
-    DeadLetterHeaders.write(
-        dead.headers(), reason, context.topic(), context.partition(), context.offset());
-    dead.headers()
-        .add(
-            dev.lineup.service.kafka.ConsumerLoop.CONSUMER_HEADER,
-            CONSUMER.getBytes(StandardCharsets.UTF_8));
+        DeadLetterHeaders.deadLetter(
+            Topics.SEQUENCER_DLQ.name(),
+            key,
+            value,
+            reason,
+            context.topic(),
+            context.partition(),
+            context.offset(),
+            CONSUMER);
     DEAD_LETTERED.incrementAndGet();
     LOG.warn(
         "sequencer: {}-{}@{} sent to {}: {}",

@@ -114,6 +114,7 @@ final class SequencerProcessor
         throw new IllegalArgumentException(
             "command " + command.getCommandId() + " keyed " + record.key() + " names host " + host);
       }
+      checkHostId(host);
       Object body = command.getBody();
       if (body instanceof Enqueue enqueue) {
         checkRoutable(host, enqueue.getActivity());
@@ -131,6 +132,21 @@ final class SequencerProcessor
       }
     } else if (value instanceof ActivityResult result) {
       queues.onResult(result, now);
+    }
+  }
+
+  /**
+   * Rule 15, whoever wrote the command: 1 to 255 characters without control characters. A longer id
+   * would not fit the stores' key layout, and would fail every tick that reads it.
+   */
+  private static void checkHostId(String host) {
+    if (host.isEmpty()
+        || host.length() > dev.lineup.schemas.Limits.HOST_ID_CHARACTERS
+        || !dev.lineup.schemas.StoredText.isIdentifier(host)) {
+      throw new IllegalArgumentException(
+          "a host id of "
+              + host.length()
+              + " characters or with control characters breaks rule 15");
     }
   }
 

@@ -477,6 +477,27 @@ class QueueContractTopologyTest {
   class LeasesAndRetries {
 
     @Test
+    void aRetryNeverWaitsLongerThanTheLongestBackoffHoweverItGrows() {
+      var q = start();
+      q.enqueue(
+          script("h1", "flaky")
+              .setRetry(
+                  dev.lineup.avro.RetryPolicy.newBuilder()
+                      .setMaxAttempts(20)
+                      .setBackoffMs(Duration.ofDays(1).toMillis())
+                      .setBackoffMultiplier(10.0)
+                      .build()));
+      for (int attempt = 1; attempt <= 4; attempt++) {
+        ReleasedActivity released = only(q.releases());
+        assertThat(released.getAttempt()).isEqualTo(attempt);
+        q.fail(released);
+        // 1 day, then 10, 100, 1,000 days if it grew unbounded.
+        q.advance(Duration.ofDays(1).plusMinutes(1));
+      }
+      assertThat(only(q.releases()).getAttempt()).isEqualTo(5);
+    }
+
+    @Test
     void aLapsedLeaseEndsTheActivityExpiredAndReleasesTheNext() {
       var q = start();
       q.enqueue(script("h1", "silent").setTimeoutMs(60_000L));

@@ -21,7 +21,9 @@ public final class DatabaseReadiness implements Readiness {
 
   private final DataSource db;
   private volatile long checkedAt;
-  private volatile boolean up;
+  private volatile boolean up = true;
+  private final java.util.concurrent.atomic.AtomicBoolean checking =
+      new java.util.concurrent.atomic.AtomicBoolean();
 
   public DatabaseReadiness(DataSource db) {
     this.db = db;
@@ -35,9 +37,15 @@ public final class DatabaseReadiness implements Readiness {
   @Override
   public boolean ready() {
     long now = System.currentTimeMillis();
-    if (now - checkedAt >= RECHECK_MILLIS) {
-      up = reachable();
-      checkedAt = now;
+    // One caller checks at a time; the others take the last answer rather than queue behind a
+    // connection attempt that may wait its whole timeout while the database is away.
+    if (now - checkedAt >= RECHECK_MILLIS && checking.compareAndSet(false, true)) {
+      try {
+        checkedAt = now;
+        up = reachable();
+      } finally {
+        checking.set(false);
+      }
     }
     return up;
   }

@@ -59,13 +59,13 @@ public final class ConsumerLoop<K, V> implements Readiness, AutoCloseable {
   }
 
   /** The dead-letter header that names the consumer that refused a record. */
-  public static final String CONSUMER_HEADER = "lineup.dlq.consumer";
+  public static final String CONSUMER_HEADER = DeadLetterHeaders.CONSUMER;
 
   /**
    * The dead-letter header saying the record's key and value were left out, and why: the dead
    * letter did not fit its topic.
    */
-  public static final String DROPPED_HEADER = "lineup.dlq.dropped";
+  public static final String DROPPED_HEADER = DeadLetterHeaders.DROPPED;
 
   private static final Logger LOG = LoggerFactory.getLogger(ConsumerLoop.class);
   private static final Duration POLL = Duration.ofMillis(200);
@@ -306,10 +306,16 @@ public final class ConsumerLoop<K, V> implements Readiness, AutoCloseable {
     List<ProducerRecord<byte[], byte[]>> letters = new ArrayList<>(refused.size());
     List<java.util.concurrent.Future<RecordMetadata>> sent = new ArrayList<>(refused.size());
     for (Refused r : refused) {
-      var dead = new ProducerRecord<>(deadLetterTopic, r.raw().key(), r.raw().value());
-      DeadLetterHeaders.write(
-          dead.headers(), r.reason(), r.raw().topic(), r.raw().partition(), r.raw().offset());
-      dead.headers().add(CONSUMER_HEADER, name.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      var dead =
+          DeadLetterHeaders.deadLetter(
+              deadLetterTopic,
+              r.raw().key(),
+              r.raw().value(),
+              r.reason(),
+              r.raw().topic(),
+              r.raw().partition(),
+              r.raw().offset(),
+              name);
       letters.add(dead);
       sent.add(deadLetters.send(dead));
     }
