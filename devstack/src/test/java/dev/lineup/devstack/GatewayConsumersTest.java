@@ -160,4 +160,36 @@ class GatewayConsumersTest {
     var task = agent.get("/v1/agent/tasks/next?wait=20");
     assertThat(task.text("activity_id")).isEqualTo(next);
   }
+
+  @Test
+  void anIdRunAgainAfterTheIdempotencyWindowIsHandedOutAgain() throws Exception {
+    String host = "rerun-host-" + UUID.randomUUID();
+    LineupClient agent = agentFor(host);
+    ReleasedActivity first = scriptRelease(host, Instant.now().plus(Duration.ofHours(1)));
+    topics.awaitConsumed(RELEASED_GROUP, topics.write(Topics.RELEASED_SCRIPT, host, first));
+    var task = agent.get("/v1/agent/tasks/next?wait=20");
+    assertThat(task.status()).isEqualTo(200);
+    assertThat(
+            agent
+                .as(task.text("task_token"))
+                .post(
+                    "/v1/agent/tasks/" + task.text("activity_id") + "/result",
+                    "{\"outcome\":\"succeeded\",\"exit_code\":0}")
+                .status())
+        .isEqualTo(200);
+
+    // The same id and attempt, accepted again a month later: the sequencer forgot the first run.
+    ReleasedActivity again = ReleasedActivity.newBuilder(first).build();
+    again
+        .getActivity()
+        .setAcceptedAt(first.getActivity().getAcceptedAt().plus(Duration.ofDays(31)));
+    topics.awaitConsumed(RELEASED_GROUP, topics.write(Topics.RELEASED_SCRIPT, host, again));
+    // A replay of the first run's release changes nothing.
+    topics.awaitConsumed(RELEASED_GROUP, topics.write(Topics.RELEASED_SCRIPT, host, first));
+
+    var rerun = agent.get("/v1/agent/tasks/next?wait=20");
+    assertThat(rerun.status()).isEqualTo(200);
+    assertThat(rerun.text("activity_id")).isEqualTo(first.getActivity().getActivityId());
+    assertThat(agent.get("/v1/agent/tasks/next?wait=0").status()).isEqualTo(204);
+  }
 }

@@ -43,7 +43,17 @@ public final class Deliveries {
                     + " AND r.attempt >= ?) THEN 'REVOKED' ELSE 'PENDING' END AS state,"
                     + " ?::timestamptz AS released_at, ?::timestamptz AS lease_expires_at,"
                     + " ?::bytea AS released, ?::timestamptz AS accepted_at) v"
-                    + " ON CONFLICT (activity_id, attempt) DO NOTHING")) {
+                    // The same attempt of a later run (the id enqueued again after the
+                    // idempotency window; the sequencer counts its attempts from 1 again) takes
+                    // the row over; a replay of the same run changes nothing.
+                    + " ON CONFLICT (activity_id, attempt) DO UPDATE SET host_id = EXCLUDED.host_id,"
+                    + " channel = EXCLUDED.channel, type = EXCLUDED.type, state = EXCLUDED.state,"
+                    + " released_at = EXCLUDED.released_at,"
+                    + " lease_expires_at = EXCLUDED.lease_expires_at, released = EXCLUDED.released,"
+                    + " accepted_at = EXCLUDED.accepted_at, finished_at = EXCLUDED.finished_at,"
+                    + " recorded_at = now(), task_token_sha256 = NULL, delivered_at = NULL,"
+                    + " exit_code = NULL, output = NULL, command_uuid = NULL"
+                    + " WHERE deliveries.accepted_at < EXCLUDED.accepted_at")) {
       for (ReleasedActivity r : released) {
         var a = r.getActivity();
         Timestamp accepted = Timestamp.from(a.getAcceptedAt());

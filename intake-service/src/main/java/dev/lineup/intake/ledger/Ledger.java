@@ -57,8 +57,15 @@ public final class Ledger {
    * the idempotency window (its event then carries a later {@code accepted_at}, and the sequencer,
    * having forgotten the first run, starts its sequence again at 1). The row then shows the new run
    * from the start instead of hiding it behind the first run's higher sequence.
+   *
+   * <p>A row still REQUESTED (intake's own, before any event) takes the first event of any run: an
+   * enqueue resent during an outage may have claimed its id anew, with a later acceptance time,
+   * after the first send had reached the sequencer after all. The sequencer answers the resend as a
+   * duplicate, so the first send's events are the activity's, and must not be taken for an older
+   * run's.
    */
-  private static final String NEW_RUN = "EXCLUDED.created_at > activities.created_at";
+  private static final String NEW_RUN =
+      "(EXCLUDED.created_at > activities.created_at OR activities.state = 'REQUESTED')";
 
   /**
    * An event of the row's run moves it only forward (a higher sequence); an event of a newer run

@@ -137,4 +137,35 @@ class LedgerProjectionTest {
     assertThat(row.finishedAt()).isNull();
     assertThat(row.result()).isNull();
   }
+
+  @Test
+  void aResendThatClaimedItsIdAnewDoesNotHideTheEventsOfTheFirstSend() throws Exception {
+    String id = UUID.randomUUID().toString();
+    // The resend's provisional row carries a later acceptance time than the first send, which the
+    // sequencer took (and which the resend only repeated).
+    ledger.recordRequested(
+        dev.lineup.avro.Activity.newBuilder()
+            .setActivityId(id)
+            .setHostId("h1")
+            .setType(ActivityType.SCRIPT_RUN)
+            .setChannel(dev.lineup.avro.Channel.SCRIPT)
+            .setInitiator(
+                dev.lineup.avro.Initiator.newBuilder()
+                    .setKind(dev.lineup.avro.InitiatorKind.SYSTEM)
+                    .build())
+            .setAcceptedAt(Instant.parse("2026-11-24T10:05:00Z"))
+            .setPayload(
+                dev.lineup.avro.ScriptRunPayload.newBuilder()
+                    .setScriptSha256("a".repeat(64))
+                    .build())
+            .build());
+
+    ledger.apply(
+        List.of(
+            event(id, 1, ActivityState.QUEUED, ReasonCode.ACCEPTED),
+            event(id, 2, ActivityState.RELEASED, ReasonCode.RELEASED),
+            event(id, 3, ActivityState.SUCCEEDED, ReasonCode.SUCCEEDED)));
+
+    assertThat(ledger.find(id).orElseThrow().state()).isEqualTo("SUCCEEDED");
+  }
 }
