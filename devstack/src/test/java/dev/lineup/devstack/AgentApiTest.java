@@ -132,6 +132,21 @@ class AgentApiTest {
   }
 
   @Test
+  void aHostIdThatBreaksRule15IsRefusedAtEnrollAndResetNamingTheField() throws Exception {
+    for (String hostId : new String[] {"nul\\u0000host", "tab\\there", "*", "h".repeat(256)}) {
+      var answer =
+          gateway.post(
+              "/v1/agent/enroll",
+              "{\"host_id\":\"" + hostId + "\",\"enroll_secret\":\"" + ENROLL + "\"}");
+
+      assertThat(answer.status()).as(hostId).isEqualTo(400);
+      assertThat(answer.body().toString()).as(hostId).contains("host_id");
+    }
+    var reset = gateway.as(ADMIN).delete("/v1/agent/hosts/tab%09here/enrollment");
+    assertThat(reset.status()).isEqualTo(400);
+  }
+
+  @Test
   void anAgentRunsItsHostsTaskAndTheOutcomeReachesTheLedger() throws Exception {
     String host = "agent-host-" + UUID.randomUUID();
     LineupClient agent = agentFor(host);

@@ -25,6 +25,19 @@ public final class Limits {
 
   private Limits() {}
 
+  /**
+   * A host id of rule 15: 1 to {@link #HOST_ID_CHARACTERS} characters, an identifier ({@link
+   * StoredText#isIdentifier}: no control characters, nothing PostgreSQL cannot store), and not the
+   * broadcast key. Every door that takes a host id checks it with this.
+   */
+  public static boolean isHostId(String hostId) {
+    return hostId != null
+        && !hostId.isEmpty()
+        && hostId.length() <= HOST_ID_CHARACTERS
+        && !hostId.equals(Topics.BROADCAST_KEY)
+        && StoredText.isIdentifier(hostId);
+  }
+
   /** {@code millis} within {@link #MIN_LEASE}..{@link #MAX_LEASE}. */
   public static long lease(long millis) {
     return Math.max(MIN_LEASE.toMillis(), Math.min(MAX_LEASE.toMillis(), millis));

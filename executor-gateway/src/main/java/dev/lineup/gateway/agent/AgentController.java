@@ -3,13 +3,14 @@ package dev.lineup.gateway.agent;
 import dev.lineup.avro.ActivityResult;
 import dev.lineup.avro.ReleasedActivity;
 import dev.lineup.avro.ResultKind;
+import dev.lineup.schemas.Limits;
 import dev.lineup.schemas.PayloadFields;
+import dev.lineup.service.auth.BearerAuthFilter;
 import dev.lineup.service.auth.RequestCharge;
 import dev.lineup.service.problem.ApiException;
 import dev.lineup.service.problem.Problem;
 import io.micronaut.context.annotation.Value;
 import io.micronaut.core.annotation.Nullable;
-import io.micronaut.http.HttpHeaders;
 import io.micronaut.http.HttpRequest;
 import io.micronaut.http.HttpResponse;
 import io.micronaut.http.HttpStatus;
@@ -110,15 +111,15 @@ public final class AgentController {
   @Post("/enroll")
   public Enrolled enroll(@Nullable @Body EnrollRequest body, HttpRequest<?> request)
       throws Exception {
-    if (body == null
-        || body.hostId() == null
-        || body.hostId().isBlank()
-        || body.hostId().length() > 255) {
+    if (body == null || !Limits.isHostId(body.hostId())) {
       throw ApiException.invalid(
-          List.of(new Problem.FieldError("host_id", "is required (1 to 255 characters)")));
+          List.of(
+              new Problem.FieldError(
+                  "host_id", "is required: 1 to 255 characters without control characters")));
     }
     Enrollments.Enrollment enrollment =
-        enrollments.enroll(body.hostId(), body.enrollSecret(), bearerOrNull(request));
+        enrollments.enroll(
+            body.hostId(), body.enrollSecret(), BearerAuthFilter.bearerToken(request));
     return switch (enrollment.outcome()) {
       case ENROLLED -> {
         RequestCharge.credentialProven(request);
@@ -295,21 +296,11 @@ public final class AgentController {
   }
 
   private static String bearer(HttpRequest<?> request) {
-    String token = bearerOrNull(request);
+    String token = BearerAuthFilter.bearerToken(request);
     if (token == null) {
       throw new ApiException(HttpStatus.UNAUTHORIZED, "Unauthorized", "a bearer token is required");
     }
     return token;
-  }
-
-  @Nullable
-  private static String bearerOrNull(HttpRequest<?> request) {
-    String header = request.getHeaders().get(HttpHeaders.AUTHORIZATION);
-    if (header == null || !header.startsWith("Bearer ")) {
-      return null;
-    }
-    String token = header.substring("Bearer ".length()).strip();
-    return token.isEmpty() ? null : token;
   }
 
   private static ActivityResult report(

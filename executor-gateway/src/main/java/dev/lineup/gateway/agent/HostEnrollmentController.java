@@ -26,6 +26,12 @@ public final class HostEnrollmentController {
 
   @Delete
   public HttpResponse<Void> reset(@PathVariable String hostId) throws Exception {
+    if (!dev.lineup.schemas.Limits.isHostId(hostId)) {
+      throw ApiException.invalid(
+          java.util.List.of(
+              new dev.lineup.service.problem.Problem.FieldError(
+                  "host_id", "must be 1 to 255 characters without control characters")));
+    }
     if (!enrollments.reset(hostId)) {
       throw ApiException.notFound("host " + hostId + " never enrolled");
     }

@@ -78,11 +78,7 @@ public final class ActivityValidator {
    * A host id: 1 to 255 characters, an identifier ({@link StoredText}), and not the broadcast key.
    */
   public static void checkHostId(String hostId) {
-    if (hostId == null
-        || hostId.isEmpty()
-        || hostId.length() > NAME
-        || hostId.equals(dev.lineup.schemas.Topics.BROADCAST_KEY)
-        || !StoredText.isIdentifier(hostId)) {
+    if (!Limits.isHostId(hostId)) {
       FieldErrors errors = new FieldErrors();
       errors.add(
           "host_id", "must be 1 to 255 characters without control characters, and not \"*\"");

@@ -439,7 +439,6 @@ final class QueueState {
     stores.budgetWaits().delete(budgetWaitKey(hostId, lane));
   }
 
-  /** Host lanes waiting for the budget, by host. */
   /**
    * Up to {@code limit} host lanes waiting for the release budget, taking turns: the read starts
    * after the last one {@link #servedBudgetWait served} and wraps around, so no host's id sorting

@@ -140,9 +140,7 @@ final class SequencerProcessor
    * would not fit the stores' key layout, and would fail every tick that reads it.
    */
   private static void checkHostId(String host) {
-    if (host.isEmpty()
-        || host.length() > dev.lineup.schemas.Limits.HOST_ID_CHARACTERS
-        || !dev.lineup.schemas.StoredText.isIdentifier(host)) {
+    if (!dev.lineup.schemas.Limits.isHostId(host)) {
       throw new IllegalArgumentException(
           "a host id of "
               + host.length()

@@ -115,7 +115,8 @@ public final class BearerAuthFilter {
   }
 
   @Nullable
-  private static String bearerToken(HttpRequest<?> request) {
+  /** The request's bearer token, or null without one. */
+  public static String bearerToken(HttpRequest<?> request) {
     String header = request.getHeaders().get(HttpHeaders.AUTHORIZATION);
     if (header == null || !header.startsWith(BEARER)) {
       return null;
