@@ -143,6 +143,37 @@ class IntakeAdmissionTest {
   }
 
   @Test
+  void anIdWhoseClaimWasForgottenStaysWithItsHostOnBothFrontDoors() throws Exception {
+    String owner = host();
+    String other = host();
+    String id = UUID.randomUUID().toString();
+    requests.send(script(owner, id, "echo mine"));
+    awaitState(id, "RELEASED");
+    // The idempotency window closed on the id: its claim is purged, the ledger still has it.
+    try (var c =
+            DriverManager.getConnection(
+                database.jdbcUrl(LineupServices.INTAKE_DATABASE), database.user(), "");
+        var s = c.prepareStatement("DELETE FROM activity_claims WHERE activity_id = ?")) {
+      s.setString(1, id);
+      assertThat(s.executeUpdate()).isEqualTo(1);
+    }
+
+    var overHttp =
+        intake.post(
+            "/v1/hosts/" + other + "/activities",
+            "{\"activity_id\":\""
+                + id
+                + "\",\"type\":\"script_run\",\"payload\":{\"script\":\"echo theirs\"}}");
+    requests.send(script(other, id, "echo theirs"));
+
+    assertThat(overHttp.status()).isEqualTo(409);
+    assertThat(overHttp.text("reason")).isEqualTo("ID_CONFLICT");
+    assertThat(requests.deadLetterReason(other)).hasValueSatisfying(r -> r.contains("ID_CONFLICT"));
+    assertThat(intake.get("/v1/activities/" + id).text("host_id")).isEqualTo(owner);
+    assertThat(requests.releasesOf(id, other)).isZero();
+  }
+
+  @Test
   void aRetryWithTheSameIdempotencyKeyAfterAServerFailureIsEnqueued() throws Exception {
     String host = host();
     String body =
