@@ -9,6 +9,7 @@ import dev.lineup.embedded.LineupInfrastructure;
 import io.micronaut.json.JsonMapper;
 import java.nio.file.Files;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -174,6 +175,51 @@ class AgentApiTest {
     // The token died with the result.
     assertThat(withTask.post("/v1/agent/tasks/" + id + "/heartbeat", "").status()).isEqualTo(401);
     assertThat(agent.get("/v1/agent/tasks/next?wait=1").status()).isEqualTo(204);
+  }
+
+  @Test
+  void aPollSentAgainWithItsIdempotencyKeyGetsTheTaskItClaimedUnderANewToken() throws Exception {
+    String host = "agent-host-" + UUID.randomUUID();
+    LineupClient agent = agentFor(host);
+    String id = enqueueScript(host, "echo once");
+    // The first answer is lost on its way (the gateway died after claiming, say).
+    var lost = agent.get("/v1/agent/tasks/next?wait=20", "Idempotency-Key", "poll-1");
+    assertThat(lost.text("activity_id")).isEqualTo(id);
+
+    var again = agent.get("/v1/agent/tasks/next?wait=1", "Idempotency-Key", "poll-1");
+    var otherPoll = agent.get("/v1/agent/tasks/next?wait=1", "Idempotency-Key", "poll-2");
+    var keyless = agent.get("/v1/agent/tasks/next?wait=1");
+
+    assertThat(again.status()).isEqualTo(200);
+    assertThat(again.text("activity_id")).isEqualTo(id);
+    assertThat(again.body().get("attempt")).isEqualTo(lost.body().get("attempt"));
+    assertThat(again.text("task_token")).isNotEqualTo(lost.text("task_token"));
+    // Only the poll that claimed it gets it again: to anyone else it is delivered already.
+    assertThat(otherPoll.status()).isEqualTo(204);
+    assertThat(keyless.status()).isEqualTo(204);
+    // The new token replaces the lost one.
+    LineupClient lostToken = gateway.as(lost.text("task_token"));
+    assertThat(lostToken.post("/v1/agent/tasks/" + id + "/heartbeat", "").status()).isEqualTo(401);
+    var reported =
+        gateway
+            .as(again.text("task_token"))
+            .post("/v1/agent/tasks/" + id + "/result", "{\"outcome\":\"succeeded\"}");
+    assertThat(reported.status()).isEqualTo(200);
+    awaitState(id, "SUCCEEDED");
+    // Answered: the same poll again has nothing more to get.
+    assertThat(agent.get("/v1/agent/tasks/next?wait=1", "Idempotency-Key", "poll-1").status())
+        .isEqualTo(204);
+  }
+
+  @Test
+  void aPollsIdempotencyKeyWithControlCharactersOrTooLongIsRefusedNamingTheHeader()
+      throws Exception {
+    LineupClient agent = agentFor("agent-host-" + UUID.randomUUID());
+    for (String key : List.of("a\tb", "k".repeat(256))) {
+      var refused = agent.get("/v1/agent/tasks/next?wait=0", "Idempotency-Key", key);
+      assertThat(refused.status()).isEqualTo(400);
+      assertThat(refused.body().toString()).contains("Idempotency-Key");
+    }
   }
 
   @Test

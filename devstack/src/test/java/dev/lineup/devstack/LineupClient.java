@@ -74,8 +74,12 @@ final class LineupClient {
         });
   }
 
-  Answer get(String path) throws IOException, InterruptedException {
-    return send(HttpRequest.newBuilder(base.resolve(path)).GET());
+  Answer get(String path, String... headers) throws IOException, InterruptedException {
+    HttpRequest.Builder request = HttpRequest.newBuilder(base.resolve(path));
+    if (headers.length > 0) {
+      request.headers(headers);
+    }
+    return send(request.GET());
   }
 
   private Answer send(HttpRequest.Builder request) throws IOException, InterruptedException {

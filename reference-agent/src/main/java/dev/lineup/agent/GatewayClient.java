@@ -12,6 +12,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.UUID;
 
 /** The executor gateway's agent API, as one host sees it. */
 public final class GatewayClient {
@@ -87,15 +88,25 @@ public final class GatewayClient {
     return hostToken;
   }
 
+  /**
+   * The poll's Idempotency-Key: kept until a poll gets an answer, so a poll sent again after its
+   * answer was lost (the gateway died after claiming a task, or the connection broke) gets the task
+   * it claimed back rather than leaving it to wait out its lease.
+   */
+  private String claimKey = UUID.randomUUID().toString();
+
   /** The host's next task, waiting up to {@code waitSeconds} for one. */
   public Optional<JsonNode> next(int waitSeconds) throws IOException, InterruptedException {
     HttpResponse<String> answer =
         http.send(
             HttpRequest.newBuilder(gateway.resolve("/v1/agent/tasks/next?wait=" + waitSeconds))
                 .header("Authorization", "Bearer " + hostToken)
+                .header("Idempotency-Key", claimKey)
                 .timeout(Duration.ofSeconds(waitSeconds + 30L))
                 .build(),
             HttpResponse.BodyHandlers.ofString());
+    // An answer came: the next poll is a new one.
+    claimKey = UUID.randomUUID().toString();
     if (answer.statusCode() == 204) {
       return Optional.empty();
     }

@@ -5,6 +5,7 @@ import dev.lineup.avro.ReleasedActivity;
 import dev.lineup.avro.ResultKind;
 import dev.lineup.schemas.Limits;
 import dev.lineup.schemas.PayloadFields;
+import dev.lineup.schemas.StoredText;
 import dev.lineup.service.auth.BearerAuthFilter;
 import dev.lineup.service.auth.RequestCharge;
 import dev.lineup.service.problem.ApiException;
@@ -17,6 +18,7 @@ import io.micronaut.http.HttpStatus;
 import io.micronaut.http.annotation.Body;
 import io.micronaut.http.annotation.Controller;
 import io.micronaut.http.annotation.Get;
+import io.micronaut.http.annotation.Header;
 import io.micronaut.http.annotation.PathVariable;
 import io.micronaut.http.annotation.Post;
 import io.micronaut.http.annotation.QueryValue;
@@ -49,6 +51,7 @@ public final class AgentController {
 
   private static final Logger LOG = LoggerFactory.getLogger(AgentController.class);
   private static final int MAX_WAIT_SECONDS = 60;
+  private static final int MAX_CLAIM_KEY = 255;
 
   @Serdeable(naming = SnakeCaseStrategy.class)
   public record EnrollRequest(@Nullable String hostId, @Nullable String enrollSecret) {}
@@ -146,7 +149,10 @@ public final class AgentController {
    */
   @Get("/tasks/next")
   public CompletableFuture<HttpResponse<Task>> next(
-      HttpRequest<?> request, @QueryValue(defaultValue = "30") int wait) throws Exception {
+      HttpRequest<?> request,
+      @QueryValue(defaultValue = "30") int wait,
+      @Nullable @Header("Idempotency-Key") String claimKey)
+      throws Exception {
     Optional<String> known = enrollments.host(bearer(request));
     if (known.isEmpty()) {
       RequestCharge.credentialRefused(request);
@@ -154,17 +160,28 @@ public final class AgentController {
           HttpStatus.UNAUTHORIZED, "Unauthorized", "the host token is not known");
     }
     RequestCharge.credentialProven(request);
+    if (claimKey != null
+        && (claimKey.isEmpty()
+            || claimKey.length() > MAX_CLAIM_KEY
+            || !StoredText.isIdentifier(claimKey))) {
+      throw ApiException.invalid(
+          List.of(
+              new Problem.FieldError(
+                  "Idempotency-Key",
+                  "1 to " + MAX_CLAIM_KEY + " characters, no control characters")));
+    }
     String host = known.get();
     long deadline =
         System.currentTimeMillis() + Math.max(0, Math.min(wait, MAX_WAIT_SECONDS)) * 1000L;
-    return lookForTask(host, deadline);
+    return lookForTask(host, claimKey, deadline);
   }
 
   /** One look for the host's next task; with none, the next look follows its signal. */
-  private CompletableFuture<HttpResponse<Task>> lookForTask(String host, long deadline) {
+  private CompletableFuture<HttpResponse<Task>> lookForTask(
+      String host, String claimKey, long deadline) {
     try {
       long seen = signals.version(host);
-      var claimed = board.claimNext(host);
+      var claimed = board.claimNext(host, claimKey);
       if (claimed.isPresent()) {
         return CompletableFuture.completedFuture(HttpResponse.ok(handOver(claimed.get())));
       }
@@ -174,7 +191,7 @@ public final class AgentController {
       }
       return signals
           .after(host, seen, left)
-          .thenComposeAsync(woken -> lookForTask(host, deadline), blocking);
+          .thenComposeAsync(woken -> lookForTask(host, claimKey, deadline), blocking);
     } catch (Exception e) {
       return CompletableFuture.failedFuture(e);
     }

@@ -42,45 +42,86 @@ public final class TaskBoard {
   /**
    * Hands the host's oldest pending agent task (script or installer) to the caller, if any; never
    * one whose lease lapsed or whose activity was revoked, whichever consumer saw what first.
+   *
+   * <p>With a {@code claimKey} (the poll's Idempotency-Key), the same poll sent again gets the task
+   * it claimed before, still delivered and unanswered, under a new task token that replaces the old
+   * one: the first answer never reached the agent (the gateway died after claiming, or the
+   * connection broke), and without it the task would wait, delivered to nobody, for its lease to
+   * lapse. Without a key, a lost answer costs the lease.
    */
-  public Optional<Claimed> claimNext(String hostId) throws SQLException {
+  public Optional<Claimed> claimNext(String hostId, String claimKey) throws SQLException {
+    String keyHash = claimKey == null ? null : TokenHashes.sha256(claimKey);
     try (Connection c = db.getConnection()) {
       c.setAutoCommit(false);
-      try (PreparedStatement pick =
-              c.prepareStatement(
-                  "SELECT d.activity_id, d.attempt, d.released FROM deliveries d"
-                      + " WHERE d.host_id = ? AND d.state = 'PENDING'"
-                      + " AND d.channel IN ('SCRIPT', 'INSTALLER') AND d.lease_expires_at > now()"
-                      + " AND "
-                      + dev.lineup.gateway.delivery.Revocations.NOT_REVOKED
-                      + " ORDER BY d.released_at LIMIT 1 FOR UPDATE OF d SKIP LOCKED");
-          PreparedStatement mark =
-              c.prepareStatement(
-                  "UPDATE deliveries SET state = 'DELIVERED', task_token_sha256 = ?, delivered_at = now()"
-                      + " WHERE activity_id = ? AND attempt = ?")) {
-        pick.setString(1, hostId);
-        try (ResultSet rs = pick.executeQuery()) {
-          if (!rs.next()) {
-            c.commit();
-            return Optional.empty();
-          }
-          String token = TokenHashes.newToken("lineup_task");
-          mark.setString(1, TokenHashes.sha256(token));
-          mark.setString(2, rs.getString(1));
-          mark.setInt(3, rs.getInt(2));
-          mark.executeUpdate();
-          ReleasedActivity released =
-              Topics.RELEASED_SCRIPT
-                  .valueSerde()
-                  .deserializer()
-                  .deserialize("deliveries", rs.getBytes(3));
-          c.commit();
-          return Optional.of(new Claimed(released, token));
+      try {
+        Optional<Claimed> claimed = keyHash == null ? Optional.empty() : again(c, hostId, keyHash);
+        if (claimed.isEmpty()) {
+          claimed = oldestPending(c, hostId, keyHash);
         }
-      } catch (SQLException e) {
+        c.commit();
+        return claimed;
+      } catch (SQLException | RuntimeException e) {
         c.rollback();
         throw e;
       }
+    }
+  }
+
+  /** The task this poll claimed before, if it is still delivered and unanswered. */
+  private static Optional<Claimed> again(Connection c, String hostId, String keyHash)
+      throws SQLException {
+    try (PreparedStatement pick =
+        c.prepareStatement(
+            "SELECT d.activity_id, d.attempt, d.released FROM deliveries d"
+                + " WHERE d.host_id = ? AND d.state = 'DELIVERED' AND d.claim_key_sha256 = ?"
+                + " AND d.lease_expires_at > now() AND "
+                + dev.lineup.gateway.delivery.Revocations.NOT_REVOKED
+                + " FOR UPDATE OF d")) {
+      pick.setString(1, hostId);
+      pick.setString(2, keyHash);
+      return handOut(c, pick, keyHash);
+    }
+  }
+
+  private static Optional<Claimed> oldestPending(Connection c, String hostId, String keyHash)
+      throws SQLException {
+    try (PreparedStatement pick =
+        c.prepareStatement(
+            "SELECT d.activity_id, d.attempt, d.released FROM deliveries d"
+                + " WHERE d.host_id = ? AND d.state = 'PENDING'"
+                + " AND d.channel IN ('SCRIPT', 'INSTALLER') AND d.lease_expires_at > now()"
+                + " AND "
+                + dev.lineup.gateway.delivery.Revocations.NOT_REVOKED
+                + " ORDER BY d.released_at LIMIT 1 FOR UPDATE OF d SKIP LOCKED")) {
+      pick.setString(1, hostId);
+      return handOut(c, pick, keyHash);
+    }
+  }
+
+  /** Marks the row {@code pick} finds delivered under a new task token, and answers it. */
+  private static Optional<Claimed> handOut(Connection c, PreparedStatement pick, String keyHash)
+      throws SQLException {
+    try (ResultSet rs = pick.executeQuery();
+        PreparedStatement mark =
+            c.prepareStatement(
+                "UPDATE deliveries SET state = 'DELIVERED', task_token_sha256 = ?,"
+                    + " claim_key_sha256 = ?, delivered_at = COALESCE(delivered_at, now())"
+                    + " WHERE activity_id = ? AND attempt = ?")) {
+      if (!rs.next()) {
+        return Optional.empty();
+      }
+      String token = TokenHashes.newToken("lineup_task");
+      mark.setString(1, TokenHashes.sha256(token));
+      mark.setString(2, keyHash);
+      mark.setString(3, rs.getString(1));
+      mark.setInt(4, rs.getInt(2));
+      mark.executeUpdate();
+      ReleasedActivity released =
+          Topics.RELEASED_SCRIPT
+              .valueSerde()
+              .deserializer()
+              .deserialize("deliveries", rs.getBytes(3));
+      return Optional.of(new Claimed(released, token));
     }
   }
 
