@@ -70,7 +70,8 @@ class FaultInjectionTest {
         dev.lineup.agent.Agent.simulate(
             services.gatewayUrl(), ENROLL, HOSTS, prefix, Duration.ZERO)) {
       services.awaitHealthy(Duration.ofMinutes(2));
-      Thread load = new Thread(() -> enqueueUntilStopped(services, prefix, accepted, loading));
+      Thread load =
+          new Thread(() -> enqueueUntilStopped(services.intakeUrl(), prefix, accepted, loading));
       load.start();
       Thread.sleep(3_000);
 
@@ -109,6 +110,188 @@ class FaultInjectionTest {
     }
   }
 
+  @Test
+  void eachServiceKilledWithSigkillUnderLoadComesBackAndNothingIsLostOrRunTwice() throws Exception {
+    Path dir = Files.createTempDirectory("kill-");
+    EmbeddedKafka kafka = EmbeddedKafka.start(dir, 0, Map.of());
+    String bootstrap = kafka.bootstrapServers();
+    TopicProvisioner.provision(bootstrap, 3, (short) 1);
+    EmbeddedDatabase database = EmbeddedDatabase.start(dir, 0);
+    database.ensureDatabase(LineupServices.INTAKE_DATABASE);
+    database.ensureDatabase(LineupServices.GATEWAY_DATABASE);
+    // Each service in a JVM of its own, as it runs in production, so it can die as a process dies:
+    // no shutdown hook, no commit, no close. Fixed ports and instance ids, as a restart keeps them.
+    int sequencerPort = freePort();
+    ServiceProcess sequencer =
+        new ServiceProcess(
+            "sequencer",
+            "dev.lineup.sequencer.SequencerApplication",
+            sequencerPort,
+            Map.of(
+                "lineup.sequencer.state-dir",
+                dir.resolve("sequencer-state").toString(),
+                "lineup.sequencer.advertised-endpoint",
+                "127.0.0.1:" + sequencerPort,
+                "lineup.sequencer.replication-factor",
+                "1",
+                "lineup.sequencer.instance-id",
+                "sequencer-1"),
+            bootstrap);
+    ServiceProcess intake =
+        new ServiceProcess(
+            "intake",
+            "dev.lineup.intake.IntakeApplication",
+            freePort(),
+            Map.of(
+                "lineup.intake.database.url",
+                database.jdbcUrl(LineupServices.INTAKE_DATABASE),
+                "lineup.intake.database.user",
+                database.user(),
+                "lineup.intake.instance-id",
+                "intake-1"),
+            bootstrap);
+    ServiceProcess gateway =
+        new ServiceProcess(
+            "gateway",
+            "dev.lineup.gateway.GatewayApplication",
+            freePort(),
+            Map.of(
+                "lineup.gateway.database.url", database.jdbcUrl(LineupServices.GATEWAY_DATABASE),
+                "lineup.gateway.database.user", database.user(),
+                "lineup.gateway.instance-id", "gateway-1",
+                "lineup.gateway.intake-url", intake.url().toString(),
+                "lineup.enroll-secret", ENROLL),
+            bootstrap);
+    List<ServiceProcess> all = List.of(sequencer, intake, gateway);
+    String prefix = "kill-" + UUID.randomUUID().toString().substring(0, 6) + "-";
+    Set<String> accepted = ConcurrentHashMap.newKeySet();
+    AtomicBoolean loading = new AtomicBoolean(true);
+    Thread load = new Thread(() -> enqueueUntilStopped(intake.url(), prefix, accepted, loading));
+    try {
+      for (ServiceProcess service : all) {
+        service.start();
+      }
+      for (ServiceProcess service : all) {
+        service.awaitHealthy(Duration.ofMinutes(3));
+      }
+      try (var devices =
+          dev.lineup.agent.Agent.simulate(gateway.url(), ENROLL, HOSTS, prefix, Duration.ZERO)) {
+        load.start();
+        Thread.sleep(5_000);
+        for (ServiceProcess victim : List.of(gateway, sequencer, intake)) {
+          int before = accepted.size();
+          victim.kill();
+          victim.start();
+          victim.awaitHealthy(Duration.ofMinutes(3));
+          await()
+              .atMost(Duration.ofMinutes(2))
+              .alias("load goes on after the " + victim.name + " came back")
+              .until(() -> accepted.size() > before + 20);
+        }
+        loading.set(false);
+        load.join();
+
+        eachRanExactlyOnce(bootstrap, accepted, devices);
+      }
+    } catch (Throwable e) {
+      for (ServiceProcess service : all) {
+        System.err.println(service.logTail(60));
+      }
+      throw e;
+    } finally {
+      loading.set(false);
+      load.join(30_000);
+      for (ServiceProcess service : all) {
+        service.kill();
+      }
+      kafka.close();
+      database.close();
+    }
+  }
+
+  /**
+   * A service's main class in a JVM of its own, on this test's class path, configured by system
+   * properties; its output goes to {@code target/service-logs/}, one file per start.
+   */
+  private final class ServiceProcess {
+    final String name;
+    private final String mainClass;
+    private final int port;
+    private final Map<String, String> properties = new HashMap<>();
+    private Process process;
+    private Path log;
+    private int starts;
+
+    ServiceProcess(
+        String name, String mainClass, int port, Map<String, String> own, String bootstrap) {
+      this.name = name;
+      this.mainClass = mainClass;
+      this.port = port;
+      properties.put("micronaut.server.port", Integer.toString(port));
+      properties.put("micronaut.server.host", "127.0.0.1");
+      properties.put("lineup.kafka.bootstrap-servers", bootstrap);
+      properties.put("lineup.admin-token", ADMIN);
+      properties.putAll(own);
+    }
+
+    URI url() {
+      return URI.create("http://127.0.0.1:" + port);
+    }
+
+    void start() throws Exception {
+      List<String> command = new java.util.ArrayList<>();
+      command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+      command.add("-Xmx384m");
+      command.add("-XX:TieredStopAtLevel=1");
+      command.add("-Dorg.apache.avro.SERIALIZABLE_PACKAGES=dev.lineup");
+      properties.forEach((k, v) -> command.add("-D" + k + "=" + v));
+      command.add("-cp");
+      command.add(System.getProperty("java.class.path"));
+      command.add(mainClass);
+      Path logs = Files.createDirectories(Path.of("target", "service-logs"));
+      log = logs.resolve(name + "-" + (++starts) + ".log");
+      process =
+          new ProcessBuilder(command)
+              .redirectErrorStream(true)
+              .redirectOutput(log.toFile())
+              .start();
+    }
+
+    void awaitHealthy(Duration within) {
+      await()
+          .atMost(within)
+          .pollInterval(Duration.ofMillis(500))
+          .alias(name + " healthy (" + log + ")")
+          .until(
+              () -> {
+                if (!process.isAlive()) {
+                  throw new IllegalStateException(name + " exited: " + logTail(40));
+                }
+                return health(url()) == 200;
+              });
+    }
+
+    /** SIGKILL, as the kernel's OOM killer or a pulled plug would stop it. */
+    void kill() throws InterruptedException {
+      if (process != null && process.isAlive()) {
+        process.destroyForcibly().waitFor();
+        assertThat(process.exitValue()).as(name + " killed by SIGKILL").isEqualTo(137);
+      }
+    }
+
+    String logTail(int lines) {
+      try {
+        List<String> all = Files.readAllLines(log);
+        return "--- "
+            + log
+            + "\n"
+            + String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
+      } catch (Exception e) {
+        return "--- " + log + ": " + e;
+      }
+    }
+  }
+
   /**
    * Every accepted activity ended SUCCEEDED, with one release and one terminal event, and the
    * devices ran as many tasks as were accepted: nothing lost, nothing run twice.
@@ -134,25 +317,9 @@ class FaultInjectionTest {
     assertThat(devices.completed()).as("tasks the devices ran").isEqualTo(accepted.size());
   }
 
-  /** A service's main class in a JVM of its own, on this test's class path; output to a file. */
-  private static Process startService(String mainClass, Map<String, String> env, Path log)
-      throws Exception {
-    ProcessBuilder builder =
-        new ProcessBuilder(
-            Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-            "-Xmx384m",
-            "-Dorg.apache.avro.SERIALIZABLE_PACKAGES=dev.lineup",
-            "-cp",
-            System.getProperty("java.class.path"),
-            mainClass);
-    builder.environment().putAll(env);
-    builder.redirectErrorStream(true).redirectOutput(log.toFile());
-    return builder.start();
-  }
-
   /** An upstream service: enqueues, and resends the same activity id until it is accepted. */
   private void enqueueUntilStopped(
-      LineupServices services, String prefix, Set<String> accepted, AtomicBoolean loading) {
+      URI intake, String prefix, Set<String> accepted, AtomicBoolean loading) {
     int n = 0;
     while (loading.get()) {
       String id = UUID.randomUUID().toString();
@@ -164,7 +331,7 @@ class FaultInjectionTest {
               + n
               + "\"}}";
       while (true) {
-        int status = post(services.intakeUrl().resolve("/v1/hosts/" + host + "/activities"), body);
+        int status = post(intake.resolve("/v1/hosts/" + host + "/activities"), body);
         if (status == 202) {
           accepted.add(id);
           break;
