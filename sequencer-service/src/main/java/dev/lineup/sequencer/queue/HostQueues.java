@@ -22,6 +22,7 @@ import dev.lineup.sequencer.state.LaneSlot;
 import java.nio.ByteBuffer;
 import java.time.Instant;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Deque;
 import java.util.HashSet;
@@ -30,6 +31,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.IntSupplier;
 
 /**
  * The queue contract of CONTRACT.md, rule by rule, over the stores of one sequencer task.
@@ -48,6 +50,9 @@ public final class HostQueues {
   private static final List<Lane> ALL_LANES = List.of(Lane.DEFAULT, Lane.SETUP, Lane.BYPASS);
   private static final int DEADLINES_PER_TICK = 10_000;
   private static final int BUDGET_WAITS_PER_TICK = 10_000;
+
+  /** How many deadlines the report of a host's put aside names; the rest are counted. */
+  private static final int DEADLINES_NAMED = 10;
 
   private final QueueState state;
   private final QueueSettings settings;
@@ -193,8 +198,10 @@ public final class HostQueues {
   }
 
   /**
-   * Cancels every upcoming activity of every host of this task that the selector matches. Each task
-   * gets its own copy of the command, after every command accepted before it.
+   * Starts cancelling every upcoming activity of every host of this task that the selector matches.
+   * Each task gets its own copy of the command, after every command accepted before it. Answers
+   * whether the cancel is new (the same command twice is a no-op); its first step is {@link
+   * #stepCancelMatching}, which the caller runs at once.
    *
    * <p>A fleet-wide cancel can match more activities than one transaction can end before its
    * timeout, so it goes host by host, in the upcoming index's host order, at most {@code
@@ -206,9 +213,43 @@ public final class HostQueues {
    * skips it when it gets there. Then nothing accepted before the cancel is released after it, and
    * nothing accepted after it is cancelled by it.
    */
-  public void cancelMatching(Selector selector, String cancellationId, long now) {
-    if (cancellations.start(cancellationId, selector, now)) {
-      step(cancellations.all().get(cancellations.all().size() - 1), now);
+  public boolean startCancelMatching(Selector selector, String cancellationId, long now) {
+    return cancellations.start(cancellationId, selector, now);
+  }
+
+  /**
+   * The next step of a selector cancel under way, as a step of its own. One that throws is put
+   * aside: if one host's part threw, the cancel passes over that host (its matching activities
+   * stay) and goes on at the next tick; if anything else threw, the cancel is dropped on this task.
+   */
+  public void stepCancelMatching(String cancellationId, long now, SeparateSteps steps) {
+    RuntimeException failed =
+        steps.attempt(() -> cancellations.find(cancellationId).ifPresent(c -> step(c, now)));
+    if (failed instanceof HostFailure host) {
+      steps.putAside(
+          new PutAside(
+              host.hostId,
+              null,
+              "cancellation " + cancellationId + " on host " + host.hostId,
+              "the cancel passed over the host, so its matching upcoming activities were not"
+                  + " cancelled: cancel them one by one, or purge the host",
+              host.failure),
+          () -> cancellations.markCaughtUp(cancellationId, StoreKeys.host(host.hostId)));
+    } else if (failed != null) {
+      // Reading every cancel under way meets an unreadable one whichever cancel is stepping.
+      String broken =
+          failed instanceof PendingCancellations.UnreadableCancellation unreadable
+              ? unreadable.cancellationId
+              : cancellationId;
+      steps.putAside(
+          new PutAside(
+              broken,
+              cancellations.stored(broken),
+              "cancellation " + broken + ", dropped on this task",
+              "the matching upcoming activities of the hosts it had not reached were not"
+                  + " cancelled: send the cancel again",
+              failed),
+          () -> cancellations.drop(broken));
     }
   }
 
@@ -222,19 +263,52 @@ public final class HostQueues {
         cancellations.finish(cancel);
         return;
       }
-      byte[] hostKey = StoreKeys.host(next.get());
+      String hostId = next.get();
+      byte[] hostKey = StoreKeys.host(hostId);
       // Passed before anything below releases, so the release does not bring it up to date again.
       cancel.cursor = hostKey;
       looked++;
       if (!cancellations.caughtUp(cancel, hostKey)) {
-        HostRecord host = state.hostOrNew(next.get());
-        looked += cancelMatchingOf(host, cancel, now);
-        releaseWhatCan(host, now);
-        state.putHost(host);
+        looked +=
+            ofHost(
+                hostId,
+                () -> {
+                  HostRecord host = state.hostOrNew(hostId);
+                  int seen = cancelMatchingOf(host, cancel, now);
+                  releaseWhatCan(host, now);
+                  state.putHost(host);
+                  return seen;
+                });
       }
       from = StoreKeys.after(hostKey);
     }
     cancellations.saveCursor(cancel);
+  }
+
+  /**
+   * Runs one host's part of a selector cancel's step: what it throws is that host's failure, so the
+   * cancel can pass over that host alone.
+   */
+  private static int ofHost(String hostId, IntSupplier part) {
+    try {
+      return part.getAsInt();
+    } catch (PendingCancellations.UnreadableCancellation | HostFailure named) {
+      throw named;
+    } catch (RuntimeException e) {
+      throw new HostFailure(hostId, e);
+    }
+  }
+
+  /** What one host's part of a selector cancel's step threw. */
+  private static final class HostFailure extends RuntimeException {
+    final String hostId;
+    final RuntimeException failure;
+
+    HostFailure(String hostId, RuntimeException failure) {
+      super("host " + hostId + ": " + failure.getMessage(), failure);
+      this.hostId = hostId;
+      this.failure = failure;
+    }
   }
 
   /**
@@ -434,39 +508,182 @@ public final class HostQueues {
   // ======================================================================== time
 
   /**
-   * Rules 7, 8, 9 and 10 over time: lapsed leases, finished backoffs, passed {@code not_before},
-   * stale activities, forgotten records, and lanes waiting for the release budget.
+   * Rules 7, 8, 9 and 10 over time, every part straight on the stores: what a part throws is thrown
+   * on (see {@link SeparateSteps#DIRECT}).
    */
   public void onTime(long now) {
-    for (PendingCancellations.Pending cancel : List.copyOf(cancellations.all())) {
-      step(cancel, now);
+    onTime(now, SeparateSteps.DIRECT);
+  }
+
+  /**
+   * Rules 7, 8, 9 and 10 over time: lapsed leases, finished backoffs, passed {@code not_before},
+   * stale activities, forgotten records, and lanes waiting for the release budget; and the next
+   * step of each selector cancel under way.
+   *
+   * <p>Rule 14: a tick is not one step but many, each all or nothing on its own ({@code steps}): a
+   * step of each selector cancel, each host's due deadlines with the releases they allow, each lane
+   * served from the release budget. A part that throws is discarded and then put aside, so that it
+   * cannot fail again ({@link PutAside}): one host's broken state neither stops the other hosts of
+   * the task nor fails every tick after.
+   */
+  public void onTime(long now, SeparateSteps steps) {
+    for (String id : cancellations.ids()) {
+      stepCancelMatching(id, now, steps);
     }
-    // Apply every due deadline first and release afterwards, once per host: an activity that
-    // became ready in this tick must compete with the rest for its lane's next release.
-    Map<String, HostRecord> touched = new LinkedHashMap<>();
-    for (Deadline due : state.takeDue(now, DEADLINES_PER_TICK)) {
-      state.activity(due.activityId()).ifPresent(a -> onDeadline(due, a, touched, now));
-    }
-    for (HostRecord host : touched.values()) {
-      releaseWhatCan(host, now);
-      state.putHost(host);
+    for (Map.Entry<String, List<QueueState.Due>> host : dueByHost(now, steps).entrySet()) {
+      List<QueueState.Due> due = host.getValue();
+      RuntimeException failed = steps.attempt(() -> onDeadlines(due, now));
+      if (failed != null) {
+        steps.putAside(
+            deadlinesPutAside(host.getKey(), due, failed),
+            () -> due.forEach(d -> state.deleteDeadline(d.key())));
+      }
     }
     if (budget.available(now)) {
       for (QueueState.HostLane wait : state.budgetWaits(BUDGET_WAITS_PER_TICK)) {
-        state.removeBudgetWait(wait.hostId(), wait.lane());
-        state.servedBudgetWait(wait);
-        state
-            .host(wait.hostId())
-            .ifPresent(
-                host -> {
-                  releaseNext(host, wait.lane(), now);
-                  state.putHost(host);
-                });
+        RuntimeException failed = steps.attempt(() -> serveBudgetWait(wait, now));
+        if (failed != null) {
+          steps.putAside(budgetWaitPutAside(wait, failed), () -> state.deleteBudgetWait(wait));
+        }
         if (!budget.available(now)) {
           break;
         }
       }
     }
+  }
+
+  /**
+   * The due deadlines by host: each host's in the order they are due, the hosts in the order their
+   * first one is due. Deadlines of activities no longer stored come under a null host: they are
+   * only removed. One whose key or activity record cannot be read names no host, and is put aside
+   * here, alone.
+   */
+  private Map<String, List<QueueState.Due>> dueByHost(long now, SeparateSteps steps) {
+    Map<String, List<QueueState.Due>> byHost = new LinkedHashMap<>();
+    for (QueueState.Due due : state.dueDeadlines(now, DEADLINES_PER_TICK)) {
+      if (due.deadline() == null) {
+        steps.putAside(
+            new PutAside(
+                null,
+                due.key(),
+                "a deadline key of " + due.key().length + " bytes that does not parse",
+                "nothing can be known of what was due; the key is the dead letter's value",
+                new IllegalStateException("a deadline key does not parse")),
+            () -> state.deleteDeadline(due.key()));
+        continue;
+      }
+      Optional<ActivityRecord> activity;
+      try {
+        activity = state.activity(due.deadline().activityId());
+      } catch (RuntimeException unreadable) {
+        steps.putAside(
+            unreadableDeadline(due.deadline(), unreadable), () -> state.deleteDeadline(due.key()));
+        continue;
+      }
+      byHost
+          .computeIfAbsent(
+              activity.map(ActivityRecord::getHostId).orElse(null), h -> new ArrayList<>())
+          .add(due);
+    }
+    return byHost;
+  }
+
+  /**
+   * One host's due deadlines, then the releases they allow, once: an activity that became ready in
+   * this tick competes with the rest for its lane's next release.
+   */
+  private void onDeadlines(List<QueueState.Due> due, long now) {
+    due.forEach(d -> state.deleteDeadline(d.key()));
+    Map<String, HostRecord> touched = new LinkedHashMap<>();
+    for (QueueState.Due d : due) {
+      state
+          .activity(d.deadline().activityId())
+          .ifPresent(a -> onDeadline(d.deadline(), a, touched, now));
+    }
+    for (HostRecord host : touched.values()) {
+      releaseWhatCan(host, now);
+      state.putHost(host);
+    }
+  }
+
+  private void serveBudgetWait(QueueState.HostLane wait, long now) {
+    if (wait.hostId() == null) {
+      throw new IllegalStateException("a budget-wait key does not parse");
+    }
+    state.deleteBudgetWait(wait);
+    state.servedBudgetWait(wait);
+    state
+        .host(wait.hostId())
+        .ifPresent(
+            host -> {
+              releaseNext(host, wait.lane(), now);
+              state.putHost(host);
+            });
+  }
+
+  private static PutAside deadlinesPutAside(
+      String hostId, List<QueueState.Due> due, RuntimeException failed) {
+    StringBuilder named = new StringBuilder();
+    for (int i = 0; i < Math.min(due.size(), DEADLINES_NAMED); i++) {
+      Deadline d = due.get(i).deadline();
+      named.append(i == 0 ? "" : ", ").append(d.kind()).append(" of ").append(d.activityId());
+    }
+    if (due.size() > DEADLINES_NAMED) {
+      named.append(" and ").append(due.size() - DEADLINES_NAMED).append(" more");
+    }
+    if (hostId == null) {
+      return new PutAside(
+          null,
+          null,
+          "the due deadlines of activities no longer stored (" + named + ")",
+          "nothing: they were only to be removed",
+          failed);
+    }
+    return new PutAside(
+        hostId,
+        null,
+        "the due deadlines of host " + hostId + " (" + named + ")",
+        "what they were due to do (a lease to lapse, a retry or not_before to come, a stale"
+            + " activity to end) will not happen, so the host's lanes may stay held: look at GET"
+            + " /v1/hosts/"
+            + hostId
+            + "/queue, and purge the host if it does not move",
+        failed);
+  }
+
+  private static PutAside unreadableDeadline(Deadline due, RuntimeException failed) {
+    return new PutAside(
+        due.activityId(),
+        null,
+        "the "
+            + due.kind()
+            + " deadline of activity "
+            + due.activityId()
+            + " (due "
+            + Instant.ofEpochMilli(due.at())
+            + "), whose record cannot be read",
+        "the activity's host (GET /v1/activities/"
+            + due.activityId()
+            + ") may stay held: purge it if its queue does not move",
+        failed);
+  }
+
+  private static PutAside budgetWaitPutAside(QueueState.HostLane wait, RuntimeException failed) {
+    if (wait.hostId() == null) {
+      return new PutAside(
+          null,
+          wait.key(),
+          "a budget-wait key of " + wait.key().length + " bytes that does not parse",
+          "nothing can be known of which lane waited; the key is the dead letter's value",
+          failed);
+    }
+    return new PutAside(
+        wait.hostId(),
+        null,
+        "the wait of host " + wait.hostId() + "'s " + wait.lane() + " lane for the release budget",
+        "the lane's next system-initiated activity waits for the host's next event (a result, an"
+            + " enqueue, a resume): purge the host if its queue does not move",
+        failed);
   }
 
   /**

@@ -9,6 +9,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * Selector cancels still under way in this task, each with its cursor: the last host whose upcoming
@@ -41,6 +42,19 @@ final class PendingCancellations {
     }
   }
 
+  /**
+   * A stored cancel whose command cannot be read. It names the cancel, since reading every cancel
+   * under way (for any host's catch-up) meets it whichever cancel or host is being handled.
+   */
+  static final class UnreadableCancellation extends IllegalStateException {
+    final String cancellationId;
+
+    UnreadableCancellation(String cancellationId, RuntimeException cause) {
+      super("the stored command of cancellation " + cancellationId + " cannot be read", cause);
+      this.cancellationId = cancellationId;
+    }
+  }
+
   private static final byte CANCEL = 0;
   private static final byte CURSOR = 1;
   private static final byte CAUGHT_UP = 2;
@@ -58,18 +72,45 @@ final class PendingCancellations {
 
   List<Pending> all() {
     if (pending == null) {
-      pending = new ArrayList<>();
+      List<Pending> read = new ArrayList<>();
       for (SortedStore.Entry e : store.scan(new byte[] {CANCEL}, Integer.MAX_VALUE)) {
-        Command command = COMMANDS.deserialize("cancellations", e.value());
-        CancelMatching cancel = (CancelMatching) command.getBody();
-        pending.add(
-            new Pending(
-                cancel.getCancellationId(),
-                cancel.getSelector(),
-                store.get(key(CURSOR, cancel.getCancellationId()))));
+        String id = idOf(e.key());
+        CancelMatching cancel;
+        try {
+          cancel = (CancelMatching) COMMANDS.deserialize("cancellations", e.value()).getBody();
+        } catch (RuntimeException unreadable) {
+          throw new UnreadableCancellation(id, unreadable);
+        }
+        read.add(new Pending(id, cancel.getSelector(), store.get(key(CURSOR, id))));
       }
+      pending = read;
     }
     return pending;
+  }
+
+  /**
+   * The ids of the cancels under way: from memory while every cancel can be read, else from their
+   * keys alone, so that one whose command cannot be read is listed too, to be put aside.
+   */
+  List<String> ids() {
+    try {
+      return all().stream().map(p -> p.id).toList();
+    } catch (UnreadableCancellation unreadable) {
+      List<String> ids = new ArrayList<>();
+      for (SortedStore.Entry e : store.scan(new byte[] {CANCEL}, Integer.MAX_VALUE)) {
+        ids.add(idOf(e.key()));
+      }
+      return ids;
+    }
+  }
+
+  Optional<Pending> find(String id) {
+    return all().stream().filter(p -> p.id.equals(id)).findFirst();
+  }
+
+  /** The cancel's command as stored, whether it can be read or not; null once it is done. */
+  byte[] stored(String id) {
+    return store.get(key(CANCEL, id));
   }
 
   boolean isEmpty() {
@@ -103,7 +144,12 @@ final class PendingCancellations {
   }
 
   void markCaughtUp(Pending p, byte[] hostKey) {
-    store.put(caughtUpKey(p.id, hostKey), PRESENT);
+    markCaughtUp(p.id, hostKey);
+  }
+
+  /** The cancel is done with {@code hostKey}'s host: it passes over it, and so does catching up. */
+  void markCaughtUp(String id, byte[] hostKey) {
+    store.put(caughtUpKey(id, hostKey), PRESENT);
   }
 
   /**
@@ -116,12 +162,29 @@ final class PendingCancellations {
 
   /** The cancel is done: forget it, its cursor and its marks. */
   void finish(Pending p) {
-    for (SortedStore.Entry e : store.scan(caughtUpKey(p.id, new byte[0]), Integer.MAX_VALUE)) {
+    delete(p.id);
+    pending.remove(p);
+  }
+
+  /**
+   * Forgets a cancel that cannot go on, by its id alone, whether its command can be read or not: it
+   * is put aside, and the hosts it has not reached keep their matching activities.
+   */
+  void drop(String id) {
+    delete(id);
+    pending = null;
+  }
+
+  private void delete(String id) {
+    for (SortedStore.Entry e : store.scan(caughtUpKey(id, new byte[0]), Integer.MAX_VALUE)) {
       store.delete(e.key());
     }
-    store.delete(key(CURSOR, p.id));
-    store.delete(key(CANCEL, p.id));
-    pending.remove(p);
+    store.delete(key(CURSOR, id));
+    store.delete(key(CANCEL, id));
+  }
+
+  private static String idOf(byte[] cancelKey) {
+    return StoreKeys.id(Arrays.copyOfRange(cancelKey, 1, cancelKey.length));
   }
 
   private static byte[] key(byte kind, String id) {

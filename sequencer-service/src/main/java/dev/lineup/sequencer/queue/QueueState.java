@@ -371,30 +371,40 @@ final class QueueState {
   }
 
   /**
-   * Removes and returns up to {@code limit} deadlines due at or before {@code now}, oldest first.
-   * The floor then moves up to the first deadline left, so the next ticks seek nothing until it is
-   * due.
+   * Up to {@code limit} deadlines due at or before {@code now}, oldest first, left in the store:
+   * each is removed by whatever handles it ({@link #deleteDeadline}). The floor then moves up to
+   * the first deadline not due, so the next ticks seek nothing until it is; a step that fails makes
+   * the floors be forgotten, so a deadline left behind is found again.
    */
-  List<Deadline> takeDue(long now, int limit) {
+  List<Due> dueDeadlines(long now, int limit) {
     byte[] to = StoreKeys.ordered(now + 1);
     if (deadlineFloor != null && Arrays.compareUnsigned(deadlineFloor, to) >= 0) {
       return List.of();
     }
     byte[] from = deadlineFloor == null ? StoreKeys.ordered(Long.MIN_VALUE) : deadlineFloor;
-    List<Deadline> due = new ArrayList<>();
+    List<Due> due = new ArrayList<>();
     byte[] last = null;
     for (SortedStore.Entry e : stores.deadlines().range(from, to, limit)) {
-      stores.deadlines().delete(e.key());
-      due.add(StoreKeys.deadline(e.key()));
+      due.add(new Due(e.key(), StoreKeys.isDeadline(e.key()) ? StoreKeys.deadline(e.key()) : null));
       last = e.key();
     }
     if (due.size() == limit) {
-      deadlineFloor = last; // more may be due: the rest sort after the last one taken
+      deadlineFloor = last; // more may be due: the rest sort after the last one read
     } else {
       List<SortedStore.Entry> next = stores.deadlines().range(to, AFTER_EVERY_DEADLINE, 1);
       deadlineFloor = next.isEmpty() ? to : next.get(0).key();
     }
     return due;
+  }
+
+  /**
+   * A due deadline as stored: its key, and what the key says, or null for a key that does not parse
+   * as a deadline.
+   */
+  record Due(byte[] key, Deadline deadline) {}
+
+  void deleteDeadline(byte[] key) {
+    stores.deadlines().delete(key);
   }
 
   // ------------------------------------------------------------------ dependencies
@@ -462,20 +472,38 @@ final class QueueState {
     }
     List<HostLane> waits = new ArrayList<>(entries.size());
     for (SortedStore.Entry e : entries) {
-      ByteBuffer b = ByteBuffer.wrap(e.key());
-      byte[] host = new byte[b.getShort()];
-      b.get(host);
-      waits.add(new HostLane(StoreKeys.id(host), Lane.values()[b.get()]));
+      waits.add(HostLane.of(e.key()));
     }
     return waits;
   }
 
   /** The next {@link #budgetWaits} read starts after this host lane. */
   void servedBudgetWait(HostLane served) {
-    budgetCursor = budgetWaitKey(served.hostId(), served.lane());
+    budgetCursor = served.key();
   }
 
-  record HostLane(String hostId, Lane lane) {}
+  void deleteBudgetWait(HostLane wait) {
+    stores.budgetWaits().delete(wait.key());
+  }
+
+  /**
+   * A host lane waiting for the release budget, with its key; {@code hostId} and {@code lane} are
+   * null if the key does not parse.
+   */
+  record HostLane(byte[] key, String hostId, Lane lane) {
+
+    static HostLane of(byte[] key) {
+      if (key.length >= 3) {
+        int length = ByteBuffer.wrap(key).getShort() & 0xFFFF;
+        int lane = key[key.length - 1];
+        if (key.length == length + 3 && lane >= 0 && lane < Lane.values().length) {
+          return new HostLane(
+              key, StoreKeys.id(Arrays.copyOfRange(key, 2, 2 + length)), Lane.values()[lane]);
+        }
+      }
+      return new HostLane(key, null, null);
+    }
+  }
 
   private static byte[] budgetWaitKey(String hostId, Lane lane) {
     return StoreKeys.concat(StoreKeys.host(hostId), new byte[] {(byte) lane.ordinal()});

@@ -75,6 +75,11 @@ final class StoreKeys {
     return concat(ordered(at), new byte[] {(byte) kind.ordinal()}, id(id));
   }
 
+  /** Whether {@code key} parses as a deadline key. */
+  static boolean isDeadline(byte[] key) {
+    return key.length >= 9 && key[8] >= 0 && key[8] < Deadline.Kind.values().length;
+  }
+
   static Deadline deadline(byte[] key) {
     ByteBuffer b = ByteBuffer.wrap(key);
     long at = b.getLong() ^ Long.MIN_VALUE;

@@ -14,36 +14,49 @@ import dev.lineup.avro.Resume;
 import dev.lineup.schemas.Topics;
 import dev.lineup.sequencer.queue.HostQueues;
 import dev.lineup.sequencer.queue.Outbox;
+import dev.lineup.sequencer.queue.PutAside;
 import dev.lineup.sequencer.queue.QueueSettings;
 import dev.lineup.sequencer.queue.QueueStores;
+import dev.lineup.sequencer.queue.SeparateSteps;
 import dev.lineup.sequencer.queue.StagedStore;
+import dev.lineup.service.kafka.Failures;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Supplier;
 import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Moves records between the topics, the state stores and {@link HostQueues}: commands and results
  * in, lifecycle events and releases out, and a wall-clock punctuator for leases, retries and the
  * other deadlines. All rules live in {@link HostQueues}.
  *
- * <p>Each step (a record, a tick) is all or nothing: its store writes are staged and its output
- * held until it returns, so a step that throws changes no state and sends nothing, and {@link
- * SequencerDeadLetters} can skip its record safely.
+ * <p>Each step is all or nothing: its store writes are staged and its output held until it returns,
+ * so a step that throws changes no state and sends nothing. A record is one step, and {@link
+ * SequencerDeadLetters} can skip a record whose step threw. A tick is many (see {@link
+ * HostQueues#onTime(long, SeparateSteps)}): each host's deadlines, each selector cancel's step,
+ * each lane served from the budget; one that throws is put aside with a dead letter of its own, and
+ * the rest of the tick goes on. A selector cancel's first step, taken when its command arrives, is
+ * a step of its own in the same way.
  */
-final class SequencerProcessor
-    implements Processor<String, SpecificRecord, String, SpecificRecord> {
+final class SequencerProcessor implements Processor<String, SpecificRecord, Object, Object> {
+
+  private static final Logger LOG = LoggerFactory.getLogger(SequencerProcessor.class);
 
   private final QueueSettings settings;
   private final Duration tick;
-  private ProcessorContext<String, SpecificRecord> context;
+  private ProcessorContext<Object, Object> context;
   private HostQueues queues;
   private StagedStore store;
   private final HeldOutput output = new HeldOutput();
+  private final SeparateSteps parts = new Parts();
   private boolean boundsWritten;
 
   SequencerProcessor(QueueSettings settings, Duration tick) {
@@ -52,14 +65,14 @@ final class SequencerProcessor
   }
 
   @Override
-  public void init(ProcessorContext<String, SpecificRecord> context) {
+  public void init(ProcessorContext<Object, Object> context) {
     this.context = context;
     store =
         new StagedStore(
             KeyValueSortedStore.of(context.getStateStore(SequencerTopology.QUEUE_STORE)));
     boundsWritten = false;
     queues = new HostQueues(QueueStores.sectionsOf(store), settings, output);
-    context.schedule(tick, PunctuationType.WALL_CLOCK_TIME, now -> step(() -> queues.onTime(now)));
+    context.schedule(tick, PunctuationType.WALL_CLOCK_TIME, now -> queues.onTime(now, parts));
   }
 
   /**
@@ -68,6 +81,28 @@ final class SequencerProcessor
    * handler to dead-letter its record.
    */
   private void step(Runnable step) {
+    RuntimeException failed = attempt(step);
+    if (failed != null) {
+      throw failed;
+    }
+  }
+
+  /** {@link #step(Runnable)} for a step that answers something. */
+  private <T> T stepAnswering(Supplier<T> step) {
+    List<T> answer = new ArrayList<>(1);
+    step(
+        () -> {
+          answer.add(step.get());
+        });
+    return answer.get(0);
+  }
+
+  /**
+   * Runs one step all or nothing, and answers what it threw (its writes and output then discarded),
+   * or null. Only the step's own failures are answered: applying its writes or sending its output
+   * fails the task, as anything failing there would.
+   */
+  private RuntimeException attempt(Runnable step) {
     try {
       writeBoundsOnce();
       step.run();
@@ -78,10 +113,11 @@ final class SequencerProcessor
       // the discarded writes.
       queues.forgetRemembered();
       boundsWritten = false;
-      throw e;
+      return e;
     }
     store.commit();
     output.send();
+    return null;
   }
 
   /**
@@ -97,6 +133,23 @@ final class SequencerProcessor
 
   @Override
   public void process(Record<String, SpecificRecord> record) {
+    if (record.value() instanceof Command command
+        && command.getBody() instanceof CancelMatching cancel) {
+      // The record's step starts the cancel; its first step is a step of its own, so that a host
+      // it cannot go through is passed over instead of the command being dead-lettered whole.
+      long now = context.currentSystemTimeMs();
+      String id = cancel.getCancellationId();
+      if (stepAnswering(() -> queues.startCancelMatching(cancel.getSelector(), id, now))) {
+        try {
+          queues.stepCancelMatching(id, now, parts);
+        } catch (RuntimeException e) {
+          // The command was applied: the cancel is stored, and every tick takes its next step. Only
+          // a failure that passes by itself, or one putting a step aside, gets here.
+          LOG.warn("cancellation {}: its first step failed; the next tick takes it again", id, e);
+        }
+      }
+      return;
+    }
     step(() -> apply(record));
   }
 
@@ -104,10 +157,6 @@ final class SequencerProcessor
     long now = context.currentSystemTimeMs();
     SpecificRecord value = record.value();
     if (value instanceof Command command) {
-      if (command.getBody() instanceof CancelMatching cancel) {
-        queues.cancelMatching(cancel.getSelector(), cancel.getCancellationId(), now);
-        return;
-      }
       String host = command.getHostId();
       if (!host.equals(record.key())) {
         // Keyed to another partition than its host's queue: applying it would split the host.
@@ -166,12 +215,40 @@ final class SequencerProcessor
   }
 
   /**
+   * Parts of a tick, each a step of its own. A part that failed for a reason that passes by itself
+   * (rule 14's transient failures) is not put aside: the tick stops, and the next one goes on.
+   */
+  private final class Parts implements SeparateSteps {
+    @Override
+    public RuntimeException attempt(Runnable part) {
+      RuntimeException failed = SequencerProcessor.this.attempt(part);
+      if (failed != null && Failures.isTransient(failed)) {
+        throw failed;
+      }
+      return failed;
+    }
+
+    @Override
+    public void putAside(PutAside what, Runnable putAside) {
+      if (Failures.isTransient(what.cause())) {
+        throw what.cause();
+      }
+      step(
+          () -> {
+            putAside.run();
+            output.putAside(what);
+          });
+    }
+  }
+
+  /**
    * Holds what the queue decided during a step, and sends it to the sinks named after its topics
    * once the step succeeded.
    */
   private final class HeldOutput implements Outbox {
-    private final List<Record<String, SpecificRecord>> records = new ArrayList<>();
+    private final List<Record<Object, Object>> records = new ArrayList<>();
     private final List<String> sinks = new ArrayList<>();
+    private final List<PutAside> putAside = new ArrayList<>();
 
     @Override
     public void event(LifecycleEvent event) {
@@ -190,7 +267,20 @@ final class SequencerProcessor
           Topics.released(released.getActivity().getChannel()).name());
     }
 
-    private void hold(Record<String, SpecificRecord> record, String sink) {
+    /** The dead letter of a part of a tick put aside, sent with the step that put it aside. */
+    void putAside(PutAside what) {
+      ProducerRecord<byte[], byte[]> dead =
+          SequencerDeadLetters.putAside(
+              context.applicationId() + "-" + SequencerTopology.QUEUE_STORE + "-changelog",
+              context.taskId().partition(),
+              what);
+      hold(
+          new Record<>(dead.key(), dead.value(), context.currentSystemTimeMs(), dead.headers()),
+          Topics.SEQUENCER_DLQ.name());
+      putAside.add(what);
+    }
+
+    private void hold(Record<Object, Object> record, String sink) {
       records.add(record);
       sinks.add(sink);
     }
@@ -199,12 +289,15 @@ final class SequencerProcessor
       for (int i = 0; i < records.size(); i++) {
         context.forward(records.get(i), sinks.get(i));
       }
+      putAside.forEach(
+          what -> SequencerDeadLetters.sentPutAside(context.taskId().toString(), what));
       discard();
     }
 
     void discard() {
       records.clear();
       sinks.clear();
+      putAside.clear();
     }
   }
 }

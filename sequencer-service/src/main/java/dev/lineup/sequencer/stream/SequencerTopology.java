@@ -18,7 +18,8 @@ import org.apache.kafka.streams.state.Stores;
 
 /**
  * The sequencer's topology: {@code lineup.commands} and {@code lineup.results} into one processor
- * owning the queue stores; lifecycle events and releases out.
+ * owning the queue stores; lifecycle events and releases out, and the dead letters of a tick's
+ * parts put aside.
  *
  * <p>Store names are API: their changelog topics are named after them ({@code
  * <application.id>-<store>-changelog}). Never rename one.
@@ -66,6 +67,14 @@ public final class SequencerTopology {
     }
     addSink(topology, Topics.EVENTS);
     Topics.RELEASED.forEach(t -> addSink(topology, t));
+    // The dead letters of a tick's parts put aside; a record's own go through the exception
+    // handler.
+    topology.addSink(
+        Topics.SEQUENCER_DLQ.name(),
+        Topics.SEQUENCER_DLQ.name(),
+        Topics.SEQUENCER_DLQ.keySerde().serializer(),
+        Topics.SEQUENCER_DLQ.valueSerde().serializer(),
+        PROCESSOR);
     return topology;
   }
 

@@ -175,8 +175,12 @@ final class SequencerHarness implements AutoCloseable {
     command(host, Purge.newBuilder().build());
   }
 
-  /** What intake does for POST /v1/cancellations: the same command on every partition. */
-  void cancelMatching(dev.lineup.avro.Selector selector) {
+  /**
+   * What intake does for POST /v1/cancellations: the same command on every partition. Answers the
+   * cancellation's id.
+   */
+  String cancelMatching(dev.lineup.avro.Selector selector) {
+    String id = "c-" + UUID.randomUUID();
     commands.pipeInput(
         Topics.BROADCAST_KEY,
         Command.newBuilder()
@@ -185,11 +189,12 @@ final class SequencerHarness implements AutoCloseable {
             .setIssuedAt(now())
             .setBody(
                 dev.lineup.avro.CancelMatching.newBuilder()
-                    .setCancellationId("c-" + UUID.randomUUID())
+                    .setCancellationId(id)
                     .setSelector(selector)
                     .build())
             .build(),
         now());
+    return id;
   }
 
   static Activity.Builder install(String host, String id, String installerId) {
@@ -311,6 +316,31 @@ final class SequencerHarness implements AutoCloseable {
 
   org.apache.kafka.common.header.Headers lastDeadLetterHeaders() {
     return deadLetters.readRecord().headers();
+  }
+
+  /** Dead letters since the last call, with their keys and headers. */
+  List<org.apache.kafka.streams.test.TestRecord<byte[], byte[]>> deadLetterRecords() {
+    return deadLetters.readRecordsToList();
+  }
+
+  // ------------------------------------------------------------------ the store itself
+
+  /**
+   * Writes {@code value} under {@code key} of the task's queue store, as a broken disk or a bug
+   * would, behind the rules' back. Keys are laid out as docs/ARCHITECTURE.md's store table says.
+   */
+  void overwriteStored(byte[] key, byte[] value) {
+    driver
+        .<org.apache.kafka.common.utils.Bytes, byte[]>getKeyValueStore(
+            SequencerTopology.QUEUE_STORE)
+        .put(org.apache.kafka.common.utils.Bytes.wrap(key), value);
+  }
+
+  byte[] stored(byte[] key) {
+    return driver
+        .<org.apache.kafka.common.utils.Bytes, byte[]>getKeyValueStore(
+            SequencerTopology.QUEUE_STORE)
+        .get(org.apache.kafka.common.utils.Bytes.wrap(key));
   }
 
   @Override
