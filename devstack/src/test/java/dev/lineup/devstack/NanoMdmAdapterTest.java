@@ -61,6 +61,12 @@ class NanoMdmAdapterTest {
   /** While set, the fake answers every enqueue 503, as a NanoMDM that is down behind a proxy. */
   private static volatile boolean down;
 
+  /**
+   * Enrollments whose device is online and quick: the fake has the device's Acknowledged webhook
+   * answered by the gateway before it answers the enqueue itself.
+   */
+  private static final java.util.Set<String> acksAtOnce = ConcurrentHashMap.newKeySet();
+
   private static HttpServer nanomdm;
   private static LineupServices services;
   private static LineupClient intake;
@@ -81,6 +87,10 @@ class NanoMdmAdapterTest {
           if (status == 200) {
             received.add(
                 new Enqueued(path, exchange.getRequestHeaders().getFirst("Authorization"), body));
+            String enrollment = path.substring("/v1/enqueue/".length());
+            if (acksAtOnce.contains(enrollment)) {
+              ackAtOnce(enrollment, body);
+            }
           }
           byte[] answer =
               (status == 200 ? "{}" : "{\"error\":\"refused with " + status + "\"}")
@@ -132,6 +142,20 @@ class NanoMdmAdapterTest {
     }
     if (nanomdm != null) {
       nanomdm.stop(0);
+    }
+  }
+
+  /** The device's acknowledgement, through the gateway's webhook, before NanoMDM's own answer. */
+  private static void ackAtOnce(String enrollment, String plist) {
+    var uuid =
+        java.util.regex.Pattern.compile("<key>CommandUUID</key>\\s*<string>([^<]*)</string>")
+            .matcher(plist);
+    try {
+      if (uuid.find()) {
+        webhook(WEBHOOK_SECRET, enrollment, uuid.group(1), "Acknowledged");
+      }
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
     }
   }
 
@@ -240,6 +264,20 @@ class NanoMdmAdapterTest {
 
     assertThat(webhook(WEBHOOK_SECRET, host, lock, "Acknowledged").status()).isEqualTo(200);
     awaitState(lock, "SUCCEEDED");
+  }
+
+  @Test
+  void anAckThatArrivesBeforeNanoMdmAnswersTheEnqueueStillEndsTheActivity() throws Exception {
+    String host = "enrollment-" + UUID.randomUUID();
+    acksAtOnce.add(host);
+    String commandUuid = UUID.randomUUID().toString();
+
+    String id = enqueueMdmCommand(host, commandUuid, plist("RestartDevice", commandUuid));
+    String lock = enqueueLock(host);
+
+    awaitState(id, "SUCCEEDED");
+    awaitState(lock, "SUCCEEDED");
+    assertThat(sentTo(host)).hasSize(2);
   }
 
   @Test

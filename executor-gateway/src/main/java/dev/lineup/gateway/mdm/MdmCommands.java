@@ -24,13 +24,11 @@ import org.w3c.dom.Node;
  */
 final class MdmCommands {
 
-  record Raw(String commandUuid, byte[] plist) {}
-
   private static final String COMMAND_UUID = "CommandUUID";
 
   private MdmCommands() {}
 
-  static Raw of(Activity activity) throws UndeliverableCommand {
+  static MdmChannel.Command of(Activity activity) throws UndeliverableCommand {
     Object payload = activity.getPayload();
     if (payload instanceof MdmCommandPayload mdm) {
       ByteBuffer bytes = mdm.getRawCommand().duplicate();
@@ -45,14 +43,17 @@ final class MdmCommands {
                 + mdm.getCommandUuid()
                 + ")");
       }
-      return new Raw(mdm.getCommandUuid(), raw);
+      return new MdmChannel.Command(mdm.getCommandUuid(), raw);
     }
     // Lock and wipe carry no raw command: the command UUID is the activity id. The lock PIN is
     // never on a topic; an MDM server that needs one generates it.
     return switch (activity.getType()) {
-      case LOCK -> new Raw(activity.getActivityId(), plist(activity.getActivityId(), "DeviceLock"));
+      case LOCK ->
+          new MdmChannel.Command(
+              activity.getActivityId(), plist(activity.getActivityId(), "DeviceLock"));
       case WIPE ->
-          new Raw(activity.getActivityId(), plist(activity.getActivityId(), "EraseDevice"));
+          new MdmChannel.Command(
+              activity.getActivityId(), plist(activity.getActivityId(), "EraseDevice"));
       default ->
           throw new UndeliverableCommand(
               activity.getType().name().toLowerCase(java.util.Locale.ROOT)

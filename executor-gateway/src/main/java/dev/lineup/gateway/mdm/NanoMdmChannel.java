@@ -66,11 +66,14 @@ public final class NanoMdmChannel implements MdmChannel {
   }
 
   @Override
-  public String deliver(ReleasedActivity released)
+  public Command command(ReleasedActivity released) throws UndeliverableCommand {
+    return MdmCommands.of(released.getActivity());
+  }
+
+  @Override
+  public void send(String enrollmentId, Command command)
       throws UndeliverableCommand, Failures.TransientFailure, InterruptedException {
-    MdmCommands.Raw command = MdmCommands.of(released.getActivity());
-    String enrollment =
-        URLEncoder.encode(released.getActivity().getHostId(), StandardCharsets.UTF_8);
+    String enrollment = URLEncoder.encode(enrollmentId, StandardCharsets.UTF_8);
     HttpResponse<String> answer;
     try {
       answer =
@@ -87,7 +90,7 @@ public final class NanoMdmChannel implements MdmChannel {
     }
     int status = answer.statusCode();
     if (status / 100 == 2) {
-      return command.commandUuid();
+      return;
     }
     String said = "NanoMDM answered " + status + ": " + quoted(answer.body());
     if (status / 100 == 4 && !PASSING.contains(status)) {
