@@ -38,4 +38,12 @@ public interface MdmChannel {
    *     now (down, unreachable, overloaded)
    */
   void send(String enrollment, Command command) throws Exception;
+
+  /**
+   * False while the MDM server is not taking commands (its last push failed transiently): MDM
+   * commands wait, and the rest of the gateway serves on.
+   */
+  default boolean reachable() {
+    return true;
+  }
 }
