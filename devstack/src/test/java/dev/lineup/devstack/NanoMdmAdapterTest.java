@@ -278,6 +278,29 @@ class NanoMdmAdapterTest {
   }
 
   @Test
+  void anMdmCommandEnqueuedWithoutCommandUuidIsMatchedByItsPlistsCommandUuid() throws Exception {
+    String host = "enrollment-" + UUID.randomUUID();
+    String inPlist = UUID.randomUUID().toString().toUpperCase(java.util.Locale.ROOT);
+    String raw =
+        Base64.getEncoder()
+            .encodeToString(plist("RestartDevice", inPlist).getBytes(StandardCharsets.UTF_8));
+
+    String id =
+        intake
+            .post(
+                "/v1/hosts/" + host + "/activities",
+                "{\"type\":\"mdm_command\",\"payload\":{\"platform\":\"apple\","
+                    + "\"request_type\":\"RestartDevice\",\"raw_command\":\""
+                    + raw
+                    + "\"}}")
+            .text("activity_id");
+
+    awaitState(id, "DELIVERED");
+    webhook(WEBHOOK_SECRET, host, inPlist, "Acknowledged");
+    awaitState(id, "SUCCEEDED");
+  }
+
+  @Test
   void anMdmErrorEndsTheActivityFailed() throws Exception {
     String host = "enrollment-" + UUID.randomUUID();
     String commandUuid = UUID.randomUUID().toString();
