@@ -1,6 +1,7 @@
 package dev.lineup.devstack;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import dev.lineup.avro.ActivityType;
 import dev.lineup.avro.Channel;
@@ -25,7 +26,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
 /**
  * The gateway's consumers against input the sequencer would never write, and orders it may well
  * produce: a record that does not decode, a release whose values PostgreSQL refuses, a cancel seen
- * before its release. None stops a consumer, and no cancelled attempt reaches an agent.
+ * before its release. None stops a consumer, and no cancelled attempt reaches an agent. Revocations
+ * are kept while a release could still come, and forgotten after their retention.
  */
 @ExtendWith(LineupInfrastructure.class)
 class GatewayConsumersTest {
@@ -38,6 +40,7 @@ class GatewayConsumersTest {
   private static LineupClient intake;
   private static LineupClient gateway;
   private static TopicProbe topics;
+  private static EmbeddedDatabase db;
 
   @BeforeAll
   static void start(EmbeddedKafka kafka, EmbeddedDatabase database) throws Exception {
@@ -52,7 +55,9 @@ class GatewayConsumersTest {
                 0,
                 0,
                 0,
-                Map.of()));
+                // The purge looks every second here (an hour by default), so a test can watch it.
+                Map.of("lineup.gateway.revocation-purge-interval", "1s")));
+    db = database;
     services.awaitHealthy(Duration.ofMinutes(2));
     JsonMapper json = services.intake().getBean(JsonMapper.class);
     intake = new LineupClient(services.intakeUrl(), ADMIN, json);
@@ -191,5 +196,51 @@ class GatewayConsumersTest {
     assertThat(rerun.status()).isEqualTo(200);
     assertThat(rerun.text("activity_id")).isEqualTo(first.getActivity().getActivityId());
     assertThat(agent.get("/v1/agent/tasks/next?wait=0").status()).isEqualTo(204);
+  }
+
+  @Test
+  void aRevocationIsForgottenOnceItsRetentionHasPassedAndARecentOneIsKept() throws Exception {
+    String host = "revoked-long-ago-" + UUID.randomUUID();
+    ReleasedActivity longAgo = scriptRelease(host, Instant.now().plus(Duration.ofHours(1)));
+    ReleasedActivity recent = scriptRelease(host, Instant.now().plus(Duration.ofHours(1)));
+    topics.awaitConsumed(
+        REVOCATIONS_GROUP, topics.write(Topics.EVENTS, host, TopicProbe.cancelled(longAgo)));
+    topics.awaitConsumed(
+        REVOCATIONS_GROUP, topics.write(Topics.EVENTS, host, TopicProbe.cancelled(recent)));
+    assertThat(revocations(longAgo)).isEqualTo(1);
+
+    // Recorded nine days ago: past the retention (8 days), itself past the longest lease (7 days),
+    // so no release of that activity could still be handed out.
+    gatewayDatabase(
+        "UPDATE revocations SET revoked_at = now() - interval '9 days' WHERE activity_id = ?",
+        longAgo.getActivity().getActivityId());
+
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .untilAsserted(() -> assertThat(revocations(longAgo)).isZero());
+    assertThat(revocations(recent)).isEqualTo(1);
+  }
+
+  private static int revocations(ReleasedActivity released) throws Exception {
+    try (var c =
+            java.sql.DriverManager.getConnection(
+                db.jdbcUrl(LineupServices.GATEWAY_DATABASE), db.user(), "");
+        var s = c.prepareStatement("SELECT count(*) FROM revocations WHERE activity_id = ?")) {
+      s.setString(1, released.getActivity().getActivityId());
+      try (var rs = s.executeQuery()) {
+        rs.next();
+        return rs.getInt(1);
+      }
+    }
+  }
+
+  private static void gatewayDatabase(String sql, String activityId) throws Exception {
+    try (var c =
+            java.sql.DriverManager.getConnection(
+                db.jdbcUrl(LineupServices.GATEWAY_DATABASE), db.user(), "");
+        var s = c.prepareStatement(sql)) {
+      s.setString(1, activityId);
+      assertThat(s.executeUpdate()).isEqualTo(1);
+    }
   }
 }

@@ -117,6 +117,28 @@ class IntakeApiTest {
     }
 
     @Test
+    void anMdmCommandWithoutCommandUuidNorOneInItsRawCommandIsA400NamingTheField()
+        throws Exception {
+      String syncMl =
+          java.util.Base64.getEncoder()
+              .encodeToString(
+                  "<SyncML><SyncBody><Exec><CmdID>1</CmdID></Exec></SyncBody></SyncML>"
+                      .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+
+      var answer =
+          intake.post(
+              "/v1/hosts/" + host() + "/activities",
+              "{\"type\":\"mdm_command\",\"payload\":{\"platform\":\"windows\","
+                  + "\"request_type\":\"Exec\",\"raw_command\":\""
+                  + syncMl
+                  + "\"}}");
+
+      assertThat(answer.status()).isEqualTo(400);
+      assertThat(intake.contentType).isEqualTo("application/problem+json");
+      assertThat(invalidFields(answer)).containsExactly("payload.command_uuid");
+    }
+
+    @Test
     void anUnknownTypeIsRefusedWithTheAllowedOnes() throws Exception {
       var answer =
           intake.post(

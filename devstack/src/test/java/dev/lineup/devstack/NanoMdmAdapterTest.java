@@ -16,9 +16,6 @@ import dev.lineup.embedded.LineupInfrastructure;
 import dev.lineup.schemas.Topics;
 import io.micronaut.json.JsonMapper;
 import java.net.InetSocketAddress;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -61,6 +58,12 @@ class NanoMdmAdapterTest {
   /** While set, the fake answers every enqueue 503, as a NanoMDM that is down behind a proxy. */
   private static volatile boolean down;
 
+  /**
+   * Enrollments whose device is online and quick: the fake has the device's Acknowledged webhook
+   * answered by the gateway before it answers the enqueue itself.
+   */
+  private static final java.util.Set<String> acksAtOnce = ConcurrentHashMap.newKeySet();
+
   private static HttpServer nanomdm;
   private static LineupServices services;
   private static LineupClient intake;
@@ -81,6 +84,10 @@ class NanoMdmAdapterTest {
           if (status == 200) {
             received.add(
                 new Enqueued(path, exchange.getRequestHeaders().getFirst("Authorization"), body));
+            String enrollment = path.substring("/v1/enqueue/".length());
+            if (acksAtOnce.contains(enrollment)) {
+              ackAtOnce(enrollment, body);
+            }
           }
           byte[] answer =
               (status == 200 ? "{}" : "{\"error\":\"refused with " + status + "\"}")
@@ -132,6 +139,20 @@ class NanoMdmAdapterTest {
     }
     if (nanomdm != null) {
       nanomdm.stop(0);
+    }
+  }
+
+  /** The device's acknowledgement, through the gateway's webhook, before NanoMDM's own answer. */
+  private static void ackAtOnce(String enrollment, String plist) {
+    var uuid =
+        java.util.regex.Pattern.compile("<key>CommandUUID</key>\\s*<string>([^<]*)</string>")
+            .matcher(plist);
+    try {
+      if (uuid.find()) {
+        webhook(WEBHOOK_SECRET, enrollment, uuid.group(1), "Acknowledged");
+      }
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
     }
   }
 
@@ -243,6 +264,43 @@ class NanoMdmAdapterTest {
   }
 
   @Test
+  void anAckThatArrivesBeforeNanoMdmAnswersTheEnqueueStillEndsTheActivity() throws Exception {
+    String host = "enrollment-" + UUID.randomUUID();
+    acksAtOnce.add(host);
+    String commandUuid = UUID.randomUUID().toString();
+
+    String id = enqueueMdmCommand(host, commandUuid, plist("RestartDevice", commandUuid));
+    String lock = enqueueLock(host);
+
+    awaitState(id, "SUCCEEDED");
+    awaitState(lock, "SUCCEEDED");
+    assertThat(sentTo(host)).hasSize(2);
+  }
+
+  @Test
+  void anMdmCommandEnqueuedWithoutCommandUuidIsMatchedByItsPlistsCommandUuid() throws Exception {
+    String host = "enrollment-" + UUID.randomUUID();
+    String inPlist = UUID.randomUUID().toString().toUpperCase(java.util.Locale.ROOT);
+    String raw =
+        Base64.getEncoder()
+            .encodeToString(plist("RestartDevice", inPlist).getBytes(StandardCharsets.UTF_8));
+
+    String id =
+        intake
+            .post(
+                "/v1/hosts/" + host + "/activities",
+                "{\"type\":\"mdm_command\",\"payload\":{\"platform\":\"apple\","
+                    + "\"request_type\":\"RestartDevice\",\"raw_command\":\""
+                    + raw
+                    + "\"}}")
+            .text("activity_id");
+
+    awaitState(id, "DELIVERED");
+    webhook(WEBHOOK_SECRET, host, inPlist, "Acknowledged");
+    awaitState(id, "SUCCEEDED");
+  }
+
+  @Test
   void anMdmErrorEndsTheActivityFailed() throws Exception {
     String host = "enrollment-" + UUID.randomUUID();
     String commandUuid = UUID.randomUUID().toString();
@@ -344,7 +402,8 @@ class NanoMdmAdapterTest {
   }
 
   @Test
-  void whileNanoMdmIsDownMdmCommandsWaitAndAgentsStillGetTheirTasks() throws Exception {
+  void whileNanoMdmIsDownMdmCommandsWaitAgentsGetTheirTasksAndHealthStays200SayingSo()
+      throws Exception {
     String mdmHost = "enrollment-" + UUID.randomUUID();
     String agentHost = "agent-" + UUID.randomUUID();
     LineupClient agent =
@@ -354,27 +413,75 @@ class NanoMdmAdapterTest {
                     "/v1/agent/enroll",
                     "{\"host_id\":\"" + agentHost + "\",\"enroll_secret\":\"" + ENROLL + "\"}")
                 .text("host_token"));
-    down = true;
+    var warnings =
+        new ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent>();
+    warnings.start();
+    var root =
+        (ch.qos.logback.classic.Logger)
+            org.slf4j.LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+    root.addAppender(warnings);
+    try {
+      down = true;
 
-    String lock = enqueueLock(mdmHost);
-    awaitState(lock, "RELEASED");
-    String script =
-        intake
-            .post(
-                "/v1/hosts/" + agentHost + "/activities",
-                "{\"type\":\"script_run\",\"payload\":{\"script\":\"echo meanwhile\"}}")
-            .text("activity_id");
+      String lock = enqueueLock(mdmHost);
+      awaitState(lock, "RELEASED");
+      String script =
+          intake
+              .post(
+                  "/v1/hosts/" + agentHost + "/activities",
+                  "{\"type\":\"script_run\",\"payload\":{\"script\":\"echo meanwhile\"}}")
+              .text("activity_id");
 
-    var task = agent.get("/v1/agent/tasks/next?wait=20");
-    assertThat(task.text("activity_id")).isEqualTo(script);
-    await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertThat(health()).isEqualTo(503));
-    assertThat(intake.get("/v1/activities/" + lock).text("state")).isEqualTo("RELEASED");
+      var task = agent.get("/v1/agent/tasks/next?wait=20");
+      assertThat(task.text("activity_id")).isEqualTo(script);
+      // A load balancer keeps the gateway: agents are served. The body says what is down.
+      await()
+          .atMost(Duration.ofSeconds(20))
+          .untilAsserted(
+              () -> {
+                var health = gateway.get("/health");
+                assertThat(health.status()).isEqualTo(200);
+                assertThat(health.body().get("status")).isEqualTo("degraded");
+                assertThat(health.body().get("checks"))
+                    .asInstanceOf(org.assertj.core.api.InstanceOfAssertFactories.MAP)
+                    .containsEntry("mdm-server", "down")
+                    .containsEntry("released-mdm-consumer", "up");
+              });
+      // The command is retried with backoff meanwhile, and health is asked again and again.
+      for (int i = 0; i < 10; i++) {
+        assertThat(gateway.get("/health").status()).isEqualTo(200);
+        Thread.sleep(300);
+      }
+      assertThat(intake.get("/v1/activities/" + lock).text("state")).isEqualTo("RELEASED");
+      assertThat(
+              warnings.list.stream()
+                  .filter(e -> e.getLevel() == ch.qos.logback.classic.Level.WARN)
+                  .filter(
+                      e ->
+                          e.getFormattedMessage().contains("NanoMDM")
+                              || e.getFormattedMessage().contains("gateway-released-mdm"))
+                  .map(ch.qos.logback.classic.spi.ILoggingEvent::getFormattedMessage))
+          .as("one WARN line for the outage")
+          .hasSize(1);
 
-    down = false;
+      down = false;
 
-    awaitState(lock, "DELIVERED");
-    assertThat(sentTo(mdmHost)).hasSize(1);
-    await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertThat(health()).isEqualTo(200));
+      awaitState(lock, "DELIVERED");
+      assertThat(sentTo(mdmHost)).hasSize(1);
+      await()
+          .atMost(Duration.ofSeconds(20))
+          .untilAsserted(
+              () -> {
+                var health = gateway.get("/health");
+                assertThat(health.status()).isEqualTo(200);
+                assertThat(health.body().get("status")).isEqualTo("up");
+                assertThat(health.body().get("checks"))
+                    .asInstanceOf(org.assertj.core.api.InstanceOfAssertFactories.MAP)
+                    .containsEntry("mdm-server", "up");
+              });
+    } finally {
+      root.detachAppender(warnings);
+    }
   }
 
   @Test
@@ -410,13 +517,5 @@ class NanoMdmAdapterTest {
     String lock = enqueueLock(host);
     awaitState(lock, "DELIVERED");
     assertThat(sentTo(host)).extracting(Enqueued::body).noneMatch(body -> body.contains(inside));
-  }
-
-  private static int health() throws Exception {
-    return HttpClient.newHttpClient()
-        .send(
-            HttpRequest.newBuilder(services.gatewayUrl().resolve("/health")).build(),
-            HttpResponse.BodyHandlers.discarding())
-        .statusCode();
   }
 }

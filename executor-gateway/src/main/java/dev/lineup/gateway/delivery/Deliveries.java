@@ -122,20 +122,20 @@ public final class Deliveries {
     }
   }
 
-  /** An attempt handed to an MDM server, as its webhook will name it. */
-  public record MdmDelivery(String activityId, String hostId, int attempt) {}
-
   /**
-   * Marks an attempt delivered to the MDM server under {@code commandUuid}; false if it was
-   * already.
+   * Records the command UUID of an attempt about to go to the MDM server, if it still may (the
+   * checks of {@link #mdmPushable}); false if it may not. Recorded before the push, not after: the
+   * device may acknowledge the command before the MDM server answers the push, and the webhook
+   * finds the attempt by this UUID.
    */
-  public boolean markMdmDelivered(String activityId, int attempt, String commandUuid)
+  public boolean aboutToPush(String activityId, int attempt, String commandUuid)
       throws SQLException {
     try (Connection c = db.getConnection();
         PreparedStatement s =
             c.prepareStatement(
-                "UPDATE deliveries SET state = 'DELIVERED', command_uuid = ?, delivered_at = now()"
-                    + " WHERE activity_id = ? AND attempt = ? AND state = 'PENDING'")) {
+                "UPDATE deliveries d SET command_uuid = ? WHERE d.activity_id = ? AND d.attempt = ?"
+                    + " AND d.state = 'PENDING' AND d.lease_expires_at > now() AND "
+                    + Revocations.NOT_REVOKED)) {
       s.setString(1, commandUuid);
       s.setString(2, activityId);
       s.setInt(3, attempt);
@@ -143,10 +143,31 @@ public final class Deliveries {
     }
   }
 
+  /** An attempt handed to an MDM server, as its webhook will name it. */
+  public record MdmDelivery(String activityId, String hostId, int attempt) {}
+
+  /**
+   * Marks an attempt the MDM server took as delivered; false if it was already, or if its
+   * acknowledgement came in first and ended it.
+   */
+  public boolean markMdmDelivered(String activityId, int attempt) throws SQLException {
+    try (Connection c = db.getConnection();
+        PreparedStatement s =
+            c.prepareStatement(
+                "UPDATE deliveries SET state = 'DELIVERED', delivered_at = now()"
+                    + " WHERE activity_id = ? AND attempt = ? AND state = 'PENDING'")) {
+      s.setString(1, activityId);
+      s.setInt(2, attempt);
+      return s.executeUpdate() == 1;
+    }
+  }
+
   /**
    * The open attempt Lineup sent to {@code enrollment} (an enrollment id or UDID: the host id it
    * was enqueued under) as {@code commandUuid}. Both must match: a command UUID alone is no proof,
-   * since a device or an MDM server could name a command Lineup sent to another enrollment.
+   * since a device or an MDM server could name a command Lineup sent to another enrollment. The
+   * attempt may still be PENDING: the acknowledgement can overtake the MDM server's answer to the
+   * push ({@link #aboutToPush}).
    */
   public java.util.Optional<MdmDelivery> mdmDelivery(String commandUuid, List<String> enrollment)
       throws SQLException {
@@ -157,7 +178,8 @@ public final class Deliveries {
         PreparedStatement s =
             c.prepareStatement(
                 "SELECT activity_id, host_id, attempt FROM deliveries WHERE command_uuid = ?"
-                    + " AND host_id = ANY (?) AND state = 'DELIVERED' ORDER BY attempt DESC LIMIT 1")) {
+                    + " AND host_id = ANY (?) AND state IN ('PENDING', 'DELIVERED')"
+                    + " ORDER BY attempt DESC LIMIT 1")) {
       s.setString(1, commandUuid);
       s.setArray(2, c.createArrayOf("text", enrollment.toArray()));
       try (ResultSet rs = s.executeQuery()) {
@@ -174,7 +196,7 @@ public final class Deliveries {
         PreparedStatement s =
             c.prepareStatement(
                 "UPDATE deliveries SET state = ?, output = ?, finished_at = now()"
-                    + " WHERE activity_id = ? AND attempt = ? AND state = 'DELIVERED'")) {
+                    + " WHERE activity_id = ? AND attempt = ? AND state IN ('PENDING', 'DELIVERED')")) {
       s.setString(1, state);
       s.setString(2, output);
       s.setString(3, delivery.activityId());

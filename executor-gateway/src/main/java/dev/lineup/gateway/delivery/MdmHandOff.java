@@ -16,9 +16,10 @@ import java.util.UUID;
  * Hands recorded MDM attempts to the MDM server, when the gateway sends commands itself (the {@code
  * nanomdm} adapter). Each attempt goes at most once, only while it is pending, its lease runs and
  * its activity is not revoked (asked right before the push: a command cancelled while the MDM
- * server was down never reaches the device). A command that can never be delivered ends its attempt
- * FAILED with the reason as output, so the host's queue moves on; the MDM server being down throws,
- * and the consumer retries.
+ * server was down never reaches the device). Its command UUID is recorded before the push, so an
+ * acknowledgement that overtakes the MDM server's answer finds its attempt. A command that can
+ * never be delivered ends its attempt FAILED with the reason as output, so the host's queue moves
+ * on; the MDM server being down throws, and the consumer retries.
  */
 @Singleton
 public final class MdmHandOff {
@@ -41,9 +42,17 @@ public final class MdmHandOff {
     if (!mdm.sendsCommands() || !deliveries.mdmPushable(a.getActivityId(), released.getAttempt())) {
       return;
     }
-    String commandUuid;
+    MdmChannel.Command command;
     try {
-      commandUuid = mdm.deliver(released);
+      command = mdm.command(released);
+      // The UUID goes on the row before the command leaves: a device online at that moment may
+      // acknowledge it before the MDM server has answered the push, and the webhook looks the
+      // acknowledgement up by that UUID. The same checks as above, at the last moment.
+      if (!deliveries.aboutToPush(
+          a.getActivityId(), released.getAttempt(), command.commandUuid())) {
+        return;
+      }
+      mdm.send(a.getHostId(), command);
     } catch (UndeliverableCommand e) {
       String reason = output.keep("not sent to the MDM server: " + e.getMessage());
       // Report first, then close the row: a crash in between sends the report again, which the
@@ -52,8 +61,8 @@ public final class MdmHandOff {
       deliveries.failUndelivered(a.getActivityId(), released.getAttempt(), reason);
       return;
     }
-    if (commandUuid != null
-        && deliveries.markMdmDelivered(a.getActivityId(), released.getAttempt(), commandUuid)) {
+    // False if the device's acknowledgement came in first and ended the attempt already.
+    if (deliveries.markMdmDelivered(a.getActivityId(), released.getAttempt())) {
       results.publish(result(released, ResultKind.DELIVERED, null));
     }
   }

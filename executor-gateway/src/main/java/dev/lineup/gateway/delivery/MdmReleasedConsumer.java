@@ -1,6 +1,7 @@
 package dev.lineup.gateway.delivery;
 
 import dev.lineup.avro.ReleasedActivity;
+import dev.lineup.gateway.mdm.MdmChannel;
 import dev.lineup.schemas.Topics;
 import dev.lineup.service.health.Readiness;
 import dev.lineup.service.kafka.ConsumerLoop;
@@ -15,7 +16,8 @@ import org.apache.kafka.clients.consumer.ConsumerConfig;
 /**
  * Takes released MDM activities into the deliveries table and hands them to the MDM server ({@link
  * MdmHandOff}). Its own consumer group and thread: while the MDM server is down this loop retries
- * with backoff (and {@code /health} says so), and the script and installer releases go on.
+ * with backoff (and {@code /health}'s body says so, still 200), and the script and installer
+ * releases go on.
  *
  * <p>The group is {@code lineup.gateway.mdm-group-id}. A gateway that read MDM releases in the
  * shared group before starts this group from the earliest retained release; the deliveries table
@@ -27,13 +29,16 @@ public final class MdmReleasedConsumer implements Readiness, AutoCloseable {
   private static final int MAX_BATCH = 20;
 
   private final ConsumerLoop<String, ReleasedActivity> loop;
+  private final MdmChannel mdm;
 
   public MdmReleasedConsumer(
       Deliveries deliveries,
       MdmHandOff handOff,
+      MdmChannel mdm,
       @Value("${lineup.kafka.bootstrap-servers}") String bootstrapServers,
       @Value("${lineup.gateway.mdm-group-id}") String groupId,
       @Value("${lineup.gateway.instance-id:}") String instanceId) {
+    this.mdm = mdm;
     loop =
         new ConsumerLoop<String, ReleasedActivity>(
                 "gateway-released-mdm",
@@ -65,9 +70,14 @@ public final class MdmReleasedConsumer implements Readiness, AutoCloseable {
     return "released-mdm-consumer";
   }
 
+  /**
+   * Ready while consuming, and also while it only waits for the MDM server: that outage is the
+   * {@code mdm-server} check's to report, and it must not turn the gateway's health to 503 (agents
+   * are still served). A broker or database outage is reported by their own checks.
+   */
   @Override
   public boolean ready() {
-    return loop.ready();
+    return loop.ready() || (loop.running() && !mdm.reachable());
   }
 
   @PreDestroy

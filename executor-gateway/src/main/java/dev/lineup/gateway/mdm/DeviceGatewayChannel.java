@@ -15,7 +15,12 @@ public final class DeviceGatewayChannel implements MdmChannel {
   }
 
   @Override
-  public String deliver(ReleasedActivity released) {
-    return null;
+  public Command command(ReleasedActivity released) {
+    throw new IllegalStateException("device gateways build their own commands");
+  }
+
+  @Override
+  public void send(String enrollment, Command command) {
+    throw new IllegalStateException("device gateways send their own commands");
   }
 }

@@ -11,18 +11,39 @@ import dev.lineup.avro.ReleasedActivity;
  *   <li>{@code nanomdm}: the gateway enqueues each command on a NanoMDM-compatible server and takes
  *       results from its webhook.
  * </ul>
+ *
+ * Building a command and sending it are two steps, so the gateway can record the command UUID its
+ * acknowledgement will name before the MDM server (and the device) can see the command.
  */
 public interface MdmChannel {
+
+  /** A command ready to send, and the UUID the device's acknowledgement will name. */
+  record Command(String commandUuid, byte[] plist) {}
 
   /** False if the gateway sends nothing itself (device gateways read the topic). */
   boolean sendsCommands();
 
   /**
-   * Hands one released attempt to the MDM server; returns its command UUID, or null if none.
+   * The command for one released attempt.
    *
    * @throws UndeliverableCommand if this command can never be delivered as it is
+   */
+  Command command(ReleasedActivity released) throws UndeliverableCommand;
+
+  /**
+   * Hands a command to the MDM server for {@code enrollment} (the host id).
+   *
+   * @throws UndeliverableCommand if the MDM server refused it for good
    * @throws dev.lineup.service.kafka.Failures.TransientFailure if the MDM server could not take it
    *     now (down, unreachable, overloaded)
    */
-  String deliver(ReleasedActivity released) throws Exception;
+  void send(String enrollment, Command command) throws Exception;
+
+  /**
+   * False while the MDM server is not taking commands (its last push failed transiently): MDM
+   * commands wait, and the rest of the gateway serves on.
+   */
+  default boolean reachable() {
+    return true;
+  }
 }

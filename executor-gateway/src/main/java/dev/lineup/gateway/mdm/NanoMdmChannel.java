@@ -1,6 +1,7 @@
 package dev.lineup.gateway.mdm;
 
 import dev.lineup.avro.ReleasedActivity;
+import dev.lineup.service.health.Readiness;
 import dev.lineup.service.kafka.Failures;
 import io.micronaut.context.annotation.Requires;
 import io.micronaut.context.annotation.Value;
@@ -13,8 +14,12 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Base64;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicReference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The {@code nanomdm} adapter: {@code PUT {base}/v1/enqueue/{enrollment-id}} with the raw command,
@@ -28,10 +33,18 @@ import java.util.Set;
  * skipped. So are 401 and 403 (the gateway's API key is wrong: configuration, not the command, and
  * failing every MDM command of the fleet for it would be worse than waiting for the fix), 408 and
  * 429.
+ *
+ * <p>It is also the {@code mdm-server} health check, one that is not required: while NanoMDM takes
+ * no commands, {@code /health} stays 200 (agents are served; an MDM outage must not take the agent
+ * channel out of a load balancer), says {@code degraded} and reports {@code mdm-server: down}. The
+ * outage is logged once as a WARN line when it begins and once as an INFO line when it ends,
+ * however often the command is retried or health is asked meanwhile.
  */
 @Singleton
 @Requires(property = "lineup.gateway.mdm.adapter", value = "nanomdm")
-public final class NanoMdmChannel implements MdmChannel {
+public final class NanoMdmChannel implements MdmChannel, Readiness {
+
+  private static final Logger LOG = LoggerFactory.getLogger(NanoMdmChannel.class);
 
   /** 4xx answers that pass once the server or the gateway's configuration is right again. */
   private static final Set<Integer> PASSING = Set.of(401, 403, 408, 429);
@@ -42,6 +55,9 @@ public final class NanoMdmChannel implements MdmChannel {
   private final String base;
   private final String authorization;
   private final Duration timeout;
+
+  /** Since when NanoMDM takes no commands; null while it does. */
+  private final AtomicReference<Instant> downSince = new AtomicReference<>();
 
   public NanoMdmChannel(
       @Value("${lineup.gateway.mdm.nanomdm.url}") String base,
@@ -66,11 +82,14 @@ public final class NanoMdmChannel implements MdmChannel {
   }
 
   @Override
-  public String deliver(ReleasedActivity released)
+  public Command command(ReleasedActivity released) throws UndeliverableCommand {
+    return MdmCommands.of(released.getActivity());
+  }
+
+  @Override
+  public void send(String enrollmentId, Command command)
       throws UndeliverableCommand, Failures.TransientFailure, InterruptedException {
-    MdmCommands.Raw command = MdmCommands.of(released.getActivity());
-    String enrollment =
-        URLEncoder.encode(released.getActivity().getHostId(), StandardCharsets.UTF_8);
+    String enrollment = URLEncoder.encode(enrollmentId, StandardCharsets.UTF_8);
     HttpResponse<String> answer;
     try {
       answer =
@@ -83,17 +102,70 @@ public final class NanoMdmChannel implements MdmChannel {
                   .build(),
               HttpResponse.BodyHandlers.ofString());
     } catch (IOException e) {
-      throw new Failures.TransientFailure("NanoMDM did not answer: " + e, e);
+      throw unreachable("NanoMDM did not answer: " + e, e);
     }
     int status = answer.statusCode();
     if (status / 100 == 2) {
-      return command.commandUuid();
+      answering();
+      return;
     }
     String said = "NanoMDM answered " + status + ": " + quoted(answer.body());
     if (status / 100 == 4 && !PASSING.contains(status)) {
+      // It answered: up, though it will never take this command.
+      answering();
       throw new UndeliverableCommand(said);
     }
-    throw new Failures.TransientFailure(said, null);
+    throw unreachable(said, null);
+  }
+
+  /** The failure to throw, having logged the outage if it begins with it. */
+  private Failures.TransientFailure unreachable(String said, Throwable cause) {
+    if (downSince.compareAndSet(null, Instant.now())) {
+      LOG.warn(
+          "the MDM server takes no commands; MDM commands wait and are retried with backoff,"
+              + " agents are still served, /health stays 200 and reports mdm-server down: {}",
+          said);
+    }
+    return new Failures.TransientFailure(said, cause, true);
+  }
+
+  private void answering() {
+    Instant since = downSince.getAndSet(null);
+    if (since != null) {
+      LOG.info(
+          "the MDM server takes commands again, after {} s",
+          Duration.between(since, Instant.now()).toSeconds());
+    }
+  }
+
+  @Override
+  public boolean reachable() {
+    return downSince.get() == null;
+  }
+
+  @Override
+  public String name() {
+    return "mdm-server";
+  }
+
+  @Override
+  public boolean ready() {
+    return reachable();
+  }
+
+  @Override
+  public boolean required() {
+    return false;
+  }
+
+  @Override
+  public String detail() {
+    Instant since = downSince.get();
+    return since == null
+        ? null
+        : "takes no commands since "
+            + since
+            + "; MDM commands wait and are retried, agents are served";
   }
 
   private static String quoted(String body) {

@@ -23,6 +23,7 @@ import dev.lineup.intake.api.EnqueueRequest;
 import dev.lineup.intake.content.ContentStore;
 import dev.lineup.schemas.Limits;
 import dev.lineup.schemas.StoredText;
+import dev.lineup.service.mdm.CommandPlist;
 import io.micronaut.context.annotation.Value;
 import jakarta.inject.Singleton;
 import java.nio.ByteBuffer;
@@ -60,6 +61,7 @@ public final class ActivityValidator {
   static final Duration MAX_NOT_BEFORE_AHEAD = Duration.ofDays(365);
   static final int MAX_KEY_LENGTH = 1_024;
   static final int MAX_DEPENDENCIES = 100;
+  static final int MAX_COMMAND_UUID = 64;
 
   private final ContentStore contents;
   private final int maxInlinePayloadBytes;
@@ -165,6 +167,55 @@ public final class ActivityValidator {
     };
   }
 
+  /**
+   * The command UUID of a raw MDM command: the one given, or else the top-level CommandUUID of the
+   * raw plist, the UUID its device will acknowledge. Results are matched by it, so it is never made
+   * up (a made-up one, as before, named nothing the device would ever answer, and the gateway
+   * refused such commands at delivery): with neither, and with a given one the plist contradicts,
+   * the request names {@code command_uuid}. Errors never quote the plist.
+   */
+  private static String commandUuid(
+      String given, byte[] rawCommand, String at, FieldErrors errors) {
+    String inside;
+    CommandPlist.Reason unreadable = null;
+    try {
+      inside = CommandPlist.commandUuid(rawCommand);
+    } catch (CommandPlist.Unreadable e) {
+      inside = null;
+      unreadable = e.reason();
+    }
+    if (given != null) {
+      if (inside != null && !inside.equals(given)) {
+        errors.add(at + "command_uuid", "differs from the raw command's CommandUUID");
+      }
+      // A raw command that is not an XML plist (SyncML, a binary plist) cannot be checked here.
+      return given;
+    }
+    if (inside == null) {
+      errors.add(
+          at + "command_uuid",
+          "is required: the raw command "
+              + switch (unreadable) {
+                case MISSING -> "has no top-level CommandUUID to take it from";
+                case AMBIGUOUS -> "names its CommandUUID more than once or not as a string";
+                case NOT_ONE_DICT -> "is not a plist holding one dict";
+                case NOT_A_PLIST -> "is not an XML plist naming its CommandUUID";
+              });
+      return null;
+    }
+    if (inside.isBlank()
+        || inside.length() > MAX_COMMAND_UUID
+        || !StoredText.isIdentifier(inside)) {
+      errors.add(
+          at + "command_uuid",
+          "is required: the raw command's CommandUUID cannot be one (1 to "
+              + MAX_COMMAND_UUID
+              + " characters, no control characters)");
+      return null;
+    }
+    return inside;
+  }
+
   private Object payload(ActivityType type, Map<String, Object> p, FieldErrors errors)
       throws SQLException {
     String at = "payload.";
@@ -189,13 +240,17 @@ public final class ActivityValidator {
             errors.add(at + "raw_command", "must be base64");
           }
         }
-        String uuid = errors.optionalIdentifier(p, at, "command_uuid", 64);
+        String uuid = errors.optionalIdentifier(p, at, "command_uuid", MAX_COMMAND_UUID);
+        if (!errors.isEmpty()) {
+          yield null;
+        }
+        uuid = commandUuid(uuid, command, at, errors);
         if (!errors.isEmpty()) {
           yield null;
         }
         yield MdmCommandPayload.newBuilder()
             .setPlatform(platform)
-            .setCommandUuid(uuid == null ? UUID.randomUUID().toString() : uuid)
+            .setCommandUuid(uuid)
             .setRequestType(requestType)
             .setRawCommand(ByteBuffer.wrap(command))
             .build();

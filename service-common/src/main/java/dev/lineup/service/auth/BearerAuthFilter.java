@@ -9,7 +9,6 @@ import io.micronaut.http.MutableHttpResponse;
 import io.micronaut.http.annotation.RequestFilter;
 import io.micronaut.http.annotation.ResponseFilter;
 import io.micronaut.http.annotation.ServerFilter;
-import io.micronaut.http.server.util.HttpClientAddressResolver;
 import java.util.List;
 import java.util.Optional;
 
@@ -20,23 +19,31 @@ import java.util.Optional;
  * Authorization: Bearer <token>} from a token whose role allows it: 401 without a known token, 403
  * with one whose role is too small. Paths with credentials of their own (the gateway's agent and
  * MDM paths) check them in their controllers and settle the charge there. The token itself is never
- * logged.
+ * logged. The address charged is the connection's, or the proxy's right-most entry ({@link
+ * ClientAddresses}); {@code /health} is not charged.
  */
 @ServerFilter(ServerFilter.MATCH_ALL_PATTERN)
 public final class BearerAuthFilter {
 
   private static final String BEARER = "Bearer ";
 
+  /**
+   * Never charged nor refused: orchestrators and load balancers probe it, often many from one
+   * address, and a 429 there would take a working instance out of service. It reads in-memory state
+   * and at most one database check a second ({@code DatabaseReadiness}).
+   */
+  private static final String HEALTH = "/health";
+
   private final List<TokenAuthority> authorities;
   private final List<AccessPolicy> policies;
   private final RateLimits rateLimits;
-  private final HttpClientAddressResolver addresses;
+  private final ClientAddresses addresses;
 
   public BearerAuthFilter(
       List<TokenAuthority> authorities,
       List<AccessPolicy> policies,
       RateLimits rateLimits,
-      HttpClientAddressResolver addresses) {
+      ClientAddresses addresses) {
     this.authorities = authorities;
     this.policies = policies;
     this.rateLimits = rateLimits;
@@ -46,6 +53,9 @@ public final class BearerAuthFilter {
   @RequestFilter
   @Nullable
   public MutableHttpResponse<?> authenticate(HttpRequest<?> request) {
+    if (HEALTH.equals(request.getPath())) {
+      return null;
+    }
     String token = bearerToken(request);
     Charged charge = charge(request, token);
     if (charge.refusal() != null) {
@@ -90,7 +100,7 @@ public final class BearerAuthFilter {
   private record Charged(RequestCharge charge, RateLimits.Taken refusal) {}
 
   private Charged charge(HttpRequest<?> request, @Nullable String token) {
-    String address = String.valueOf(addresses.resolve(request));
+    String address = addresses.of(request);
     if (token == null) {
       RateLimits.Taken taken = rateLimits.takeAddress(address);
       return taken.allowed()

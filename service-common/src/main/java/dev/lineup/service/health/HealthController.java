@@ -1,5 +1,6 @@
 package dev.lineup.service.health;
 
+import io.micronaut.core.annotation.Nullable;
 import io.micronaut.http.HttpResponse;
 import io.micronaut.http.HttpStatus;
 import io.micronaut.http.annotation.Controller;
@@ -9,7 +10,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
-/** {@code GET /health}: 200 once every {@link Readiness} of the service is ready, else 503. */
+/**
+ * {@code GET /health}: 200 once every required {@link Readiness} of the service is ready, else 503.
+ * A check that is not required (the MDM server) is reported in the body, and turns the status to
+ * {@code degraded}, but not the answer to 503: the instance still serves everything else, and a
+ * load balancer must keep it.
+ */
 @Controller("/health")
 public final class HealthController {
 
@@ -20,21 +26,35 @@ public final class HealthController {
   }
 
   /**
+   * @param status {@code up}, {@code degraded} (only checks that are not required are down) or
+   *     {@code down}
    * @param checks each check by name: "up" or "down"
+   * @param details for checks that are down, what it means, where the check says
    */
   @Serdeable
-  public record Health(String status, Map<String, String> checks) {}
+  public record Health(
+      String status, Map<String, String> checks, @Nullable Map<String, String> details) {}
 
   @Get
   public HttpResponse<Health> health() {
     Map<String, String> states = new TreeMap<>();
+    Map<String, String> details = new TreeMap<>();
     boolean up = true;
+    boolean degraded = false;
     for (Readiness check : checks) {
       boolean ready = check.ready();
       states.put(check.name(), ready ? "up" : "down");
-      up &= ready;
+      if (!ready && check.detail() != null) {
+        details.put(check.name(), check.detail());
+      }
+      if (check.required()) {
+        up &= ready;
+      } else {
+        degraded |= !ready;
+      }
     }
+    String status = !up ? "down" : degraded ? "degraded" : "up";
     return HttpResponse.status(up ? HttpStatus.OK : HttpStatus.SERVICE_UNAVAILABLE)
-        .body(new Health(up ? "up" : "down", states));
+        .body(new Health(status, states, details.isEmpty() ? null : details));
   }
 }

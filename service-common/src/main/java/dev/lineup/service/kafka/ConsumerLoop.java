@@ -147,7 +147,12 @@ public final class ConsumerLoop<K, V> implements Readiness, AutoCloseable {
   /** Connected, consuming, and not held up by an unreachable broker or database. */
   @Override
   public boolean ready() {
-    return polled.get() && thread.isAlive() && stalledBy.get() == null;
+    return running() && stalledBy.get() == null;
+  }
+
+  /** Has polled and not died: consuming, or retrying a batch until it passes. */
+  public boolean running() {
+    return polled.get() && thread.isAlive();
   }
 
   /** Why the loop is retrying, or null while it is not. */
@@ -361,10 +366,13 @@ public final class ConsumerLoop<K, V> implements Readiness, AutoCloseable {
         .get(DEAD_LETTER_ACK.toMillis(), TimeUnit.MILLISECONDS);
   }
 
-  /** Says once per outage what holds the loop up; the rest of the outage is quiet. */
+  /**
+   * Says once per outage what holds the loop up; the rest of the outage is quiet. An outage its
+   * thrower announced itself ({@link Failures.TransientFailure#announced}) is not said again.
+   */
   private void stall(String what, Exception e, boolean first) {
     stalledBy.set(Failures.describe(e, MAX_REASON));
-    if (first) {
+    if (first && !(e instanceof Failures.TransientFailure t && t.announced())) {
       LOG.warn(
           "{}: {}, retrying with backoff until it passes (health is down meanwhile): {}",
           name,

@@ -27,8 +27,24 @@ public final class Failures {
    * retries instead of dead-lettering.
    */
   public static final class TransientFailure extends Exception {
+    private final boolean announced;
+
     public TransientFailure(String message, Throwable cause) {
+      this(message, cause, false);
+    }
+
+    /**
+     * @param announced true if the thrower has logged the outage itself (once, when it began), so a
+     *     consumer retrying it does not log it again
+     */
+    public TransientFailure(String message, Throwable cause, boolean announced) {
       super(message, cause);
+      this.announced = announced;
+    }
+
+    /** The thrower logged the outage already. */
+    public boolean announced() {
+      return announced;
     }
   }
 
