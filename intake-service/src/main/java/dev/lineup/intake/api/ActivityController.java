@@ -1,6 +1,7 @@
 package dev.lineup.intake.api;
 
 import dev.lineup.avro.Activity;
+import dev.lineup.avro.ActivityState;
 import dev.lineup.avro.Cancel;
 import dev.lineup.avro.CancelUpcoming;
 import dev.lineup.avro.Command;
@@ -16,6 +17,7 @@ import dev.lineup.intake.ledger.Requests;
 import dev.lineup.intake.publish.CommandPublisher;
 import dev.lineup.intake.validation.ActivityValidator;
 import dev.lineup.intake.validation.FieldErrors;
+import dev.lineup.schemas.Lifecycle;
 import dev.lineup.schemas.StoredText;
 import dev.lineup.service.auth.Caller;
 import dev.lineup.service.auth.TokenHashes;
@@ -40,17 +42,12 @@ import java.time.Clock;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
-import java.util.Set;
 import java.util.UUID;
 
 /** The activity API of CONTRACT.md: enqueue, read, list, cancel, pause, resume, purge. */
 @Controller("/v1")
 @ExecuteOn(TaskExecutors.BLOCKING)
 public final class ActivityController {
-
-  private static final Set<String> FINISHED =
-      Set.of("SUCCEEDED", "FAILED", "CANCELLED", "EXPIRED", "REJECTED");
-  private static final Set<String> RELEASED = Set.of("RELEASED", "DELIVERED");
 
   private final ActivityValidator validator;
   private final CommandPublisher publisher;
@@ -212,10 +209,12 @@ public final class ActivityController {
             .filter(a -> a.hostId().equals(hostId))
             .orElseThrow(
                 () -> ApiException.notFound("activity " + activityId + " of host " + hostId));
-    if (FINISHED.contains(activity.state())) {
+    ActivityState state = Lifecycle.state(activity.state());
+    if (Lifecycle.isTerminal(state)) {
       throw ApiException.conflict("activity " + activityId + " already ended " + activity.state());
     }
-    if (RELEASED.contains(activity.state()) && Set.of("lock", "wipe").contains(activity.type())) {
+    if (Lifecycle.isReleased(state)
+        && !Lifecycle.isCancellableOnceReleased(Lifecycle.type(activity.type()))) {
       throw ApiException.conflict("a released " + activity.type() + " cannot be cancelled");
     }
     publisher.publish(

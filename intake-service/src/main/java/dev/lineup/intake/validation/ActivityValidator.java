@@ -3,7 +3,6 @@ package dev.lineup.intake.validation;
 import dev.lineup.avro.Activity;
 import dev.lineup.avro.ActivityType;
 import dev.lineup.avro.AppStoreInstallPayload;
-import dev.lineup.avro.Channel;
 import dev.lineup.avro.Initiator;
 import dev.lineup.avro.InitiatorKind;
 import dev.lineup.avro.Interpreter;
@@ -21,6 +20,7 @@ import dev.lineup.avro.Via;
 import dev.lineup.avro.WipePayload;
 import dev.lineup.intake.api.EnqueueRequest;
 import dev.lineup.intake.content.ContentStore;
+import dev.lineup.schemas.Channels;
 import dev.lineup.schemas.Limits;
 import dev.lineup.schemas.StoredText;
 import dev.lineup.service.mdm.CommandPlist;
@@ -142,7 +142,7 @@ public final class ActivityValidator {
         .setActivityId(id)
         .setHostId(hostId)
         .setType(type)
-        .setChannel(channel(type, typed))
+        .setChannel(Channels.of(type, typed))
         .setLane(lane == null ? Lane.DEFAULT : lane)
         .setPriority(body.priority() == null ? 0 : body.priority())
         .setInitiator(initiator)
@@ -154,17 +154,6 @@ public final class ActivityValidator {
         .setAcceptedAt(acceptedAt)
         .setPayload(typed)
         .build();
-  }
-
-  /** The channel follows the type; lock and wipe name theirs with {@code via}. */
-  static Channel channel(ActivityType type, Object payload) {
-    return switch (type) {
-      case SCRIPT_RUN -> Channel.SCRIPT;
-      case SOFTWARE_INSTALL, SOFTWARE_UNINSTALL -> Channel.INSTALLER;
-      case LOCK -> ((LockPayload) payload).getVia() == Via.SCRIPT ? Channel.SCRIPT : Channel.MDM;
-      case WIPE -> ((WipePayload) payload).getVia() == Via.SCRIPT ? Channel.SCRIPT : Channel.MDM;
-      default -> Channel.MDM;
-    };
   }
 
   /**
