@@ -132,7 +132,7 @@ public final class ActivityController {
   private HttpResponse<ActivityView> enqueueOnce(String hostId, EnqueueRequest body)
       throws Exception {
     Instant now = clock.instant().truncatedTo(ChronoUnit.MILLIS);
-    Activity activity = validator.validate(hostId, body, now);
+    Activity activity = validator.validate(hostId, EnqueueRequest.draft(body), now);
     String id = activity.getActivityId();
     String origin = "http:" + UUID.randomUUID();
     ActivityClaims.Claim claim = claims.claim(id, hostId, origin);

@@ -80,7 +80,7 @@ public final class BatchController {
         continue;
       }
       try {
-        Activity a = validator.validate(item.hostId(), item.activity(), now);
+        Activity a = validator.validate(item.hostId(), EnqueueRequest.draft(item.activity()), now);
         a.setBatchId(batchId);
         if (!ids.add(a.getActivityId())) {
           errors.add(

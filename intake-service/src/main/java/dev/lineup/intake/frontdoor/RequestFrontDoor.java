@@ -245,7 +245,7 @@ public final class RequestFrontDoor implements Readiness, AutoCloseable {
     try {
       Instant now = Instant.now().truncatedTo(ChronoUnit.MILLIS);
       Activity activity =
-          validator.validate(request.getHostId(), RequestTranslation.toEnqueue(request), now);
+          validator.validate(request.getHostId(), RequestTranslation.toDraft(request), now);
       return new Admission(record, activity, request.getPreempt(), null);
     } catch (ApiException e) {
       Problem problem = e.problem();
