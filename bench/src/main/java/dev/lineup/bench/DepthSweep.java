@@ -5,11 +5,11 @@ import dev.lineup.avro.ActivityResult;
 import dev.lineup.avro.ActivityType;
 import dev.lineup.avro.Channel;
 import dev.lineup.avro.Command;
-import dev.lineup.avro.Enqueue;
 import dev.lineup.avro.Initiator;
 import dev.lineup.avro.InitiatorKind;
 import dev.lineup.avro.ReleasedActivity;
 import dev.lineup.avro.ScriptRunPayload;
+import dev.lineup.schemas.Commands;
 import dev.lineup.schemas.Results;
 import dev.lineup.schemas.Topics;
 import dev.lineup.sequencer.queue.QueueSettings;
@@ -96,26 +96,17 @@ final class DepthSweep {
   }
 
   private static Command enqueue() {
-    String id = UUID.randomUUID().toString();
-    return Command.newBuilder()
-        .setCommandId(id)
-        .setHostId("h")
-        .setIssuedAt(T0)
-        .setBody(
-            Enqueue.newBuilder()
-                .setActivity(
-                    Activity.newBuilder()
-                        .setActivityId(id)
-                        .setHostId("h")
-                        .setType(ActivityType.SCRIPT_RUN)
-                        .setChannel(Channel.SCRIPT)
-                        .setInitiator(Initiator.newBuilder().setKind(InitiatorKind.USER).build())
-                        .setAcceptedAt(T0)
-                        .setPayload(
-                            ScriptRunPayload.newBuilder().setScriptSha256("ab".repeat(32)).build())
-                        .build())
-                .build())
-        .build();
+    return Commands.enqueue(
+        Activity.newBuilder()
+            .setActivityId(UUID.randomUUID().toString())
+            .setHostId("h")
+            .setType(ActivityType.SCRIPT_RUN)
+            .setChannel(Channel.SCRIPT)
+            .setInitiator(Initiator.newBuilder().setKind(InitiatorKind.USER).build())
+            .setAcceptedAt(T0)
+            .setPayload(ScriptRunPayload.newBuilder().setScriptSha256("ab".repeat(32)).build())
+            .build(),
+        false);
   }
 
   private static ActivityResult succeeded(ReleasedActivity r) {

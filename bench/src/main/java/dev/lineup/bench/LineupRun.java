@@ -11,9 +11,9 @@ import dev.lineup.avro.LifecycleEvent;
 import dev.lineup.avro.LockPayload;
 import dev.lineup.avro.MdmCommandPayload;
 import dev.lineup.avro.Platform;
-import dev.lineup.avro.ReasonCode;
 import dev.lineup.avro.ReleasedActivity;
 import dev.lineup.avro.SoftwareInstallPayload;
+import dev.lineup.schemas.Lifecycle;
 import dev.lineup.schemas.Results;
 import dev.lineup.schemas.Topics;
 import java.net.URI;
@@ -365,7 +365,8 @@ final class LineupRun {
             accepted.recordValue(Math.max(0, System.nanoTime() - started));
             timeline.count(Timeline.Series.ACCEPTED, System.nanoTime());
           }
-          if (isTerminal(event.getState()) && !isNote(event.getReason())) {
+          // A note (a duplicate, a late result, a refused cancel) restates the state.
+          if (Lifecycle.isTerminal(event.getState()) && !Lifecycle.isNote(event.getReason())) {
             boolean allowed =
                 event.getState() == ActivityState.SUCCEEDED
                     || (event.getState() == ActivityState.CANCELLED
@@ -459,22 +460,5 @@ final class LineupRun {
         violations.add("cancel of " + target[1] + " failed: " + e);
       }
     }
-  }
-
-  /**
-   * A duplicate or late result and a refused cancel are recorded as events that restate the
-   * activity's state (docs/ARCHITECTURE.md, "notes keep the state"): they end nothing.
-   */
-  private static boolean isNote(ReasonCode reason) {
-    return reason == ReasonCode.DUPLICATE
-        || reason == ReasonCode.LATE_RESULT
-        || reason == ReasonCode.NOT_CANCELLABLE;
-  }
-
-  private static boolean isTerminal(ActivityState s) {
-    return switch (s) {
-      case SUCCEEDED, FAILED, CANCELLED, EXPIRED, REJECTED -> true;
-      default -> false;
-    };
   }
 }

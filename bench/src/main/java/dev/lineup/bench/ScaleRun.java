@@ -4,11 +4,10 @@ import dev.lineup.avro.Activity;
 import dev.lineup.avro.ActivityType;
 import dev.lineup.avro.Channel;
 import dev.lineup.avro.Command;
-import dev.lineup.avro.Enqueue;
 import dev.lineup.avro.Initiator;
 import dev.lineup.avro.InitiatorKind;
-import dev.lineup.avro.Pause;
 import dev.lineup.avro.ScriptRunPayload;
+import dev.lineup.schemas.Commands;
 import dev.lineup.schemas.Topics;
 import dev.lineup.sequencer.queue.QueueSettings;
 import dev.lineup.sequencer.stream.SequencerStreams;
@@ -127,15 +126,7 @@ final class ScaleRun {
       for (int h = 0; h < hosts; h++) {
         String host = "scale-host-" + h;
         producer.send(
-            new ProducerRecord<>(
-                Topics.COMMANDS.name(),
-                host,
-                Command.newBuilder()
-                    .setCommandId(UUID.randomUUID().toString())
-                    .setHostId(host)
-                    .setIssuedAt(now)
-                    .setBody(Pause.newBuilder().build())
-                    .build()));
+            new ProducerRecord<>(Topics.COMMANDS.name(), host, Commands.pause(host, now)));
         count++;
         for (int k = 0; k < perHost; k++) {
           String id = UUID.randomUUID().toString();
@@ -154,14 +145,7 @@ final class ScaleRun {
                   .build();
           producer.send(
               new ProducerRecord<>(
-                  Topics.COMMANDS.name(),
-                  host,
-                  Command.newBuilder()
-                      .setCommandId(id)
-                      .setHostId(host)
-                      .setIssuedAt(now)
-                      .setBody(Enqueue.newBuilder().setActivity(activity).build())
-                      .build()));
+                  Topics.COMMANDS.name(), host, Commands.enqueue(activity, false)));
           count++;
         }
       }

@@ -2,9 +2,9 @@ package dev.lineup.devstack;
 
 import dev.lineup.avro.ActivityState;
 import dev.lineup.avro.LifecycleEvent;
+import dev.lineup.schemas.Lifecycle;
 import dev.lineup.schemas.Topics;
 import java.time.Duration;
-import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -19,14 +19,6 @@ final class EventAudit {
   private EventAudit() {}
 
   record Counts(int released, int succeeded, int terminal) {}
-
-  private static final Set<ActivityState> TERMINAL =
-      EnumSet.of(
-          ActivityState.SUCCEEDED,
-          ActivityState.FAILED,
-          ActivityState.CANCELLED,
-          ActivityState.EXPIRED,
-          ActivityState.REJECTED);
 
   /** Per accepted activity: how many RELEASED, SUCCEEDED and terminal transitions the log has. */
   static Map<String, Counts> count(String bootstrap, Set<String> accepted) {
@@ -51,26 +43,18 @@ final class EventAudit {
         idle = records.isEmpty() ? idle + 1 : 0;
         for (var r : records) {
           LifecycleEvent e = r.value();
-          if (!accepted.contains(e.getActivityId()) || isNote(e)) {
+          if (!accepted.contains(e.getActivityId()) || Lifecycle.isNote(e.getReason())) {
             continue;
           }
           int[] c = counts.computeIfAbsent(e.getActivityId(), k -> new int[3]);
           c[0] += e.getState() == ActivityState.RELEASED ? 1 : 0;
           c[1] += e.getState() == ActivityState.SUCCEEDED ? 1 : 0;
-          c[2] += TERMINAL.contains(e.getState()) ? 1 : 0;
+          c[2] += Lifecycle.isTerminal(e.getState()) ? 1 : 0;
         }
       }
     }
     Map<String, Counts> result = new HashMap<>();
     counts.forEach((id, c) -> result.put(id, new Counts(c[0], c[1], c[2])));
     return result;
-  }
-
-  /** Events that record something without a transition (a duplicate, a late result). */
-  private static boolean isNote(LifecycleEvent e) {
-    return switch (e.getReason()) {
-      case DUPLICATE, LATE_RESULT, NOT_CANCELLABLE -> true;
-      default -> false;
-    };
   }
 }

@@ -1,10 +1,10 @@
 package dev.lineup.gateway.agent;
 
-import dev.lineup.avro.ActivityResult;
 import dev.lineup.avro.ReleasedActivity;
 import dev.lineup.avro.ResultKind;
 import dev.lineup.schemas.Limits;
 import dev.lineup.schemas.PayloadFields;
+import dev.lineup.schemas.Results;
 import dev.lineup.schemas.StoredText;
 import dev.lineup.service.auth.BearerAuthFilter;
 import dev.lineup.service.auth.RequestCharge;
@@ -34,7 +34,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import org.apache.avro.specific.SpecificRecord;
@@ -201,15 +200,7 @@ public final class AgentController {
     ReleasedActivity r = claimed.released();
     var a = r.getActivity();
     try {
-      results.publish(
-          report(
-              r.getActivity().getActivityId(),
-              a.getHostId(),
-              r.getAttempt(),
-              ResultKind.DELIVERED,
-              null,
-              null,
-              null));
+      results.publish(Results.delivered(Results.Attempt.of(r), Instant.now()));
     } catch (ApiException e) {
       // The agent has its task either way; DELIVERED only refines the ledger.
       LOG.warn("could not report {} delivered", a.getActivityId());
@@ -235,15 +226,7 @@ public final class AgentController {
     Instant now = Instant.now().truncatedTo(ChronoUnit.MILLIS);
     Instant extended = now.plus(heartbeatExtension);
     Instant until = extended.isAfter(task.leaseExpiresAt()) ? extended : task.leaseExpiresAt();
-    results.publish(
-        report(
-            activityId,
-            task.hostId(),
-            task.attempt(),
-            ResultKind.HEARTBEAT,
-            null,
-            null,
-            Duration.between(now, until).toMillis()));
+    results.publish(Results.heartbeat(attempt(task), now, Duration.between(now, until).toMillis()));
     return new Lease(board.extendLease(task, until));
   }
 
@@ -261,8 +244,7 @@ public final class AgentController {
     ResultKind kind = outcome.equals("succeeded") ? ResultKind.SUCCEEDED : ResultKind.FAILED;
     // Report first, then close the row: a crash in between makes the agent retry, and a repeated
     // result is a recorded no-op in the sequencer. The other order could lose the outcome.
-    results.publish(
-        report(activityId, task.hostId(), task.attempt(), kind, body.exitCode(), output, null));
+    results.publish(Results.ended(attempt(task), kind, Instant.now(), body.exitCode(), output));
     if (!board.finish(task, kind.name(), body.exitCode(), output)) {
       throw ApiException.conflict("the task already ended");
     }
@@ -320,24 +302,7 @@ public final class AgentController {
     return token;
   }
 
-  private static ActivityResult report(
-      String activityId,
-      String hostId,
-      int attempt,
-      ResultKind kind,
-      Integer exitCode,
-      String output,
-      Long extensionMs) {
-    return ActivityResult.newBuilder()
-        .setResultId(UUID.randomUUID().toString())
-        .setActivityId(activityId)
-        .setHostId(hostId)
-        .setAttempt(attempt)
-        .setKind(kind)
-        .setOccurredAt(Instant.now().truncatedTo(ChronoUnit.MILLIS))
-        .setExitCode(exitCode)
-        .setOutput(output)
-        .setLeaseExtensionMs(extensionMs)
-        .build();
+  private static Results.Attempt attempt(TaskBoard.Held task) {
+    return new Results.Attempt(task.activityId(), task.hostId(), task.attempt());
   }
 }

@@ -1,16 +1,13 @@
 package dev.lineup.gateway.delivery;
 
-import dev.lineup.avro.ActivityResult;
 import dev.lineup.avro.ReleasedActivity;
-import dev.lineup.avro.ResultKind;
 import dev.lineup.gateway.agent.ReportedOutput;
 import dev.lineup.gateway.agent.ResultPublisher;
 import dev.lineup.gateway.mdm.MdmChannel;
 import dev.lineup.gateway.mdm.UndeliverableCommand;
+import dev.lineup.schemas.Results;
 import jakarta.inject.Singleton;
 import java.time.Instant;
-import java.time.temporal.ChronoUnit;
-import java.util.UUID;
 
 /**
  * Hands recorded MDM attempts to the MDM server, when the gateway sends commands itself (the {@code
@@ -57,26 +54,13 @@ public final class MdmHandOff {
       String reason = output.keep("not sent to the MDM server: " + e.getMessage());
       // Report first, then close the row: a crash in between sends the report again, which the
       // sequencer records as a repeat.
-      results.publish(result(released, ResultKind.FAILED, reason));
+      results.publish(Results.undeliverable(Results.Attempt.of(released), Instant.now(), reason));
       deliveries.failUndelivered(a.getActivityId(), released.getAttempt(), reason);
       return;
     }
     // False if the device's acknowledgement came in first and ended the attempt already.
     if (deliveries.markMdmDelivered(a.getActivityId(), released.getAttempt())) {
-      results.publish(result(released, ResultKind.DELIVERED, null));
+      results.publish(Results.delivered(Results.Attempt.of(released), Instant.now()));
     }
-  }
-
-  private static ActivityResult result(ReleasedActivity released, ResultKind kind, String output) {
-    var a = released.getActivity();
-    return ActivityResult.newBuilder()
-        .setResultId(UUID.randomUUID().toString())
-        .setActivityId(a.getActivityId())
-        .setHostId(a.getHostId())
-        .setAttempt(released.getAttempt())
-        .setKind(kind)
-        .setOccurredAt(Instant.now().truncatedTo(ChronoUnit.MILLIS))
-        .setOutput(output)
-        .build();
   }
 }

@@ -1,10 +1,10 @@
 package dev.lineup.gateway.mdm;
 
-import dev.lineup.avro.ActivityResult;
 import dev.lineup.avro.ResultKind;
 import dev.lineup.gateway.agent.ReportedOutput;
 import dev.lineup.gateway.agent.ResultPublisher;
 import dev.lineup.gateway.delivery.Deliveries;
+import dev.lineup.schemas.Results;
 import dev.lineup.service.auth.RequestCharge;
 import dev.lineup.service.auth.TokenHashes;
 import dev.lineup.service.problem.ApiException;
@@ -26,7 +26,6 @@ import java.time.Instant;
 import java.util.Base64;
 import java.util.List;
 import java.util.Objects;
-import java.util.UUID;
 import java.util.stream.Stream;
 
 /**
@@ -102,17 +101,14 @@ public final class MdmWebhookController {
     if (kind == null) {
       return HttpResponse.ok();
     }
+    var attempt =
+        new Results.Attempt(
+            delivery.get().activityId(), delivery.get().hostId(), delivery.get().attempt());
     String reported = kind == ResultKind.HEARTBEAT ? null : output.keep(decoded(ack.rawPayload()));
     results.publish(
-        ActivityResult.newBuilder()
-            .setResultId(UUID.randomUUID().toString())
-            .setActivityId(delivery.get().activityId())
-            .setHostId(delivery.get().hostId())
-            .setAttempt(delivery.get().attempt())
-            .setKind(kind)
-            .setOccurredAt(Instant.now())
-            .setOutput(reported)
-            .build());
+        kind == ResultKind.HEARTBEAT
+            ? Results.heartbeat(attempt, Instant.now(), null)
+            : Results.ended(attempt, kind, Instant.now(), null, reported));
     if (kind != ResultKind.HEARTBEAT) {
       deliveries.finishMdm(delivery.get(), kind.name(), reported);
     }

@@ -1,13 +1,8 @@
 package dev.lineup.intake.api;
 
 import dev.lineup.avro.Activity;
-import dev.lineup.avro.Cancel;
-import dev.lineup.avro.CancelUpcoming;
+import dev.lineup.avro.ActivityState;
 import dev.lineup.avro.Command;
-import dev.lineup.avro.Enqueue;
-import dev.lineup.avro.Pause;
-import dev.lineup.avro.Purge;
-import dev.lineup.avro.Resume;
 import dev.lineup.intake.admission.ActivityClaims;
 import dev.lineup.intake.ledger.ActivityView;
 import dev.lineup.intake.ledger.Ledger;
@@ -16,6 +11,8 @@ import dev.lineup.intake.ledger.Requests;
 import dev.lineup.intake.publish.CommandPublisher;
 import dev.lineup.intake.validation.ActivityValidator;
 import dev.lineup.intake.validation.FieldErrors;
+import dev.lineup.schemas.Commands;
+import dev.lineup.schemas.Lifecycle;
 import dev.lineup.schemas.StoredText;
 import dev.lineup.service.auth.Caller;
 import dev.lineup.service.auth.TokenHashes;
@@ -40,17 +37,13 @@ import java.time.Clock;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
-import java.util.Set;
 import java.util.UUID;
+import java.util.function.BiFunction;
 
 /** The activity API of CONTRACT.md: enqueue, read, list, cancel, pause, resume, purge. */
 @Controller("/v1")
 @ExecuteOn(TaskExecutors.BLOCKING)
 public final class ActivityController {
-
-  private static final Set<String> FINISHED =
-      Set.of("SUCCEEDED", "FAILED", "CANCELLED", "EXPIRED", "REJECTED");
-  private static final Set<String> RELEASED = Set.of("RELEASED", "DELIVERED");
 
   private final ActivityValidator validator;
   private final CommandPublisher publisher;
@@ -139,7 +132,7 @@ public final class ActivityController {
   private HttpResponse<ActivityView> enqueueOnce(String hostId, EnqueueRequest body)
       throws Exception {
     Instant now = clock.instant().truncatedTo(ChronoUnit.MILLIS);
-    Activity activity = validator.validate(hostId, body, now);
+    Activity activity = validator.validate(hostId, EnqueueRequest.draft(body), now);
     String id = activity.getActivityId();
     String origin = "http:" + UUID.randomUUID();
     ActivityClaims.Claim claim = claims.claim(id, hostId, origin);
@@ -153,9 +146,7 @@ public final class ActivityController {
     }
     boolean preempt = body.preempt() != null && body.preempt();
     try {
-      publisher.publish(
-          command(
-              hostId, Enqueue.newBuilder().setActivity(activity).setPreempt(preempt).build(), now));
+      publisher.publish(Commands.enqueue(activity, preempt));
     } catch (RuntimeException e) {
       claims.abandon(List.of(id), origin);
       throw e;
@@ -212,14 +203,15 @@ public final class ActivityController {
             .filter(a -> a.hostId().equals(hostId))
             .orElseThrow(
                 () -> ApiException.notFound("activity " + activityId + " of host " + hostId));
-    if (FINISHED.contains(activity.state())) {
+    ActivityState state = Lifecycle.state(activity.state());
+    if (Lifecycle.isTerminal(state)) {
       throw ApiException.conflict("activity " + activityId + " already ended " + activity.state());
     }
-    if (RELEASED.contains(activity.state()) && Set.of("lock", "wipe").contains(activity.type())) {
+    if (Lifecycle.isReleased(state)
+        && !Lifecycle.isCancellableOnceReleased(Lifecycle.type(activity.type()))) {
       throw ApiException.conflict("a released " + activity.type() + " cannot be cancelled");
     }
-    publisher.publish(
-        command(hostId, Cancel.newBuilder().setActivityId(activityId).build(), clock.instant()));
+    publisher.publish(Commands.cancel(hostId, activityId, clock.instant()));
     return HttpResponse.accepted().body(activity);
   }
 
@@ -233,37 +225,29 @@ public final class ActivityController {
               new Problem.FieldError(
                   "state", "must be upcoming: only upcoming activities can be cancelled at once")));
     }
-    publisher.publish(command(hostId, CancelUpcoming.newBuilder().build(), clock.instant()));
+    publisher.publish(Commands.cancelUpcoming(hostId, clock.instant()));
     return HttpResponse.accepted().body(new Accepted(hostId, "cancel_upcoming"));
   }
 
   @Post("/hosts/{hostId}/pause")
   public HttpResponse<Accepted> pause(@PathVariable String hostId) {
-    return hostCommand(hostId, Pause.newBuilder().build(), "pause");
+    return hostCommand(hostId, Commands::pause, "pause");
   }
 
   @Post("/hosts/{hostId}/resume")
   public HttpResponse<Accepted> resume(@PathVariable String hostId) {
-    return hostCommand(hostId, Resume.newBuilder().build(), "resume");
+    return hostCommand(hostId, Commands::resume, "resume");
   }
 
   @Delete("/hosts/{hostId}")
   public HttpResponse<Accepted> purge(@PathVariable String hostId) {
-    return hostCommand(hostId, Purge.newBuilder().build(), "purge");
+    return hostCommand(hostId, Commands::purge, "purge");
   }
 
-  private HttpResponse<Accepted> hostCommand(String hostId, Object body, String name) {
+  private HttpResponse<Accepted> hostCommand(
+      String hostId, BiFunction<String, Instant, Command> command, String name) {
     ActivityValidator.checkHostId(hostId);
-    publisher.publish(command(hostId, body, clock.instant()));
+    publisher.publish(command.apply(hostId, clock.instant()));
     return HttpResponse.accepted().body(new Accepted(hostId, name));
-  }
-
-  private static Command command(String hostId, Object body, Instant now) {
-    return Command.newBuilder()
-        .setCommandId(UUID.randomUUID().toString())
-        .setHostId(hostId)
-        .setIssuedAt(now.truncatedTo(ChronoUnit.MILLIS))
-        .setBody(body)
-        .build();
   }
 }

@@ -2,12 +2,12 @@ package dev.lineup.intake.api;
 
 import dev.lineup.avro.Activity;
 import dev.lineup.avro.Command;
-import dev.lineup.avro.Enqueue;
 import dev.lineup.intake.admission.ActivityClaims;
 import dev.lineup.intake.ledger.BatchView;
 import dev.lineup.intake.ledger.Ledger;
 import dev.lineup.intake.publish.BatchPublisher;
 import dev.lineup.intake.validation.ActivityValidator;
+import dev.lineup.schemas.Commands;
 import dev.lineup.service.problem.ApiException;
 import dev.lineup.service.problem.Problem;
 import io.micronaut.context.annotation.Value;
@@ -80,7 +80,7 @@ public final class BatchController {
         continue;
       }
       try {
-        Activity a = validator.validate(item.hostId(), item.activity(), now);
+        Activity a = validator.validate(item.hostId(), EnqueueRequest.draft(item.activity()), now);
         a.setBatchId(batchId);
         if (!ids.add(a.getActivityId())) {
           errors.add(
@@ -118,15 +118,8 @@ public final class BatchController {
     }
     List<Command> commands = new ArrayList<>();
     for (int i = 0; i < activities.size(); i++) {
-      Activity a = activities.get(i);
-      commands.add(
-          Command.newBuilder()
-              .setCommandId(UUID.randomUUID().toString())
-              .setHostId(a.getHostId())
-              .setIssuedAt(now)
-              // Preempt as a single enqueue would: at its place in the batch, on its host.
-              .setBody(Enqueue.newBuilder().setActivity(a).setPreempt(preempts.get(i)).build())
-              .build());
+      // Preempt as a single enqueue would: at its place in the batch, on its host.
+      commands.add(Commands.enqueue(activities.get(i), preempts.get(i)));
     }
     try {
       publisher.publish(commands);

@@ -1,12 +1,10 @@
 package dev.lineup.intake.api;
 
 import dev.lineup.avro.ActivityType;
-import dev.lineup.avro.CancelMatching;
-import dev.lineup.avro.Command;
 import dev.lineup.avro.Selector;
 import dev.lineup.intake.publish.CommandPublisher;
 import dev.lineup.intake.validation.FieldErrors;
-import dev.lineup.schemas.Topics;
+import dev.lineup.schemas.Commands;
 import dev.lineup.service.problem.ApiException;
 import dev.lineup.service.problem.Problem;
 import io.micronaut.core.annotation.Nullable;
@@ -19,7 +17,6 @@ import io.micronaut.scheduling.annotation.ExecuteOn;
 import io.micronaut.serde.annotation.Serdeable;
 import io.micronaut.serde.config.naming.SnakeCaseStrategy;
 import java.time.Instant;
-import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -56,15 +53,7 @@ public final class CancellationController {
   public HttpResponse<Accepted> cancel(@Body SelectorRequest body) {
     Selector selector = selector(body);
     String id = UUID.randomUUID().toString();
-    int partitions =
-        publisher.broadcast(
-            Command.newBuilder()
-                .setCommandId(UUID.randomUUID().toString())
-                .setHostId(Topics.BROADCAST_KEY)
-                .setIssuedAt(Instant.now().truncatedTo(ChronoUnit.MILLIS))
-                .setBody(
-                    CancelMatching.newBuilder().setCancellationId(id).setSelector(selector).build())
-                .build());
+    int partitions = publisher.broadcast(Commands.cancelMatching(id, selector, Instant.now()));
     return HttpResponse.accepted().body(new Accepted(id, partitions));
   }
 

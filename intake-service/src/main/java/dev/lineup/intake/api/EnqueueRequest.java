@@ -1,5 +1,7 @@
 package dev.lineup.intake.api;
 
+import dev.lineup.intake.validation.ActivityDraft;
+import dev.lineup.intake.validation.ActivityDraft.Given;
 import io.micronaut.core.annotation.Nullable;
 import io.micronaut.serde.annotation.Serdeable;
 import io.micronaut.serde.config.naming.SnakeCaseStrategy;
@@ -31,6 +33,41 @@ public record EnqueueRequest(
     return new EnqueueRequest(
         id, type, payload, lane, priority, preempt, dependsOn, notBefore, dedupeKey, retry,
         timeoutMs, initiator);
+  }
+
+  /**
+   * What {@code body} asks for, as the validator reads it: every value as the JSON text gave it;
+   * null for no body. (Static, so that it is no property of the body, whose JSON is hashed for
+   * Idempotency-Key.)
+   */
+  static ActivityDraft draft(EnqueueRequest body) {
+    if (body == null) {
+      return null;
+    }
+    Retry retry = body.retry();
+    Initiator initiator = body.initiator();
+    return new ActivityDraft(
+        body.activityId(),
+        Given.text(body.type()),
+        body.payload(),
+        Given.text(body.lane()),
+        body.priority(),
+        body.dependsOn(),
+        Given.text(body.notBefore()),
+        body.dedupeKey(),
+        retry == null
+            ? null
+            : new ActivityDraft.Retry(
+                retry.maxAttempts(), retry.backoffMs(), retry.backoffMultiplier()),
+        body.timeoutMs(),
+        initiator == null
+            ? null
+            : new ActivityDraft.Initiator(
+                Given.text(initiator.kind()),
+                initiator.actorId(),
+                initiator.email(),
+                initiator.name(),
+                initiator.avatarUrl()));
   }
 
   @Serdeable(naming = SnakeCaseStrategy.class)

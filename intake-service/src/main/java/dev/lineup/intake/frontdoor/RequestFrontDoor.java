@@ -3,9 +3,9 @@ package dev.lineup.intake.frontdoor;
 import dev.lineup.avro.Activity;
 import dev.lineup.avro.ActivityRequest;
 import dev.lineup.avro.Command;
-import dev.lineup.avro.Enqueue;
 import dev.lineup.intake.admission.ActivityClaims;
 import dev.lineup.intake.validation.ActivityValidator;
+import dev.lineup.schemas.Commands;
 import dev.lineup.schemas.DeadLetterHeaders;
 import dev.lineup.schemas.Topics;
 import dev.lineup.service.health.Readiness;
@@ -24,7 +24,6 @@ import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Collectors;
@@ -246,7 +245,7 @@ public final class RequestFrontDoor implements Readiness, AutoCloseable {
     try {
       Instant now = Instant.now().truncatedTo(ChronoUnit.MILLIS);
       Activity activity =
-          validator.validate(request.getHostId(), RequestTranslation.toEnqueue(request), now);
+          validator.validate(request.getHostId(), RequestTranslation.toDraft(request), now);
       return new Admission(record, activity, request.getPreempt(), null);
     } catch (ApiException e) {
       Problem problem = e.problem();
@@ -287,14 +286,7 @@ public final class RequestFrontDoor implements Readiness, AutoCloseable {
           activity.getActivityId());
       return;
     }
-    Command command =
-        Command.newBuilder()
-            .setCommandId(UUID.randomUUID().toString())
-            .setHostId(activity.getHostId())
-            .setIssuedAt(activity.getAcceptedAt())
-            .setBody(
-                Enqueue.newBuilder().setActivity(activity).setPreempt(admission.preempt()).build())
-            .build();
+    Command command = Commands.enqueue(activity, admission.preempt());
     producer.send(
         new ProducerRecord<>(
             Topics.COMMANDS.name(),

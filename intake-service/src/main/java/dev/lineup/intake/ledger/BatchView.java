@@ -1,8 +1,11 @@
 package dev.lineup.intake.ledger;
 
+import dev.lineup.avro.ActivityState;
+import dev.lineup.schemas.Lifecycle;
 import io.micronaut.serde.annotation.Serdeable;
 import io.micronaut.serde.config.naming.SnakeCaseStrategy;
 import java.time.Instant;
+import java.util.EnumSet;
 import java.util.Map;
 import java.util.Set;
 
@@ -17,17 +20,18 @@ import java.util.Set;
 public record BatchView(
     String batchId, String state, int size, Instant createdAt, Map<String, Integer> counts) {
 
-  private static final Set<String> WAITING = Set.of("REQUESTED", "QUEUED");
-  private static final Set<String> FINISHED =
-      Set.of("SUCCEEDED", "FAILED", "CANCELLED", "EXPIRED", "REJECTED");
+  /** Not started: accepted by intake, or queued by the sequencer. */
+  private static final Set<ActivityState> WAITING =
+      EnumSet.of(ActivityState.REQUESTED, ActivityState.QUEUED);
 
   static BatchView of(String batchId, int size, Instant createdAt, Map<String, Integer> counts) {
     int waiting = 0;
     int finished = 0;
     for (var e : counts.entrySet()) {
-      if (WAITING.contains(e.getKey())) {
+      ActivityState state = Lifecycle.state(e.getKey());
+      if (WAITING.contains(state)) {
         waiting += e.getValue();
-      } else if (FINISHED.contains(e.getKey())) {
+      } else if (Lifecycle.isTerminal(state)) {
         finished += e.getValue();
       }
     }

@@ -3,7 +3,7 @@ package dev.lineup.intake.ledger;
 import dev.lineup.avro.Activity;
 import dev.lineup.avro.ActivityState;
 import dev.lineup.avro.LifecycleEvent;
-import dev.lineup.avro.ReasonCode;
+import dev.lineup.schemas.Lifecycle;
 import dev.lineup.schemas.StoredText;
 import dev.lineup.service.problem.ApiException;
 import jakarta.inject.Singleton;
@@ -20,7 +20,7 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
-import java.util.Set;
+import java.util.stream.Collectors;
 import javax.sql.DataSource;
 
 /**
@@ -35,18 +35,6 @@ import javax.sql.DataSource;
  */
 @Singleton
 public final class Ledger {
-
-  /** Events that annotate an activity without changing its state. */
-  private static final Set<ReasonCode> NOTES =
-      Set.of(ReasonCode.DUPLICATE, ReasonCode.LATE_RESULT, ReasonCode.NOT_CANCELLABLE);
-
-  private static final Set<ActivityState> TERMINAL =
-      Set.of(
-          ActivityState.SUCCEEDED,
-          ActivityState.FAILED,
-          ActivityState.CANCELLED,
-          ActivityState.EXPIRED,
-          ActivityState.REJECTED);
 
   private static final String COLUMNS =
       "activity_id, host_id, type, lane, priority, batch_id, state, reason, detail, attempt,"
@@ -177,7 +165,7 @@ public final class Ledger {
           PreparedStatement upsertCurrentRun = c.prepareStatement(APPLY_TO_CURRENT_RUN);
           PreparedStatement note = c.prepareStatement(NOTE)) {
         for (LifecycleEvent e : events) {
-          if (NOTES.contains(e.getReason())) {
+          if (Lifecycle.isNote(e.getReason())) {
             note.setLong(1, e.getSequence());
             note.setString(
                 2,
@@ -223,7 +211,7 @@ public final class Ledger {
     s.setLong(11, e.getSequence());
     s.setTimestamp(12, Timestamp.from(e.getAcceptedAt() == null ? at : e.getAcceptedAt()));
     s.setTimestamp(13, e.getState() == ActivityState.RELEASED ? Timestamp.from(at) : null);
-    s.setTimestamp(14, TERMINAL.contains(e.getState()) ? Timestamp.from(at) : null);
+    s.setTimestamp(14, Lifecycle.isTerminal(e.getState()) ? Timestamp.from(at) : null);
     if (e.getExitCode() == null) {
       s.setNull(15, Types.INTEGER);
     } else {
@@ -313,19 +301,30 @@ public final class Ledger {
     }
   }
 
+  /** 0 for a row released to a device (in flight), 1 for one still waiting. */
+  private static final String IN_FLIGHT_FIRST =
+      Lifecycle.RELEASED.stream()
+          .map(state -> "'" + state.name() + "'")
+          .collect(Collectors.joining(",", "CASE WHEN state IN (", ") THEN 0 ELSE 1 END"));
+
+  private static final String UPCOMING =
+      "SELECT "
+          + COLUMNS
+          + ", "
+          + IN_FLIGHT_FIRST
+          + " AS grp"
+          + " FROM activities WHERE host_id = ? AND finished_at IS NULL"
+          + " AND ("
+          + IN_FLIGHT_FIRST
+          + ", -priority,"
+          + " seen_order) > (?, ?, ?)"
+          + " ORDER BY grp, priority DESC, seen_order LIMIT ?";
+
   /** A host's unfinished activities: in flight first, then by priority and acceptance. */
   public Page upcoming(String hostId, String cursor, int limit) throws SQLException {
     long[] after = decodeCursor(cursor, 3, new long[] {-1, Long.MIN_VALUE, Long.MIN_VALUE});
-    String sql =
-        "SELECT "
-            + COLUMNS
-            + ", CASE WHEN state IN ('RELEASED','DELIVERED') THEN 0 ELSE 1 END AS grp"
-            + " FROM activities WHERE host_id = ? AND finished_at IS NULL"
-            + " AND (CASE WHEN state IN ('RELEASED','DELIVERED') THEN 0 ELSE 1 END, -priority,"
-            + " seen_order) > (?, ?, ?)"
-            + " ORDER BY grp, priority DESC, seen_order LIMIT ?";
     try (Connection c = db.getConnection();
-        PreparedStatement s = c.prepareStatement(sql)) {
+        PreparedStatement s = c.prepareStatement(UPCOMING)) {
       s.setString(1, hostId);
       s.setLong(2, after[0]);
       s.setLong(3, after[1]);

@@ -3,7 +3,6 @@ package dev.lineup.intake.validation;
 import dev.lineup.avro.Activity;
 import dev.lineup.avro.ActivityType;
 import dev.lineup.avro.AppStoreInstallPayload;
-import dev.lineup.avro.Channel;
 import dev.lineup.avro.Initiator;
 import dev.lineup.avro.InitiatorKind;
 import dev.lineup.avro.Interpreter;
@@ -19,8 +18,8 @@ import dev.lineup.avro.SoftwareInstallPayload;
 import dev.lineup.avro.SoftwareUninstallPayload;
 import dev.lineup.avro.Via;
 import dev.lineup.avro.WipePayload;
-import dev.lineup.intake.api.EnqueueRequest;
 import dev.lineup.intake.content.ContentStore;
+import dev.lineup.schemas.Channels;
 import dev.lineup.schemas.Limits;
 import dev.lineup.schemas.StoredText;
 import dev.lineup.service.mdm.CommandPlist;
@@ -40,9 +39,9 @@ import java.util.UUID;
 import java.util.regex.Pattern;
 
 /**
- * Turns an enqueue request into the {@link Activity} of the contract, or a 400 that names every
- * invalid field. Inline scripts move to the content store here, so no script body ever reaches a
- * topic.
+ * Turns an enqueue request, as either front door received it ({@link ActivityDraft}), into the
+ * {@link Activity} of the contract, or a 400 that names every invalid field. Inline scripts move to
+ * the content store here, so no script body ever reaches a topic.
  */
 @Singleton
 public final class ActivityValidator {
@@ -88,7 +87,11 @@ public final class ActivityValidator {
     }
   }
 
-  public Activity validate(String hostId, EnqueueRequest body, Instant acceptedAt)
+  /**
+   * The activity {@code body} describes for {@code hostId}, accepted at {@code acceptedAt}; a 400
+   * naming every invalid field if it describes none ({@code body} null: a request without one).
+   */
+  public Activity validate(String hostId, ActivityDraft body, Instant acceptedAt)
       throws SQLException {
     checkHostId(hostId);
     FieldErrors errors = new FieldErrors();
@@ -142,7 +145,7 @@ public final class ActivityValidator {
         .setActivityId(id)
         .setHostId(hostId)
         .setType(type)
-        .setChannel(channel(type, typed))
+        .setChannel(Channels.of(type, typed))
         .setLane(lane == null ? Lane.DEFAULT : lane)
         .setPriority(body.priority() == null ? 0 : body.priority())
         .setInitiator(initiator)
@@ -154,17 +157,6 @@ public final class ActivityValidator {
         .setAcceptedAt(acceptedAt)
         .setPayload(typed)
         .build();
-  }
-
-  /** The channel follows the type; lock and wipe name theirs with {@code via}. */
-  static Channel channel(ActivityType type, Object payload) {
-    return switch (type) {
-      case SCRIPT_RUN -> Channel.SCRIPT;
-      case SOFTWARE_INSTALL, SOFTWARE_UNINSTALL -> Channel.INSTALLER;
-      case LOCK -> ((LockPayload) payload).getVia() == Via.SCRIPT ? Channel.SCRIPT : Channel.MDM;
-      case WIPE -> ((WipePayload) payload).getVia() == Via.SCRIPT ? Channel.SCRIPT : Channel.MDM;
-      default -> Channel.MDM;
-    };
   }
 
   /**
@@ -431,7 +423,7 @@ public final class ActivityValidator {
     return sha;
   }
 
-  private static RetryPolicy retry(EnqueueRequest.Retry retry, FieldErrors errors) {
+  private static RetryPolicy retry(ActivityDraft.Retry retry, FieldErrors errors) {
     if (retry == null) {
       return null;
     }
@@ -455,7 +447,7 @@ public final class ActivityValidator {
         .build();
   }
 
-  private static Initiator initiator(EnqueueRequest.Initiator initiator, FieldErrors errors) {
+  private static Initiator initiator(ActivityDraft.Initiator initiator, FieldErrors errors) {
     if (initiator == null) {
       return Initiator.newBuilder().setKind(InitiatorKind.SYSTEM).build();
     }
@@ -480,16 +472,21 @@ public final class ActivityValidator {
    * refused too: such a time means "now" anyway, and a year in the millions has no epoch
    * milliseconds to be written as.
    */
-  private static Instant notBefore(String value, Instant acceptedAt, FieldErrors errors) {
+  private static Instant notBefore(
+      ActivityDraft.Given<Instant> value, Instant acceptedAt, FieldErrors errors) {
     if (value == null) {
       return null;
     }
     Instant notBefore;
-    try {
-      notBefore = Instant.parse(value);
-    } catch (DateTimeParseException e) {
-      errors.add("not_before", "must be an RFC 3339 time, e.g. 2026-11-24T10:00:00Z");
-      return null;
+    if (value instanceof ActivityDraft.Given.Typed<Instant> typed) {
+      notBefore = typed.value();
+    } else {
+      try {
+        notBefore = Instant.parse(value.text());
+      } catch (DateTimeParseException e) {
+        errors.add("not_before", "must be an RFC 3339 time, e.g. 2026-11-24T10:00:00Z");
+        return null;
+      }
     }
     if (notBefore.isBefore(Instant.EPOCH)
         || notBefore.isAfter(acceptedAt.plus(MAX_NOT_BEFORE_AHEAD))) {

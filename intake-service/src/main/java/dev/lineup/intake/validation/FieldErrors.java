@@ -124,6 +124,20 @@ public final class FieldErrors {
     return false;
   }
 
+  /**
+   * A symbol as a door gave it: typed, or text read like {@link #symbol(Class, String, String,
+   * boolean)}. A typed {@code UNKNOWN_*} (a symbol newer than this reader) is refused as its text
+   * would be.
+   */
+  <E extends Enum<E>> E symbol(
+      Class<E> type, ActivityDraft.Given<E> value, String field, boolean required) {
+    if (value instanceof ActivityDraft.Given.Typed<E> typed
+        && !typed.value().name().startsWith("UNKNOWN")) {
+      return typed.value();
+    }
+    return symbol(type, value == null ? null : value.text(), field, required);
+  }
+
   /** A lowercase enum-like value, e.g. {@code "apple"} for {@code Platform.APPLE}. */
   <E extends Enum<E>> E symbol(Class<E> type, String value, String field, boolean required) {
     if (value == null) {

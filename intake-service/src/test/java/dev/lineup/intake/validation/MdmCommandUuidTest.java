@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.lineup.avro.Activity;
 import dev.lineup.avro.MdmCommandPayload;
-import dev.lineup.intake.api.EnqueueRequest;
 import dev.lineup.intake.content.ContentStore;
 import dev.lineup.service.problem.ApiException;
 import java.nio.charset.StandardCharsets;
@@ -48,11 +47,10 @@ class MdmCommandUuidTest {
     }
     return validator.validate(
         "mac-1",
-        new EnqueueRequest(
+        new ActivityDraft(
             null,
-            "mdm_command",
+            ActivityDraft.Given.text("mdm_command"),
             payload,
-            null,
             null,
             null,
             List.of(),
