@@ -6,6 +6,7 @@ import dev.lineup.schemas.Topics;
 import dev.lineup.service.kafka.ConsumerLoop;
 import dev.lineup.service.kafka.ConsumerService;
 import dev.lineup.service.kafka.GroupMembership;
+import dev.lineup.service.kafka.ProducerSettings;
 import io.micronaut.context.annotation.Context;
 import io.micronaut.context.annotation.Value;
 import java.util.List;
@@ -33,6 +34,7 @@ public final class MdmReleasedConsumer extends ConsumerService<String, ReleasedA
       Deliveries deliveries,
       MdmHandOff handOff,
       MdmChannel mdm,
+      ProducerSettings producerSettings,
       @Value("${lineup.kafka.bootstrap-servers}") String bootstrapServers,
       @Value("${lineup.gateway.mdm-group-id}") String groupId,
       @Value("${lineup.gateway.instance-id:}") String instanceId) {
@@ -41,6 +43,7 @@ public final class MdmReleasedConsumer extends ConsumerService<String, ReleasedA
         new ConsumerLoop<String, ReleasedActivity>(
             "gateway-released-mdm",
             pollingFew(GroupMembership.member(bootstrapServers, groupId, instanceId)),
+            producerSettings,
             Topics.GATEWAY_DLQ,
             records -> {
               List<ReleasedActivity> released = ReleasedConsumer.values(records);

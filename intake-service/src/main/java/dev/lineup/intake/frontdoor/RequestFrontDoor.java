@@ -11,6 +11,7 @@ import dev.lineup.schemas.Topics;
 import dev.lineup.service.health.Readiness;
 import dev.lineup.service.kafka.Failures;
 import dev.lineup.service.kafka.GroupMembership;
+import dev.lineup.service.kafka.ProducerSettings;
 import dev.lineup.service.problem.ApiException;
 import dev.lineup.service.problem.Problem;
 import io.micronaut.context.annotation.Context;
@@ -33,7 +34,6 @@ import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
@@ -72,6 +72,7 @@ public final class RequestFrontDoor implements Readiness, AutoCloseable {
   public RequestFrontDoor(
       ActivityValidator validator,
       ActivityClaims claims,
+      ProducerSettings producerSettings,
       @Value("${lineup.kafka.bootstrap-servers}") String bootstrapServers,
       @Value("${lineup.intake.front-door.group-id}") String groupId,
       @Value("${lineup.intake.instance-id}") String instanceId) {
@@ -86,17 +87,8 @@ public final class RequestFrontDoor implements Readiness, AutoCloseable {
         new KafkaConsumer<>(config, new ByteArrayDeserializer(), new ByteArrayDeserializer());
     producer =
         new KafkaProducer<>(
-            Map.of(
-                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
-                bootstrapServers,
-                ProducerConfig.TRANSACTIONAL_ID_CONFIG,
-                "lineup-intake-front-door-" + instanceId,
-                ProducerConfig.ACKS_CONFIG,
-                "all",
-                ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG,
-                true,
-                ProducerConfig.LINGER_MS_CONFIG,
-                5),
+            producerSettings.transactional(
+                bootstrapServers, "lineup-intake-front-door-" + instanceId, null, null, null),
             new ByteArraySerializer(),
             new ByteArraySerializer());
     producer.initTransactions();

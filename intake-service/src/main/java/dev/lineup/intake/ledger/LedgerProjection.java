@@ -5,6 +5,7 @@ import dev.lineup.schemas.Topics;
 import dev.lineup.service.kafka.ConsumerLoop;
 import dev.lineup.service.kafka.ConsumerService;
 import dev.lineup.service.kafka.GroupMembership;
+import dev.lineup.service.kafka.ProducerSettings;
 import io.micronaut.context.annotation.Context;
 import io.micronaut.context.annotation.Value;
 import java.util.ArrayList;
@@ -23,6 +24,7 @@ public final class LedgerProjection extends ConsumerService<String, LifecycleEve
 
   public LedgerProjection(
       Ledger ledger,
+      ProducerSettings producerSettings,
       @Value("${lineup.kafka.bootstrap-servers}") String bootstrapServers,
       @Value("${lineup.intake.ledger.group-id}") String groupId,
       @Value("${lineup.intake.ledger.max-batch}") int maxBatch,
@@ -32,6 +34,7 @@ public final class LedgerProjection extends ConsumerService<String, LifecycleEve
         new ConsumerLoop<String, LifecycleEvent>(
             "ledger-projection",
             withMaxPoll(GroupMembership.member(bootstrapServers, groupId, instanceId), maxBatch),
+            producerSettings,
             Topics.LEDGER_DLQ,
             records -> {
               List<LifecycleEvent> events = new ArrayList<>(records.size());
