@@ -3,6 +3,7 @@ package dev.lineup.gateway.agent;
 import dev.lineup.avro.ActivityResult;
 import dev.lineup.schemas.Topics;
 import dev.lineup.service.kafka.DurableProducer;
+import dev.lineup.service.kafka.ProducerSettings;
 import io.micronaut.context.annotation.Context;
 import io.micronaut.context.annotation.Value;
 import jakarta.annotation.PreDestroy;
@@ -20,8 +21,12 @@ public final class ResultPublisher implements AutoCloseable {
 
   private final KafkaProducer<String, ActivityResult> producer;
 
-  public ResultPublisher(@Value("${lineup.kafka.bootstrap-servers}") String bootstrapServers) {
-    producer = DurableProducer.create(bootstrapServers, "gateway-results", TIMEOUT, Topics.RESULTS);
+  public ResultPublisher(
+      ProducerSettings producerSettings,
+      @Value("${lineup.kafka.bootstrap-servers}") String bootstrapServers) {
+    producer =
+        DurableProducer.create(
+            producerSettings, bootstrapServers, "gateway-results", TIMEOUT, Topics.RESULTS);
   }
 
   public void publish(ActivityResult result) {

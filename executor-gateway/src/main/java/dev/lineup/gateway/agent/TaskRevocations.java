@@ -4,12 +4,12 @@ import dev.lineup.avro.ActivityState;
 import dev.lineup.avro.LifecycleEvent;
 import dev.lineup.gateway.delivery.Revocations;
 import dev.lineup.schemas.Topics;
-import dev.lineup.service.health.Readiness;
 import dev.lineup.service.kafka.ConsumerLoop;
+import dev.lineup.service.kafka.ConsumerService;
 import dev.lineup.service.kafka.GroupMembership;
+import dev.lineup.service.kafka.ProducerSettings;
 import io.micronaut.context.annotation.Context;
 import io.micronaut.context.annotation.Value;
-import jakarta.annotation.PreDestroy;
 import java.util.Set;
 
 /**
@@ -19,46 +19,30 @@ import java.util.Set;
  * Revocations}).
  */
 @Context
-public final class TaskRevocations implements Readiness, AutoCloseable {
+public final class TaskRevocations extends ConsumerService<String, LifecycleEvent> {
 
   private static final Set<ActivityState> ENDED_ELSEWHERE =
       Set.of(ActivityState.CANCELLED, ActivityState.EXPIRED);
 
-  private final ConsumerLoop<String, LifecycleEvent> loop;
-
   public TaskRevocations(
       Revocations revocations,
+      ProducerSettings producerSettings,
       @Value("${lineup.kafka.bootstrap-servers}") String bootstrapServers,
       @Value("${lineup.gateway.revocations-group-id}") String groupId,
       @Value("${lineup.gateway.instance-id:}") String instanceId) {
-    loop =
+    super(
+        "task-revocations",
         new ConsumerLoop<String, LifecycleEvent>(
-                "task-revocations",
-                GroupMembership.member(bootstrapServers, groupId, instanceId),
-                Topics.GATEWAY_DLQ,
-                records ->
-                    revocations.record(
-                        records.stream()
-                            .map(r -> r.value())
-                            .filter(e -> e != null && ENDED_ELSEWHERE.contains(e.getState()))
-                            .toList()),
-                Topics.EVENTS)
-            .start();
-  }
-
-  @Override
-  public String name() {
-    return "task-revocations";
-  }
-
-  @Override
-  public boolean ready() {
-    return loop.ready();
-  }
-
-  @PreDestroy
-  @Override
-  public void close() {
-    loop.close();
+            "task-revocations",
+            GroupMembership.member(bootstrapServers, groupId, instanceId),
+            producerSettings,
+            Topics.GATEWAY_DLQ,
+            records ->
+                revocations.record(
+                    records.stream()
+                        .map(r -> r.value())
+                        .filter(e -> e != null && ENDED_ELSEWHERE.contains(e.getState()))
+                        .toList()),
+            Topics.EVENTS));
   }
 }

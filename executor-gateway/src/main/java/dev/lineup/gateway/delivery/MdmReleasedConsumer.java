@@ -3,12 +3,12 @@ package dev.lineup.gateway.delivery;
 import dev.lineup.avro.ReleasedActivity;
 import dev.lineup.gateway.mdm.MdmChannel;
 import dev.lineup.schemas.Topics;
-import dev.lineup.service.health.Readiness;
 import dev.lineup.service.kafka.ConsumerLoop;
+import dev.lineup.service.kafka.ConsumerService;
 import dev.lineup.service.kafka.GroupMembership;
+import dev.lineup.service.kafka.ProducerSettings;
 import io.micronaut.context.annotation.Context;
 import io.micronaut.context.annotation.Value;
-import jakarta.annotation.PreDestroy;
 import java.util.List;
 import java.util.Map;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -24,35 +24,36 @@ import org.apache.kafka.clients.consumer.ConsumerConfig;
  * makes that replay harmless (attempts recorded before are not pushed again, lapsed ones never).
  */
 @Context
-public final class MdmReleasedConsumer implements Readiness, AutoCloseable {
+public final class MdmReleasedConsumer extends ConsumerService<String, ReleasedActivity> {
 
   private static final int MAX_BATCH = 20;
 
-  private final ConsumerLoop<String, ReleasedActivity> loop;
   private final MdmChannel mdm;
 
   public MdmReleasedConsumer(
       Deliveries deliveries,
       MdmHandOff handOff,
       MdmChannel mdm,
+      ProducerSettings producerSettings,
       @Value("${lineup.kafka.bootstrap-servers}") String bootstrapServers,
       @Value("${lineup.gateway.mdm-group-id}") String groupId,
       @Value("${lineup.gateway.instance-id:}") String instanceId) {
-    this.mdm = mdm;
-    loop =
+    super(
+        "released-mdm-consumer",
         new ConsumerLoop<String, ReleasedActivity>(
-                "gateway-released-mdm",
-                pollingFew(GroupMembership.member(bootstrapServers, groupId, instanceId)),
-                Topics.GATEWAY_DLQ,
-                records -> {
-                  List<ReleasedActivity> released = ReleasedConsumer.values(records);
-                  deliveries.record(released);
-                  for (ReleasedActivity r : released) {
-                    handOff.handOver(r);
-                  }
-                },
-                Topics.RELEASED_MDM)
-            .start();
+            "gateway-released-mdm",
+            pollingFew(GroupMembership.member(bootstrapServers, groupId, instanceId)),
+            producerSettings,
+            Topics.GATEWAY_DLQ,
+            records -> {
+              List<ReleasedActivity> released = ReleasedConsumer.values(records);
+              deliveries.record(released);
+              for (ReleasedActivity r : released) {
+                handOff.handOver(r);
+              }
+            },
+            Topics.RELEASED_MDM));
+    this.mdm = mdm;
   }
 
   /**
@@ -65,11 +66,6 @@ public final class MdmReleasedConsumer implements Readiness, AutoCloseable {
     return config;
   }
 
-  @Override
-  public String name() {
-    return "released-mdm-consumer";
-  }
-
   /**
    * Ready while consuming, and also while it only waits for the MDM server: that outage is the
    * {@code mdm-server} check's to report, and it must not turn the gateway's health to 503 (agents
@@ -77,12 +73,6 @@ public final class MdmReleasedConsumer implements Readiness, AutoCloseable {
    */
   @Override
   public boolean ready() {
-    return loop.ready() || (loop.running() && !mdm.reachable());
-  }
-
-  @PreDestroy
-  @Override
-  public void close() {
-    loop.close();
+    return loop().ready() || (loop().running() && !mdm.reachable());
   }
 }

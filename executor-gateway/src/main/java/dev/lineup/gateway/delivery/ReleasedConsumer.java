@@ -2,12 +2,12 @@ package dev.lineup.gateway.delivery;
 
 import dev.lineup.avro.ReleasedActivity;
 import dev.lineup.schemas.Topics;
-import dev.lineup.service.health.Readiness;
 import dev.lineup.service.kafka.ConsumerLoop;
+import dev.lineup.service.kafka.ConsumerService;
 import dev.lineup.service.kafka.GroupMembership;
+import dev.lineup.service.kafka.ProducerSettings;
 import io.micronaut.context.annotation.Context;
 import io.micronaut.context.annotation.Value;
-import jakarta.annotation.PreDestroy;
 import java.util.List;
 import java.util.Objects;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -22,44 +22,28 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
  * down holds up MDM commands only, never the agents' tasks.
  */
 @Context
-public final class ReleasedConsumer implements Readiness, AutoCloseable {
-
-  private final ConsumerLoop<String, ReleasedActivity> loop;
+public final class ReleasedConsumer extends ConsumerService<String, ReleasedActivity> {
 
   public ReleasedConsumer(
       Deliveries deliveries,
+      ProducerSettings producerSettings,
       @Value("${lineup.kafka.bootstrap-servers}") String bootstrapServers,
       @Value("${lineup.gateway.group-id}") String groupId,
       @Value("${lineup.gateway.instance-id:}") String instanceId) {
-    loop =
+    super(
+        "released-consumer",
         new ConsumerLoop<String, ReleasedActivity>(
-                "gateway-released",
-                GroupMembership.member(bootstrapServers, groupId, instanceId),
-                Topics.GATEWAY_DLQ,
-                records -> deliveries.record(values(records)),
-                Topics.RELEASED_SCRIPT,
-                Topics.RELEASED_INSTALLER)
-            .start();
+            "gateway-released",
+            GroupMembership.member(bootstrapServers, groupId, instanceId),
+            producerSettings,
+            Topics.GATEWAY_DLQ,
+            records -> deliveries.record(values(records)),
+            Topics.RELEASED_SCRIPT,
+            Topics.RELEASED_INSTALLER));
   }
 
   /** The records' released activities; a tombstone (null value) releases nothing. */
   static List<ReleasedActivity> values(List<ConsumerRecord<String, ReleasedActivity>> records) {
     return records.stream().map(ConsumerRecord::value).filter(Objects::nonNull).toList();
-  }
-
-  @Override
-  public String name() {
-    return "released-consumer";
-  }
-
-  @Override
-  public boolean ready() {
-    return loop.ready();
-  }
-
-  @PreDestroy
-  @Override
-  public void close() {
-    loop.close();
   }
 }

@@ -2,12 +2,12 @@ package dev.lineup.intake.ledger;
 
 import dev.lineup.avro.LifecycleEvent;
 import dev.lineup.schemas.Topics;
-import dev.lineup.service.health.Readiness;
 import dev.lineup.service.kafka.ConsumerLoop;
+import dev.lineup.service.kafka.ConsumerService;
 import dev.lineup.service.kafka.GroupMembership;
+import dev.lineup.service.kafka.ProducerSettings;
 import io.micronaut.context.annotation.Context;
 import io.micronaut.context.annotation.Value;
-import jakarta.annotation.PreDestroy;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -20,49 +20,32 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
  * makes harmless.
  */
 @Context
-public final class LedgerProjection implements Readiness, AutoCloseable {
-
-  private final ConsumerLoop<String, LifecycleEvent> loop;
+public final class LedgerProjection extends ConsumerService<String, LifecycleEvent> {
 
   public LedgerProjection(
       Ledger ledger,
+      ProducerSettings producerSettings,
       @Value("${lineup.kafka.bootstrap-servers}") String bootstrapServers,
       @Value("${lineup.intake.ledger.group-id}") String groupId,
       @Value("${lineup.intake.ledger.max-batch}") int maxBatch,
       @Value("${lineup.intake.instance-id}") String instanceId) {
-    loop =
+    super(
+        "ledger-projection",
         new ConsumerLoop<String, LifecycleEvent>(
-                "ledger-projection",
-                withMaxPoll(
-                    GroupMembership.member(bootstrapServers, groupId, instanceId), maxBatch),
-                Topics.LEDGER_DLQ,
-                records -> {
-                  List<LifecycleEvent> events = new ArrayList<>(records.size());
-                  for (ConsumerRecord<String, LifecycleEvent> r : records) {
-                    if (r.value() != null) {
-                      events.add(r.value());
-                    }
-                  }
-                  ledger.apply(events);
-                },
-                Topics.EVENTS)
-            .start();
-  }
-
-  @Override
-  public String name() {
-    return "ledger-projection";
-  }
-
-  @Override
-  public boolean ready() {
-    return loop.ready();
-  }
-
-  @PreDestroy
-  @Override
-  public void close() {
-    loop.close();
+            "ledger-projection",
+            withMaxPoll(GroupMembership.member(bootstrapServers, groupId, instanceId), maxBatch),
+            producerSettings,
+            Topics.LEDGER_DLQ,
+            records -> {
+              List<LifecycleEvent> events = new ArrayList<>(records.size());
+              for (ConsumerRecord<String, LifecycleEvent> r : records) {
+                if (r.value() != null) {
+                  events.add(r.value());
+                }
+              }
+              ledger.apply(events);
+            },
+            Topics.EVENTS));
   }
 
   private static Map<String, Object> withMaxPoll(Map<String, Object> config, int maxBatch) {

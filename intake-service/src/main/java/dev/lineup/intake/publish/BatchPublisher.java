@@ -2,6 +2,7 @@ package dev.lineup.intake.publish;
 
 import dev.lineup.avro.Command;
 import dev.lineup.schemas.Topics;
+import dev.lineup.service.kafka.ProducerSettings;
 import dev.lineup.service.problem.ApiException;
 import io.micronaut.context.annotation.Context;
 import io.micronaut.context.annotation.Value;
@@ -9,9 +10,7 @@ import io.micronaut.http.HttpStatus;
 import jakarta.annotation.PreDestroy;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.errors.ProducerFencedException;
@@ -36,32 +35,21 @@ public final class BatchPublisher implements AutoCloseable {
   private final KafkaProducer<String, Command> producer;
 
   public BatchPublisher(
+      ProducerSettings producerSettings,
       @Value("${lineup.kafka.bootstrap-servers}") String bootstrapServers,
       @Value("${lineup.intake.instance-id}") String instanceId,
       @Value("${lineup.intake.batch-transaction-timeout}") Duration transactionTimeout,
       @Value("${lineup.intake.publish-timeout}") Duration publishTimeout) {
     producer =
         new KafkaProducer<>(
-            Map.of(
-                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+            // Every blocking call (send, commit) gives up after the publish timeout, as a single
+            // enqueue does, instead of Kafka's default minute when the broker is gone.
+            producerSettings.transactional(
                 bootstrapServers,
-                ProducerConfig.TRANSACTIONAL_ID_CONFIG,
                 "lineup-intake-batches-" + instanceId,
-                ProducerConfig.TRANSACTION_TIMEOUT_CONFIG,
-                (int) transactionTimeout.toMillis(),
-                ProducerConfig.ACKS_CONFIG,
-                "all",
-                ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG,
-                true,
-                ProducerConfig.LINGER_MS_CONFIG,
-                5,
-                // Every blocking call (send, commit) gives up after the publish timeout, as a
-                // single
-                // enqueue does, instead of Kafka's default minute when the broker is gone.
-                ProducerConfig.MAX_BLOCK_MS_CONFIG,
-                publishTimeout.toMillis(),
-                ProducerConfig.CLIENT_ID_CONFIG,
-                "intake-batches"),
+                "intake-batches",
+                publishTimeout,
+                transactionTimeout),
             Topics.COMMANDS.keySerde().serializer(),
             Topics.COMMANDS.valueSerde().serializer());
     producer.initTransactions();

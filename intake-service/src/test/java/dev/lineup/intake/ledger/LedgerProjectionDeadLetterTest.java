@@ -13,6 +13,7 @@ import dev.lineup.embedded.EmbeddedKafka;
 import dev.lineup.embedded.LineupInfrastructure;
 import dev.lineup.schemas.DeadLetterHeaders;
 import dev.lineup.schemas.Topics;
+import dev.lineup.service.kafka.ProducerSettings;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -55,7 +56,13 @@ class LedgerProjectionDeadLetterTest {
     Flyway.configure().dataSource(db).locations("classpath:db/intake").load().migrate();
     ledger = new Ledger(db);
     projection =
-        new LedgerProjection(ledger, bootstrap, "ledger-dlq-test-" + UUID.randomUUID(), 500, "t1");
+        new LedgerProjection(
+            ledger,
+            ProducerSettings.DEFAULTS,
+            bootstrap,
+            "ledger-dlq-test-" + UUID.randomUUID(),
+            500,
+            "t1");
   }
 
   @AfterAll

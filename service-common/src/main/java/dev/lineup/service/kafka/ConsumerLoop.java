@@ -19,7 +19,6 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.TopicPartition;
@@ -98,6 +97,21 @@ public final class ConsumerLoop<K, V> implements Readiness, AutoCloseable {
       Topic<byte[], byte[]> deadLetterTopic,
       BatchHandler<K, V> handler,
       Topic<K, ? extends V>... topics) {
+    this(name, config, ProducerSettings.DEFAULTS, deadLetterTopic, handler, topics);
+  }
+
+  /**
+   * @param producerSettings the service's {@code lineup.kafka.producer} settings, for the
+   *     dead-letter producer
+   */
+  @SafeVarargs
+  public ConsumerLoop(
+      String name,
+      Map<String, Object> config,
+      ProducerSettings producerSettings,
+      Topic<byte[], byte[]> deadLetterTopic,
+      BatchHandler<K, V> handler,
+      Topic<K, ? extends V>... topics) {
     this.name = name;
     this.handler = handler;
     this.deadLetterTopic = deadLetterTopic.name();
@@ -111,22 +125,10 @@ public final class ConsumerLoop<K, V> implements Readiness, AutoCloseable {
         new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
     this.deadLetters =
         new KafkaProducer<>(
-            Map.of(
-                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
-                config.get(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG),
-                ProducerConfig.CLIENT_ID_CONFIG,
+            producerSettings.deadLetters(
+                String.valueOf(config.get(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG)),
                 name + "-dlq",
-                ProducerConfig.ACKS_CONFIG,
-                "all",
-                ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG,
-                true,
-                ProducerConfig.MAX_BLOCK_MS_CONFIG,
-                (int) DEAD_LETTER_ACK.toMillis(),
-                ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG,
-                (int) DEAD_LETTER_ACK.toMillis(),
-                // Kafka requires delivery.timeout >= linger + request.timeout.
-                ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG,
-                (int) DEAD_LETTER_ACK.toMillis() / 2),
+                DEAD_LETTER_ACK),
             new ByteArraySerializer(),
             new ByteArraySerializer());
     this.thread = new Thread(this::run, name);

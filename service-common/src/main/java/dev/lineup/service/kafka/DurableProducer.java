@@ -4,13 +4,11 @@ import dev.lineup.schemas.Topic;
 import dev.lineup.service.problem.ApiException;
 import io.micronaut.http.HttpStatus;
 import java.time.Duration;
-import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.RecordMetadata;
 
 /**
@@ -27,28 +25,18 @@ public final class DurableProducer {
   /** A producer for {@code topic} whose sends are durable within {@code timeout}. */
   public static <K, V> KafkaProducer<K, V> create(
       String bootstrapServers, String clientId, Duration timeout, Topic<K, V> topic) {
+    return create(ProducerSettings.DEFAULTS, bootstrapServers, clientId, timeout, topic);
+  }
+
+  /** The same, with the service's {@code lineup.kafka.producer} settings. */
+  public static <K, V> KafkaProducer<K, V> create(
+      ProducerSettings settings,
+      String bootstrapServers,
+      String clientId,
+      Duration timeout,
+      Topic<K, V> topic) {
     return new KafkaProducer<>(
-        Map.of(
-            ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
-            bootstrapServers,
-            ProducerConfig.ACKS_CONFIG,
-            "all",
-            ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG,
-            true,
-            ProducerConfig.LINGER_MS_CONFIG,
-            1,
-            ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG,
-            (int) timeout.toMillis(),
-            ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG,
-            // Kafka requires delivery.timeout >= linger + request.timeout.
-            (int) Math.max(1_000, timeout.toMillis() / 2),
-            // send() and partitionsFor() wait for the topic's metadata before anything is queued,
-            // 60 s by default, and without a broker a caller would hang that long before its own
-            // timeout even starts: they wait no longer than a send may take.
-            ProducerConfig.MAX_BLOCK_MS_CONFIG,
-            timeout.toMillis(),
-            ProducerConfig.CLIENT_ID_CONFIG,
-            clientId),
+        settings.durable(bootstrapServers, clientId, timeout),
         topic.keySerde().serializer(),
         topic.valueSerde().serializer());
   }
