@@ -391,7 +391,7 @@ public final class HostQueues {
   }
 
   /** Rule 3: a paused host releases nothing; what is released runs on. */
-  public void pause(String hostId, long now) {
+  public void pause(String hostId) {
     HostRecord host = state.hostOrNew(hostId);
     host.setPaused(true);
     state.putHost(host);

@@ -173,7 +173,7 @@ final class SequencerProcessor implements Processor<String, SpecificRecord, Obje
       } else if (body instanceof CancelUpcoming) {
         queues.cancelUpcoming(host, now);
       } else if (body instanceof Pause) {
-        queues.pause(host, now);
+        queues.pause(host);
       } else if (body instanceof Resume) {
         queues.resume(host, now);
       } else if (body instanceof Purge) {

@@ -264,7 +264,7 @@ class QueueInvariantProperties {
       } else if (step instanceof CancelAll c) {
         queues.cancelUpcoming(host(c.host()), now);
       } else if (step instanceof Pause p) {
-        queues.pause(host(p.host()), now);
+        queues.pause(host(p.host()));
         paused.put(p.host(), true);
       } else if (step instanceof Resume r) {
         paused.put(r.host(), false);

@@ -52,7 +52,7 @@ class StateCodecTest {
   @Test
   void aHostRecordWrittenBeforeReadyCountsIsCountedFromItsIndexAndItsQueueMovesOn()
       throws Exception {
-    queues.pause("mac-1", NOW);
+    queues.pause("mac-1");
     for (int i = 1; i <= 3; i++) {
       queues.enqueue(script("a" + i), false, NOW);
     }
