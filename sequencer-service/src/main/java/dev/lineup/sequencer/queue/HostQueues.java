@@ -4,12 +4,8 @@ import dev.lineup.avro.Activity;
 import dev.lineup.avro.ActivityResult;
 import dev.lineup.avro.ActivityState;
 import dev.lineup.avro.ActivityType;
-import dev.lineup.avro.InitiatorKind;
 import dev.lineup.avro.Lane;
-import dev.lineup.avro.LifecycleEvent;
 import dev.lineup.avro.ReasonCode;
-import dev.lineup.avro.ReleasedActivity;
-import dev.lineup.avro.RetryPolicy;
 import dev.lineup.avro.ScriptRunPayload;
 import dev.lineup.avro.Selector;
 import dev.lineup.avro.SoftwareInstallPayload;
@@ -123,7 +119,7 @@ public final class HostQueues {
 
     long seq = host.getNextSeq();
     host.setNextSeq(seq + 1);
-    ActivityRecord a = newRecord(activity, preempt, seq, now);
+    ActivityRecord a = Records.accepted(activity, seq, rankOf(activity, preempt, seq));
 
     state.putPayload(activity);
     addUpcoming(host, a);
@@ -815,13 +811,7 @@ public final class HostQueues {
     }
     state.addReleased(a);
     emit(a, ActivityState.RELEASED, reason, null, now);
-    outbox.release(
-        ReleasedActivity.newBuilder()
-            .setActivity(activity)
-            .setAttempt(a.getAttempt())
-            .setReleasedAt(Instant.ofEpochMilli(now))
-            .setLeaseExpiresAt(Instant.ofEpochMilli(a.getLeaseExpiresAt()))
-            .build());
+    outbox.release(Records.released(activity, a.getAttempt(), now, a.getLeaseExpiresAt()));
   }
 
   private void scheduleRetry(HostRecord host, ActivityRecord a, ActivityResult result, long now) {
@@ -1056,35 +1046,17 @@ public final class HostQueues {
     }
   }
 
-  private ActivityRecord newRecord(Activity activity, boolean preempt, long seq, long now) {
-    RetryPolicy retry = activity.getRetry();
-    long acceptedAt = activity.getAcceptedAt().toEpochMilli();
-    byte[] rank =
-        preempt
-            ? Ranking.head(seq)
-            : settings.ranking().key(activity.getPriority(), acceptedAt, seq, settings.agingStep());
-    return ActivityRecord.newBuilder()
-        .setActivityId(activity.getActivityId())
-        .setHostId(activity.getHostId())
-        .setType(activity.getType().name())
-        .setLane(activity.getLane().name())
-        .setState(ActivityState.QUEUED.name())
-        .setPriority(activity.getPriority())
-        .setBatchId(activity.getBatchId())
-        .setSeq(seq)
-        .setRank(ByteBuffer.wrap(rank))
-        .setSystemInitiated(
-            activity.getInitiator() == null
-                || activity.getInitiator().getKind() == InitiatorKind.SYSTEM)
-        .setMaxAttempts(retry == null ? 1 : Math.max(1, retry.getMaxAttempts()))
-        .setBackoffMs(retry == null ? 0 : Math.max(0, retry.getBackoffMs()))
-        .setBackoffMultiplier(retry == null ? 2.0 : Math.max(1.0, retry.getBackoffMultiplier()))
-        .setAcceptedAt(acceptedAt)
-        .setNotBefore(
-            activity.getNotBefore() == null ? null : activity.getNotBefore().toEpochMilli())
-        .setDedupeKey(activity.getDedupeKey())
-        .setHasDependents(false)
-        .build();
+  /** Rules 6 and 11: a preempt goes first in its lane; the rest rank as the deployment says. */
+  private byte[] rankOf(Activity activity, boolean preempt, long seq) {
+    return preempt
+        ? Ranking.head(seq)
+        : settings
+            .ranking()
+            .key(
+                activity.getPriority(),
+                activity.getAcceptedAt().toEpochMilli(),
+                seq,
+                settings.agingStep());
   }
 
   // ======================================================================== events
@@ -1106,45 +1078,12 @@ public final class HostQueues {
     a.setState(to.name());
     a.setEventSeq(a.getEventSeq() + 1);
     state.putActivity(a);
-    outbox.event(
-        LifecycleEvent.newBuilder()
-            .setEventId(a.getActivityId() + ":" + a.getEventSeq())
-            .setActivityId(a.getActivityId())
-            .setHostId(a.getHostId())
-            .setSequence(a.getEventSeq())
-            .setState(to)
-            .setReason(reason)
-            .setOccurredAt(Instant.ofEpochMilli(now))
-            .setType(ActivityType.valueOf(a.getType()))
-            .setLane(Lane.valueOf(a.getLane()))
-            .setPriority(a.getPriority())
-            .setBatchId(a.getBatchId())
-            .setAcceptedAt(Instant.ofEpochMilli(a.getAcceptedAt()))
-            .setAttempt(a.getAttempt())
-            .setExitCode(exitCode)
-            .setOutput(output)
-            .setDetail(detail)
-            .build());
+    outbox.event(Records.event(a, to, reason, detail, exitCode, output, now));
   }
 
   /** An activity refused before it was queued: REQUESTED straight to REJECTED. */
   private void rejectNew(Activity activity, ReasonCode reason, String detail, long now) {
-    outbox.event(
-        LifecycleEvent.newBuilder()
-            .setEventId(activity.getActivityId() + ":1")
-            .setActivityId(activity.getActivityId())
-            .setHostId(activity.getHostId())
-            .setSequence(1)
-            .setState(ActivityState.REJECTED)
-            .setReason(reason)
-            .setOccurredAt(Instant.ofEpochMilli(now))
-            .setType(activity.getType())
-            .setLane(activity.getLane())
-            .setPriority(activity.getPriority())
-            .setBatchId(activity.getBatchId())
-            .setAcceptedAt(activity.getAcceptedAt())
-            .setDetail(detail)
-            .build());
+    outbox.event(Records.rejected(activity, reason, detail, now));
   }
 
   // ======================================================================== vocabulary

@@ -86,15 +86,7 @@ final class QueueState {
   }
 
   HostRecord hostOrNew(String hostId) {
-    return host(hostId)
-        .orElseGet(
-            () ->
-                HostRecord.newBuilder()
-                    .setHostId(hostId)
-                    .setDefaultLane(LaneSlot.newBuilder().build())
-                    .setSetupLane(LaneSlot.newBuilder().build())
-                    .setReadyCounts(new ArrayList<>(List.of(0, 0, 0, 0, 0, 0)))
-                    .build());
+    return host(hostId).orElseGet(() -> Records.newHost(hostId));
   }
 
   void putHost(HostRecord host) {
