@@ -4,6 +4,7 @@ import dev.lineup.avro.Activity;
 import dev.lineup.avro.ActivityResult;
 import dev.lineup.avro.ActivityState;
 import dev.lineup.avro.ActivityType;
+import dev.lineup.avro.InitiatorKind;
 import dev.lineup.avro.Lane;
 import dev.lineup.avro.ReasonCode;
 import dev.lineup.avro.ScriptRunPayload;
@@ -19,7 +20,6 @@ import java.nio.ByteBuffer;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Deque;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -230,7 +230,7 @@ public final class HostQueues {
               "the cancel passed over the host, so its matching upcoming activities were not"
                   + " cancelled: cancel them one by one, or purge the host",
               host.failure),
-          () -> cancellations.markCaughtUp(cancellationId, StoreKeys.host(host.hostId)));
+          () -> cancellations.markCaughtUp(cancellationId, host.hostId));
     } else if (failed != null) {
       // Reading every cancel under way meets an unreadable one whichever cancel is stepping.
       String broken =
@@ -252,19 +252,18 @@ public final class HostQueues {
   /** One step of a selector cancel: hosts from its cursor on, until enough were looked at. */
   private void step(PendingCancellations.Pending cancel, long now) {
     int looked = 0;
-    byte[] from = cancel.cursor == null ? new byte[0] : StoreKeys.after(cancel.cursor);
+    String after = cancel.lastHost();
     while (looked < settings.cancelMatchingPerStep()) {
-      Optional<String> next = state.firstUpcomingHost(from);
+      Optional<String> next = state.upcoming.firstHostAfter(after);
       if (next.isEmpty()) {
         cancellations.finish(cancel);
         return;
       }
       String hostId = next.get();
-      byte[] hostKey = StoreKeys.host(hostId);
       // Passed before anything below releases, so the release does not bring it up to date again.
-      cancel.cursor = hostKey;
+      cancel.passTo(hostId);
       looked++;
-      if (!cancellations.caughtUp(cancel, hostKey)) {
+      if (!cancellations.caughtUp(cancel, hostId)) {
         looked +=
             ofHost(
                 hostId,
@@ -276,7 +275,7 @@ public final class HostQueues {
                   return seen;
                 });
       }
-      from = StoreKeys.after(hostKey);
+      after = hostId;
     }
     cancellations.saveCursor(cancel);
   }
@@ -315,11 +314,11 @@ public final class HostQueues {
     if (cancellations.isEmpty()) {
       return;
     }
-    byte[] hostKey = StoreKeys.host(host.getHostId());
+    String hostId = host.getHostId();
     for (PendingCancellations.Pending cancel : List.copyOf(cancellations.all())) {
-      if (!cancel.passed(hostKey) && !cancellations.caughtUp(cancel, hostKey)) {
+      if (!cancel.passed(hostId) && !cancellations.caughtUp(cancel, hostId)) {
         cancelMatchingOf(host, cancel, now);
-        cancellations.markCaughtUp(cancel, hostKey);
+        cancellations.markCaughtUp(cancel.id, hostId);
       }
     }
   }
@@ -427,7 +426,7 @@ public final class HostQueues {
                       now));
     }
     for (Lane lane : ALL_LANES) {
-      state.removeBudgetWait(hostId, lane);
+      state.budgetWaits.remove(hostId, lane);
     }
     state.deleteHost(host);
   }
@@ -526,20 +525,20 @@ public final class HostQueues {
     for (String id : cancellations.ids()) {
       stepCancelMatching(id, now, steps);
     }
-    for (Map.Entry<String, List<QueueState.Due>> host : dueByHost(now, steps).entrySet()) {
-      List<QueueState.Due> due = host.getValue();
+    for (Map.Entry<String, List<Deadlines.Due>> host : dueByHost(now, steps).entrySet()) {
+      List<Deadlines.Due> due = host.getValue();
       RuntimeException failed = steps.attempt(() -> onDeadlines(due, now));
       if (failed != null) {
         steps.putAside(
             deadlinesPutAside(host.getKey(), due, failed),
-            () -> due.forEach(d -> state.deleteDeadline(d.key())));
+            () -> due.forEach(d -> state.deadlines.delete(d.key())));
       }
     }
     if (budget.available(now)) {
-      for (QueueState.HostLane wait : state.budgetWaits(BUDGET_WAITS_PER_TICK)) {
+      for (BudgetWaits.HostLane wait : state.budgetWaits.next(BUDGET_WAITS_PER_TICK)) {
         RuntimeException failed = steps.attempt(() -> serveBudgetWait(wait, now));
         if (failed != null) {
-          steps.putAside(budgetWaitPutAside(wait, failed), () -> state.deleteBudgetWait(wait));
+          steps.putAside(budgetWaitPutAside(wait, failed), () -> state.budgetWaits.delete(wait));
         }
         if (!budget.available(now)) {
           break;
@@ -554,9 +553,9 @@ public final class HostQueues {
    * only removed. One whose key or activity record cannot be read names no host, and is put aside
    * here, alone.
    */
-  private Map<String, List<QueueState.Due>> dueByHost(long now, SeparateSteps steps) {
-    Map<String, List<QueueState.Due>> byHost = new LinkedHashMap<>();
-    for (QueueState.Due due : state.dueDeadlines(now, DEADLINES_PER_TICK)) {
+  private Map<String, List<Deadlines.Due>> dueByHost(long now, SeparateSteps steps) {
+    Map<String, List<Deadlines.Due>> byHost = new LinkedHashMap<>();
+    for (Deadlines.Due due : state.deadlines.due(now, DEADLINES_PER_TICK)) {
       if (due.deadline() == null) {
         steps.putAside(
             new PutAside(
@@ -565,7 +564,7 @@ public final class HostQueues {
                 "a deadline key of " + due.key().length + " bytes that does not parse",
                 "nothing can be known of what was due; the key is the dead letter's value",
                 new IllegalStateException("a deadline key does not parse")),
-            () -> state.deleteDeadline(due.key()));
+            () -> state.deadlines.delete(due.key()));
         continue;
       }
       Optional<ActivityRecord> activity;
@@ -573,7 +572,8 @@ public final class HostQueues {
         activity = state.activity(due.deadline().activityId());
       } catch (RuntimeException unreadable) {
         steps.putAside(
-            unreadableDeadline(due.deadline(), unreadable), () -> state.deleteDeadline(due.key()));
+            unreadableDeadline(due.deadline(), unreadable),
+            () -> state.deadlines.delete(due.key()));
         continue;
       }
       byHost
@@ -588,10 +588,10 @@ public final class HostQueues {
    * One host's due deadlines, then the releases they allow, once: an activity that became ready in
    * this tick competes with the rest for its lane's next release.
    */
-  private void onDeadlines(List<QueueState.Due> due, long now) {
-    due.forEach(d -> state.deleteDeadline(d.key()));
+  private void onDeadlines(List<Deadlines.Due> due, long now) {
+    due.forEach(d -> state.deadlines.delete(d.key()));
     Map<String, HostRecord> touched = new LinkedHashMap<>();
-    for (QueueState.Due d : due) {
+    for (Deadlines.Due d : due) {
       state
           .activity(d.deadline().activityId())
           .ifPresent(a -> onDeadline(d.deadline(), a, touched, now));
@@ -602,12 +602,12 @@ public final class HostQueues {
     }
   }
 
-  private void serveBudgetWait(QueueState.HostLane wait, long now) {
+  private void serveBudgetWait(BudgetWaits.HostLane wait, long now) {
     if (wait.hostId() == null) {
       throw new IllegalStateException("a budget-wait key does not parse");
     }
-    state.deleteBudgetWait(wait);
-    state.servedBudgetWait(wait);
+    state.budgetWaits.delete(wait);
+    state.budgetWaits.served(wait);
     state
         .host(wait.hostId())
         .ifPresent(
@@ -618,7 +618,7 @@ public final class HostQueues {
   }
 
   private static PutAside deadlinesPutAside(
-      String hostId, List<QueueState.Due> due, RuntimeException failed) {
+      String hostId, List<Deadlines.Due> due, RuntimeException failed) {
     StringBuilder named = new StringBuilder();
     for (int i = 0; i < Math.min(due.size(), DEADLINES_NAMED); i++) {
       Deadline d = due.get(i).deadline();
@@ -664,7 +664,7 @@ public final class HostQueues {
         failed);
   }
 
-  private static PutAside budgetWaitPutAside(QueueState.HostLane wait, RuntimeException failed) {
+  private static PutAside budgetWaitPutAside(BudgetWaits.HostLane wait, RuntimeException failed) {
     if (wait.hostId() == null) {
       return new PutAside(
           null,
@@ -745,8 +745,8 @@ public final class HostQueues {
     String hostId = host.getHostId();
     if (lane == Lane.BYPASS) {
       // Never ordered, never blocked: every ready bypass activity goes at once.
-      for (byte cls : new byte[] {StoreKeys.USER, StoreKeys.SYSTEM}) {
-        for (String id : state.readyIds(host, Lane.BYPASS, cls, Integer.MAX_VALUE)) {
+      for (InitiatorKind initiator : List.of(InitiatorKind.USER, InitiatorKind.SYSTEM)) {
+        for (String id : state.readyIds(host, Lane.BYPASS, initiator, Integer.MAX_VALUE)) {
           state.activity(id).ifPresent(a -> release(host, a, ReasonCode.RELEASED, now));
         }
       }
@@ -764,30 +764,26 @@ public final class HostQueues {
       }
       return;
     }
-    Optional<QueueState.ReadyHead> user = state.firstReady(host, lane, StoreKeys.USER);
-    Optional<QueueState.ReadyHead> system = state.firstReady(host, lane, StoreKeys.SYSTEM);
+    Optional<ReadyIndex.Head> user = state.firstReady(host, lane, InitiatorKind.USER);
+    Optional<ReadyIndex.Head> system = state.firstReady(host, lane, InitiatorKind.SYSTEM);
     if (user.isEmpty() && system.isEmpty()) {
       return;
     }
-    QueueState.ReadyHead next;
-    if (system.isPresent() && (user.isEmpty() || ranksFirst(system.get(), user.get()))) {
+    ReadyIndex.Head next;
+    if (system.isPresent() && (user.isEmpty() || system.get().ranksBefore(user.get()))) {
       if (budget.tryTake(now)) {
         next = system.get();
       } else if (user.isPresent()) {
         // Rule 10: the budget holds back system work only, never a user's.
         next = user.get();
       } else {
-        state.addBudgetWait(hostId, lane);
+        state.budgetWaits.add(hostId, lane);
         return;
       }
     } else {
       next = user.get();
     }
     state.activity(next.activityId()).ifPresent(a -> release(host, a, ReasonCode.RELEASED, now));
-  }
-
-  private static boolean ranksFirst(QueueState.ReadyHead a, QueueState.ReadyHead b) {
-    return Arrays.compareUnsigned(toArray(a.rank()), toArray(b.rank())) < 0;
   }
 
   private void release(HostRecord host, ActivityRecord a, ReasonCode reason, long now) {

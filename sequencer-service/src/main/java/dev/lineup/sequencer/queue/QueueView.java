@@ -1,5 +1,6 @@
 package dev.lineup.sequencer.queue;
 
+import dev.lineup.avro.InitiatorKind;
 import dev.lineup.avro.Lane;
 import dev.lineup.sequencer.state.ActivityRecord;
 import dev.lineup.sequencer.state.HostRecord;
@@ -61,9 +62,9 @@ public final class QueueView {
     Set<String> listed = new HashSet<>();
     for (Lane lane : Lane.values()) {
       List<ActivityRecord> ready = new ArrayList<>();
-      for (byte cls : new byte[] {StoreKeys.USER, StoreKeys.SYSTEM}) {
+      for (InitiatorKind initiator : List.of(InitiatorKind.USER, InitiatorKind.SYSTEM)) {
         state
-            .readyIds(host, lane, cls, limit)
+            .readyIds(host, lane, initiator, limit)
             .forEach(id -> state.activity(id).ifPresent(ready::add));
       }
       ready.sort(

@@ -396,7 +396,7 @@ class QueueInvariantProperties {
       assertThat(
               stores
                   .deadlines()
-                  .range(StoreKeys.ordered(Long.MIN_VALUE), StoreKeys.ordered(now + 1), 1))
+                  .range(KeyParts.ordered(Long.MIN_VALUE), KeyParts.ordered(now + 1), 1))
           .as("deadlines due at %d left after its tick", now)
           .isEmpty();
     }
@@ -404,8 +404,8 @@ class QueueInvariantProperties {
     /** Every host record's ready counts are what its ready index holds, lane by lane. */
     private void checkBookkeeping() {
       for (int h = 0; h < HOSTS; h++) {
-        byte[] stored = stores.hosts().get(StoreKeys.id(host(h)));
-        byte[] prefix = StoreKeys.host(host(h));
+        byte[] stored = stores.hosts().get(KeyParts.id(host(h)));
+        byte[] prefix = KeyParts.lengthPrefixed(host(h));
         List<Integer> indexed = new ArrayList<>(List.of(0, 0, 0, 0, 0, 0));
         int bounds = 0;
         for (SortedStore.Entry e : stores.ready().scan(prefix, Integer.MAX_VALUE)) {

@@ -56,8 +56,8 @@ class StateCodecTest {
     for (int i = 1; i <= 3; i++) {
       queues.enqueue(script("a" + i), false, NOW);
     }
-    HostRecord current = StateCodec.host(stores.hosts().get(StoreKeys.id("mac-1")));
-    stores.hosts().put(StoreKeys.id("mac-1"), inVersion1(current, "HostRecord/v1"));
+    HostRecord current = StateCodec.host(stores.hosts().get(KeyParts.id("mac-1")));
+    stores.hosts().put(KeyParts.id("mac-1"), inVersion1(current, "HostRecord/v1"));
 
     HostRecord upgraded = new QueueState(stores).host("mac-1").orElseThrow();
     assertThat(upgraded.getReadyCounts()).containsExactly(3, 0, 0, 0, 0, 0);
@@ -73,7 +73,7 @@ class StateCodecTest {
   @Test
   void anActivityRecordWrittenBeforeTheDependentsFlagIsTakenToHaveDependents() throws Exception {
     queues.enqueue(script("a1"), false, NOW);
-    ActivityRecord current = StateCodec.activity(stores.activities().get(StoreKeys.id("a1")));
+    ActivityRecord current = StateCodec.activity(stores.activities().get(KeyParts.id("a1")));
     assertThat(current.getHasDependents()).isFalse();
 
     ActivityRecord old = StateCodec.activity(inVersion1(current, "ActivityRecord/v1"));
@@ -90,7 +90,7 @@ class StateCodecTest {
     queues.enqueue(second, false, NOW);
 
     assertThat(
-            StateCodec.activity(stores.activities().get(StoreKeys.id("first"))).getHasDependents())
+            StateCodec.activity(stores.activities().get(KeyParts.id("first"))).getHasDependents())
         .isTrue();
     queues.onResult(succeeded("first"), NOW);
     assertThat(released)
