@@ -2,7 +2,6 @@ package dev.lineup.sequencer.http;
 
 import dev.lineup.sequencer.SequencerRuntime;
 import dev.lineup.sequencer.SequencerSettings;
-import dev.lineup.sequencer.queue.QueueStores;
 import dev.lineup.sequencer.queue.QueueView;
 import dev.lineup.sequencer.stream.KeyValueSortedStore;
 import dev.lineup.sequencer.stream.SequencerTopology;
@@ -66,7 +65,7 @@ public final class QueueController {
     if (!owner.activeHost().equals(self) && request.getHeaders().get(FORWARDED) == null) {
       return forward(owner.activeHost(), hostId, limit, request);
     }
-    QueueView view = new QueueView(QueueStores.sectionsOf(KeyValueSortedStore.queried(streams)));
+    QueueView view = new QueueView(KeyValueSortedStore.queried(streams));
     return HttpResponse.ok(
         QueueJson.of(
             view.host(hostId, Math.max(1, Math.min(limit, 10_000)))

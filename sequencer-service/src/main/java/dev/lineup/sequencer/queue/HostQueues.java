@@ -56,9 +56,12 @@ public final class HostQueues {
   private final Outbox outbox;
   private final PendingCancellations cancellations;
 
-  public HostQueues(QueueStores stores, QueueSettings settings, Outbox outbox) {
-    this.state = new QueueState(stores);
-    this.cancellations = new PendingCancellations(stores.cancellations());
+  /**
+   * @param store the task's queue store, its sections' bounds written ({@link Section#writeBounds})
+   */
+  public HostQueues(SortedStore store, QueueSettings settings, Outbox outbox) {
+    this.state = new QueueState(store);
+    this.cancellations = new PendingCancellations(Section.CANCELLATIONS.of(store));
     this.settings = settings;
     this.budget =
         new ReleaseBudget(settings.systemReleasesPerSecond(), settings.systemReleaseBurst());

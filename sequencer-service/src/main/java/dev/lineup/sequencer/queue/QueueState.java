@@ -12,12 +12,14 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
-/** Typed reads and writes over {@link QueueStores}; no rules live here. */
+/** Typed reads and writes over the sections of a task's queue store; no rules live here. */
 final class QueueState {
 
   private static final AvroSerde<Activity> PAYLOADS = AvroSerde.of(Activity.class);
 
-  private final QueueStores stores;
+  private final SortedStore hosts;
+  private final SortedStore activities;
+  private final SortedStore payloads;
   final ReadyIndex ready;
   final UpcomingIndex upcoming;
   final GroupedKeys released;
@@ -26,15 +28,17 @@ final class QueueState {
   final GroupedKeys dedupe;
   final BudgetWaits budgetWaits;
 
-  QueueState(QueueStores stores) {
-    this.stores = stores;
-    this.ready = new ReadyIndex(stores.ready());
-    this.upcoming = new UpcomingIndex(stores.upcoming());
-    this.released = new GroupedKeys(stores.released());
-    this.deadlines = new Deadlines(stores.deadlines());
-    this.dependents = new GroupedKeys(stores.dependents());
-    this.dedupe = new GroupedKeys(stores.dedupe());
-    this.budgetWaits = new BudgetWaits(stores.budgetWaits());
+  QueueState(SortedStore store) {
+    this.hosts = Section.HOSTS.of(store);
+    this.activities = Section.ACTIVITIES.of(store);
+    this.payloads = Section.PAYLOADS.of(store);
+    this.ready = new ReadyIndex(Section.READY.of(store));
+    this.upcoming = new UpcomingIndex(Section.UPCOMING.of(store));
+    this.released = new GroupedKeys(Section.RELEASED.of(store));
+    this.deadlines = new Deadlines(Section.DEADLINES.of(store));
+    this.dependents = new GroupedKeys(Section.DEPENDENTS.of(store));
+    this.dedupe = new GroupedKeys(Section.DEDUPE.of(store));
+    this.budgetWaits = new BudgetWaits(Section.BUDGET_WAITS.of(store));
   }
 
   /** Forgets the seek hints: after a step was rolled back they may be wrong. */
@@ -47,7 +51,7 @@ final class QueueState {
   // ------------------------------------------------------------------ hosts
 
   Optional<HostRecord> host(String hostId) {
-    byte[] bytes = stores.hosts().get(KeyParts.id(hostId));
+    byte[] bytes = hosts.get(KeyParts.id(hostId));
     if (bytes == null) {
       return Optional.empty();
     }
@@ -70,7 +74,7 @@ final class QueueState {
   }
 
   void putHost(HostRecord host) {
-    stores.hosts().put(KeyParts.id(host.getHostId()), StateCodec.encode(host));
+    hosts.put(KeyParts.id(host.getHostId()), StateCodec.encode(host));
   }
 
   /** Forgets a host: its record and the bounds of its ready classes. */
@@ -82,7 +86,7 @@ final class QueueState {
         }
       }
     }
-    stores.hosts().delete(KeyParts.id(host.getHostId()));
+    hosts.delete(KeyParts.id(host.getHostId()));
   }
 
   static LaneSlot slot(HostRecord host, Lane lane) {
@@ -92,20 +96,20 @@ final class QueueState {
   // ------------------------------------------------------------------ activities
 
   Optional<ActivityRecord> activity(String activityId) {
-    byte[] bytes = stores.activities().get(KeyParts.id(activityId));
+    byte[] bytes = activities.get(KeyParts.id(activityId));
     return bytes == null ? Optional.empty() : Optional.of(StateCodec.activity(bytes));
   }
 
   void putActivity(ActivityRecord record) {
-    stores.activities().put(KeyParts.id(record.getActivityId()), StateCodec.encode(record));
+    activities.put(KeyParts.id(record.getActivityId()), StateCodec.encode(record));
   }
 
   void deleteActivity(String activityId) {
-    stores.activities().delete(KeyParts.id(activityId));
+    activities.delete(KeyParts.id(activityId));
   }
 
   Activity payload(String activityId) {
-    byte[] bytes = stores.payloads().get(KeyParts.id(activityId));
+    byte[] bytes = payloads.get(KeyParts.id(activityId));
     if (bytes == null) {
       throw new IllegalStateException("no payload stored for upcoming activity " + activityId);
     }
@@ -113,11 +117,11 @@ final class QueueState {
   }
 
   void putPayload(Activity activity) {
-    stores.payloads().put(KeyParts.id(activity.getActivityId()), PAYLOADS.serialize("p", activity));
+    payloads.put(KeyParts.id(activity.getActivityId()), PAYLOADS.serialize("p", activity));
   }
 
   void deletePayload(String activityId) {
-    stores.payloads().delete(KeyParts.id(activityId));
+    payloads.delete(KeyParts.id(activityId));
   }
 
   // ------------------------------------------------------------------ ready index

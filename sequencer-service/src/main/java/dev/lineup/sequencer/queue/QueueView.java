@@ -38,8 +38,8 @@ public final class QueueView {
 
   private final QueueState state;
 
-  public QueueView(QueueStores stores) {
-    this.state = new QueueState(stores);
+  public QueueView(SortedStore store) {
+    this.state = new QueueState(store);
   }
 
   public Optional<HostQueue> host(String hostId, int limit) {

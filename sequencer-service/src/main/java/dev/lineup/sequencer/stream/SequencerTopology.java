@@ -3,7 +3,7 @@ package dev.lineup.sequencer.stream;
 import dev.lineup.schemas.Topic;
 import dev.lineup.schemas.Topics;
 import dev.lineup.sequencer.queue.QueueSettings;
-import dev.lineup.sequencer.queue.QueueStores;
+import dev.lineup.sequencer.queue.Section;
 import java.time.Duration;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.serialization.Deserializer;
@@ -26,9 +26,9 @@ import org.apache.kafka.streams.state.Stores;
 public final class SequencerTopology {
 
   /**
-   * Every queue store of a task, as sections of this one store ({@link QueueStores#sectionsOf}). It
-   * replaced ten stores of their own (sequencer-hosts, -activities, ...): one changelog partition
-   * per task in each transaction instead of ten.
+   * Every queue store of a task, as sections of this one store ({@link Section}). It replaced ten
+   * stores of their own (sequencer-hosts, -activities, ...): one changelog partition per task in
+   * each transaction instead of ten.
    */
   public static final String QUEUE_STORE = "sequencer-queue";
 
