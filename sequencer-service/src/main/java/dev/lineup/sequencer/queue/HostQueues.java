@@ -1,5 +1,18 @@
 package dev.lineup.sequencer.queue;
 
+import static dev.lineup.avro.ActivityState.CANCELLED;
+import static dev.lineup.avro.ActivityState.DELIVERED;
+import static dev.lineup.avro.ActivityState.EXPIRED;
+import static dev.lineup.avro.ActivityState.QUEUED;
+import static dev.lineup.avro.ActivityState.RELEASED;
+import static dev.lineup.avro.ActivityState.SUCCEEDED;
+import static dev.lineup.avro.Lane.BYPASS;
+import static dev.lineup.sequencer.queue.Deadline.Kind.FORGET;
+import static dev.lineup.sequencer.queue.Deadline.Kind.LEASE;
+import static dev.lineup.sequencer.queue.Deadline.Kind.NOT_BEFORE;
+import static dev.lineup.sequencer.queue.Deadline.Kind.RETRY;
+import static dev.lineup.sequencer.queue.Deadline.Kind.STALE;
+
 import dev.lineup.avro.Activity;
 import dev.lineup.avro.ActivityResult;
 import dev.lineup.avro.ActivityState;
@@ -13,10 +26,6 @@ import dev.lineup.avro.SoftwareInstallPayload;
 import dev.lineup.avro.SoftwareUninstallPayload;
 import dev.lineup.schemas.Limits;
 import dev.lineup.schemas.StoredText;
-import dev.lineup.sequencer.state.ActivityRecord;
-import dev.lineup.sequencer.state.HostRecord;
-import dev.lineup.sequencer.state.LaneSlot;
-import java.nio.ByteBuffer;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -43,14 +52,13 @@ import java.util.function.IntSupplier;
  */
 public final class HostQueues {
 
-  private static final List<Lane> ALL_LANES = List.of(Lane.DEFAULT, Lane.SETUP, Lane.BYPASS);
   private static final int DEADLINES_PER_TICK = 10_000;
   private static final int BUDGET_WAITS_PER_TICK = 10_000;
 
   /** How many deadlines the report of a host's put aside names; the rest are counted. */
   private static final int DEADLINES_NAMED = 10;
 
-  private final QueueState state;
+  private final StoredQueues stored;
   private final QueueSettings settings;
   private final ReleaseBudget budget;
   private final Outbox outbox;
@@ -60,7 +68,7 @@ public final class HostQueues {
    * @param store the task's queue store, its sections' bounds written ({@link Section#writeBounds})
    */
   public HostQueues(SortedStore store, QueueSettings settings, Outbox outbox) {
-    this.state = new QueueState(store);
+    this.stored = new StoredQueues(store);
     this.cancellations = new PendingCancellations(Section.CANCELLATIONS.of(store));
     this.settings = settings;
     this.budget =
@@ -73,7 +81,7 @@ public final class HostQueues {
    * discarded, since it may have been learnt from them.
    */
   public void forgetRemembered() {
-    state.forgetHints();
+    stored.forgetHints();
     cancellations.forget();
   }
 
@@ -82,118 +90,95 @@ public final class HostQueues {
   /** Rules 2, 3, 6, 9 and the dedupe key: accept an activity into its host's queue. */
   public void enqueue(Activity activity, boolean preempt, long now) {
     String id = activity.getActivityId();
-    Optional<ActivityRecord> known = state.activity(id);
+    Optional<QueuedActivity> known = stored.activity(id);
     if (known.isPresent()) {
-      ActivityRecord existing = known.get();
-      emit(existing, stateOf(existing), ReasonCode.DUPLICATE, "enqueue repeated", now);
+      note(known.get(), ReasonCode.DUPLICATE, "enqueue repeated", now);
       return;
     }
-    HostRecord host = state.hostOrNew(activity.getHostId());
+    Host host = stored.hostOrNew(activity.getHostId());
     // A selector cancel under way that has not reached this host must not take the newcomer.
     catchUp(host, now);
     // Dependencies first: a preempting activity that cannot run must not cancel anything, and the
     // ones it waits for are spared by its preemption (rule 6 with rule 4).
-    Map<String, ActivityRecord> waitingFor = new LinkedHashMap<>();
-    String failedDependency = checkDependencies(activity, waitingFor);
-    if (preempt && failedDependency == null) {
-      cancelAllUpcoming(
-          host,
-          ReasonCode.PREEMPTED,
-          "preempted by " + id,
-          upcomingDependencies(waitingFor.keySet()),
-          now);
+    Map<String, QueuedActivity> waitingFor = new LinkedHashMap<>();
+    String cannotRun = checkDependencies(activity, waitingFor);
+    if (preempt && cannotRun == null) {
+      Set<String> spared = upcomingDependencies(waitingFor.keySet());
+      cancelAllUpcoming(host, ReasonCode.PREEMPTED, "preempted by " + id, spared, now);
     }
     Lane lane = activity.getLane();
-    if (lane != Lane.BYPASS
-        && QueueState.slot(host, lane).getUpcoming() >= settings.maxUpcomingPerLane()) {
-      rejectNew(activity, ReasonCode.QUEUE_FULL, "lane " + lane + " is full", now);
-      state.putHost(host);
+    if (lane != BYPASS && host.upcoming(lane) >= settings.maxUpcomingPerLane()) {
+      reject(activity, ReasonCode.QUEUE_FULL, "lane " + lane + " is full", now);
+      stored.save(host);
       return;
     }
     String dedupeKey = activity.getDedupeKey();
     if (dedupeKey != null) {
-      Optional<String> holder = state.dedupeHolder(activity.getHostId(), dedupeKey);
+      Optional<String> holder = stored.dedupeHolder(activity.getHostId(), dedupeKey);
       if (holder.isPresent()) {
-        rejectNew(activity, ReasonCode.DEDUPLICATED, "absorbed by " + holder.get(), now);
-        state.putHost(host);
+        reject(activity, ReasonCode.DEDUPLICATED, "absorbed by " + holder.get(), now);
+        stored.save(host);
         return;
       }
     }
 
-    long seq = host.getNextSeq();
-    host.setNextSeq(seq + 1);
-    ActivityRecord a = Records.accepted(activity, seq, rankOf(activity, preempt, seq));
-
-    state.putPayload(activity);
-    addUpcoming(host, a);
+    long seq = host.takeSeq();
+    QueuedActivity a = stored.accept(activity, seq, rankOf(activity, preempt, seq));
+    stored.joinUpcoming(host, a);
     String accepted = preempt ? "preempt" : null;
-    if (failedDependency != null) {
-      emit(a, ActivityState.QUEUED, ReasonCode.ACCEPTED, accepted, now);
-      finish(host, a, ActivityState.CANCELLED, ReasonCode.DEPENDENCY_FAILED, failedDependency, now);
-      state.putHost(host);
+    if (cannotRun != null) {
+      emit(a, QUEUED, ReasonCode.ACCEPTED, accepted, now);
+      finish(host, a, CANCELLED, ReasonCode.DEPENDENCY_FAILED, cannotRun, now);
+      stored.save(host);
       return;
     }
-    waitingFor.forEach(
-        (dependencyId, dependency) -> {
-          state.addDependent(dependencyId, id);
-          if (!dependency.getHasDependents()) {
-            dependency.setHasDependents(true);
-            state.putActivity(dependency);
-          }
-        });
-    a.setPendingDependencies(waitingFor.size());
-    a.setStaleAt(now + settings.maxUpcomingAge().toMillis());
-    state.addDeadline(a.getStaleAt(), Deadline.Kind.STALE, id);
-    if (a.getNotBefore() != null && a.getNotBefore() > now) {
-      state.addDeadline(a.getNotBefore(), Deadline.Kind.NOT_BEFORE, id);
+    waitingFor.values().forEach(dependency -> stored.waitFor(dependency, id));
+    a.waitFor(waitingFor.size());
+    a.reschedule(STALE, now + settings.maxUpcomingAge().toMillis());
+    if (a.notBefore() != null && a.notBefore() > now) {
+      a.reschedule(NOT_BEFORE, a.notBefore());
     }
     if (dedupeKey != null) {
-      state.putDedupe(activity.getHostId(), dedupeKey, id);
+      stored.holdDedupeKey(a);
     }
-    readyIfEligible(host, a, now);
+    becomeReadyIfEligible(host, a, now);
     // The event stores the new record, once, complete.
-    emit(a, ActivityState.QUEUED, ReasonCode.ACCEPTED, accepted, now);
+    emit(a, QUEUED, ReasonCode.ACCEPTED, accepted, now);
     releaseWhatCan(host, now);
-    state.putHost(host);
+    stored.save(host);
   }
 
   /** Rule 5: cancel one activity, upcoming or released. */
   public void cancel(String hostId, String activityId, long now) {
-    Optional<ActivityRecord> found = state.activity(activityId);
-    if (found.isEmpty() || !found.get().getHostId().equals(hostId)) {
+    Optional<QueuedActivity> found = stored.activity(activityId);
+    if (found.isEmpty() || !found.get().hostId().equals(hostId)) {
       return;
     }
-    ActivityRecord a = found.get();
-    ActivityState current = stateOf(a);
-    if (isTerminal(current)) {
-      emit(a, current, ReasonCode.NOT_CANCELLABLE, "already " + current, now);
+    QueuedActivity a = found.get();
+    if (a.hasEnded()) {
+      note(a, ReasonCode.NOT_CANCELLABLE, "already " + a.state(), now);
       return;
     }
-    if (isReleased(current) && isUncancellableOnceReleased(a)) {
-      emit(
-          a,
-          current,
-          ReasonCode.NOT_CANCELLABLE,
-          "a released " + a.getType() + " runs to its end",
-          now);
+    if (a.isReleased() && runsToItsEnd(a.type())) {
+      note(a, ReasonCode.NOT_CANCELLABLE, "a released " + a.type() + " runs to its end", now);
       return;
     }
-    HostRecord host = state.hostOrNew(hostId);
-    finish(host, a, ActivityState.CANCELLED, ReasonCode.USER_CANCEL, null, now);
+    Host host = stored.hostOrNew(hostId);
+    finish(host, a, CANCELLED, ReasonCode.USER_CANCEL, null, now);
     releaseWhatCan(host, now);
-    state.putHost(host);
+    stored.save(host);
   }
 
   /** Cancel every upcoming activity of a host; released ones run on. */
   public void cancelUpcoming(String hostId, long now) {
-    Optional<HostRecord> found = state.host(hostId);
+    Optional<Host> found = stored.host(hostId);
     if (found.isEmpty()) {
       return;
     }
-    HostRecord host = found.get();
-    cancelAllUpcoming(host, ReasonCode.USER_CANCEL, "cancel all upcoming", now);
+    Host host = found.get();
+    cancelAllUpcoming(host, ReasonCode.USER_CANCEL, "cancel all upcoming", Set.of(), now);
     releaseWhatCan(host, now);
-    state.putHost(host);
+    stored.save(host);
   }
 
   /**
@@ -257,7 +242,7 @@ public final class HostQueues {
     int looked = 0;
     String after = cancel.lastHost();
     while (looked < settings.cancelMatchingPerStep()) {
-      Optional<String> next = state.upcoming.firstHostAfter(after);
+      Optional<String> next = stored.firstHostWithUpcomingAfter(after);
       if (next.isEmpty()) {
         cancellations.finish(cancel);
         return;
@@ -271,10 +256,10 @@ public final class HostQueues {
             ofHost(
                 hostId,
                 () -> {
-                  HostRecord host = state.hostOrNew(hostId);
+                  Host host = stored.hostOrNew(hostId);
                   int seen = cancelMatchingOf(host, cancel, now);
                   releaseWhatCan(host, now);
-                  state.putHost(host);
+                  stored.save(host);
                   return seen;
                 });
       }
@@ -313,48 +298,40 @@ public final class HostQueues {
    * Applies every selector cancel under way that has not reached {@code host} yet to it, before
    * anything else happens to it; the host record is stored by the caller.
    */
-  private void catchUp(HostRecord host, long now) {
+  private void catchUp(Host host, long now) {
     if (cancellations.isEmpty()) {
       return;
     }
-    String hostId = host.getHostId();
     for (PendingCancellations.Pending cancel : List.copyOf(cancellations.all())) {
-      if (!cancel.passed(hostId) && !cancellations.caughtUp(cancel, hostId)) {
+      if (!cancel.passed(host.id()) && !cancellations.caughtUp(cancel, host.id())) {
         cancelMatchingOf(host, cancel, now);
-        cancellations.markCaughtUp(cancel.id, hostId);
+        cancellations.markCaughtUp(cancel.id, host.id());
       }
     }
   }
 
   /** Cancels the host's upcoming activities that the selector matches; answers how many it saw. */
-  private int cancelMatchingOf(HostRecord host, PendingCancellations.Pending cancel, long now) {
-    List<String> upcoming = state.upcomingIds(host.getHostId(), Integer.MAX_VALUE);
+  private int cancelMatchingOf(Host host, PendingCancellations.Pending cancel, long now) {
+    List<String> upcoming = stored.upcoming(host.id(), Integer.MAX_VALUE);
+    String detail = "cancellation " + cancel.id;
     for (String id : upcoming) {
-      state
+      stored
           .activity(id)
-          .filter(a -> stateOf(a) == ActivityState.QUEUED)
+          .filter(QueuedActivity::isUpcoming)
           .filter(a -> matches(cancel.selector, a))
-          .ifPresent(
-              a ->
-                  finish(
-                      host,
-                      a,
-                      ActivityState.CANCELLED,
-                      ReasonCode.USER_CANCEL,
-                      "cancellation " + cancel.id,
-                      now));
+          .ifPresent(a -> finish(host, a, CANCELLED, ReasonCode.USER_CANCEL, detail, now));
     }
     return upcoming.size();
   }
 
-  private boolean matches(Selector selector, ActivityRecord a) {
-    if (selector.getType() != null && !selector.getType().name().equals(a.getType())) {
+  private boolean matches(Selector selector, QueuedActivity a) {
+    if (selector.getType() != null && selector.getType() != a.type()) {
       return false;
     }
     if (selector.getInstallerId() == null && selector.getScriptSha256() == null) {
       return true;
     }
-    Object payload = state.payload(a.getActivityId()).getPayload();
+    Object payload = stored.payload(a.id()).getPayload();
     if (selector.getInstallerId() != null
         && !selector.getInstallerId().equals(installerOf(payload))) {
       return false;
@@ -374,7 +351,7 @@ public final class HostQueues {
   }
 
   private static Set<String> scriptsOf(Object payload) {
-    Set<String> scripts = new java.util.HashSet<>();
+    Set<String> scripts = new HashSet<>();
     if (payload instanceof ScriptRunPayload script) {
       scripts.add(script.getScriptSha256());
     } else if (payload instanceof SoftwareInstallPayload install) {
@@ -390,99 +367,80 @@ public final class HostQueues {
 
   /** Rule 3: a paused host releases nothing; what is released runs on. */
   public void pause(String hostId) {
-    HostRecord host = state.hostOrNew(hostId);
+    Host host = stored.hostOrNew(hostId);
     host.setPaused(true);
-    state.putHost(host);
+    stored.save(host);
   }
 
   public void resume(String hostId, long now) {
-    Optional<HostRecord> found = state.host(hostId);
-    if (found.isEmpty() || !found.get().getPaused()) {
+    Optional<Host> found = stored.host(hostId);
+    if (found.isEmpty() || !found.get().isPaused()) {
       return;
     }
-    HostRecord host = found.get();
+    Host host = found.get();
     host.setPaused(false);
     releaseWhatCan(host, now);
-    state.putHost(host);
+    stored.save(host);
   }
 
   /** Rule 13: end every activity of the host (HOST_PURGED) and forget the host. */
   public void purge(String hostId, long now) {
-    Optional<HostRecord> found = state.host(hostId);
+    Optional<Host> found = stored.host(hostId);
     if (found.isEmpty()) {
       return;
     }
-    HostRecord host = found.get();
-    cancelAllUpcoming(host, ReasonCode.HOST_PURGED, "host purged", now);
-    for (String id : state.releasedIds(hostId)) {
-      state
+    Host host = found.get();
+    cancelAllUpcoming(host, ReasonCode.HOST_PURGED, "host purged", Set.of(), now);
+    for (String id : stored.released(hostId)) {
+      stored
           .activity(id)
-          .filter(a -> isReleased(stateOf(a)))
-          .ifPresent(
-              a ->
-                  finish(
-                      host,
-                      a,
-                      ActivityState.CANCELLED,
-                      ReasonCode.HOST_PURGED,
-                      "host purged",
-                      now));
+          .filter(QueuedActivity::isReleased)
+          .ifPresent(a -> finish(host, a, CANCELLED, ReasonCode.HOST_PURGED, "host purged", now));
     }
-    for (Lane lane : ALL_LANES) {
-      state.budgetWaits.remove(hostId, lane);
-    }
-    state.deleteHost(host);
+    stored.forget(host);
   }
 
   // ======================================================================== results
 
   /** Rules 5, 7, 8, 12: delivered, heartbeat, succeeded, failed. */
   public void onResult(ActivityResult result, long now) {
-    Optional<ActivityRecord> found = state.activity(result.getActivityId());
-    if (found.isEmpty() || !found.get().getHostId().equals(result.getHostId())) {
+    Optional<QueuedActivity> found = stored.activity(result.getActivityId());
+    if (found.isEmpty() || !found.get().hostId().equals(result.getHostId())) {
       return;
     }
-    ActivityRecord a = found.get();
-    ActivityState current = stateOf(a);
+    QueuedActivity a = found.get();
+    ActivityState current = a.state();
     boolean outcome =
         switch (result.getKind()) {
           case SUCCEEDED, FAILED -> true;
           default -> false;
         };
-    if (!isReleased(current) || result.getAttempt() != a.getAttempt()) {
+    if (!a.isReleased() || result.getAttempt() != a.attempt()) {
       if (outcome) {
         boolean repeat =
-            result.getAttempt() == a.getAttempt() && current.name().equals(result.getKind().name());
-        emit(
+            result.getAttempt() == a.attempt() && current.name().equals(result.getKind().name());
+        note(
             a,
-            current,
             repeat ? ReasonCode.DUPLICATE : ReasonCode.LATE_RESULT,
             result.getKind() + " for attempt " + result.getAttempt() + " ignored",
             now);
       }
       return;
     }
-    HostRecord host = state.hostOrNew(a.getHostId());
+    Host host = stored.hostOrNew(a.hostId());
+    String output = outcome ? StoredText.of(result.getOutput(), Limits.OUTPUT_BYTES) : null;
     switch (result.getKind()) {
       case DELIVERED -> {
-        if (current == ActivityState.RELEASED) {
-          emit(a, ActivityState.DELIVERED, ReasonCode.DELIVERED, null, now);
+        if (current == RELEASED) {
+          emit(a, DELIVERED, ReasonCode.DELIVERED, null, now);
         }
       }
       case HEARTBEAT -> extendLease(a, result.getLeaseExtensionMs(), now);
       case SUCCEEDED ->
-          finish(
-              host,
-              a,
-              ActivityState.SUCCEEDED,
-              ReasonCode.SUCCEEDED,
-              null,
-              result.getExitCode(),
-              StoredText.of(result.getOutput(), Limits.OUTPUT_BYTES),
-              now);
+          finish(host, a, SUCCEEDED, ReasonCode.SUCCEEDED, null, result.getExitCode(), output, now);
       case FAILED -> {
-        if (a.getAttempt() < a.getMaxAttempts()) {
-          scheduleRetry(host, a, result, now);
+        if (a.attempt() < a.maxAttempts()) {
+          scheduleRetry(host, a, result.getExitCode(), output, now);
         } else {
           finish(
               host,
@@ -491,7 +449,7 @@ public final class HostQueues {
               ReasonCode.FAILED,
               null,
               result.getExitCode(),
-              StoredText.of(result.getOutput(), Limits.OUTPUT_BYTES),
+              output,
               now);
         }
       }
@@ -500,7 +458,7 @@ public final class HostQueues {
       }
     }
     releaseWhatCan(host, now);
-    state.putHost(host);
+    stored.save(host);
   }
 
   // ======================================================================== time
@@ -534,14 +492,14 @@ public final class HostQueues {
       if (failed != null) {
         steps.putAside(
             deadlinesPutAside(host.getKey(), due, failed),
-            () -> due.forEach(d -> state.deadlines.delete(d.key())));
+            () -> due.forEach(d -> stored.deadlines().delete(d.key())));
       }
     }
     if (budget.available(now)) {
-      for (BudgetWaits.HostLane wait : state.budgetWaits.next(BUDGET_WAITS_PER_TICK)) {
+      for (BudgetWaits.HostLane wait : stored.budgetWaits().next(BUDGET_WAITS_PER_TICK)) {
         RuntimeException failed = steps.attempt(() -> serveBudgetWait(wait, now));
         if (failed != null) {
-          steps.putAside(budgetWaitPutAside(wait, failed), () -> state.budgetWaits.delete(wait));
+          steps.putAside(budgetWaitPutAside(wait, failed), () -> stored.budgetWaits().delete(wait));
         }
         if (!budget.available(now)) {
           break;
@@ -558,7 +516,7 @@ public final class HostQueues {
    */
   private Map<String, List<Deadlines.Due>> dueByHost(long now, SeparateSteps steps) {
     Map<String, List<Deadlines.Due>> byHost = new LinkedHashMap<>();
-    for (Deadlines.Due due : state.deadlines.due(now, DEADLINES_PER_TICK)) {
+    for (Deadlines.Due due : stored.deadlines().due(now, DEADLINES_PER_TICK)) {
       if (due.deadline() == null) {
         steps.putAside(
             new PutAside(
@@ -567,21 +525,21 @@ public final class HostQueues {
                 "a deadline key of " + due.key().length + " bytes that does not parse",
                 "nothing can be known of what was due; the key is the dead letter's value",
                 new IllegalStateException("a deadline key does not parse")),
-            () -> state.deadlines.delete(due.key()));
+            () -> stored.deadlines().delete(due.key()));
         continue;
       }
-      Optional<ActivityRecord> activity;
+      Optional<QueuedActivity> activity;
       try {
-        activity = state.activity(due.deadline().activityId());
+        activity = stored.activity(due.deadline().activityId());
       } catch (RuntimeException unreadable) {
         steps.putAside(
             unreadableDeadline(due.deadline(), unreadable),
-            () -> state.deadlines.delete(due.key()));
+            () -> stored.deadlines().delete(due.key()));
         continue;
       }
       byHost
           .computeIfAbsent(
-              activity.map(ActivityRecord::getHostId).orElse(null), h -> new ArrayList<>())
+              activity.map(QueuedActivity::hostId).orElse(null), h -> new ArrayList<>())
           .add(due);
     }
     return byHost;
@@ -592,16 +550,16 @@ public final class HostQueues {
    * this tick competes with the rest for its lane's next release.
    */
   private void onDeadlines(List<Deadlines.Due> due, long now) {
-    due.forEach(d -> state.deadlines.delete(d.key()));
-    Map<String, HostRecord> touched = new LinkedHashMap<>();
+    due.forEach(d -> stored.deadlines().delete(d.key()));
+    Map<String, Host> touched = new LinkedHashMap<>();
     for (Deadlines.Due d : due) {
-      state
+      stored
           .activity(d.deadline().activityId())
           .ifPresent(a -> onDeadline(d.deadline(), a, touched, now));
     }
-    for (HostRecord host : touched.values()) {
+    for (Host host : touched.values()) {
       releaseWhatCan(host, now);
-      state.putHost(host);
+      stored.save(host);
     }
   }
 
@@ -609,14 +567,14 @@ public final class HostQueues {
     if (wait.hostId() == null) {
       throw new IllegalStateException("a budget-wait key does not parse");
     }
-    state.budgetWaits.delete(wait);
-    state.budgetWaits.served(wait);
-    state
+    stored.budgetWaits().delete(wait);
+    stored.budgetWaits().served(wait);
+    stored
         .host(wait.hostId())
         .ifPresent(
             host -> {
               releaseNext(host, wait.lane(), now);
-              state.putHost(host);
+              stored.save(host);
             });
   }
 
@@ -689,38 +647,31 @@ public final class HostQueues {
    * Applies one due deadline. A host it changes, or that may now release something, joins {@code
    * touched}, loaded once: the tick releases and stores each of them at its end.
    */
-  private void onDeadline(
-      Deadline due, ActivityRecord a, Map<String, HostRecord> touched, long now) {
-    ActivityState current = stateOf(a);
+  private void onDeadline(Deadline due, QueuedActivity a, Map<String, Host> touched, long now) {
     switch (due.kind()) {
       case LEASE -> {
-        if (isReleased(current) && Long.valueOf(due.at()).equals(a.getLeaseExpiresAt())) {
-          HostRecord host = touched.computeIfAbsent(a.getHostId(), state::hostOrNew);
-          finish(host, a, ActivityState.EXPIRED, ReasonCode.LEASE_EXPIRED, null, now);
+        if (a.isReleased() && Long.valueOf(due.at()).equals(a.leaseExpiresAt())) {
+          Host host = touched.computeIfAbsent(a.hostId(), stored::hostOrNew);
+          finish(host, a, EXPIRED, ReasonCode.LEASE_EXPIRED, null, now);
         }
       }
       case RETRY, NOT_BEFORE -> {
-        if (current == ActivityState.QUEUED) {
-          HostRecord host = touched.computeIfAbsent(a.getHostId(), state::hostOrNew);
-          readyIfEligible(host, a, now);
-          state.putActivity(a);
+        if (a.isUpcoming()) {
+          Host host = touched.computeIfAbsent(a.hostId(), stored::hostOrNew);
+          becomeReadyIfEligible(host, a, now);
+          stored.save(a);
         }
       }
       case STALE -> {
-        if (current == ActivityState.QUEUED && Long.valueOf(due.at()).equals(a.getStaleAt())) {
-          HostRecord host = touched.computeIfAbsent(a.getHostId(), state::hostOrNew);
-          finish(
-              host,
-              a,
-              ActivityState.EXPIRED,
-              ReasonCode.STALE,
-              "waited longer than " + settings.maxUpcomingAge(),
-              now);
+        if (a.isUpcoming() && Long.valueOf(due.at()).equals(a.staleAt())) {
+          Host host = touched.computeIfAbsent(a.hostId(), stored::hostOrNew);
+          String detail = "waited longer than " + settings.maxUpcomingAge();
+          finish(host, a, EXPIRED, ReasonCode.STALE, detail, now);
         }
       }
       case FORGET -> {
-        if (isTerminal(current)) {
-          state.deleteActivity(a.getActivityId());
+        if (a.hasEnded()) {
+          stored.forget(a);
         }
       }
     }
@@ -729,46 +680,44 @@ public final class HostQueues {
   // ======================================================================== transitions
 
   /** Releases whatever the host's lanes allow now: one per ordered lane, every ready bypass. */
-  private void releaseWhatCan(HostRecord host, long now) {
-    if (host.getPaused()) {
+  private void releaseWhatCan(Host host, long now) {
+    if (host.isPaused()) {
       return;
     }
-    for (Lane lane : ALL_LANES) {
+    for (Lane lane : Lane.values()) {
       releaseNext(host, lane, now);
     }
   }
 
   /** Rules 1, 2, 8, 10: the next release of one lane, if its holder and the budget allow it. */
-  private void releaseNext(HostRecord host, Lane lane, long now) {
-    if (host.getPaused()) {
+  private void releaseNext(Host host, Lane lane, long now) {
+    if (host.isPaused()) {
       return;
     }
     // Every release passes here: nothing a selector cancel under way should end may escape it.
     catchUp(host, now);
-    String hostId = host.getHostId();
-    if (lane == Lane.BYPASS) {
+    if (lane == BYPASS) {
       // Never ordered, never blocked: every ready bypass activity goes at once.
-      for (InitiatorKind initiator : List.of(InitiatorKind.USER, InitiatorKind.SYSTEM)) {
-        for (String id : state.readyIds(host, Lane.BYPASS, initiator, Integer.MAX_VALUE)) {
-          state.activity(id).ifPresent(a -> release(host, a, ReasonCode.RELEASED, now));
+      for (InitiatorKind initiator : StoredQueues.INITIATORS) {
+        for (String id : stored.ready(host, BYPASS, initiator, Integer.MAX_VALUE)) {
+          stored.activity(id).ifPresent(a -> release(host, a, ReasonCode.RELEASED, now));
         }
       }
       return;
     }
-    LaneSlot slot = QueueState.slot(host, lane);
-    if (slot.getHolder() != null) {
-      ActivityRecord holder = state.activity(slot.getHolder()).orElse(null);
+    if (host.holder(lane) != null) {
+      QueuedActivity holder = stored.activity(host.holder(lane)).orElse(null);
       if (holder != null
-          && stateOf(holder) == ActivityState.QUEUED
-          && holder.getRetryAt() != null
-          && holder.getRetryAt() <= now) {
+          && holder.isUpcoming()
+          && holder.retryAt() != null
+          && holder.retryAt() <= now) {
         // Rule 8: a retry keeps its place at the head of its lane.
         release(host, holder, ReasonCode.RETRY_RELEASED, now);
       }
       return;
     }
-    Optional<ReadyIndex.Head> user = state.firstReady(host, lane, InitiatorKind.USER);
-    Optional<ReadyIndex.Head> system = state.firstReady(host, lane, InitiatorKind.SYSTEM);
+    Optional<ReadyIndex.Head> user = stored.firstReady(host, lane, InitiatorKind.USER);
+    Optional<ReadyIndex.Head> system = stored.firstReady(host, lane, InitiatorKind.SYSTEM);
     if (user.isEmpty() && system.isEmpty()) {
       return;
     }
@@ -780,22 +729,20 @@ public final class HostQueues {
         // Rule 10: the budget holds back system work only, never a user's.
         next = user.get();
       } else {
-        state.budgetWaits.add(hostId, lane);
+        stored.waitForBudget(host.id(), lane);
         return;
       }
     } else {
       next = user.get();
     }
-    state.activity(next.activityId()).ifPresent(a -> release(host, a, ReasonCode.RELEASED, now));
+    stored.activity(next.activityId()).ifPresent(a -> release(host, a, ReasonCode.RELEASED, now));
   }
 
-  private void release(HostRecord host, ActivityRecord a, ReasonCode reason, long now) {
-    Activity activity = state.payload(a.getActivityId());
-    Lane lane = Lane.valueOf(a.getLane());
-    removeUpcoming(host, a);
-    state.removeDeadline(a.getRetryAt(), Deadline.Kind.RETRY, a.getActivityId());
-    a.setRetryAt(null);
-    a.setAttempt(a.getAttempt() + 1);
+  private void release(Host host, QueuedActivity a, ReasonCode reason, long now) {
+    Activity activity = stored.payload(a.id());
+    stored.leaveUpcoming(host, a);
+    a.unschedule(RETRY);
+    a.startAttempt();
     // Clamped to rule 15 even though intake refuses other values: a record on lineup.commands may
     // come from another writer, and a lease past what a timestamp holds wedges whoever stores it.
     long lease =
@@ -803,144 +750,114 @@ public final class HostQueues {
             activity.getTimeoutMs() != null
                 ? activity.getTimeoutMs()
                 : settings.lease(activity.getType()).toMillis());
-    a.setLeaseExpiresAt(now + lease);
-    state.addDeadline(a.getLeaseExpiresAt(), Deadline.Kind.LEASE, a.getActivityId());
-    if (lane != Lane.BYPASS) {
-      QueueState.slot(host, lane).setHolder(a.getActivityId());
+    a.reschedule(LEASE, now + lease);
+    if (a.inOrderedLane()) {
+      host.hold(a.lane(), a.id());
     }
-    state.addReleased(a);
-    emit(a, ActivityState.RELEASED, reason, null, now);
-    outbox.release(Records.released(activity, a.getAttempt(), now, a.getLeaseExpiresAt()));
+    stored.joinReleased(a);
+    emit(a, RELEASED, reason, null, now);
+    outbox.release(Records.released(activity, a.attempt(), now, a.leaseExpiresAt()));
   }
 
-  private void scheduleRetry(HostRecord host, ActivityRecord a, ActivityResult result, long now) {
-    state.removeReleased(a);
-    state.removeDeadline(a.getLeaseExpiresAt(), Deadline.Kind.LEASE, a.getActivityId());
-    a.setLeaseExpiresAt(null);
+  private void scheduleRetry(
+      Host host, QueuedActivity a, Integer exitCode, String output, long now) {
+    stored.leaveReleased(a);
+    a.unschedule(LEASE);
     // Rule 15 bounds each input, not their product: 1 day x 10^19 would be centuries, and past
     // Long.MAX_VALUE it wraps to the past. A wait is never longer than the longest backoff.
-    double grown = a.getBackoffMs() * Math.pow(a.getBackoffMultiplier(), a.getAttempt() - 1);
+    double grown = a.backoffMs() * Math.pow(a.backoffMultiplier(), a.attempt() - 1);
     long backoff =
         Double.isNaN(grown)
             ? 0
             : (long) Math.max(0, Math.min(grown, Limits.MAX_BACKOFF.toMillis()));
-    a.setRetryAt(now + backoff);
-    state.addDeadline(a.getRetryAt(), Deadline.Kind.RETRY, a.getActivityId());
+    a.reschedule(RETRY, now + backoff);
     // Still the holder of its lane: nothing behind it runs before its retry.
     a.setReady(false);
-    addUpcoming(host, a);
-    emit(
-        a,
-        ActivityState.QUEUED,
-        ReasonCode.FAILED,
+    stored.joinUpcoming(host, a);
+    String detail =
         "attempt "
-            + a.getAttempt()
+            + a.attempt()
             + " of "
-            + a.getMaxAttempts()
+            + a.maxAttempts()
             + " failed; retry in "
             + backoff
-            + " ms",
-        result.getExitCode(),
-        StoredText.of(result.getOutput(), Limits.OUTPUT_BYTES),
-        now);
+            + " ms";
+    emit(a, QUEUED, ReasonCode.FAILED, detail, exitCode, output, now);
   }
 
   /** Rule 7: a heartbeat moves the lease later, never earlier, and never past rule 15's bound. */
-  private void extendLease(ActivityRecord a, Long extensionMs, long now) {
+  private void extendLease(QueuedActivity a, Long extensionMs, long now) {
     long extension =
         Limits.lease(
             extensionMs != null && extensionMs > 0
                 ? extensionMs
-                : settings.lease(ActivityType.valueOf(a.getType())).toMillis());
+                : settings.lease(a.type()).toMillis());
     long until = now + extension;
-    if (a.getLeaseExpiresAt() != null && a.getLeaseExpiresAt() >= until) {
+    if (a.leaseExpiresAt() != null && a.leaseExpiresAt() >= until) {
       return;
     }
-    state.removeDeadline(a.getLeaseExpiresAt(), Deadline.Kind.LEASE, a.getActivityId());
-    a.setLeaseExpiresAt(until);
-    state.addDeadline(a.getLeaseExpiresAt(), Deadline.Kind.LEASE, a.getActivityId());
-    state.putActivity(a);
+    a.reschedule(LEASE, until);
+    stored.save(a);
   }
 
   private void finish(
-      HostRecord host,
-      ActivityRecord a,
-      ActivityState end,
-      ReasonCode reason,
-      String detail,
-      long now) {
+      Host host, QueuedActivity a, ActivityState end, ReasonCode reason, String detail, long now) {
     finish(host, a, end, reason, detail, null, null, now);
   }
 
   /** Ends an activity in {@code end}, frees what it held, and settles its dependents (rule 4). */
   private void finish(
-      HostRecord host,
-      ActivityRecord a,
+      Host host,
+      QueuedActivity a,
       ActivityState end,
       ReasonCode reason,
       String detail,
       Integer exitCode,
       String output,
       long now) {
-    String id = a.getActivityId();
-    ActivityState before = stateOf(a);
-    if (before == ActivityState.QUEUED) {
-      removeUpcoming(host, a);
-    } else if (isReleased(before)) {
-      state.removeReleased(a);
+    if (a.isUpcoming()) {
+      stored.leaveUpcoming(host, a);
+    } else if (a.isReleased()) {
+      stored.leaveReleased(a);
     }
-    state.removeDeadline(a.getLeaseExpiresAt(), Deadline.Kind.LEASE, id);
-    state.removeDeadline(a.getRetryAt(), Deadline.Kind.RETRY, id);
-    Lane lane = Lane.valueOf(a.getLane());
-    if (lane != Lane.BYPASS && id.equals(QueueState.slot(host, lane).getHolder())) {
-      QueueState.slot(host, lane).setHolder(null);
+    a.unschedule(LEASE);
+    a.unschedule(RETRY);
+    if (a.inOrderedLane() && a.id().equals(host.holder(a.lane()))) {
+      host.free(a.lane());
     }
-    a.setLeaseExpiresAt(null);
-    a.setRetryAt(null);
-    a.setForgetAt(now + settings.finishedRetention().toMillis());
-    state.addDeadline(a.getForgetAt(), Deadline.Kind.FORGET, id);
-    state.deletePayload(id);
-    List<String> dependents = a.getHasDependents() ? state.takeDependents(id) : List.of();
-    a.setHasDependents(false);
+    a.reschedule(FORGET, now + settings.finishedRetention().toMillis());
+    stored.dropPayload(a);
+    List<String> dependents = stored.takeDependents(a);
     emit(a, end, reason, detail, exitCode, output, now);
 
     for (String dependentId : dependents) {
-      state
+      stored
           .activity(dependentId)
-          .filter(d -> stateOf(d) == ActivityState.QUEUED)
+          .filter(QueuedActivity::isUpcoming)
           .ifPresent(
               d -> {
-                if (end == ActivityState.SUCCEEDED) {
-                  d.setPendingDependencies(d.getPendingDependencies() - 1);
-                  readyIfEligible(host, d, now);
-                  state.putActivity(d);
+                if (end == SUCCEEDED) {
+                  d.dependencySucceeded();
+                  becomeReadyIfEligible(host, d, now);
+                  stored.save(d);
                 } else {
-                  finish(
-                      host,
-                      d,
-                      ActivityState.CANCELLED,
-                      ReasonCode.DEPENDENCY_FAILED,
-                      id + " ended " + end,
-                      now);
+                  String why = a.id() + " ended " + end;
+                  finish(host, d, CANCELLED, ReasonCode.DEPENDENCY_FAILED, why, now);
                 }
               });
     }
   }
 
-  private void cancelAllUpcoming(HostRecord host, ReasonCode reason, String detail, long now) {
-    cancelAllUpcoming(host, reason, detail, Set.of(), now);
-  }
-
   private void cancelAllUpcoming(
-      HostRecord host, ReasonCode reason, String detail, Set<String> spared, long now) {
-    for (String id : state.upcomingIds(host.getHostId(), Integer.MAX_VALUE)) {
+      Host host, ReasonCode reason, String detail, Set<String> spared, long now) {
+    for (String id : stored.upcoming(host.id(), Integer.MAX_VALUE)) {
       if (spared.contains(id)) {
         continue;
       }
-      state
+      stored
           .activity(id)
-          .filter(a -> stateOf(a) == ActivityState.QUEUED)
-          .ifPresent(a -> finish(host, a, ActivityState.CANCELLED, reason, detail, now));
+          .filter(QueuedActivity::isUpcoming)
+          .ifPresent(a -> finish(host, a, CANCELLED, reason, detail, now));
     }
   }
 
@@ -949,23 +866,22 @@ public final class HostQueues {
    * waitingFor}; the answer is why it can never run (a dependency unknown, of another host, or
    * ended other than SUCCEEDED), or null if it can.
    */
-  private String checkDependencies(Activity activity, Map<String, ActivityRecord> waitingFor) {
+  private String checkDependencies(Activity activity, Map<String, QueuedActivity> waitingFor) {
     for (String dependency : activity.getDependsOn()) {
-      Optional<ActivityRecord> dep =
+      Optional<QueuedActivity> dep =
           dependency.equals(activity.getActivityId())
               ? Optional.empty()
-              : state.activity(dependency);
-      if (dep.isEmpty() || !dep.get().getHostId().equals(activity.getHostId())) {
+              : stored.activity(dependency);
+      if (dep.isEmpty() || !dep.get().hostId().equals(activity.getHostId())) {
         waitingFor.clear();
         return dependency + " is not an activity of this host";
       }
-      ActivityState depState = stateOf(dep.get());
-      if (depState == ActivityState.SUCCEEDED) {
+      if (dep.get().state() == SUCCEEDED) {
         continue;
       }
-      if (isTerminal(depState)) {
+      if (dep.get().hasEnded()) {
         waitingFor.clear();
-        return dependency + " ended " + depState;
+        return dependency + " ended " + dep.get().state();
       }
       waitingFor.put(dependency, dep.get());
     }
@@ -981,67 +897,32 @@ public final class HostQueues {
     Deque<String> toVisit = new ArrayDeque<>(ids);
     while (!toVisit.isEmpty()) {
       String id = toVisit.pop();
-      Optional<ActivityRecord> dep = state.activity(id);
-      if (dep.isEmpty() || stateOf(dep.get()) != ActivityState.QUEUED || !spared.add(id)) {
+      Optional<QueuedActivity> dep = stored.activity(id);
+      if (dep.isEmpty() || !dep.get().isUpcoming() || !spared.add(id)) {
         continue;
       }
-      if (dep.get().getPendingDependencies() > 0) {
-        toVisit.addAll(state.payload(id).getDependsOn());
+      if (dep.get().pendingDependencies() > 0) {
+        toVisit.addAll(stored.payload(id).getDependsOn());
       }
     }
     return spared;
-  }
-
-  // ======================================================================== bookkeeping
-
-  private void addUpcoming(HostRecord host, ActivityRecord a) {
-    state.addUpcoming(a);
-    Lane lane = Lane.valueOf(a.getLane());
-    if (lane != Lane.BYPASS) {
-      LaneSlot slot = QueueState.slot(host, lane);
-      slot.setUpcoming(slot.getUpcoming() + 1);
-    }
-  }
-
-  /** Takes an upcoming activity out of every upcoming index (on release or on its end). */
-  private void removeUpcoming(HostRecord host, ActivityRecord a) {
-    String id = a.getActivityId();
-    state.removeUpcoming(a);
-    if (a.getReady()) {
-      state.removeReady(host, a);
-      a.setReady(false);
-    }
-    state.removeDeadline(a.getStaleAt(), Deadline.Kind.STALE, id);
-    state.removeDeadline(a.getNotBefore(), Deadline.Kind.NOT_BEFORE, id);
-    a.setStaleAt(null);
-    if (a.getDedupeKey() != null
-        && state.dedupeHolder(a.getHostId(), a.getDedupeKey()).filter(id::equals).isPresent()) {
-      state.deleteDedupe(a.getHostId(), a.getDedupeKey());
-    }
-    Lane lane = Lane.valueOf(a.getLane());
-    if (lane != Lane.BYPASS) {
-      LaneSlot slot = QueueState.slot(host, lane);
-      slot.setUpcoming(Math.max(0, slot.getUpcoming() - 1));
-    }
   }
 
   /**
    * Rule 3: ready once every dependency succeeded and {@code not_before} passed. Counts it in
    * {@code host}, which the caller stores.
    */
-  private void readyIfEligible(HostRecord host, ActivityRecord a, long now) {
+  private void becomeReadyIfEligible(Host host, QueuedActivity a, long now) {
     // An ordered lane's retry is released through its lane's holder slot, never the ready index;
     // a bypass retry has no slot, so it becomes ready again once its backoff is over.
-    boolean retryWaits =
-        a.getRetryAt() != null && (!Lane.BYPASS.name().equals(a.getLane()) || a.getRetryAt() > now);
+    boolean retryWaits = a.retryAt() != null && (a.inOrderedLane() || a.retryAt() > now);
     boolean eligible =
-        stateOf(a) == ActivityState.QUEUED
+        a.isUpcoming()
             && !retryWaits
-            && a.getPendingDependencies() == 0
-            && (a.getNotBefore() == null || a.getNotBefore() <= now);
-    if (eligible && !a.getReady()) {
-      a.setReady(true);
-      state.addReady(host, a);
+            && a.pendingDependencies() == 0
+            && (a.notBefore() == null || a.notBefore() <= now);
+    if (eligible && !a.isReady()) {
+      stored.becomeReady(host, a);
     }
   }
 
@@ -1058,56 +939,39 @@ public final class HostQueues {
                 settings.agingStep());
   }
 
+  /** Rule 5: once released, a lock or a wipe can no longer be cancelled. */
+  private static boolean runsToItsEnd(ActivityType type) {
+    return type == ActivityType.LOCK || type == ActivityType.WIPE;
+  }
+
   // ======================================================================== events
 
   private void emit(
-      ActivityRecord a, ActivityState to, ReasonCode reason, String detail, long now) {
+      QueuedActivity a, ActivityState to, ReasonCode reason, String detail, long now) {
     emit(a, to, reason, detail, null, null, now);
   }
 
   /** One lifecycle event; the record's event sequence moves on and the record is stored. */
   private void emit(
-      ActivityRecord a,
+      QueuedActivity a,
       ActivityState to,
       ReasonCode reason,
       String detail,
       Integer exitCode,
       String output,
       long now) {
-    a.setState(to.name());
-    a.setEventSeq(a.getEventSeq() + 1);
-    state.putActivity(a);
+    a.moveTo(to);
+    stored.save(a);
     outbox.event(Records.event(a, to, reason, detail, exitCode, output, now));
   }
 
+  /** A note (rule 12): an event that repeats the activity's state, which does not change. */
+  private void note(QueuedActivity a, ReasonCode reason, String detail, long now) {
+    emit(a, a.state(), reason, detail, now);
+  }
+
   /** An activity refused before it was queued: REQUESTED straight to REJECTED. */
-  private void rejectNew(Activity activity, ReasonCode reason, String detail, long now) {
+  private void reject(Activity activity, ReasonCode reason, String detail, long now) {
     outbox.event(Records.rejected(activity, reason, detail, now));
-  }
-
-  // ======================================================================== vocabulary
-
-  static ActivityState stateOf(ActivityRecord a) {
-    return ActivityState.valueOf(a.getState());
-  }
-
-  static boolean isTerminal(ActivityState s) {
-    return switch (s) {
-      case SUCCEEDED, FAILED, CANCELLED, EXPIRED, REJECTED -> true;
-      default -> false;
-    };
-  }
-
-  static boolean isReleased(ActivityState s) {
-    return s == ActivityState.RELEASED || s == ActivityState.DELIVERED;
-  }
-
-  private static boolean isUncancellableOnceReleased(ActivityRecord a) {
-    String type = a.getType();
-    return type.equals(ActivityType.LOCK.name()) || type.equals(ActivityType.WIPE.name());
-  }
-
-  private static byte[] toArray(ByteBuffer buffer) {
-    return QueueState.toArray(buffer);
   }
 }

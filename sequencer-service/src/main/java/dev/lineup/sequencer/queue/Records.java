@@ -2,9 +2,7 @@ package dev.lineup.sequencer.queue;
 
 import dev.lineup.avro.Activity;
 import dev.lineup.avro.ActivityState;
-import dev.lineup.avro.ActivityType;
 import dev.lineup.avro.InitiatorKind;
-import dev.lineup.avro.Lane;
 import dev.lineup.avro.LifecycleEvent;
 import dev.lineup.avro.ReasonCode;
 import dev.lineup.avro.ReleasedActivity;
@@ -67,9 +65,9 @@ final class Records {
         .build();
   }
 
-  /** The lifecycle event of a record that just took its event sequence. */
+  /** The lifecycle event of an activity that just took its event sequence ({@code moveTo}). */
   static LifecycleEvent event(
-      ActivityRecord a,
+      QueuedActivity a,
       ActivityState to,
       ReasonCode reason,
       String detail,
@@ -77,19 +75,19 @@ final class Records {
       String output,
       long now) {
     return LifecycleEvent.newBuilder()
-        .setEventId(a.getActivityId() + ":" + a.getEventSeq())
-        .setActivityId(a.getActivityId())
-        .setHostId(a.getHostId())
-        .setSequence(a.getEventSeq())
+        .setEventId(a.id() + ":" + a.eventSeq())
+        .setActivityId(a.id())
+        .setHostId(a.hostId())
+        .setSequence(a.eventSeq())
         .setState(to)
         .setReason(reason)
         .setOccurredAt(Instant.ofEpochMilli(now))
-        .setType(ActivityType.valueOf(a.getType()))
-        .setLane(Lane.valueOf(a.getLane()))
-        .setPriority(a.getPriority())
-        .setBatchId(a.getBatchId())
-        .setAcceptedAt(Instant.ofEpochMilli(a.getAcceptedAt()))
-        .setAttempt(a.getAttempt())
+        .setType(a.type())
+        .setLane(a.lane())
+        .setPriority(a.priority())
+        .setBatchId(a.batchId())
+        .setAcceptedAt(Instant.ofEpochMilli(a.acceptedAt()))
+        .setAttempt(a.attempt())
         .setExitCode(exitCode)
         .setOutput(output)
         .setDetail(detail)

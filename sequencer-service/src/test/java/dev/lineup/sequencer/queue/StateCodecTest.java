@@ -59,7 +59,7 @@ class StateCodecTest {
     HostRecord current = StateCodec.host(Section.HOSTS.of(store).get(KeyParts.id("mac-1")));
     Section.HOSTS.of(store).put(KeyParts.id("mac-1"), inVersion1(current, "HostRecord/v1"));
 
-    HostRecord upgraded = new QueueState(store).host("mac-1").orElseThrow();
+    HostRecord upgraded = new StoredQueues(store).host("mac-1").orElseThrow().record();
     assertThat(upgraded.getReadyCounts()).containsExactly(3, 0, 0, 0, 0, 0);
 
     queues.resume("mac-1", NOW);
