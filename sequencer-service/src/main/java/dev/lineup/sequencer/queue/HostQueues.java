@@ -3,6 +3,7 @@ package dev.lineup.sequencer.queue;
 import static dev.lineup.avro.ActivityState.CANCELLED;
 import static dev.lineup.avro.ActivityState.DELIVERED;
 import static dev.lineup.avro.ActivityState.EXPIRED;
+import static dev.lineup.avro.ActivityState.FAILED;
 import static dev.lineup.avro.ActivityState.QUEUED;
 import static dev.lineup.avro.ActivityState.RELEASED;
 import static dev.lineup.avro.ActivityState.SUCCEEDED;
@@ -20,15 +21,9 @@ import dev.lineup.avro.ActivityType;
 import dev.lineup.avro.InitiatorKind;
 import dev.lineup.avro.Lane;
 import dev.lineup.avro.ReasonCode;
-import dev.lineup.avro.ScriptRunPayload;
 import dev.lineup.avro.Selector;
-import dev.lineup.avro.SoftwareInstallPayload;
-import dev.lineup.avro.SoftwareUninstallPayload;
 import dev.lineup.schemas.Limits;
-import dev.lineup.schemas.StoredText;
-import java.time.Instant;
 import java.util.ArrayDeque;
-import java.util.ArrayList;
 import java.util.Deque;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -36,10 +31,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.function.IntSupplier;
 
 /**
- * The queue contract of CONTRACT.md, rule by rule, over the stores of one sequencer task.
+ * The queue contract of CONTRACT.md, rule by rule, over the queues of one sequencer task.
  *
  * <p>Each handler starts with its idempotency guard, changes state, and puts what it decided in the
  * {@link Outbox}: one lifecycle event per transition, one record per release. Time is always passed
@@ -49,20 +43,19 @@ import java.util.function.IntSupplier;
  * activity is <em>upcoming</em> until released; upcoming activities are <em>ready</em> once their
  * dependencies succeeded and {@code not_before} passed; a lane's <em>holder</em> is the one
  * activity released (or waiting to retry) in it.
+ *
+ * <p>What is not a rule lives beside them: the stored records and the indexes kept over them
+ * ({@link StoredQueues}), the records and events written ({@link Records}), and the split of a tick
+ * into steps that fail alone ({@link Tick}).
  */
 public final class HostQueues {
-
-  private static final int DEADLINES_PER_TICK = 10_000;
-  private static final int BUDGET_WAITS_PER_TICK = 10_000;
-
-  /** How many deadlines the report of a host's put aside names; the rest are counted. */
-  private static final int DEADLINES_NAMED = 10;
 
   private final StoredQueues stored;
   private final QueueSettings settings;
   private final ReleaseBudget budget;
   private final Outbox outbox;
   private final PendingCancellations cancellations;
+  private final Tick tick;
 
   /**
    * @param store the task's queue store, its sections' bounds written ({@link Section#writeBounds})
@@ -74,6 +67,7 @@ public final class HostQueues {
     this.budget =
         new ReleaseBudget(settings.systemReleasesPerSecond(), settings.systemReleaseBurst());
     this.outbox = outbox;
+    this.tick = new Tick(this, stored, cancellations, budget, settings.cancelMatchingPerStep());
   }
 
   /**
@@ -113,13 +107,12 @@ public final class HostQueues {
       return;
     }
     String dedupeKey = activity.getDedupeKey();
-    if (dedupeKey != null) {
-      Optional<String> holder = stored.dedupeHolder(activity.getHostId(), dedupeKey);
-      if (holder.isPresent()) {
-        reject(activity, ReasonCode.DEDUPLICATED, "absorbed by " + holder.get(), now);
-        stored.save(host);
-        return;
-      }
+    Optional<String> holder =
+        dedupeKey == null ? Optional.empty() : stored.dedupeHolder(host.id(), dedupeKey);
+    if (holder.isPresent()) {
+      reject(activity, ReasonCode.DEDUPLICATED, "absorbed by " + holder.get(), now);
+      stored.save(host);
+      return;
     }
 
     long seq = host.takeSeq();
@@ -185,184 +178,18 @@ public final class HostQueues {
    * Starts cancelling every upcoming activity of every host of this task that the selector matches.
    * Each task gets its own copy of the command, after every command accepted before it. Answers
    * whether the cancel is new (the same command twice is a no-op); its first step is {@link
-   * #stepCancelMatching}, which the caller runs at once.
-   *
-   * <p>A fleet-wide cancel can match more activities than one transaction can end before its
-   * timeout, so it goes host by host, in the upcoming index's host order, at most {@code
-   * cancel-matching-per-step} activities a step: one step now, one per tick after, resuming at its
-   * cursor. Meanwhile the task handles later commands and results, and the cancel must still act as
-   * if it had been applied all at once, here. So before anything can happen to a host the cancel
-   * has not reached (an enqueue, or a release: results, ticks, resume, cancels all release through
-   * one place), that host is brought up to date first ({@link #catchUp}) and marked, and the cancel
-   * skips it when it gets there. Then nothing accepted before the cancel is released after it, and
-   * nothing accepted after it is cancelled by it.
+   * #stepCancelMatching}, which the caller runs at once, and it goes on host by host, a step per
+   * tick, at most {@code cancel-matching-per-step} activities a step ({@link Tick}): a fleet-wide
+   * cancel may match more than one transaction can end before its timeout. It still acts as if
+   * applied at once, here: see {@link #catchUp}.
    */
   public boolean startCancelMatching(Selector selector, String cancellationId, long now) {
     return cancellations.start(cancellationId, selector, now);
   }
 
-  /**
-   * The next step of a selector cancel under way, as a step of its own. One that throws is put
-   * aside: if one host's part threw, the cancel passes over that host (its matching activities
-   * stay) and goes on at the next tick; if anything else threw, the cancel is dropped on this task.
-   */
+  /** The next step of a selector cancel under way, as a step of its own ({@link Tick}). */
   public void stepCancelMatching(String cancellationId, long now, SeparateSteps steps) {
-    RuntimeException failed =
-        steps.attempt(() -> cancellations.find(cancellationId).ifPresent(c -> step(c, now)));
-    if (failed instanceof HostFailure host) {
-      steps.putAside(
-          new PutAside(
-              host.hostId,
-              null,
-              "cancellation " + cancellationId + " on host " + host.hostId,
-              "the cancel passed over the host, so its matching upcoming activities were not"
-                  + " cancelled: cancel them one by one, or purge the host",
-              host.failure),
-          () -> cancellations.markCaughtUp(cancellationId, host.hostId));
-    } else if (failed != null) {
-      // Reading every cancel under way meets an unreadable one whichever cancel is stepping.
-      String broken =
-          failed instanceof PendingCancellations.UnreadableCancellation unreadable
-              ? unreadable.cancellationId
-              : cancellationId;
-      steps.putAside(
-          new PutAside(
-              broken,
-              cancellations.stored(broken),
-              "cancellation " + broken + ", dropped on this task",
-              "the matching upcoming activities of the hosts it had not reached were not"
-                  + " cancelled: send the cancel again",
-              failed),
-          () -> cancellations.drop(broken));
-    }
-  }
-
-  /** One step of a selector cancel: hosts from its cursor on, until enough were looked at. */
-  private void step(PendingCancellations.Pending cancel, long now) {
-    int looked = 0;
-    String after = cancel.lastHost();
-    while (looked < settings.cancelMatchingPerStep()) {
-      Optional<String> next = stored.firstHostWithUpcomingAfter(after);
-      if (next.isEmpty()) {
-        cancellations.finish(cancel);
-        return;
-      }
-      String hostId = next.get();
-      // Passed before anything below releases, so the release does not bring it up to date again.
-      cancel.passTo(hostId);
-      looked++;
-      if (!cancellations.caughtUp(cancel, hostId)) {
-        looked +=
-            ofHost(
-                hostId,
-                () -> {
-                  Host host = stored.hostOrNew(hostId);
-                  int seen = cancelMatchingOf(host, cancel, now);
-                  releaseWhatCan(host, now);
-                  stored.save(host);
-                  return seen;
-                });
-      }
-      after = hostId;
-    }
-    cancellations.saveCursor(cancel);
-  }
-
-  /**
-   * Runs one host's part of a selector cancel's step: what it throws is that host's failure, so the
-   * cancel can pass over that host alone.
-   */
-  private static int ofHost(String hostId, IntSupplier part) {
-    try {
-      return part.getAsInt();
-    } catch (PendingCancellations.UnreadableCancellation | HostFailure named) {
-      throw named;
-    } catch (RuntimeException e) {
-      throw new HostFailure(hostId, e);
-    }
-  }
-
-  /** What one host's part of a selector cancel's step threw. */
-  private static final class HostFailure extends RuntimeException {
-    final String hostId;
-    final RuntimeException failure;
-
-    HostFailure(String hostId, RuntimeException failure) {
-      super("host " + hostId + ": " + failure.getMessage(), failure);
-      this.hostId = hostId;
-      this.failure = failure;
-    }
-  }
-
-  /**
-   * Applies every selector cancel under way that has not reached {@code host} yet to it, before
-   * anything else happens to it; the host record is stored by the caller.
-   */
-  private void catchUp(Host host, long now) {
-    if (cancellations.isEmpty()) {
-      return;
-    }
-    for (PendingCancellations.Pending cancel : List.copyOf(cancellations.all())) {
-      if (!cancel.passed(host.id()) && !cancellations.caughtUp(cancel, host.id())) {
-        cancelMatchingOf(host, cancel, now);
-        cancellations.markCaughtUp(cancel.id, host.id());
-      }
-    }
-  }
-
-  /** Cancels the host's upcoming activities that the selector matches; answers how many it saw. */
-  private int cancelMatchingOf(Host host, PendingCancellations.Pending cancel, long now) {
-    List<String> upcoming = stored.upcoming(host.id(), Integer.MAX_VALUE);
-    String detail = "cancellation " + cancel.id;
-    for (String id : upcoming) {
-      stored
-          .activity(id)
-          .filter(QueuedActivity::isUpcoming)
-          .filter(a -> matches(cancel.selector, a))
-          .ifPresent(a -> finish(host, a, CANCELLED, ReasonCode.USER_CANCEL, detail, now));
-    }
-    return upcoming.size();
-  }
-
-  private boolean matches(Selector selector, QueuedActivity a) {
-    if (selector.getType() != null && selector.getType() != a.type()) {
-      return false;
-    }
-    if (selector.getInstallerId() == null && selector.getScriptSha256() == null) {
-      return true;
-    }
-    Object payload = stored.payload(a.id()).getPayload();
-    if (selector.getInstallerId() != null
-        && !selector.getInstallerId().equals(installerOf(payload))) {
-      return false;
-    }
-    return selector.getScriptSha256() == null
-        || scriptsOf(payload).contains(selector.getScriptSha256());
-  }
-
-  private static String installerOf(Object payload) {
-    if (payload instanceof SoftwareInstallPayload install) {
-      return install.getInstallerId();
-    }
-    if (payload instanceof SoftwareUninstallPayload uninstall) {
-      return uninstall.getInstallerId();
-    }
-    return null;
-  }
-
-  private static Set<String> scriptsOf(Object payload) {
-    Set<String> scripts = new HashSet<>();
-    if (payload instanceof ScriptRunPayload script) {
-      scripts.add(script.getScriptSha256());
-    } else if (payload instanceof SoftwareInstallPayload install) {
-      scripts.add(install.getInstallScriptSha256());
-      scripts.add(install.getPostInstallScriptSha256());
-      scripts.add(install.getUninstallScriptSha256());
-    } else if (payload instanceof SoftwareUninstallPayload uninstall) {
-      scripts.add(uninstall.getUninstallScriptSha256());
-    }
-    scripts.remove(null);
-    return scripts;
+    tick.stepCancel(cancellationId, now, steps);
   }
 
   /** Rule 3: a paused host releases nothing; what is released runs on. */
@@ -372,6 +199,7 @@ public final class HostQueues {
     stored.save(host);
   }
 
+  /** Rule 3: a resumed host releases what it can at once. */
   public void resume(String hostId, long now) {
     Optional<Host> found = stored.host(hostId);
     if (found.isEmpty() || !found.get().isPaused()) {
@@ -428,7 +256,6 @@ public final class HostQueues {
       return;
     }
     Host host = stored.hostOrNew(a.hostId());
-    String output = outcome ? StoredText.of(result.getOutput(), Limits.OUTPUT_BYTES) : null;
     switch (result.getKind()) {
       case DELIVERED -> {
         if (current == RELEASED) {
@@ -436,21 +263,12 @@ public final class HostQueues {
         }
       }
       case HEARTBEAT -> extendLease(a, result.getLeaseExtensionMs(), now);
-      case SUCCEEDED ->
-          finish(host, a, SUCCEEDED, ReasonCode.SUCCEEDED, null, result.getExitCode(), output, now);
+      case SUCCEEDED -> finish(host, a, SUCCEEDED, ReasonCode.SUCCEEDED, null, result, now);
       case FAILED -> {
         if (a.attempt() < a.maxAttempts()) {
-          scheduleRetry(host, a, result.getExitCode(), output, now);
+          scheduleRetry(host, a, result, now);
         } else {
-          finish(
-              host,
-              a,
-              ActivityState.FAILED,
-              ReasonCode.FAILED,
-              null,
-              result.getExitCode(),
-              output,
-              now);
+          finish(host, a, FAILED, ReasonCode.FAILED, null, result, now);
         }
       }
       default -> {
@@ -474,173 +292,26 @@ public final class HostQueues {
   /**
    * Rules 7, 8, 9 and 10 over time: lapsed leases, finished backoffs, passed {@code not_before},
    * stale activities, forgotten records, and lanes waiting for the release budget; and the next
-   * step of each selector cancel under way.
-   *
-   * <p>Rule 14: a tick is not one step but many, each all or nothing on its own ({@code steps}): a
-   * step of each selector cancel, each host's due deadlines with the releases they allow, each lane
-   * served from the release budget. A part that throws is discarded and then put aside, so that it
-   * cannot fail again ({@link PutAside}): one host's broken state neither stops the other hosts of
-   * the task nor fails every tick after.
+   * step of each selector cancel under way. Rule 14: each host's part, each lane's and each
+   * cancel's is a step of its own ({@code steps}), and one that throws is put aside ({@link Tick}).
    */
   public void onTime(long now, SeparateSteps steps) {
-    for (String id : cancellations.ids()) {
-      stepCancelMatching(id, now, steps);
-    }
-    for (Map.Entry<String, List<Deadlines.Due>> host : dueByHost(now, steps).entrySet()) {
-      List<Deadlines.Due> due = host.getValue();
-      RuntimeException failed = steps.attempt(() -> onDeadlines(due, now));
-      if (failed != null) {
-        steps.putAside(
-            deadlinesPutAside(host.getKey(), due, failed),
-            () -> due.forEach(d -> stored.deadlines().delete(d.key())));
-      }
-    }
-    if (budget.available(now)) {
-      for (BudgetWaits.HostLane wait : stored.budgetWaits().next(BUDGET_WAITS_PER_TICK)) {
-        RuntimeException failed = steps.attempt(() -> serveBudgetWait(wait, now));
-        if (failed != null) {
-          steps.putAside(budgetWaitPutAside(wait, failed), () -> stored.budgetWaits().delete(wait));
-        }
-        if (!budget.available(now)) {
-          break;
-        }
-      }
-    }
+    tick.run(now, steps);
   }
 
   /**
-   * The due deadlines by host: each host's in the order they are due, the hosts in the order their
-   * first one is due. Deadlines of activities no longer stored come under a null host: they are
-   * only removed. One whose key or activity record cannot be read names no host, and is put aside
-   * here, alone.
+   * One host's due deadlines (already out of the index), then the releases they allow, once: an
+   * activity that became ready in this tick competes with the rest for its lane's next release.
    */
-  private Map<String, List<Deadlines.Due>> dueByHost(long now, SeparateSteps steps) {
-    Map<String, List<Deadlines.Due>> byHost = new LinkedHashMap<>();
-    for (Deadlines.Due due : stored.deadlines().due(now, DEADLINES_PER_TICK)) {
-      if (due.deadline() == null) {
-        steps.putAside(
-            new PutAside(
-                null,
-                due.key(),
-                "a deadline key of " + due.key().length + " bytes that does not parse",
-                "nothing can be known of what was due; the key is the dead letter's value",
-                new IllegalStateException("a deadline key does not parse")),
-            () -> stored.deadlines().delete(due.key()));
-        continue;
-      }
-      Optional<QueuedActivity> activity;
-      try {
-        activity = stored.activity(due.deadline().activityId());
-      } catch (RuntimeException unreadable) {
-        steps.putAside(
-            unreadableDeadline(due.deadline(), unreadable),
-            () -> stored.deadlines().delete(due.key()));
-        continue;
-      }
-      byHost
-          .computeIfAbsent(
-              activity.map(QueuedActivity::hostId).orElse(null), h -> new ArrayList<>())
-          .add(due);
-    }
-    return byHost;
-  }
-
-  /**
-   * One host's due deadlines, then the releases they allow, once: an activity that became ready in
-   * this tick competes with the rest for its lane's next release.
-   */
-  private void onDeadlines(List<Deadlines.Due> due, long now) {
-    due.forEach(d -> stored.deadlines().delete(d.key()));
+  void onDeadlines(List<Deadline> due, long now) {
     Map<String, Host> touched = new LinkedHashMap<>();
-    for (Deadlines.Due d : due) {
-      stored
-          .activity(d.deadline().activityId())
-          .ifPresent(a -> onDeadline(d.deadline(), a, touched, now));
+    for (Deadline d : due) {
+      stored.activity(d.activityId()).ifPresent(a -> onDeadline(d, a, touched, now));
     }
     for (Host host : touched.values()) {
       releaseWhatCan(host, now);
       stored.save(host);
     }
-  }
-
-  private void serveBudgetWait(BudgetWaits.HostLane wait, long now) {
-    if (wait.hostId() == null) {
-      throw new IllegalStateException("a budget-wait key does not parse");
-    }
-    stored.budgetWaits().delete(wait);
-    stored.budgetWaits().served(wait);
-    stored
-        .host(wait.hostId())
-        .ifPresent(
-            host -> {
-              releaseNext(host, wait.lane(), now);
-              stored.save(host);
-            });
-  }
-
-  private static PutAside deadlinesPutAside(
-      String hostId, List<Deadlines.Due> due, RuntimeException failed) {
-    StringBuilder named = new StringBuilder();
-    for (int i = 0; i < Math.min(due.size(), DEADLINES_NAMED); i++) {
-      Deadline d = due.get(i).deadline();
-      named.append(i == 0 ? "" : ", ").append(d.kind()).append(" of ").append(d.activityId());
-    }
-    if (due.size() > DEADLINES_NAMED) {
-      named.append(" and ").append(due.size() - DEADLINES_NAMED).append(" more");
-    }
-    if (hostId == null) {
-      return new PutAside(
-          null,
-          null,
-          "the due deadlines of activities no longer stored (" + named + ")",
-          "nothing: they were only to be removed",
-          failed);
-    }
-    return new PutAside(
-        hostId,
-        null,
-        "the due deadlines of host " + hostId + " (" + named + ")",
-        "what they were due to do (a lease to lapse, a retry or not_before to come, a stale"
-            + " activity to end) will not happen, so the host's lanes may stay held: look at GET"
-            + " /v1/hosts/"
-            + hostId
-            + "/queue, and purge the host if it does not move",
-        failed);
-  }
-
-  private static PutAside unreadableDeadline(Deadline due, RuntimeException failed) {
-    return new PutAside(
-        due.activityId(),
-        null,
-        "the "
-            + due.kind()
-            + " deadline of activity "
-            + due.activityId()
-            + " (due "
-            + Instant.ofEpochMilli(due.at())
-            + "), whose record cannot be read",
-        "the activity's host (GET /v1/activities/"
-            + due.activityId()
-            + ") may stay held: purge it if its queue does not move",
-        failed);
-  }
-
-  private static PutAside budgetWaitPutAside(BudgetWaits.HostLane wait, RuntimeException failed) {
-    if (wait.hostId() == null) {
-      return new PutAside(
-          null,
-          wait.key(),
-          "a budget-wait key of " + wait.key().length + " bytes that does not parse",
-          "nothing can be known of which lane waited; the key is the dead letter's value",
-          failed);
-    }
-    return new PutAside(
-        wait.hostId(),
-        null,
-        "the wait of host " + wait.hostId() + "'s " + wait.lane() + " lane for the release budget",
-        "the lane's next system-initiated activity waits for the host's next event (a result, an"
-            + " enqueue, a resume): purge the host if its queue does not move",
-        failed);
   }
 
   /**
@@ -677,7 +348,64 @@ public final class HostQueues {
     }
   }
 
-  // ======================================================================== transitions
+  /** Rule 10: a lane that waited for the release budget (out of the waits) takes its turn. */
+  void onBudget(String hostId, Lane lane, long now) {
+    Optional<Host> host = stored.host(hostId);
+    if (host.isPresent()) {
+      releaseNext(host.get(), lane, now);
+      stored.save(host.get());
+    }
+  }
+
+  // ======================================================================== selector cancels
+
+  /** One host's part of a selector cancel's step; answers how many upcoming activities it saw. */
+  int cancelMatchingOn(String hostId, PendingCancellations.Pending cancel, long now) {
+    Host host = stored.hostOrNew(hostId);
+    int seen = cancelMatchingOf(host, cancel, now);
+    releaseWhatCan(host, now);
+    stored.save(host);
+    return seen;
+  }
+
+  /**
+   * Applies every selector cancel under way that has not reached {@code host} yet to it, and marks
+   * it, so the cancel skips it when it gets there; the host record is stored by the caller. Called
+   * before anything can happen to a host: an enqueue, or a release (results, ticks, resume and
+   * cancels all release through {@link #releaseNext}). Then nothing accepted before the cancel is
+   * released after it, and nothing accepted after it is cancelled by it.
+   */
+  private void catchUp(Host host, long now) {
+    if (cancellations.isEmpty()) {
+      return;
+    }
+    for (PendingCancellations.Pending cancel : List.copyOf(cancellations.all())) {
+      if (!cancel.passed(host.id()) && !cancellations.caughtUp(cancel, host.id())) {
+        cancelMatchingOf(host, cancel, now);
+        cancellations.markCaughtUp(cancel.id, host.id());
+      }
+    }
+  }
+
+  /** Cancels the host's upcoming activities that the selector matches; answers how many it saw. */
+  private int cancelMatchingOf(Host host, PendingCancellations.Pending cancel, long now) {
+    List<String> upcoming = stored.upcoming(host.id(), Integer.MAX_VALUE);
+    String detail = "cancellation " + cancel.id;
+    for (String id : upcoming) {
+      stored
+          .activity(id)
+          .filter(QueuedActivity::isUpcoming)
+          .filter(a -> Selectors.matches(cancel.selector, a.type(), () -> payloadOf(a)))
+          .ifPresent(a -> finish(host, a, CANCELLED, ReasonCode.USER_CANCEL, detail, now));
+    }
+    return upcoming.size();
+  }
+
+  private Object payloadOf(QueuedActivity a) {
+    return stored.payload(a.id()).getPayload();
+  }
+
+  // ======================================================================== releases
 
   /** Releases whatever the host's lanes allow now: one per ordered lane, every ready bypass. */
   private void releaseWhatCan(Host host, long now) {
@@ -745,12 +473,9 @@ public final class HostQueues {
     a.startAttempt();
     // Clamped to rule 15 even though intake refuses other values: a record on lineup.commands may
     // come from another writer, and a lease past what a timestamp holds wedges whoever stores it.
-    long lease =
-        Limits.lease(
-            activity.getTimeoutMs() != null
-                ? activity.getTimeoutMs()
-                : settings.lease(activity.getType()).toMillis());
-    a.reschedule(LEASE, now + lease);
+    Long timeout = activity.getTimeoutMs();
+    long lease = timeout != null ? timeout : settings.lease(activity.getType()).toMillis();
+    a.reschedule(LEASE, now + Limits.lease(lease));
     if (a.inOrderedLane()) {
       host.hold(a.lane(), a.id());
     }
@@ -759,8 +484,10 @@ public final class HostQueues {
     outbox.release(Records.released(activity, a.attempt(), now, a.leaseExpiresAt()));
   }
 
-  private void scheduleRetry(
-      Host host, QueuedActivity a, Integer exitCode, String output, long now) {
+  // ======================================================================== retries, leases, ends
+
+  /** Rule 8: a failed attempt with attempts left waits out its backoff, holding its lane. */
+  private void scheduleRetry(Host host, QueuedActivity a, ActivityResult result, long now) {
     stored.leaveReleased(a);
     a.unschedule(LEASE);
     // Rule 15 bounds each input, not their product: 1 day x 10^19 would be centuries, and past
@@ -775,14 +502,8 @@ public final class HostQueues {
     a.setReady(false);
     stored.joinUpcoming(host, a);
     String detail =
-        "attempt "
-            + a.attempt()
-            + " of "
-            + a.maxAttempts()
-            + " failed; retry in "
-            + backoff
-            + " ms";
-    emit(a, QUEUED, ReasonCode.FAILED, detail, exitCode, output, now);
+        "attempt %d of %d failed; retry in %d ms".formatted(a.attempt(), a.maxAttempts(), backoff);
+    emit(a, QUEUED, ReasonCode.FAILED, detail, result, now);
   }
 
   /** Rule 7: a heartbeat moves the lease later, never earlier, and never past rule 15's bound. */
@@ -802,18 +523,20 @@ public final class HostQueues {
 
   private void finish(
       Host host, QueuedActivity a, ActivityState end, ReasonCode reason, String detail, long now) {
-    finish(host, a, end, reason, detail, null, null, now);
+    finish(host, a, end, reason, detail, null, now);
   }
 
-  /** Ends an activity in {@code end}, frees what it held, and settles its dependents (rule 4). */
+  /**
+   * Ends an activity in {@code end} ({@code result}, if any, is the report that ended it), frees
+   * what it held, and settles its dependents (rule 4).
+   */
   private void finish(
       Host host,
       QueuedActivity a,
       ActivityState end,
       ReasonCode reason,
       String detail,
-      Integer exitCode,
-      String output,
+      ActivityResult result,
       long now) {
     if (a.isUpcoming()) {
       stored.leaveUpcoming(host, a);
@@ -828,7 +551,7 @@ public final class HostQueues {
     a.reschedule(FORGET, now + settings.finishedRetention().toMillis());
     stored.dropPayload(a);
     List<String> dependents = stored.takeDependents(a);
-    emit(a, end, reason, detail, exitCode, output, now);
+    emit(a, end, reason, detail, result, now);
 
     for (String dependentId : dependents) {
       stored
@@ -860,6 +583,8 @@ public final class HostQueues {
           .ifPresent(a -> finish(host, a, CANCELLED, reason, detail, now));
     }
   }
+
+  // ======================================================================== acceptance
 
   /**
    * Rule 4 at acceptance: the dependencies {@code activity} must wait for go into {@code
@@ -928,15 +653,11 @@ public final class HostQueues {
 
   /** Rules 6 and 11: a preempt goes first in its lane; the rest rank as the deployment says. */
   private byte[] rankOf(Activity activity, boolean preempt, long seq) {
-    return preempt
-        ? Ranking.head(seq)
-        : settings
-            .ranking()
-            .key(
-                activity.getPriority(),
-                activity.getAcceptedAt().toEpochMilli(),
-                seq,
-                settings.agingStep());
+    if (preempt) {
+      return Ranking.head(seq);
+    }
+    long acceptedAt = activity.getAcceptedAt().toEpochMilli();
+    return settings.ranking().key(activity.getPriority(), acceptedAt, seq, settings.agingStep());
   }
 
   /** Rule 5: once released, a lock or a wipe can no longer be cancelled. */
@@ -948,21 +669,23 @@ public final class HostQueues {
 
   private void emit(
       QueuedActivity a, ActivityState to, ReasonCode reason, String detail, long now) {
-    emit(a, to, reason, detail, null, null, now);
+    emit(a, to, reason, detail, null, now);
   }
 
-  /** One lifecycle event; the record's event sequence moves on and the record is stored. */
+  /**
+   * One lifecycle event, carrying the exit code and output of {@code result} if there is one; the
+   * record's event sequence moves on and the record is stored.
+   */
   private void emit(
       QueuedActivity a,
       ActivityState to,
       ReasonCode reason,
       String detail,
-      Integer exitCode,
-      String output,
+      ActivityResult result,
       long now) {
     a.moveTo(to);
     stored.save(a);
-    outbox.event(Records.event(a, to, reason, detail, exitCode, output, now));
+    outbox.event(Records.event(a, to, reason, detail, result, now));
   }
 
   /** A note (rule 12): an event that repeats the activity's state, which does not change. */

@@ -1,12 +1,15 @@
 package dev.lineup.sequencer.queue;
 
 import dev.lineup.avro.Activity;
+import dev.lineup.avro.ActivityResult;
 import dev.lineup.avro.ActivityState;
 import dev.lineup.avro.InitiatorKind;
 import dev.lineup.avro.LifecycleEvent;
 import dev.lineup.avro.ReasonCode;
 import dev.lineup.avro.ReleasedActivity;
 import dev.lineup.avro.RetryPolicy;
+import dev.lineup.schemas.Limits;
+import dev.lineup.schemas.StoredText;
 import dev.lineup.sequencer.state.ActivityRecord;
 import dev.lineup.sequencer.state.HostRecord;
 import dev.lineup.sequencer.state.LaneSlot;
@@ -65,14 +68,18 @@ final class Records {
         .build();
   }
 
-  /** The lifecycle event of an activity that just took its event sequence ({@code moveTo}). */
+  /**
+   * The lifecycle event of an activity that just took its event sequence ({@code moveTo}). A result
+   * that ended an attempt gives its exit code and its output, cleaned and cut to rule 15's bound: a
+   * device gateway writes results directly, and an event past a Kafka record's size would be fatal
+   * to the task.
+   */
   static LifecycleEvent event(
       QueuedActivity a,
       ActivityState to,
       ReasonCode reason,
       String detail,
-      Integer exitCode,
-      String output,
+      ActivityResult result,
       long now) {
     return LifecycleEvent.newBuilder()
         .setEventId(a.id() + ":" + a.eventSeq())
@@ -88,8 +95,8 @@ final class Records {
         .setBatchId(a.batchId())
         .setAcceptedAt(Instant.ofEpochMilli(a.acceptedAt()))
         .setAttempt(a.attempt())
-        .setExitCode(exitCode)
-        .setOutput(output)
+        .setExitCode(result == null ? null : result.getExitCode())
+        .setOutput(result == null ? null : StoredText.of(result.getOutput(), Limits.OUTPUT_BYTES))
         .setDetail(detail)
         .build();
   }
