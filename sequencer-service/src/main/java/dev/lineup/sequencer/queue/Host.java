@@ -84,12 +84,13 @@ final class Host {
     record.getReadyCounts().set(index(lane, initiator), 0);
   }
 
-  /** Whether a record written before the ready counts existed (v1) still has to count them. */
-  boolean countsReady() {
+  /** False for a record written before the ready counts existed (v1): they are to be counted. */
+  boolean hasReadyCounts() {
     return record.getReadyCounts() != null;
   }
 
-  void startCountingReady() {
+  /** Every ready count at zero, to count them up from the index. */
+  void zeroReadyCounts() {
     record.setReadyCounts(new ArrayList<>(List.of(0, 0, 0, 0, 0, 0)));
   }
 

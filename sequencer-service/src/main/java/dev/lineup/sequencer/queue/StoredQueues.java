@@ -74,8 +74,8 @@ final class StoredQueues {
       return Optional.empty();
     }
     Host host = new Host(StateCodec.host(bytes));
-    if (!host.countsReady()) {
-      host.startCountingReady();
+    if (!host.hasReadyCounts()) {
+      host.zeroReadyCounts();
       ready.forEachEntry(hostId, (lane, initiator) -> host.countReady(lane, initiator, +1));
     }
     return Optional.of(host);
