@@ -21,6 +21,7 @@ import dev.lineup.avro.ActivityType;
 import dev.lineup.avro.InitiatorKind;
 import dev.lineup.avro.Lane;
 import dev.lineup.avro.ReasonCode;
+import dev.lineup.avro.ResultKind;
 import dev.lineup.avro.Selector;
 import dev.lineup.schemas.Limits;
 import java.util.ArrayDeque;
@@ -238,25 +239,17 @@ public final class HostQueues {
     }
     QueuedActivity a = found.get();
     ActivityState current = a.state();
-    boolean outcome =
-        switch (result.getKind()) {
-          case SUCCEEDED, FAILED -> true;
-          default -> false;
-        };
+    ResultKind kind = result.getKind();
     if (!a.isReleased() || result.getAttempt() != a.attempt()) {
-      if (outcome) {
-        boolean repeat =
-            result.getAttempt() == a.attempt() && current.name().equals(result.getKind().name());
-        note(
-            a,
-            repeat ? ReasonCode.DUPLICATE : ReasonCode.LATE_RESULT,
-            result.getKind() + " for attempt " + result.getAttempt() + " ignored",
-            now);
+      if (kind == ResultKind.SUCCEEDED || kind == ResultKind.FAILED) {
+        boolean repeat = result.getAttempt() == a.attempt() && current.name().equals(kind.name());
+        String detail = kind + " for attempt " + result.getAttempt() + " ignored";
+        note(a, repeat ? ReasonCode.DUPLICATE : ReasonCode.LATE_RESULT, detail, now);
       }
       return;
     }
     Host host = stored.hostOrNew(a.hostId());
-    switch (result.getKind()) {
+    switch (kind) {
       case DELIVERED -> {
         if (current == RELEASED) {
           emit(a, DELIVERED, ReasonCode.DELIVERED, null, now);
@@ -434,14 +427,11 @@ public final class HostQueues {
       return;
     }
     if (host.holder(lane) != null) {
-      QueuedActivity holder = stored.activity(host.holder(lane)).orElse(null);
-      if (holder != null
-          && holder.isUpcoming()
-          && holder.retryAt() != null
-          && holder.retryAt() <= now) {
-        // Rule 8: a retry keeps its place at the head of its lane.
-        release(host, holder, ReasonCode.RETRY_RELEASED, now);
-      }
+      // Rule 8: a retry keeps its place at the head of its lane.
+      stored
+          .activity(host.holder(lane))
+          .filter(holder -> holder.isUpcoming() && holder.retryDueBy(now))
+          .ifPresent(holder -> release(host, holder, ReasonCode.RETRY_RELEASED, now));
       return;
     }
     Optional<ReadyIndex.Head> user = stored.firstReady(host, lane, InitiatorKind.USER);

@@ -179,6 +179,11 @@ final class QueuedActivity {
     return record.getRetryAt();
   }
 
+  /** Whether it waits to retry, and its backoff is over by {@code now}. */
+  boolean retryDueBy(long now) {
+    return record.getRetryAt() != null && record.getRetryAt() <= now;
+  }
+
   Long staleAt() {
     return record.getStaleAt();
   }
