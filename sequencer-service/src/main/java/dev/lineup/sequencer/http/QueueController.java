@@ -3,7 +3,8 @@ package dev.lineup.sequencer.http;
 import dev.lineup.sequencer.SequencerRuntime;
 import dev.lineup.sequencer.SequencerSettings;
 import dev.lineup.sequencer.queue.QueueView;
-import dev.lineup.sequencer.stream.SequencerStores;
+import dev.lineup.sequencer.stream.KeyValueSortedStore;
+import dev.lineup.sequencer.stream.SequencerTopology;
 import dev.lineup.service.problem.ApiException;
 import io.micronaut.http.HttpHeaders;
 import io.micronaut.http.HttpRequest;
@@ -56,7 +57,7 @@ public final class QueueController {
           HttpStatus.SERVICE_UNAVAILABLE, "Not ready", "the sequencer is still starting");
     }
     KeyQueryMetadata owner =
-        streams.queryMetadataForKey(SequencerStores.QUEUE, hostId, new StringSerializer());
+        streams.queryMetadataForKey(SequencerTopology.QUEUE_STORE, hostId, new StringSerializer());
     if (owner == null || owner.equals(KeyQueryMetadata.NOT_AVAILABLE)) {
       throw new ApiException(
           HttpStatus.SERVICE_UNAVAILABLE, "Not ready", "no instance owns this host right now");
@@ -64,7 +65,7 @@ public final class QueueController {
     if (!owner.activeHost().equals(self) && request.getHeaders().get(FORWARDED) == null) {
       return forward(owner.activeHost(), hostId, limit, request);
     }
-    QueueView view = new QueueView(SequencerStores.readOnly(streams));
+    QueueView view = new QueueView(KeyValueSortedStore.queried(streams));
     return HttpResponse.ok(
         QueueJson.of(
             view.host(hostId, Math.max(1, Math.min(limit, 10_000)))

@@ -1,6 +1,11 @@
 package dev.lineup.sequencer.queue;
 
-/** Something that must happen to one activity at a wall-clock time. */
+import java.util.Arrays;
+
+/**
+ * Something that must happen to one activity at a wall-clock time, and its key in the deadline
+ * index: {@code [at][kind][activity id]}, so the index is in time order.
+ */
 record Deadline(long at, Kind kind, String activityId) {
 
   enum Kind {
@@ -14,5 +19,29 @@ record Deadline(long at, Kind kind, String activityId) {
     STALE,
     /** A finished activity's record is no longer needed for dependencies or duplicates. */
     FORGET
+  }
+
+  /** Where the time goes in the key; the kind follows it. */
+  private static final int KIND_AT = 8;
+
+  byte[] key() {
+    return KeyParts.concat(
+        KeyParts.ordered(at), new byte[] {(byte) kind.ordinal()}, KeyParts.id(activityId));
+  }
+
+  /** The first key a deadline due at {@code at} can have: every earlier one sorts below it. */
+  static byte[] firstKeyAt(long at) {
+    return KeyParts.ordered(at);
+  }
+
+  /** The deadline a key holds, or null if it does not parse as one. */
+  static Deadline of(byte[] key) {
+    if (key.length <= KIND_AT || key[KIND_AT] < 0 || key[KIND_AT] >= Kind.values().length) {
+      return null;
+    }
+    return new Deadline(
+        KeyParts.ordered(key, 0),
+        Kind.values()[key[KIND_AT]],
+        KeyParts.id(Arrays.copyOfRange(key, KIND_AT + 1, key.length)));
   }
 }

@@ -1,29 +1,30 @@
 package dev.lineup.sequencer.queue;
 
+import static dev.lineup.avro.ActivityState.CANCELLED;
+import static dev.lineup.avro.ActivityState.DELIVERED;
+import static dev.lineup.avro.ActivityState.EXPIRED;
+import static dev.lineup.avro.ActivityState.FAILED;
+import static dev.lineup.avro.ActivityState.QUEUED;
+import static dev.lineup.avro.ActivityState.RELEASED;
+import static dev.lineup.avro.ActivityState.SUCCEEDED;
+import static dev.lineup.avro.Lane.BYPASS;
+import static dev.lineup.sequencer.queue.Deadline.Kind.FORGET;
+import static dev.lineup.sequencer.queue.Deadline.Kind.LEASE;
+import static dev.lineup.sequencer.queue.Deadline.Kind.NOT_BEFORE;
+import static dev.lineup.sequencer.queue.Deadline.Kind.RETRY;
+import static dev.lineup.sequencer.queue.Deadline.Kind.STALE;
+
 import dev.lineup.avro.Activity;
 import dev.lineup.avro.ActivityResult;
 import dev.lineup.avro.ActivityState;
 import dev.lineup.avro.ActivityType;
 import dev.lineup.avro.InitiatorKind;
 import dev.lineup.avro.Lane;
-import dev.lineup.avro.LifecycleEvent;
 import dev.lineup.avro.ReasonCode;
-import dev.lineup.avro.ReleasedActivity;
-import dev.lineup.avro.RetryPolicy;
-import dev.lineup.avro.ScriptRunPayload;
+import dev.lineup.avro.ResultKind;
 import dev.lineup.avro.Selector;
-import dev.lineup.avro.SoftwareInstallPayload;
-import dev.lineup.avro.SoftwareUninstallPayload;
 import dev.lineup.schemas.Limits;
-import dev.lineup.schemas.StoredText;
-import dev.lineup.sequencer.state.ActivityRecord;
-import dev.lineup.sequencer.state.HostRecord;
-import dev.lineup.sequencer.state.LaneSlot;
-import java.nio.ByteBuffer;
-import java.time.Instant;
 import java.util.ArrayDeque;
-import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Deque;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -31,10 +32,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.function.IntSupplier;
 
 /**
- * The queue contract of CONTRACT.md, rule by rule, over the stores of one sequencer task.
+ * The queue contract of CONTRACT.md, rule by rule, over the queues of one sequencer task.
  *
  * <p>Each handler starts with its idempotency guard, changes state, and puts what it decided in the
  * {@link Outbox}: one lifecycle event per transition, one record per release. Time is always passed
@@ -44,29 +44,31 @@ import java.util.function.IntSupplier;
  * activity is <em>upcoming</em> until released; upcoming activities are <em>ready</em> once their
  * dependencies succeeded and {@code not_before} passed; a lane's <em>holder</em> is the one
  * activity released (or waiting to retry) in it.
+ *
+ * <p>What is not a rule lives beside them: the stored records and the indexes kept over them
+ * ({@link StoredQueues}), the records and events written ({@link Records}), and the split of a tick
+ * into steps that fail alone ({@link Tick}).
  */
 public final class HostQueues {
 
-  private static final List<Lane> ALL_LANES = List.of(Lane.DEFAULT, Lane.SETUP, Lane.BYPASS);
-  private static final int DEADLINES_PER_TICK = 10_000;
-  private static final int BUDGET_WAITS_PER_TICK = 10_000;
-
-  /** How many deadlines the report of a host's put aside names; the rest are counted. */
-  private static final int DEADLINES_NAMED = 10;
-
-  private final QueueState state;
+  private final StoredQueues stored;
   private final QueueSettings settings;
   private final ReleaseBudget budget;
   private final Outbox outbox;
   private final PendingCancellations cancellations;
+  private final Tick tick;
 
-  public HostQueues(QueueStores stores, QueueSettings settings, Outbox outbox) {
-    this.state = new QueueState(stores);
-    this.cancellations = new PendingCancellations(stores.cancellations());
+  /**
+   * @param store the task's queue store, its sections' bounds written ({@link Section#writeBounds})
+   */
+  public HostQueues(SortedStore store, QueueSettings settings, Outbox outbox) {
+    this.stored = new StoredQueues(store);
+    this.cancellations = new PendingCancellations(Section.CANCELLATIONS.of(store));
     this.settings = settings;
     this.budget =
         new ReleaseBudget(settings.systemReleasesPerSecond(), settings.systemReleaseBurst());
     this.outbox = outbox;
+    this.tick = new Tick(this, stored, cancellations, budget, settings.cancelMatchingPerStep());
   }
 
   /**
@@ -74,7 +76,7 @@ public final class HostQueues {
    * discarded, since it may have been learnt from them.
    */
   public void forgetRemembered() {
-    state.forgetHints();
+    stored.forgetHints();
     cancellations.forget();
   }
 
@@ -83,418 +85,183 @@ public final class HostQueues {
   /** Rules 2, 3, 6, 9 and the dedupe key: accept an activity into its host's queue. */
   public void enqueue(Activity activity, boolean preempt, long now) {
     String id = activity.getActivityId();
-    Optional<ActivityRecord> known = state.activity(id);
+    Optional<QueuedActivity> known = stored.activity(id);
     if (known.isPresent()) {
-      ActivityRecord existing = known.get();
-      emit(existing, stateOf(existing), ReasonCode.DUPLICATE, "enqueue repeated", now);
+      note(known.get(), ReasonCode.DUPLICATE, "enqueue repeated", now);
       return;
     }
-    HostRecord host = state.hostOrNew(activity.getHostId());
+    Host host = stored.hostOrNew(activity.getHostId());
     // A selector cancel under way that has not reached this host must not take the newcomer.
     catchUp(host, now);
     // Dependencies first: a preempting activity that cannot run must not cancel anything, and the
     // ones it waits for are spared by its preemption (rule 6 with rule 4).
-    Map<String, ActivityRecord> waitingFor = new LinkedHashMap<>();
-    String failedDependency = checkDependencies(activity, waitingFor);
-    if (preempt && failedDependency == null) {
-      cancelAllUpcoming(
-          host,
-          ReasonCode.PREEMPTED,
-          "preempted by " + id,
-          upcomingDependencies(waitingFor.keySet()),
-          now);
+    Map<String, QueuedActivity> waitingFor = new LinkedHashMap<>();
+    String cannotRun = checkDependencies(activity, waitingFor);
+    if (preempt && cannotRun == null) {
+      Set<String> spared = upcomingDependencies(waitingFor.keySet());
+      cancelAllUpcoming(host, ReasonCode.PREEMPTED, "preempted by " + id, spared, now);
     }
     Lane lane = activity.getLane();
-    if (lane != Lane.BYPASS
-        && QueueState.slot(host, lane).getUpcoming() >= settings.maxUpcomingPerLane()) {
-      rejectNew(activity, ReasonCode.QUEUE_FULL, "lane " + lane + " is full", now);
-      state.putHost(host);
+    if (lane != BYPASS && host.upcoming(lane) >= settings.maxUpcomingPerLane()) {
+      reject(activity, ReasonCode.QUEUE_FULL, "lane " + lane + " is full", now);
+      stored.save(host);
       return;
     }
     String dedupeKey = activity.getDedupeKey();
-    if (dedupeKey != null) {
-      Optional<String> holder = state.dedupeHolder(activity.getHostId(), dedupeKey);
-      if (holder.isPresent()) {
-        rejectNew(activity, ReasonCode.DEDUPLICATED, "absorbed by " + holder.get(), now);
-        state.putHost(host);
-        return;
-      }
-    }
-
-    long seq = host.getNextSeq();
-    host.setNextSeq(seq + 1);
-    ActivityRecord a = newRecord(activity, preempt, seq, now);
-
-    state.putPayload(activity);
-    addUpcoming(host, a);
-    String accepted = preempt ? "preempt" : null;
-    if (failedDependency != null) {
-      emit(a, ActivityState.QUEUED, ReasonCode.ACCEPTED, accepted, now);
-      finish(host, a, ActivityState.CANCELLED, ReasonCode.DEPENDENCY_FAILED, failedDependency, now);
-      state.putHost(host);
+    Optional<String> holder =
+        dedupeKey == null ? Optional.empty() : stored.dedupeHolder(host.id(), dedupeKey);
+    if (holder.isPresent()) {
+      reject(activity, ReasonCode.DEDUPLICATED, "absorbed by " + holder.get(), now);
+      stored.save(host);
       return;
     }
-    waitingFor.forEach(
-        (dependencyId, dependency) -> {
-          state.addDependent(dependencyId, id);
-          if (!dependency.getHasDependents()) {
-            dependency.setHasDependents(true);
-            state.putActivity(dependency);
-          }
-        });
-    a.setPendingDependencies(waitingFor.size());
-    a.setStaleAt(now + settings.maxUpcomingAge().toMillis());
-    state.addDeadline(a.getStaleAt(), Deadline.Kind.STALE, id);
-    if (a.getNotBefore() != null && a.getNotBefore() > now) {
-      state.addDeadline(a.getNotBefore(), Deadline.Kind.NOT_BEFORE, id);
+
+    long seq = host.takeSeq();
+    QueuedActivity a = stored.accept(activity, seq, rankOf(activity, preempt, seq));
+    stored.joinUpcoming(host, a);
+    String accepted = preempt ? "preempt" : null;
+    if (cannotRun != null) {
+      emit(a, QUEUED, ReasonCode.ACCEPTED, accepted, now);
+      finish(host, a, CANCELLED, ReasonCode.DEPENDENCY_FAILED, cannotRun, now);
+      stored.save(host);
+      return;
+    }
+    waitingFor.values().forEach(dependency -> stored.waitFor(dependency, id));
+    a.waitFor(waitingFor.size());
+    a.reschedule(STALE, now + settings.maxUpcomingAge().toMillis());
+    if (a.notBefore() != null && a.notBefore() > now) {
+      a.reschedule(NOT_BEFORE, a.notBefore());
     }
     if (dedupeKey != null) {
-      state.putDedupe(activity.getHostId(), dedupeKey, id);
+      stored.holdDedupeKey(a);
     }
-    readyIfEligible(host, a, now);
+    becomeReadyIfEligible(host, a, now);
     // The event stores the new record, once, complete.
-    emit(a, ActivityState.QUEUED, ReasonCode.ACCEPTED, accepted, now);
+    emit(a, QUEUED, ReasonCode.ACCEPTED, accepted, now);
     releaseWhatCan(host, now);
-    state.putHost(host);
+    stored.save(host);
   }
 
   /** Rule 5: cancel one activity, upcoming or released. */
   public void cancel(String hostId, String activityId, long now) {
-    Optional<ActivityRecord> found = state.activity(activityId);
-    if (found.isEmpty() || !found.get().getHostId().equals(hostId)) {
+    Optional<QueuedActivity> found = stored.activity(activityId);
+    if (found.isEmpty() || !found.get().hostId().equals(hostId)) {
       return;
     }
-    ActivityRecord a = found.get();
-    ActivityState current = stateOf(a);
-    if (isTerminal(current)) {
-      emit(a, current, ReasonCode.NOT_CANCELLABLE, "already " + current, now);
+    QueuedActivity a = found.get();
+    if (a.hasEnded()) {
+      note(a, ReasonCode.NOT_CANCELLABLE, "already " + a.state(), now);
       return;
     }
-    if (isReleased(current) && isUncancellableOnceReleased(a)) {
-      emit(
-          a,
-          current,
-          ReasonCode.NOT_CANCELLABLE,
-          "a released " + a.getType() + " runs to its end",
-          now);
+    if (a.isReleased() && runsToItsEnd(a.type())) {
+      note(a, ReasonCode.NOT_CANCELLABLE, "a released " + a.type() + " runs to its end", now);
       return;
     }
-    HostRecord host = state.hostOrNew(hostId);
-    finish(host, a, ActivityState.CANCELLED, ReasonCode.USER_CANCEL, null, now);
+    Host host = stored.hostOrNew(hostId);
+    finish(host, a, CANCELLED, ReasonCode.USER_CANCEL, null, now);
     releaseWhatCan(host, now);
-    state.putHost(host);
+    stored.save(host);
   }
 
   /** Cancel every upcoming activity of a host; released ones run on. */
   public void cancelUpcoming(String hostId, long now) {
-    Optional<HostRecord> found = state.host(hostId);
+    Optional<Host> found = stored.host(hostId);
     if (found.isEmpty()) {
       return;
     }
-    HostRecord host = found.get();
-    cancelAllUpcoming(host, ReasonCode.USER_CANCEL, "cancel all upcoming", now);
+    Host host = found.get();
+    cancelAllUpcoming(host, ReasonCode.USER_CANCEL, "cancel all upcoming", Set.of(), now);
     releaseWhatCan(host, now);
-    state.putHost(host);
+    stored.save(host);
   }
 
   /**
    * Starts cancelling every upcoming activity of every host of this task that the selector matches.
    * Each task gets its own copy of the command, after every command accepted before it. Answers
    * whether the cancel is new (the same command twice is a no-op); its first step is {@link
-   * #stepCancelMatching}, which the caller runs at once.
-   *
-   * <p>A fleet-wide cancel can match more activities than one transaction can end before its
-   * timeout, so it goes host by host, in the upcoming index's host order, at most {@code
-   * cancel-matching-per-step} activities a step: one step now, one per tick after, resuming at its
-   * cursor. Meanwhile the task handles later commands and results, and the cancel must still act as
-   * if it had been applied all at once, here. So before anything can happen to a host the cancel
-   * has not reached (an enqueue, or a release: results, ticks, resume, cancels all release through
-   * one place), that host is brought up to date first ({@link #catchUp}) and marked, and the cancel
-   * skips it when it gets there. Then nothing accepted before the cancel is released after it, and
-   * nothing accepted after it is cancelled by it.
+   * #stepCancelMatching}, which the caller runs at once, and it goes on host by host, a step per
+   * tick, at most {@code cancel-matching-per-step} activities a step ({@link Tick}): a fleet-wide
+   * cancel may match more than one transaction can end before its timeout. It still acts as if
+   * applied at once, here: see {@link #catchUp}.
    */
   public boolean startCancelMatching(Selector selector, String cancellationId, long now) {
     return cancellations.start(cancellationId, selector, now);
   }
 
-  /**
-   * The next step of a selector cancel under way, as a step of its own. One that throws is put
-   * aside: if one host's part threw, the cancel passes over that host (its matching activities
-   * stay) and goes on at the next tick; if anything else threw, the cancel is dropped on this task.
-   */
+  /** The next step of a selector cancel under way, as a step of its own ({@link Tick}). */
   public void stepCancelMatching(String cancellationId, long now, SeparateSteps steps) {
-    RuntimeException failed =
-        steps.attempt(() -> cancellations.find(cancellationId).ifPresent(c -> step(c, now)));
-    if (failed instanceof HostFailure host) {
-      steps.putAside(
-          new PutAside(
-              host.hostId,
-              null,
-              "cancellation " + cancellationId + " on host " + host.hostId,
-              "the cancel passed over the host, so its matching upcoming activities were not"
-                  + " cancelled: cancel them one by one, or purge the host",
-              host.failure),
-          () -> cancellations.markCaughtUp(cancellationId, StoreKeys.host(host.hostId)));
-    } else if (failed != null) {
-      // Reading every cancel under way meets an unreadable one whichever cancel is stepping.
-      String broken =
-          failed instanceof PendingCancellations.UnreadableCancellation unreadable
-              ? unreadable.cancellationId
-              : cancellationId;
-      steps.putAside(
-          new PutAside(
-              broken,
-              cancellations.stored(broken),
-              "cancellation " + broken + ", dropped on this task",
-              "the matching upcoming activities of the hosts it had not reached were not"
-                  + " cancelled: send the cancel again",
-              failed),
-          () -> cancellations.drop(broken));
-    }
-  }
-
-  /** One step of a selector cancel: hosts from its cursor on, until enough were looked at. */
-  private void step(PendingCancellations.Pending cancel, long now) {
-    int looked = 0;
-    byte[] from = cancel.cursor == null ? new byte[0] : StoreKeys.after(cancel.cursor);
-    while (looked < settings.cancelMatchingPerStep()) {
-      Optional<String> next = state.firstUpcomingHost(from);
-      if (next.isEmpty()) {
-        cancellations.finish(cancel);
-        return;
-      }
-      String hostId = next.get();
-      byte[] hostKey = StoreKeys.host(hostId);
-      // Passed before anything below releases, so the release does not bring it up to date again.
-      cancel.cursor = hostKey;
-      looked++;
-      if (!cancellations.caughtUp(cancel, hostKey)) {
-        looked +=
-            ofHost(
-                hostId,
-                () -> {
-                  HostRecord host = state.hostOrNew(hostId);
-                  int seen = cancelMatchingOf(host, cancel, now);
-                  releaseWhatCan(host, now);
-                  state.putHost(host);
-                  return seen;
-                });
-      }
-      from = StoreKeys.after(hostKey);
-    }
-    cancellations.saveCursor(cancel);
-  }
-
-  /**
-   * Runs one host's part of a selector cancel's step: what it throws is that host's failure, so the
-   * cancel can pass over that host alone.
-   */
-  private static int ofHost(String hostId, IntSupplier part) {
-    try {
-      return part.getAsInt();
-    } catch (PendingCancellations.UnreadableCancellation | HostFailure named) {
-      throw named;
-    } catch (RuntimeException e) {
-      throw new HostFailure(hostId, e);
-    }
-  }
-
-  /** What one host's part of a selector cancel's step threw. */
-  private static final class HostFailure extends RuntimeException {
-    final String hostId;
-    final RuntimeException failure;
-
-    HostFailure(String hostId, RuntimeException failure) {
-      super("host " + hostId + ": " + failure.getMessage(), failure);
-      this.hostId = hostId;
-      this.failure = failure;
-    }
-  }
-
-  /**
-   * Applies every selector cancel under way that has not reached {@code host} yet to it, before
-   * anything else happens to it; the host record is stored by the caller.
-   */
-  private void catchUp(HostRecord host, long now) {
-    if (cancellations.isEmpty()) {
-      return;
-    }
-    byte[] hostKey = StoreKeys.host(host.getHostId());
-    for (PendingCancellations.Pending cancel : List.copyOf(cancellations.all())) {
-      if (!cancel.passed(hostKey) && !cancellations.caughtUp(cancel, hostKey)) {
-        cancelMatchingOf(host, cancel, now);
-        cancellations.markCaughtUp(cancel, hostKey);
-      }
-    }
-  }
-
-  /** Cancels the host's upcoming activities that the selector matches; answers how many it saw. */
-  private int cancelMatchingOf(HostRecord host, PendingCancellations.Pending cancel, long now) {
-    List<String> upcoming = state.upcomingIds(host.getHostId(), Integer.MAX_VALUE);
-    for (String id : upcoming) {
-      state
-          .activity(id)
-          .filter(a -> stateOf(a) == ActivityState.QUEUED)
-          .filter(a -> matches(cancel.selector, a))
-          .ifPresent(
-              a ->
-                  finish(
-                      host,
-                      a,
-                      ActivityState.CANCELLED,
-                      ReasonCode.USER_CANCEL,
-                      "cancellation " + cancel.id,
-                      now));
-    }
-    return upcoming.size();
-  }
-
-  private boolean matches(Selector selector, ActivityRecord a) {
-    if (selector.getType() != null && !selector.getType().name().equals(a.getType())) {
-      return false;
-    }
-    if (selector.getInstallerId() == null && selector.getScriptSha256() == null) {
-      return true;
-    }
-    Object payload = state.payload(a.getActivityId()).getPayload();
-    if (selector.getInstallerId() != null
-        && !selector.getInstallerId().equals(installerOf(payload))) {
-      return false;
-    }
-    return selector.getScriptSha256() == null
-        || scriptsOf(payload).contains(selector.getScriptSha256());
-  }
-
-  private static String installerOf(Object payload) {
-    if (payload instanceof SoftwareInstallPayload install) {
-      return install.getInstallerId();
-    }
-    if (payload instanceof SoftwareUninstallPayload uninstall) {
-      return uninstall.getInstallerId();
-    }
-    return null;
-  }
-
-  private static Set<String> scriptsOf(Object payload) {
-    Set<String> scripts = new java.util.HashSet<>();
-    if (payload instanceof ScriptRunPayload script) {
-      scripts.add(script.getScriptSha256());
-    } else if (payload instanceof SoftwareInstallPayload install) {
-      scripts.add(install.getInstallScriptSha256());
-      scripts.add(install.getPostInstallScriptSha256());
-      scripts.add(install.getUninstallScriptSha256());
-    } else if (payload instanceof SoftwareUninstallPayload uninstall) {
-      scripts.add(uninstall.getUninstallScriptSha256());
-    }
-    scripts.remove(null);
-    return scripts;
+    tick.stepCancel(cancellationId, now, steps);
   }
 
   /** Rule 3: a paused host releases nothing; what is released runs on. */
-  public void pause(String hostId, long now) {
-    HostRecord host = state.hostOrNew(hostId);
+  public void pause(String hostId) {
+    Host host = stored.hostOrNew(hostId);
     host.setPaused(true);
-    state.putHost(host);
+    stored.save(host);
   }
 
+  /** Rule 3: a resumed host releases what it can at once. */
   public void resume(String hostId, long now) {
-    Optional<HostRecord> found = state.host(hostId);
-    if (found.isEmpty() || !found.get().getPaused()) {
+    Optional<Host> found = stored.host(hostId);
+    if (found.isEmpty() || !found.get().isPaused()) {
       return;
     }
-    HostRecord host = found.get();
+    Host host = found.get();
     host.setPaused(false);
     releaseWhatCan(host, now);
-    state.putHost(host);
+    stored.save(host);
   }
 
   /** Rule 13: end every activity of the host (HOST_PURGED) and forget the host. */
   public void purge(String hostId, long now) {
-    Optional<HostRecord> found = state.host(hostId);
+    Optional<Host> found = stored.host(hostId);
     if (found.isEmpty()) {
       return;
     }
-    HostRecord host = found.get();
-    cancelAllUpcoming(host, ReasonCode.HOST_PURGED, "host purged", now);
-    for (String id : state.releasedIds(hostId)) {
-      state
+    Host host = found.get();
+    cancelAllUpcoming(host, ReasonCode.HOST_PURGED, "host purged", Set.of(), now);
+    for (String id : stored.released(hostId)) {
+      stored
           .activity(id)
-          .filter(a -> isReleased(stateOf(a)))
-          .ifPresent(
-              a ->
-                  finish(
-                      host,
-                      a,
-                      ActivityState.CANCELLED,
-                      ReasonCode.HOST_PURGED,
-                      "host purged",
-                      now));
+          .filter(QueuedActivity::isReleased)
+          .ifPresent(a -> finish(host, a, CANCELLED, ReasonCode.HOST_PURGED, "host purged", now));
     }
-    for (Lane lane : ALL_LANES) {
-      state.removeBudgetWait(hostId, lane);
-    }
-    state.deleteHost(host);
+    stored.forget(host);
   }
 
   // ======================================================================== results
 
   /** Rules 5, 7, 8, 12: delivered, heartbeat, succeeded, failed. */
   public void onResult(ActivityResult result, long now) {
-    Optional<ActivityRecord> found = state.activity(result.getActivityId());
-    if (found.isEmpty() || !found.get().getHostId().equals(result.getHostId())) {
+    Optional<QueuedActivity> found = stored.activity(result.getActivityId());
+    if (found.isEmpty() || !found.get().hostId().equals(result.getHostId())) {
       return;
     }
-    ActivityRecord a = found.get();
-    ActivityState current = stateOf(a);
-    boolean outcome =
-        switch (result.getKind()) {
-          case SUCCEEDED, FAILED -> true;
-          default -> false;
-        };
-    if (!isReleased(current) || result.getAttempt() != a.getAttempt()) {
-      if (outcome) {
-        boolean repeat =
-            result.getAttempt() == a.getAttempt() && current.name().equals(result.getKind().name());
-        emit(
-            a,
-            current,
-            repeat ? ReasonCode.DUPLICATE : ReasonCode.LATE_RESULT,
-            result.getKind() + " for attempt " + result.getAttempt() + " ignored",
-            now);
+    QueuedActivity a = found.get();
+    ActivityState current = a.state();
+    ResultKind kind = result.getKind();
+    if (!a.isReleased() || result.getAttempt() != a.attempt()) {
+      if (kind == ResultKind.SUCCEEDED || kind == ResultKind.FAILED) {
+        boolean repeat = result.getAttempt() == a.attempt() && current.name().equals(kind.name());
+        String detail = kind + " for attempt " + result.getAttempt() + " ignored";
+        note(a, repeat ? ReasonCode.DUPLICATE : ReasonCode.LATE_RESULT, detail, now);
       }
       return;
     }
-    HostRecord host = state.hostOrNew(a.getHostId());
-    switch (result.getKind()) {
+    Host host = stored.hostOrNew(a.hostId());
+    switch (kind) {
       case DELIVERED -> {
-        if (current == ActivityState.RELEASED) {
-          emit(a, ActivityState.DELIVERED, ReasonCode.DELIVERED, null, now);
+        if (current == RELEASED) {
+          emit(a, DELIVERED, ReasonCode.DELIVERED, null, now);
         }
       }
       case HEARTBEAT -> extendLease(a, result.getLeaseExtensionMs(), now);
-      case SUCCEEDED ->
-          finish(
-              host,
-              a,
-              ActivityState.SUCCEEDED,
-              ReasonCode.SUCCEEDED,
-              null,
-              result.getExitCode(),
-              StoredText.of(result.getOutput(), Limits.OUTPUT_BYTES),
-              now);
+      case SUCCEEDED -> finish(host, a, SUCCEEDED, ReasonCode.SUCCEEDED, null, result, now);
       case FAILED -> {
-        if (a.getAttempt() < a.getMaxAttempts()) {
+        if (a.attempt() < a.maxAttempts()) {
           scheduleRetry(host, a, result, now);
         } else {
-          finish(
-              host,
-              a,
-              ActivityState.FAILED,
-              ReasonCode.FAILED,
-              null,
-              result.getExitCode(),
-              StoredText.of(result.getOutput(), Limits.OUTPUT_BYTES),
-              now);
+          finish(host, a, FAILED, ReasonCode.FAILED, null, result, now);
         }
       }
       default -> {
@@ -502,7 +269,7 @@ public final class HostQueues {
       }
     }
     releaseWhatCan(host, now);
-    state.putHost(host);
+    stored.save(host);
   }
 
   // ======================================================================== time
@@ -518,465 +285,318 @@ public final class HostQueues {
   /**
    * Rules 7, 8, 9 and 10 over time: lapsed leases, finished backoffs, passed {@code not_before},
    * stale activities, forgotten records, and lanes waiting for the release budget; and the next
-   * step of each selector cancel under way.
-   *
-   * <p>Rule 14: a tick is not one step but many, each all or nothing on its own ({@code steps}): a
-   * step of each selector cancel, each host's due deadlines with the releases they allow, each lane
-   * served from the release budget. A part that throws is discarded and then put aside, so that it
-   * cannot fail again ({@link PutAside}): one host's broken state neither stops the other hosts of
-   * the task nor fails every tick after.
+   * step of each selector cancel under way. Rule 14: each host's part, each lane's and each
+   * cancel's is a step of its own ({@code steps}), and one that throws is put aside ({@link Tick}).
    */
   public void onTime(long now, SeparateSteps steps) {
-    for (String id : cancellations.ids()) {
-      stepCancelMatching(id, now, steps);
-    }
-    for (Map.Entry<String, List<QueueState.Due>> host : dueByHost(now, steps).entrySet()) {
-      List<QueueState.Due> due = host.getValue();
-      RuntimeException failed = steps.attempt(() -> onDeadlines(due, now));
-      if (failed != null) {
-        steps.putAside(
-            deadlinesPutAside(host.getKey(), due, failed),
-            () -> due.forEach(d -> state.deleteDeadline(d.key())));
-      }
-    }
-    if (budget.available(now)) {
-      for (QueueState.HostLane wait : state.budgetWaits(BUDGET_WAITS_PER_TICK)) {
-        RuntimeException failed = steps.attempt(() -> serveBudgetWait(wait, now));
-        if (failed != null) {
-          steps.putAside(budgetWaitPutAside(wait, failed), () -> state.deleteBudgetWait(wait));
-        }
-        if (!budget.available(now)) {
-          break;
-        }
-      }
-    }
+    tick.run(now, steps);
   }
 
   /**
-   * The due deadlines by host: each host's in the order they are due, the hosts in the order their
-   * first one is due. Deadlines of activities no longer stored come under a null host: they are
-   * only removed. One whose key or activity record cannot be read names no host, and is put aside
-   * here, alone.
+   * One host's due deadlines (already out of the index), then the releases they allow, once: an
+   * activity that became ready in this tick competes with the rest for its lane's next release.
    */
-  private Map<String, List<QueueState.Due>> dueByHost(long now, SeparateSteps steps) {
-    Map<String, List<QueueState.Due>> byHost = new LinkedHashMap<>();
-    for (QueueState.Due due : state.dueDeadlines(now, DEADLINES_PER_TICK)) {
-      if (due.deadline() == null) {
-        steps.putAside(
-            new PutAside(
-                null,
-                due.key(),
-                "a deadline key of " + due.key().length + " bytes that does not parse",
-                "nothing can be known of what was due; the key is the dead letter's value",
-                new IllegalStateException("a deadline key does not parse")),
-            () -> state.deleteDeadline(due.key()));
-        continue;
-      }
-      Optional<ActivityRecord> activity;
-      try {
-        activity = state.activity(due.deadline().activityId());
-      } catch (RuntimeException unreadable) {
-        steps.putAside(
-            unreadableDeadline(due.deadline(), unreadable), () -> state.deleteDeadline(due.key()));
-        continue;
-      }
-      byHost
-          .computeIfAbsent(
-              activity.map(ActivityRecord::getHostId).orElse(null), h -> new ArrayList<>())
-          .add(due);
+  void onDeadlines(List<Deadline> due, long now) {
+    Map<String, Host> touched = new LinkedHashMap<>();
+    for (Deadline d : due) {
+      stored.activity(d.activityId()).ifPresent(a -> onDeadline(d, a, touched, now));
     }
-    return byHost;
-  }
-
-  /**
-   * One host's due deadlines, then the releases they allow, once: an activity that became ready in
-   * this tick competes with the rest for its lane's next release.
-   */
-  private void onDeadlines(List<QueueState.Due> due, long now) {
-    due.forEach(d -> state.deleteDeadline(d.key()));
-    Map<String, HostRecord> touched = new LinkedHashMap<>();
-    for (QueueState.Due d : due) {
-      state
-          .activity(d.deadline().activityId())
-          .ifPresent(a -> onDeadline(d.deadline(), a, touched, now));
-    }
-    for (HostRecord host : touched.values()) {
+    for (Host host : touched.values()) {
       releaseWhatCan(host, now);
-      state.putHost(host);
+      stored.save(host);
     }
-  }
-
-  private void serveBudgetWait(QueueState.HostLane wait, long now) {
-    if (wait.hostId() == null) {
-      throw new IllegalStateException("a budget-wait key does not parse");
-    }
-    state.deleteBudgetWait(wait);
-    state.servedBudgetWait(wait);
-    state
-        .host(wait.hostId())
-        .ifPresent(
-            host -> {
-              releaseNext(host, wait.lane(), now);
-              state.putHost(host);
-            });
-  }
-
-  private static PutAside deadlinesPutAside(
-      String hostId, List<QueueState.Due> due, RuntimeException failed) {
-    StringBuilder named = new StringBuilder();
-    for (int i = 0; i < Math.min(due.size(), DEADLINES_NAMED); i++) {
-      Deadline d = due.get(i).deadline();
-      named.append(i == 0 ? "" : ", ").append(d.kind()).append(" of ").append(d.activityId());
-    }
-    if (due.size() > DEADLINES_NAMED) {
-      named.append(" and ").append(due.size() - DEADLINES_NAMED).append(" more");
-    }
-    if (hostId == null) {
-      return new PutAside(
-          null,
-          null,
-          "the due deadlines of activities no longer stored (" + named + ")",
-          "nothing: they were only to be removed",
-          failed);
-    }
-    return new PutAside(
-        hostId,
-        null,
-        "the due deadlines of host " + hostId + " (" + named + ")",
-        "what they were due to do (a lease to lapse, a retry or not_before to come, a stale"
-            + " activity to end) will not happen, so the host's lanes may stay held: look at GET"
-            + " /v1/hosts/"
-            + hostId
-            + "/queue, and purge the host if it does not move",
-        failed);
-  }
-
-  private static PutAside unreadableDeadline(Deadline due, RuntimeException failed) {
-    return new PutAside(
-        due.activityId(),
-        null,
-        "the "
-            + due.kind()
-            + " deadline of activity "
-            + due.activityId()
-            + " (due "
-            + Instant.ofEpochMilli(due.at())
-            + "), whose record cannot be read",
-        "the activity's host (GET /v1/activities/"
-            + due.activityId()
-            + ") may stay held: purge it if its queue does not move",
-        failed);
-  }
-
-  private static PutAside budgetWaitPutAside(QueueState.HostLane wait, RuntimeException failed) {
-    if (wait.hostId() == null) {
-      return new PutAside(
-          null,
-          wait.key(),
-          "a budget-wait key of " + wait.key().length + " bytes that does not parse",
-          "nothing can be known of which lane waited; the key is the dead letter's value",
-          failed);
-    }
-    return new PutAside(
-        wait.hostId(),
-        null,
-        "the wait of host " + wait.hostId() + "'s " + wait.lane() + " lane for the release budget",
-        "the lane's next system-initiated activity waits for the host's next event (a result, an"
-            + " enqueue, a resume): purge the host if its queue does not move",
-        failed);
   }
 
   /**
    * Applies one due deadline. A host it changes, or that may now release something, joins {@code
    * touched}, loaded once: the tick releases and stores each of them at its end.
    */
-  private void onDeadline(
-      Deadline due, ActivityRecord a, Map<String, HostRecord> touched, long now) {
-    ActivityState current = stateOf(a);
+  private void onDeadline(Deadline due, QueuedActivity a, Map<String, Host> touched, long now) {
     switch (due.kind()) {
       case LEASE -> {
-        if (isReleased(current) && Long.valueOf(due.at()).equals(a.getLeaseExpiresAt())) {
-          HostRecord host = touched.computeIfAbsent(a.getHostId(), state::hostOrNew);
-          finish(host, a, ActivityState.EXPIRED, ReasonCode.LEASE_EXPIRED, null, now);
+        if (a.isReleased() && Long.valueOf(due.at()).equals(a.leaseExpiresAt())) {
+          Host host = touched.computeIfAbsent(a.hostId(), stored::hostOrNew);
+          finish(host, a, EXPIRED, ReasonCode.LEASE_EXPIRED, null, now);
         }
       }
       case RETRY, NOT_BEFORE -> {
-        if (current == ActivityState.QUEUED) {
-          HostRecord host = touched.computeIfAbsent(a.getHostId(), state::hostOrNew);
-          readyIfEligible(host, a, now);
-          state.putActivity(a);
+        if (a.isUpcoming()) {
+          Host host = touched.computeIfAbsent(a.hostId(), stored::hostOrNew);
+          becomeReadyIfEligible(host, a, now);
+          stored.save(a);
         }
       }
       case STALE -> {
-        if (current == ActivityState.QUEUED && Long.valueOf(due.at()).equals(a.getStaleAt())) {
-          HostRecord host = touched.computeIfAbsent(a.getHostId(), state::hostOrNew);
-          finish(
-              host,
-              a,
-              ActivityState.EXPIRED,
-              ReasonCode.STALE,
-              "waited longer than " + settings.maxUpcomingAge(),
-              now);
+        if (a.isUpcoming() && Long.valueOf(due.at()).equals(a.staleAt())) {
+          Host host = touched.computeIfAbsent(a.hostId(), stored::hostOrNew);
+          String detail = "waited longer than " + settings.maxUpcomingAge();
+          finish(host, a, EXPIRED, ReasonCode.STALE, detail, now);
         }
       }
       case FORGET -> {
-        if (isTerminal(current)) {
-          state.deleteActivity(a.getActivityId());
+        if (a.hasEnded()) {
+          stored.forget(a);
         }
       }
     }
   }
 
-  // ======================================================================== transitions
+  /** Rule 10: a lane that waited for the release budget (out of the waits) takes its turn. */
+  void onBudget(String hostId, Lane lane, long now) {
+    Optional<Host> host = stored.host(hostId);
+    if (host.isPresent()) {
+      releaseNext(host.get(), lane, now);
+      stored.save(host.get());
+    }
+  }
 
-  /** Releases whatever the host's lanes allow now: one per ordered lane, every ready bypass. */
-  private void releaseWhatCan(HostRecord host, long now) {
-    if (host.getPaused()) {
+  // ======================================================================== selector cancels
+
+  /** One host's part of a selector cancel's step; answers how many upcoming activities it saw. */
+  int cancelMatchingOn(String hostId, PendingCancellations.Pending cancel, long now) {
+    Host host = stored.hostOrNew(hostId);
+    int seen = cancelMatchingOf(host, cancel, now);
+    releaseWhatCan(host, now);
+    stored.save(host);
+    return seen;
+  }
+
+  /**
+   * Applies every selector cancel under way that has not reached {@code host} yet to it, and marks
+   * it, so the cancel skips it when it gets there; the host record is stored by the caller. Called
+   * before anything can happen to a host: an enqueue, or a release (results, ticks, resume and
+   * cancels all release through {@link #releaseNext}). Then nothing accepted before the cancel is
+   * released after it, and nothing accepted after it is cancelled by it.
+   */
+  private void catchUp(Host host, long now) {
+    if (cancellations.isEmpty()) {
       return;
     }
-    for (Lane lane : ALL_LANES) {
+    for (PendingCancellations.Pending cancel : List.copyOf(cancellations.all())) {
+      if (!cancel.passed(host.id()) && !cancellations.caughtUp(cancel, host.id())) {
+        cancelMatchingOf(host, cancel, now);
+        cancellations.markCaughtUp(cancel.id, host.id());
+      }
+    }
+  }
+
+  /** Cancels the host's upcoming activities that the selector matches; answers how many it saw. */
+  private int cancelMatchingOf(Host host, PendingCancellations.Pending cancel, long now) {
+    List<String> upcoming = stored.upcoming(host.id(), Integer.MAX_VALUE);
+    String detail = "cancellation " + cancel.id;
+    for (String id : upcoming) {
+      stored
+          .activity(id)
+          .filter(QueuedActivity::isUpcoming)
+          .filter(a -> Selectors.matches(cancel.selector, a.type(), () -> payloadOf(a)))
+          .ifPresent(a -> finish(host, a, CANCELLED, ReasonCode.USER_CANCEL, detail, now));
+    }
+    return upcoming.size();
+  }
+
+  private Object payloadOf(QueuedActivity a) {
+    return stored.payload(a.id()).getPayload();
+  }
+
+  // ======================================================================== releases
+
+  /** Releases whatever the host's lanes allow now: one per ordered lane, every ready bypass. */
+  private void releaseWhatCan(Host host, long now) {
+    if (host.isPaused()) {
+      return;
+    }
+    for (Lane lane : Lane.values()) {
       releaseNext(host, lane, now);
     }
   }
 
   /** Rules 1, 2, 8, 10: the next release of one lane, if its holder and the budget allow it. */
-  private void releaseNext(HostRecord host, Lane lane, long now) {
-    if (host.getPaused()) {
+  private void releaseNext(Host host, Lane lane, long now) {
+    if (host.isPaused()) {
       return;
     }
     // Every release passes here: nothing a selector cancel under way should end may escape it.
     catchUp(host, now);
-    String hostId = host.getHostId();
-    if (lane == Lane.BYPASS) {
+    if (lane == BYPASS) {
       // Never ordered, never blocked: every ready bypass activity goes at once.
-      for (byte cls : new byte[] {StoreKeys.USER, StoreKeys.SYSTEM}) {
-        for (String id : state.readyIds(host, Lane.BYPASS, cls, Integer.MAX_VALUE)) {
-          state.activity(id).ifPresent(a -> release(host, a, ReasonCode.RELEASED, now));
+      for (InitiatorKind initiator : StoredQueues.INITIATORS) {
+        for (String id : stored.ready(host, BYPASS, initiator, Integer.MAX_VALUE)) {
+          stored.activity(id).ifPresent(a -> release(host, a, ReasonCode.RELEASED, now));
         }
       }
       return;
     }
-    LaneSlot slot = QueueState.slot(host, lane);
-    if (slot.getHolder() != null) {
-      ActivityRecord holder = state.activity(slot.getHolder()).orElse(null);
-      if (holder != null
-          && stateOf(holder) == ActivityState.QUEUED
-          && holder.getRetryAt() != null
-          && holder.getRetryAt() <= now) {
-        // Rule 8: a retry keeps its place at the head of its lane.
-        release(host, holder, ReasonCode.RETRY_RELEASED, now);
-      }
+    if (host.holder(lane) != null) {
+      // Rule 8: a retry keeps its place at the head of its lane.
+      stored
+          .activity(host.holder(lane))
+          .filter(holder -> holder.isUpcoming() && holder.retryDueBy(now))
+          .ifPresent(holder -> release(host, holder, ReasonCode.RETRY_RELEASED, now));
       return;
     }
-    Optional<QueueState.ReadyHead> user = state.firstReady(host, lane, StoreKeys.USER);
-    Optional<QueueState.ReadyHead> system = state.firstReady(host, lane, StoreKeys.SYSTEM);
+    Optional<ReadyIndex.Head> user = stored.firstReady(host, lane, InitiatorKind.USER);
+    Optional<ReadyIndex.Head> system = stored.firstReady(host, lane, InitiatorKind.SYSTEM);
     if (user.isEmpty() && system.isEmpty()) {
       return;
     }
-    QueueState.ReadyHead next;
-    if (system.isPresent() && (user.isEmpty() || ranksFirst(system.get(), user.get()))) {
+    ReadyIndex.Head next;
+    if (system.isPresent() && (user.isEmpty() || system.get().ranksBefore(user.get()))) {
       if (budget.tryTake(now)) {
         next = system.get();
       } else if (user.isPresent()) {
         // Rule 10: the budget holds back system work only, never a user's.
         next = user.get();
       } else {
-        state.addBudgetWait(hostId, lane);
+        stored.waitForBudget(host.id(), lane);
         return;
       }
     } else {
       next = user.get();
     }
-    state.activity(next.activityId()).ifPresent(a -> release(host, a, ReasonCode.RELEASED, now));
+    stored.activity(next.activityId()).ifPresent(a -> release(host, a, ReasonCode.RELEASED, now));
   }
 
-  private static boolean ranksFirst(QueueState.ReadyHead a, QueueState.ReadyHead b) {
-    return Arrays.compareUnsigned(toArray(a.rank()), toArray(b.rank())) < 0;
-  }
-
-  private void release(HostRecord host, ActivityRecord a, ReasonCode reason, long now) {
-    Activity activity = state.payload(a.getActivityId());
-    Lane lane = Lane.valueOf(a.getLane());
-    removeUpcoming(host, a);
-    state.removeDeadline(a.getRetryAt(), Deadline.Kind.RETRY, a.getActivityId());
-    a.setRetryAt(null);
-    a.setAttempt(a.getAttempt() + 1);
+  private void release(Host host, QueuedActivity a, ReasonCode reason, long now) {
+    Activity activity = stored.payload(a.id());
+    stored.leaveUpcoming(host, a);
+    a.unschedule(RETRY);
+    a.startAttempt();
     // Clamped to rule 15 even though intake refuses other values: a record on lineup.commands may
     // come from another writer, and a lease past what a timestamp holds wedges whoever stores it.
-    long lease =
-        Limits.lease(
-            activity.getTimeoutMs() != null
-                ? activity.getTimeoutMs()
-                : settings.lease(activity.getType()).toMillis());
-    a.setLeaseExpiresAt(now + lease);
-    state.addDeadline(a.getLeaseExpiresAt(), Deadline.Kind.LEASE, a.getActivityId());
-    if (lane != Lane.BYPASS) {
-      QueueState.slot(host, lane).setHolder(a.getActivityId());
+    Long timeout = activity.getTimeoutMs();
+    long lease = timeout != null ? timeout : settings.lease(activity.getType()).toMillis();
+    a.reschedule(LEASE, now + Limits.lease(lease));
+    if (a.inOrderedLane()) {
+      host.hold(a.lane(), a.id());
     }
-    state.addReleased(a);
-    emit(a, ActivityState.RELEASED, reason, null, now);
-    outbox.release(
-        ReleasedActivity.newBuilder()
-            .setActivity(activity)
-            .setAttempt(a.getAttempt())
-            .setReleasedAt(Instant.ofEpochMilli(now))
-            .setLeaseExpiresAt(Instant.ofEpochMilli(a.getLeaseExpiresAt()))
-            .build());
+    stored.joinReleased(a);
+    emit(a, RELEASED, reason, null, now);
+    outbox.release(Records.released(activity, a.attempt(), now, a.leaseExpiresAt()));
   }
 
-  private void scheduleRetry(HostRecord host, ActivityRecord a, ActivityResult result, long now) {
-    state.removeReleased(a);
-    state.removeDeadline(a.getLeaseExpiresAt(), Deadline.Kind.LEASE, a.getActivityId());
-    a.setLeaseExpiresAt(null);
+  // ======================================================================== retries, leases, ends
+
+  /** Rule 8: a failed attempt with attempts left waits out its backoff, holding its lane. */
+  private void scheduleRetry(Host host, QueuedActivity a, ActivityResult result, long now) {
+    stored.leaveReleased(a);
+    a.unschedule(LEASE);
     // Rule 15 bounds each input, not their product: 1 day x 10^19 would be centuries, and past
     // Long.MAX_VALUE it wraps to the past. A wait is never longer than the longest backoff.
-    double grown = a.getBackoffMs() * Math.pow(a.getBackoffMultiplier(), a.getAttempt() - 1);
+    double grown = a.backoffMs() * Math.pow(a.backoffMultiplier(), a.attempt() - 1);
     long backoff =
         Double.isNaN(grown)
             ? 0
             : (long) Math.max(0, Math.min(grown, Limits.MAX_BACKOFF.toMillis()));
-    a.setRetryAt(now + backoff);
-    state.addDeadline(a.getRetryAt(), Deadline.Kind.RETRY, a.getActivityId());
+    a.reschedule(RETRY, now + backoff);
     // Still the holder of its lane: nothing behind it runs before its retry.
     a.setReady(false);
-    addUpcoming(host, a);
-    emit(
-        a,
-        ActivityState.QUEUED,
-        ReasonCode.FAILED,
-        "attempt "
-            + a.getAttempt()
-            + " of "
-            + a.getMaxAttempts()
-            + " failed; retry in "
-            + backoff
-            + " ms",
-        result.getExitCode(),
-        StoredText.of(result.getOutput(), Limits.OUTPUT_BYTES),
-        now);
+    stored.joinUpcoming(host, a);
+    String detail =
+        "attempt %d of %d failed; retry in %d ms".formatted(a.attempt(), a.maxAttempts(), backoff);
+    emit(a, QUEUED, ReasonCode.FAILED, detail, result, now);
   }
 
   /** Rule 7: a heartbeat moves the lease later, never earlier, and never past rule 15's bound. */
-  private void extendLease(ActivityRecord a, Long extensionMs, long now) {
+  private void extendLease(QueuedActivity a, Long extensionMs, long now) {
     long extension =
         Limits.lease(
             extensionMs != null && extensionMs > 0
                 ? extensionMs
-                : settings.lease(ActivityType.valueOf(a.getType())).toMillis());
+                : settings.lease(a.type()).toMillis());
     long until = now + extension;
-    if (a.getLeaseExpiresAt() != null && a.getLeaseExpiresAt() >= until) {
+    if (a.leaseExpiresAt() != null && a.leaseExpiresAt() >= until) {
       return;
     }
-    state.removeDeadline(a.getLeaseExpiresAt(), Deadline.Kind.LEASE, a.getActivityId());
-    a.setLeaseExpiresAt(until);
-    state.addDeadline(a.getLeaseExpiresAt(), Deadline.Kind.LEASE, a.getActivityId());
-    state.putActivity(a);
+    a.reschedule(LEASE, until);
+    stored.save(a);
   }
 
   private void finish(
-      HostRecord host,
-      ActivityRecord a,
-      ActivityState end,
-      ReasonCode reason,
-      String detail,
-      long now) {
-    finish(host, a, end, reason, detail, null, null, now);
+      Host host, QueuedActivity a, ActivityState end, ReasonCode reason, String detail, long now) {
+    finish(host, a, end, reason, detail, null, now);
   }
 
-  /** Ends an activity in {@code end}, frees what it held, and settles its dependents (rule 4). */
+  /**
+   * Ends an activity in {@code end} ({@code result}, if any, is the report that ended it), frees
+   * what it held, and settles its dependents (rule 4).
+   */
   private void finish(
-      HostRecord host,
-      ActivityRecord a,
+      Host host,
+      QueuedActivity a,
       ActivityState end,
       ReasonCode reason,
       String detail,
-      Integer exitCode,
-      String output,
+      ActivityResult result,
       long now) {
-    String id = a.getActivityId();
-    ActivityState before = stateOf(a);
-    if (before == ActivityState.QUEUED) {
-      removeUpcoming(host, a);
-    } else if (isReleased(before)) {
-      state.removeReleased(a);
+    if (a.isUpcoming()) {
+      stored.leaveUpcoming(host, a);
+    } else if (a.isReleased()) {
+      stored.leaveReleased(a);
     }
-    state.removeDeadline(a.getLeaseExpiresAt(), Deadline.Kind.LEASE, id);
-    state.removeDeadline(a.getRetryAt(), Deadline.Kind.RETRY, id);
-    Lane lane = Lane.valueOf(a.getLane());
-    if (lane != Lane.BYPASS && id.equals(QueueState.slot(host, lane).getHolder())) {
-      QueueState.slot(host, lane).setHolder(null);
+    a.unschedule(LEASE);
+    a.unschedule(RETRY);
+    if (a.inOrderedLane() && a.id().equals(host.holder(a.lane()))) {
+      host.free(a.lane());
     }
-    a.setLeaseExpiresAt(null);
-    a.setRetryAt(null);
-    a.setForgetAt(now + settings.finishedRetention().toMillis());
-    state.addDeadline(a.getForgetAt(), Deadline.Kind.FORGET, id);
-    state.deletePayload(id);
-    List<String> dependents = a.getHasDependents() ? state.takeDependents(id) : List.of();
-    a.setHasDependents(false);
-    emit(a, end, reason, detail, exitCode, output, now);
+    a.reschedule(FORGET, now + settings.finishedRetention().toMillis());
+    stored.dropPayload(a);
+    List<String> dependents = stored.takeDependents(a);
+    emit(a, end, reason, detail, result, now);
 
     for (String dependentId : dependents) {
-      state
+      stored
           .activity(dependentId)
-          .filter(d -> stateOf(d) == ActivityState.QUEUED)
+          .filter(QueuedActivity::isUpcoming)
           .ifPresent(
               d -> {
-                if (end == ActivityState.SUCCEEDED) {
-                  d.setPendingDependencies(d.getPendingDependencies() - 1);
-                  readyIfEligible(host, d, now);
-                  state.putActivity(d);
+                if (end == SUCCEEDED) {
+                  d.dependencySucceeded();
+                  becomeReadyIfEligible(host, d, now);
+                  stored.save(d);
                 } else {
-                  finish(
-                      host,
-                      d,
-                      ActivityState.CANCELLED,
-                      ReasonCode.DEPENDENCY_FAILED,
-                      id + " ended " + end,
-                      now);
+                  String why = a.id() + " ended " + end;
+                  finish(host, d, CANCELLED, ReasonCode.DEPENDENCY_FAILED, why, now);
                 }
               });
     }
   }
 
-  private void cancelAllUpcoming(HostRecord host, ReasonCode reason, String detail, long now) {
-    cancelAllUpcoming(host, reason, detail, Set.of(), now);
-  }
-
   private void cancelAllUpcoming(
-      HostRecord host, ReasonCode reason, String detail, Set<String> spared, long now) {
-    for (String id : state.upcomingIds(host.getHostId(), Integer.MAX_VALUE)) {
+      Host host, ReasonCode reason, String detail, Set<String> spared, long now) {
+    for (String id : stored.upcoming(host.id(), Integer.MAX_VALUE)) {
       if (spared.contains(id)) {
         continue;
       }
-      state
+      stored
           .activity(id)
-          .filter(a -> stateOf(a) == ActivityState.QUEUED)
-          .ifPresent(a -> finish(host, a, ActivityState.CANCELLED, reason, detail, now));
+          .filter(QueuedActivity::isUpcoming)
+          .ifPresent(a -> finish(host, a, CANCELLED, reason, detail, now));
     }
   }
+
+  // ======================================================================== acceptance
 
   /**
    * Rule 4 at acceptance: the dependencies {@code activity} must wait for go into {@code
    * waitingFor}; the answer is why it can never run (a dependency unknown, of another host, or
    * ended other than SUCCEEDED), or null if it can.
    */
-  private String checkDependencies(Activity activity, Map<String, ActivityRecord> waitingFor) {
+  private String checkDependencies(Activity activity, Map<String, QueuedActivity> waitingFor) {
     for (String dependency : activity.getDependsOn()) {
-      Optional<ActivityRecord> dep =
+      Optional<QueuedActivity> dep =
           dependency.equals(activity.getActivityId())
               ? Optional.empty()
-              : state.activity(dependency);
-      if (dep.isEmpty() || !dep.get().getHostId().equals(activity.getHostId())) {
+              : stored.activity(dependency);
+      if (dep.isEmpty() || !dep.get().hostId().equals(activity.getHostId())) {
         waitingFor.clear();
         return dependency + " is not an activity of this host";
       }
-      ActivityState depState = stateOf(dep.get());
-      if (depState == ActivityState.SUCCEEDED) {
+      if (dep.get().state() == SUCCEEDED) {
         continue;
       }
-      if (isTerminal(depState)) {
+      if (dep.get().hasEnded()) {
         waitingFor.clear();
-        return dependency + " ended " + depState;
+        return dependency + " ended " + dep.get().state();
       }
       waitingFor.put(dependency, dep.get());
     }
@@ -992,184 +612,79 @@ public final class HostQueues {
     Deque<String> toVisit = new ArrayDeque<>(ids);
     while (!toVisit.isEmpty()) {
       String id = toVisit.pop();
-      Optional<ActivityRecord> dep = state.activity(id);
-      if (dep.isEmpty() || stateOf(dep.get()) != ActivityState.QUEUED || !spared.add(id)) {
+      Optional<QueuedActivity> dep = stored.activity(id);
+      if (dep.isEmpty() || !dep.get().isUpcoming() || !spared.add(id)) {
         continue;
       }
-      if (dep.get().getPendingDependencies() > 0) {
-        toVisit.addAll(state.payload(id).getDependsOn());
+      if (dep.get().pendingDependencies() > 0) {
+        toVisit.addAll(stored.payload(id).getDependsOn());
       }
     }
     return spared;
-  }
-
-  // ======================================================================== bookkeeping
-
-  private void addUpcoming(HostRecord host, ActivityRecord a) {
-    state.addUpcoming(a);
-    Lane lane = Lane.valueOf(a.getLane());
-    if (lane != Lane.BYPASS) {
-      LaneSlot slot = QueueState.slot(host, lane);
-      slot.setUpcoming(slot.getUpcoming() + 1);
-    }
-  }
-
-  /** Takes an upcoming activity out of every upcoming index (on release or on its end). */
-  private void removeUpcoming(HostRecord host, ActivityRecord a) {
-    String id = a.getActivityId();
-    state.removeUpcoming(a);
-    if (a.getReady()) {
-      state.removeReady(host, a);
-      a.setReady(false);
-    }
-    state.removeDeadline(a.getStaleAt(), Deadline.Kind.STALE, id);
-    state.removeDeadline(a.getNotBefore(), Deadline.Kind.NOT_BEFORE, id);
-    a.setStaleAt(null);
-    if (a.getDedupeKey() != null
-        && state.dedupeHolder(a.getHostId(), a.getDedupeKey()).filter(id::equals).isPresent()) {
-      state.deleteDedupe(a.getHostId(), a.getDedupeKey());
-    }
-    Lane lane = Lane.valueOf(a.getLane());
-    if (lane != Lane.BYPASS) {
-      LaneSlot slot = QueueState.slot(host, lane);
-      slot.setUpcoming(Math.max(0, slot.getUpcoming() - 1));
-    }
   }
 
   /**
    * Rule 3: ready once every dependency succeeded and {@code not_before} passed. Counts it in
    * {@code host}, which the caller stores.
    */
-  private void readyIfEligible(HostRecord host, ActivityRecord a, long now) {
+  private void becomeReadyIfEligible(Host host, QueuedActivity a, long now) {
     // An ordered lane's retry is released through its lane's holder slot, never the ready index;
     // a bypass retry has no slot, so it becomes ready again once its backoff is over.
-    boolean retryWaits =
-        a.getRetryAt() != null && (!Lane.BYPASS.name().equals(a.getLane()) || a.getRetryAt() > now);
+    boolean retryWaits = a.retryAt() != null && (a.inOrderedLane() || a.retryAt() > now);
     boolean eligible =
-        stateOf(a) == ActivityState.QUEUED
+        a.isUpcoming()
             && !retryWaits
-            && a.getPendingDependencies() == 0
-            && (a.getNotBefore() == null || a.getNotBefore() <= now);
-    if (eligible && !a.getReady()) {
-      a.setReady(true);
-      state.addReady(host, a);
+            && a.pendingDependencies() == 0
+            && (a.notBefore() == null || a.notBefore() <= now);
+    if (eligible && !a.isReady()) {
+      stored.becomeReady(host, a);
     }
   }
 
-  private ActivityRecord newRecord(Activity activity, boolean preempt, long seq, long now) {
-    RetryPolicy retry = activity.getRetry();
+  /** Rules 6 and 11: a preempt goes first in its lane; the rest rank as the deployment says. */
+  private byte[] rankOf(Activity activity, boolean preempt, long seq) {
+    if (preempt) {
+      return Ranking.head(seq);
+    }
     long acceptedAt = activity.getAcceptedAt().toEpochMilli();
-    byte[] rank =
-        preempt
-            ? Ranking.head(seq)
-            : settings.ranking().key(activity.getPriority(), acceptedAt, seq, settings.agingStep());
-    return ActivityRecord.newBuilder()
-        .setActivityId(activity.getActivityId())
-        .setHostId(activity.getHostId())
-        .setType(activity.getType().name())
-        .setLane(activity.getLane().name())
-        .setState(ActivityState.QUEUED.name())
-        .setPriority(activity.getPriority())
-        .setBatchId(activity.getBatchId())
-        .setSeq(seq)
-        .setRank(ByteBuffer.wrap(rank))
-        .setSystemInitiated(
-            activity.getInitiator() == null
-                || activity.getInitiator().getKind() == InitiatorKind.SYSTEM)
-        .setMaxAttempts(retry == null ? 1 : Math.max(1, retry.getMaxAttempts()))
-        .setBackoffMs(retry == null ? 0 : Math.max(0, retry.getBackoffMs()))
-        .setBackoffMultiplier(retry == null ? 2.0 : Math.max(1.0, retry.getBackoffMultiplier()))
-        .setAcceptedAt(acceptedAt)
-        .setNotBefore(
-            activity.getNotBefore() == null ? null : activity.getNotBefore().toEpochMilli())
-        .setDedupeKey(activity.getDedupeKey())
-        .setHasDependents(false)
-        .build();
+    return settings.ranking().key(activity.getPriority(), acceptedAt, seq, settings.agingStep());
+  }
+
+  /** Rule 5: once released, a lock or a wipe can no longer be cancelled. */
+  private static boolean runsToItsEnd(ActivityType type) {
+    return type == ActivityType.LOCK || type == ActivityType.WIPE;
   }
 
   // ======================================================================== events
 
   private void emit(
-      ActivityRecord a, ActivityState to, ReasonCode reason, String detail, long now) {
-    emit(a, to, reason, detail, null, null, now);
+      QueuedActivity a, ActivityState to, ReasonCode reason, String detail, long now) {
+    emit(a, to, reason, detail, null, now);
   }
 
-  /** One lifecycle event; the record's event sequence moves on and the record is stored. */
+  /**
+   * One lifecycle event, carrying the exit code and output of {@code result} if there is one; the
+   * record's event sequence moves on and the record is stored.
+   */
   private void emit(
-      ActivityRecord a,
+      QueuedActivity a,
       ActivityState to,
       ReasonCode reason,
       String detail,
-      Integer exitCode,
-      String output,
+      ActivityResult result,
       long now) {
-    a.setState(to.name());
-    a.setEventSeq(a.getEventSeq() + 1);
-    state.putActivity(a);
-    outbox.event(
-        LifecycleEvent.newBuilder()
-            .setEventId(a.getActivityId() + ":" + a.getEventSeq())
-            .setActivityId(a.getActivityId())
-            .setHostId(a.getHostId())
-            .setSequence(a.getEventSeq())
-            .setState(to)
-            .setReason(reason)
-            .setOccurredAt(Instant.ofEpochMilli(now))
-            .setType(ActivityType.valueOf(a.getType()))
-            .setLane(Lane.valueOf(a.getLane()))
-            .setPriority(a.getPriority())
-            .setBatchId(a.getBatchId())
-            .setAcceptedAt(Instant.ofEpochMilli(a.getAcceptedAt()))
-            .setAttempt(a.getAttempt())
-            .setExitCode(exitCode)
-            .setOutput(output)
-            .setDetail(detail)
-            .build());
+    a.moveTo(to);
+    stored.save(a);
+    outbox.event(Records.event(a, to, reason, detail, result, now));
+  }
+
+  /** A note (rule 12): an event that repeats the activity's state, which does not change. */
+  private void note(QueuedActivity a, ReasonCode reason, String detail, long now) {
+    emit(a, a.state(), reason, detail, now);
   }
 
   /** An activity refused before it was queued: REQUESTED straight to REJECTED. */
-  private void rejectNew(Activity activity, ReasonCode reason, String detail, long now) {
-    outbox.event(
-        LifecycleEvent.newBuilder()
-            .setEventId(activity.getActivityId() + ":1")
-            .setActivityId(activity.getActivityId())
-            .setHostId(activity.getHostId())
-            .setSequence(1)
-            .setState(ActivityState.REJECTED)
-            .setReason(reason)
-            .setOccurredAt(Instant.ofEpochMilli(now))
-            .setType(activity.getType())
-            .setLane(activity.getLane())
-            .setPriority(activity.getPriority())
-            .setBatchId(activity.getBatchId())
-            .setAcceptedAt(activity.getAcceptedAt())
-            .setDetail(detail)
-            .build());
-  }
-
-  // ======================================================================== vocabulary
-
-  static ActivityState stateOf(ActivityRecord a) {
-    return ActivityState.valueOf(a.getState());
-  }
-
-  static boolean isTerminal(ActivityState s) {
-    return switch (s) {
-      case SUCCEEDED, FAILED, CANCELLED, EXPIRED, REJECTED -> true;
-      default -> false;
-    };
-  }
-
-  static boolean isReleased(ActivityState s) {
-    return s == ActivityState.RELEASED || s == ActivityState.DELIVERED;
-  }
-
-  private static boolean isUncancellableOnceReleased(ActivityRecord a) {
-    String type = a.getType();
-    return type.equals(ActivityType.LOCK.name()) || type.equals(ActivityType.WIPE.name());
-  }
-
-  private static byte[] toArray(ByteBuffer buffer) {
-    return QueueState.toArray(buffer);
+  private void reject(Activity activity, ReasonCode reason, String detail, long now) {
+    outbox.event(Records.rejected(activity, reason, detail, now));
   }
 }

@@ -15,10 +15,12 @@ import java.util.Optional;
  * Selector cancels still under way in this task, each with its cursor: the last host whose upcoming
  * activities it has gone through (hosts sort by their key in the upcoming index). A host after the
  * cursor that something happens to before the cancel reaches it is brought up to date at once and
- * marked, so the cancel then skips it. No rules live here; see {@link HostQueues#cancelMatching}.
+ * marked, so the cancel then skips it. No rules live here; see {@link
+ * HostQueues#startCancelMatching}.
  *
  * <p>Layout of the section: {@code [0][id]} the cancel (as its command), {@code [1][id]} the
- * cursor, {@code [2][len][id][host key]} a host brought up to date ahead of the cursor.
+ * cursor, {@code [2][len][id][host key]} a host brought up to date ahead of the cursor, where a
+ * host key is {@code [len][host]}, the host's prefix in the upcoming index.
  */
 final class PendingCancellations {
 
@@ -27,8 +29,8 @@ final class PendingCancellations {
     final String id;
     final Selector selector;
 
-    /** The upcoming-index key of the last host gone through; null before the first. */
-    byte[] cursor;
+    /** The host key of the last host gone through; null before the first. */
+    private byte[] cursor;
 
     Pending(String id, Selector selector, byte[] cursor) {
       this.id = id;
@@ -36,9 +38,19 @@ final class PendingCancellations {
       this.cursor = cursor;
     }
 
-    /** Whether the cancel has gone through {@code hostKey} already. */
-    boolean passed(byte[] hostKey) {
-      return cursor != null && Arrays.compareUnsigned(hostKey, cursor) <= 0;
+    /** Whether the cancel has gone through the host already. */
+    boolean passed(String hostId) {
+      return cursor != null && Arrays.compareUnsigned(hostKey(hostId), cursor) <= 0;
+    }
+
+    /** The last host gone through, or null before the first. */
+    String lastHost() {
+      return cursor == null ? null : KeyParts.id(cursor, 2, cursor.length);
+    }
+
+    /** The cancel has gone through the host; stored with {@link #saveCursor}. */
+    void passTo(String hostId) {
+      cursor = hostKey(hostId);
     }
   }
 
@@ -139,17 +151,13 @@ final class PendingCancellations {
     store.put(key(CURSOR, p.id), p.cursor);
   }
 
-  boolean caughtUp(Pending p, byte[] hostKey) {
-    return store.get(caughtUpKey(p.id, hostKey)) != null;
+  boolean caughtUp(Pending p, String hostId) {
+    return store.get(caughtUpKey(p.id, hostKey(hostId))) != null;
   }
 
-  void markCaughtUp(Pending p, byte[] hostKey) {
-    markCaughtUp(p.id, hostKey);
-  }
-
-  /** The cancel is done with {@code hostKey}'s host: it passes over it, and so does catching up. */
-  void markCaughtUp(String id, byte[] hostKey) {
-    store.put(caughtUpKey(id, hostKey), PRESENT);
+  /** The cancel is done with the host: it passes over it, and so does catching up. */
+  void markCaughtUp(String id, String hostId) {
+    store.put(caughtUpKey(id, hostKey(hostId)), PRESENT);
   }
 
   /**
@@ -184,14 +192,18 @@ final class PendingCancellations {
   }
 
   private static String idOf(byte[] cancelKey) {
-    return StoreKeys.id(Arrays.copyOfRange(cancelKey, 1, cancelKey.length));
+    return KeyParts.id(cancelKey, 1, cancelKey.length);
   }
 
   private static byte[] key(byte kind, String id) {
-    return StoreKeys.concat(new byte[] {kind}, StoreKeys.id(id));
+    return KeyParts.concat(new byte[] {kind}, KeyParts.id(id));
+  }
+
+  private static byte[] hostKey(String hostId) {
+    return KeyParts.lengthPrefixed(hostId);
   }
 
   private static byte[] caughtUpKey(String id, byte[] hostKey) {
-    return StoreKeys.concat(new byte[] {CAUGHT_UP}, StoreKeys.host(id), hostKey);
+    return KeyParts.concat(new byte[] {CAUGHT_UP}, KeyParts.lengthPrefixed(id), hostKey);
   }
 }

@@ -1,12 +1,13 @@
 package dev.lineup.sequencer.queue;
 
+import dev.lineup.avro.InitiatorKind;
 import dev.lineup.avro.Lane;
 import dev.lineup.sequencer.state.ActivityRecord;
-import dev.lineup.sequencer.state.HostRecord;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashSet;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -35,70 +36,70 @@ public final class QueueView {
   public record HostQueue(
       String hostId, boolean paused, List<Item> inFlight, List<Item> upcoming) {}
 
-  private final QueueState state;
+  private final StoredQueues stored;
 
-  public QueueView(QueueStores stores) {
-    this.state = new QueueState(stores);
+  public QueueView(SortedStore store) {
+    this.stored = new StoredQueues(store);
   }
 
   public Optional<HostQueue> host(String hostId, int limit) {
-    Optional<HostRecord> found = state.host(hostId);
+    Optional<Host> found = stored.host(hostId);
     if (found.isEmpty()) {
       return Optional.empty();
     }
-    HostRecord host = found.get();
+    Host host = found.get();
     // Released in any lane, plus lane holders waiting to retry.
-    Set<String> inFlightIds = new java.util.LinkedHashSet<>(state.releasedIds(hostId));
+    Set<String> inFlightIds = new LinkedHashSet<>(stored.released(hostId));
     for (Lane lane : List.of(Lane.DEFAULT, Lane.SETUP)) {
-      String holder = QueueState.slot(host, lane).getHolder();
+      String holder = host.holder(lane);
       if (holder != null) {
         inFlightIds.add(holder);
       }
     }
     List<Item> inFlight = new ArrayList<>();
-    inFlightIds.forEach(id -> state.activity(id).map(QueueView::item).ifPresent(inFlight::add));
+    inFlightIds.forEach(id -> stored.activity(id).map(QueueView::item).ifPresent(inFlight::add));
     List<Item> upcoming = new ArrayList<>();
     Set<String> listed = new HashSet<>();
     for (Lane lane : Lane.values()) {
-      List<ActivityRecord> ready = new ArrayList<>();
-      for (byte cls : new byte[] {StoreKeys.USER, StoreKeys.SYSTEM}) {
-        state
-            .readyIds(host, lane, cls, limit)
-            .forEach(id -> state.activity(id).ifPresent(ready::add));
+      List<QueuedActivity> ready = new ArrayList<>();
+      for (InitiatorKind initiator : StoredQueues.INITIATORS) {
+        stored
+            .ready(host, lane, initiator, limit)
+            .forEach(id -> stored.activity(id).ifPresent(ready::add));
       }
-      ready.sort(
-          Comparator.comparing(a -> QueueState.toArray(a.getRank()), Arrays::compareUnsigned));
+      ready.sort(Comparator.comparing(QueuedActivity::rank, Arrays::compareUnsigned));
       ready.forEach(
           a -> {
             upcoming.add(item(a));
-            listed.add(a.getActivityId());
+            listed.add(a.id());
           });
     }
-    for (String id : state.upcomingIds(hostId, limit)) {
+    for (String id : stored.upcoming(hostId, limit)) {
       if (!listed.contains(id) && inFlight.stream().noneMatch(i -> i.activityId().equals(id))) {
-        state.activity(id).map(QueueView::item).ifPresent(upcoming::add);
+        stored.activity(id).map(QueueView::item).ifPresent(upcoming::add);
       }
     }
     return Optional.of(
         new HostQueue(
             hostId,
-            host.getPaused(),
+            host.isPaused(),
             inFlight,
             upcoming.subList(0, Math.min(limit, upcoming.size()))));
   }
 
-  private static Item item(ActivityRecord a) {
+  private static Item item(QueuedActivity a) {
+    ActivityRecord r = a.record();
     return new Item(
-        a.getActivityId(),
-        a.getType(),
-        a.getLane(),
-        a.getState(),
-        a.getPriority(),
-        a.getAttempt(),
-        a.getReady(),
-        a.getPendingDependencies(),
-        a.getNotBefore(),
-        a.getLeaseExpiresAt(),
-        a.getRetryAt());
+        r.getActivityId(),
+        r.getType(),
+        r.getLane(),
+        r.getState(),
+        r.getPriority(),
+        r.getAttempt(),
+        r.getReady(),
+        r.getPendingDependencies(),
+        r.getNotBefore(),
+        r.getLeaseExpiresAt(),
+        r.getRetryAt());
   }
 }

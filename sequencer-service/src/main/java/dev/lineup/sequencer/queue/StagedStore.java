@@ -92,7 +92,7 @@ public final class StagedStore implements SortedStore {
     if (prefix.length == 0 || staged.isEmpty()) {
       return staged;
     }
-    return staged.subMap(prefix, true, StoreKeys.after(prefix), false);
+    return staged.subMap(prefix, true, KeyParts.after(prefix), false);
   }
 
   /**

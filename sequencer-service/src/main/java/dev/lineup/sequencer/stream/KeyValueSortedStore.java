@@ -6,12 +6,18 @@ import java.util.Arrays;
 import java.util.List;
 import org.apache.kafka.common.serialization.BytesSerializer;
 import org.apache.kafka.common.utils.Bytes;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StoreQueryParameters;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.QueryableStoreTypes;
 import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
 
-/** A Kafka Streams key-value store seen as the queue's {@link SortedStore}. */
-final class KeyValueSortedStore implements SortedStore {
+/**
+ * A Kafka Streams key-value store seen as the queue's {@link SortedStore}: the task's own store in
+ * the processor, or every local task's store, read-only, for interactive queries.
+ */
+public final class KeyValueSortedStore implements SortedStore {
 
   private static final BytesSerializer PREFIX = new BytesSerializer();
 
@@ -28,8 +34,12 @@ final class KeyValueSortedStore implements SortedStore {
     return new KeyValueSortedStore(store, store);
   }
 
-  /** For interactive queries: every write throws. */
-  static SortedStore readOnly(ReadOnlyKeyValueStore<Bytes, byte[]> store) {
+  /** The queue store of every local task, for interactive queries: every write throws. */
+  public static SortedStore queried(KafkaStreams streams) {
+    ReadOnlyKeyValueStore<Bytes, byte[]> store =
+        streams.store(
+            StoreQueryParameters.fromNameAndType(
+                SequencerTopology.QUEUE_STORE, QueryableStoreTypes.keyValueStore()));
     return new KeyValueSortedStore(store, null);
   }
 

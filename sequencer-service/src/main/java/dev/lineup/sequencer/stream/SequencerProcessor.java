@@ -16,7 +16,7 @@ import dev.lineup.sequencer.queue.HostQueues;
 import dev.lineup.sequencer.queue.Outbox;
 import dev.lineup.sequencer.queue.PutAside;
 import dev.lineup.sequencer.queue.QueueSettings;
-import dev.lineup.sequencer.queue.QueueStores;
+import dev.lineup.sequencer.queue.Section;
 import dev.lineup.sequencer.queue.SeparateSteps;
 import dev.lineup.sequencer.queue.StagedStore;
 import dev.lineup.service.kafka.Failures;
@@ -71,7 +71,7 @@ final class SequencerProcessor implements Processor<String, SpecificRecord, Obje
         new StagedStore(
             KeyValueSortedStore.of(context.getStateStore(SequencerTopology.QUEUE_STORE)));
     boundsWritten = false;
-    queues = new HostQueues(QueueStores.sectionsOf(store), settings, output);
+    queues = new HostQueues(store, settings, output);
     context.schedule(tick, PunctuationType.WALL_CLOCK_TIME, now -> queues.onTime(now, parts));
   }
 
@@ -126,7 +126,7 @@ final class SequencerProcessor implements Processor<String, SpecificRecord, Obje
    */
   private void writeBoundsOnce() {
     if (!boundsWritten) {
-      QueueStores.writeSectionBounds(store);
+      Section.writeBounds(store);
       boundsWritten = true;
     }
   }
@@ -173,7 +173,7 @@ final class SequencerProcessor implements Processor<String, SpecificRecord, Obje
       } else if (body instanceof CancelUpcoming) {
         queues.cancelUpcoming(host, now);
       } else if (body instanceof Pause) {
-        queues.pause(host, now);
+        queues.pause(host);
       } else if (body instanceof Resume) {
         queues.resume(host, now);
       } else if (body instanceof Purge) {

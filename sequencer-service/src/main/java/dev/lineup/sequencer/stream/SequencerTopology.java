@@ -3,9 +3,8 @@ package dev.lineup.sequencer.stream;
 import dev.lineup.schemas.Topic;
 import dev.lineup.schemas.Topics;
 import dev.lineup.sequencer.queue.QueueSettings;
-import dev.lineup.sequencer.queue.QueueStores;
+import dev.lineup.sequencer.queue.Section;
 import java.time.Duration;
-import java.util.List;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.Serdes;
@@ -27,13 +26,11 @@ import org.apache.kafka.streams.state.Stores;
 public final class SequencerTopology {
 
   /**
-   * Every queue store of a task, as sections of this one store ({@link QueueStores#sectionsOf}). It
-   * replaced ten stores of their own (sequencer-hosts, -activities, ...): one changelog partition
-   * per task in each transaction instead of ten.
+   * Every queue store of a task, as sections of this one store ({@link Section}). It replaced ten
+   * stores of their own (sequencer-hosts, -activities, ...): one changelog partition per task in
+   * each transaction instead of ten.
    */
   public static final String QUEUE_STORE = "sequencer-queue";
-
-  public static final List<String> STORES = List.of(QUEUE_STORE);
 
   static final String PROCESSOR = "sequencer";
 
@@ -62,9 +59,7 @@ public final class SequencerTopology {
         () -> new SequencerProcessor(settings, tick),
         Topics.COMMANDS.name(),
         Topics.RESULTS.name());
-    for (String store : STORES) {
-      topology.addStateStore(storeBuilder(store, persistent), PROCESSOR);
-    }
+    topology.addStateStore(storeBuilder(QUEUE_STORE, persistent), PROCESSOR);
     addSink(topology, Topics.EVENTS);
     Topics.RELEASED.forEach(t -> addSink(topology, t));
     // The dead letters of a tick's parts put aside; a record's own go through the exception

@@ -11,11 +11,11 @@ final class InMemorySortedStore implements SortedStore {
 
   private final TreeMap<byte[], byte[]> map = new TreeMap<>(Arrays::compareUnsigned);
 
-  /** The queue's stores as the service lays them out: sections of one sorted store. */
-  static QueueStores stores() {
+  /** A queue store as the service starts one: its sections' bounds written. */
+  static InMemorySortedStore withSectionBounds() {
     InMemorySortedStore whole = new InMemorySortedStore();
-    QueueStores.writeSectionBounds(whole);
-    return QueueStores.sectionsOf(whole);
+    Section.writeBounds(whole);
+    return whole;
   }
 
   int size() {

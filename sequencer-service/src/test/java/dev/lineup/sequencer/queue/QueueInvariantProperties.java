@@ -179,7 +179,7 @@ class QueueInvariantProperties {
 
     final Ranking ranking;
     final QueueSettings settings;
-    final QueueStores stores = InMemorySortedStore.stores();
+    final SortedStore store = InMemorySortedStore.withSectionBounds();
     final HostQueues queues;
     long now = START.toEpochMilli();
     int nextId;
@@ -204,7 +204,7 @@ class QueueInvariantProperties {
               .withRanking(ranking)
               .withSystemBudget(1_000_000, 1_000_000)
               .withMaxUpcomingAge(Duration.ofHours(2));
-      this.queues = new HostQueues(stores, settings, this);
+      this.queues = new HostQueues(store, settings, this);
     }
 
     /** What the contract knows of one activity. */
@@ -264,7 +264,7 @@ class QueueInvariantProperties {
       } else if (step instanceof CancelAll c) {
         queues.cancelUpcoming(host(c.host()), now);
       } else if (step instanceof Pause p) {
-        queues.pause(host(p.host()), now);
+        queues.pause(host(p.host()));
         paused.put(p.host(), true);
       } else if (step instanceof Resume r) {
         paused.put(r.host(), false);
@@ -394,9 +394,9 @@ class QueueInvariantProperties {
       now += millis;
       queues.onTime(now);
       assertThat(
-              stores
-                  .deadlines()
-                  .range(StoreKeys.ordered(Long.MIN_VALUE), StoreKeys.ordered(now + 1), 1))
+              Section.DEADLINES
+                  .of(store)
+                  .range(KeyParts.ordered(Long.MIN_VALUE), KeyParts.ordered(now + 1), 1))
           .as("deadlines due at %d left after its tick", now)
           .isEmpty();
     }
@@ -404,11 +404,11 @@ class QueueInvariantProperties {
     /** Every host record's ready counts are what its ready index holds, lane by lane. */
     private void checkBookkeeping() {
       for (int h = 0; h < HOSTS; h++) {
-        byte[] stored = stores.hosts().get(StoreKeys.id(host(h)));
-        byte[] prefix = StoreKeys.host(host(h));
+        byte[] stored = Section.HOSTS.of(store).get(KeyParts.id(host(h)));
+        byte[] prefix = KeyParts.lengthPrefixed(host(h));
         List<Integer> indexed = new ArrayList<>(List.of(0, 0, 0, 0, 0, 0));
         int bounds = 0;
-        for (SortedStore.Entry e : stores.ready().scan(prefix, Integer.MAX_VALUE)) {
+        for (SortedStore.Entry e : Section.READY.of(store).scan(prefix, Integer.MAX_VALUE)) {
           int at = e.key()[prefix.length] * 2 + e.key()[prefix.length + 1];
           if (e.key().length == prefix.length + 2) {
             bounds |= 1 << at;

@@ -33,11 +33,11 @@ class StateCodecTest {
 
   private static final long NOW = Instant.parse("2026-11-24T10:00:00Z").toEpochMilli();
 
-  private final QueueStores stores = InMemorySortedStore.stores();
+  private final SortedStore store = InMemorySortedStore.withSectionBounds();
   private final List<ReleasedActivity> released = new ArrayList<>();
   private final HostQueues queues =
       new HostQueues(
-          stores,
+          store,
           QueueSettings.defaults(),
           new Outbox() {
             @Override
@@ -52,14 +52,14 @@ class StateCodecTest {
   @Test
   void aHostRecordWrittenBeforeReadyCountsIsCountedFromItsIndexAndItsQueueMovesOn()
       throws Exception {
-    queues.pause("mac-1", NOW);
+    queues.pause("mac-1");
     for (int i = 1; i <= 3; i++) {
       queues.enqueue(script("a" + i), false, NOW);
     }
-    HostRecord current = StateCodec.host(stores.hosts().get(StoreKeys.id("mac-1")));
-    stores.hosts().put(StoreKeys.id("mac-1"), inVersion1(current, "HostRecord/v1"));
+    HostRecord current = StateCodec.host(Section.HOSTS.of(store).get(KeyParts.id("mac-1")));
+    Section.HOSTS.of(store).put(KeyParts.id("mac-1"), inVersion1(current, "HostRecord/v1"));
 
-    HostRecord upgraded = new QueueState(stores).host("mac-1").orElseThrow();
+    HostRecord upgraded = new StoredQueues(store).host("mac-1").orElseThrow().record();
     assertThat(upgraded.getReadyCounts()).containsExactly(3, 0, 0, 0, 0, 0);
 
     queues.resume("mac-1", NOW);
@@ -73,7 +73,8 @@ class StateCodecTest {
   @Test
   void anActivityRecordWrittenBeforeTheDependentsFlagIsTakenToHaveDependents() throws Exception {
     queues.enqueue(script("a1"), false, NOW);
-    ActivityRecord current = StateCodec.activity(stores.activities().get(StoreKeys.id("a1")));
+    ActivityRecord current =
+        StateCodec.activity(Section.ACTIVITIES.of(store).get(KeyParts.id("a1")));
     assertThat(current.getHasDependents()).isFalse();
 
     ActivityRecord old = StateCodec.activity(inVersion1(current, "ActivityRecord/v1"));
@@ -90,13 +91,14 @@ class StateCodecTest {
     queues.enqueue(second, false, NOW);
 
     assertThat(
-            StateCodec.activity(stores.activities().get(StoreKeys.id("first"))).getHasDependents())
+            StateCodec.activity(Section.ACTIVITIES.of(store).get(KeyParts.id("first")))
+                .getHasDependents())
         .isTrue();
     queues.onResult(succeeded("first"), NOW);
     assertThat(released)
         .extracting(r -> r.getActivity().getActivityId())
         .containsExactly("first", "second");
-    assertThat(stores.dependents().scan(new byte[0], 10)).isEmpty();
+    assertThat(Section.DEPENDENTS.of(store).scan(new byte[0], 10)).isEmpty();
   }
 
   /** The record as the previous release wrote it: its fields, in its schema. */

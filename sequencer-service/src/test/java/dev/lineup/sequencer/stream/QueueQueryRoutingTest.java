@@ -85,7 +85,7 @@ class QueueQueryRoutingTest {
               .get(0)
               .getBean(SequencerRuntime.class)
               .streams()
-              .queryMetadataForKey(SequencerStores.QUEUE, host, new StringSerializer())
+              .queryMetadataForKey(SequencerTopology.QUEUE_STORE, host, new StringSerializer())
               .activeHost()
               .toString());
     }

@@ -1,0 +1,64 @@
+package dev.lineup.sequencer.queue;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A section keyed by a group, then a member of it: {@code [len][group][member]}. The released index
+ * (host, then each of its released activities), the dependents (a dependency, then each activity
+ * waiting for it) and the dedupe keys (host, then each key held, its value the holder).
+ */
+final class GroupedKeys {
+
+  private static final byte[] PRESENT = new byte[0];
+
+  private final SortedStore section;
+
+  GroupedKeys(SortedStore section) {
+    this.section = section;
+  }
+
+  void add(String group, String member) {
+    section.put(key(group, member), PRESENT);
+  }
+
+  void put(String group, String member, String value) {
+    section.put(key(group, member), KeyParts.id(value));
+  }
+
+  /** The value stored under a member, or null if the member is not there. */
+  String get(String group, String member) {
+    byte[] value = section.get(key(group, member));
+    return value == null ? null : KeyParts.id(value);
+  }
+
+  void remove(String group, String member) {
+    section.delete(key(group, member));
+  }
+
+  /** The members of a group, in key order. */
+  List<String> members(String group) {
+    return read(group, false);
+  }
+
+  /** Removes and answers the members of a group. */
+  List<String> take(String group) {
+    return read(group, true);
+  }
+
+  private List<String> read(String group, boolean remove) {
+    byte[] prefix = KeyParts.lengthPrefixed(group);
+    List<String> members = new ArrayList<>();
+    for (SortedStore.Entry e : section.scan(prefix, Integer.MAX_VALUE)) {
+      members.add(KeyParts.id(e.key(), prefix.length, e.key().length));
+      if (remove) {
+        section.delete(e.key());
+      }
+    }
+    return members;
+  }
+
+  private static byte[] key(String group, String member) {
+    return KeyParts.concat(KeyParts.lengthPrefixed(group), KeyParts.id(member));
+  }
+}

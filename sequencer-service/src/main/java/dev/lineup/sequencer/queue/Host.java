@@ -1,0 +1,115 @@
+package dev.lineup.sequencer.queue;
+
+import dev.lineup.avro.InitiatorKind;
+import dev.lineup.avro.Lane;
+import dev.lineup.sequencer.state.HostRecord;
+import dev.lineup.sequencer.state.LaneSlot;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * One host's record, typed: whether it is paused, each ordered lane's holder and upcoming count,
+ * its next acceptance sequence, and how many ready entries each lane and initiator has in the ready
+ * index. Changes are kept in the record, which the rules store when their step is done.
+ */
+final class Host {
+
+  private final HostRecord record;
+
+  Host(HostRecord record) {
+    this.record = record;
+  }
+
+  HostRecord record() {
+    return record;
+  }
+
+  String id() {
+    return record.getHostId();
+  }
+
+  boolean isPaused() {
+    return record.getPaused();
+  }
+
+  void setPaused(boolean paused) {
+    record.setPaused(paused);
+  }
+
+  /** The next acceptance sequence, the tie-breaker of every ranking. */
+  long takeSeq() {
+    long seq = record.getNextSeq();
+    record.setNextSeq(seq + 1);
+    return seq;
+  }
+
+  /**
+   * The activity an ordered lane is held by (released, delivered, or waiting to retry), or null.
+   */
+  String holder(Lane lane) {
+    return slot(lane).getHolder();
+  }
+
+  void hold(Lane lane, String activityId) {
+    slot(lane).setHolder(activityId);
+  }
+
+  void free(Lane lane) {
+    slot(lane).setHolder(null);
+  }
+
+  /** Activities waiting in an ordered lane, its holder included while it waits to retry. */
+  int upcoming(Lane lane) {
+    return slot(lane).getUpcoming();
+  }
+
+  void countUpcoming(Lane lane, int delta) {
+    LaneSlot slot = slot(lane);
+    slot.setUpcoming(Math.max(0, slot.getUpcoming() + delta));
+  }
+
+  /** Ready entries of one lane and initiator: a release seeks only where there are some. */
+  int ready(Lane lane, InitiatorKind initiator) {
+    return record.getReadyCounts().get(index(lane, initiator));
+  }
+
+  void countReady(Lane lane, InitiatorKind initiator, int delta) {
+    List<Integer> counts = record.getReadyCounts();
+    int index = index(lane, initiator);
+    counts.set(index, Math.max(0, counts.get(index) + delta));
+  }
+
+  /** The count of a class whose index holds nothing: the index is the truth. */
+  void noneReady(Lane lane, InitiatorKind initiator) {
+    record.getReadyCounts().set(index(lane, initiator), 0);
+  }
+
+  /** False for a record written before the ready counts existed (v1): they are to be counted. */
+  boolean hasReadyCounts() {
+    return record.getReadyCounts() != null;
+  }
+
+  /** Every ready count at zero, to count them up from the index. */
+  void zeroReadyCounts() {
+    record.setReadyCounts(new ArrayList<>(List.of(0, 0, 0, 0, 0, 0)));
+  }
+
+  /** Whether the ready index holds the bound of this lane and initiator. */
+  boolean hasReadyBound(Lane lane, InitiatorKind initiator) {
+    return (record.getReadyBounds() & (1 << index(lane, initiator))) != 0;
+  }
+
+  void addReadyBound(Lane lane, InitiatorKind initiator) {
+    record.setReadyBounds(record.getReadyBounds() | (1 << index(lane, initiator)));
+  }
+
+  /** Only the ordered lanes have a slot; anything else is taken for the default lane's. */
+  private LaneSlot slot(Lane lane) {
+    return lane == Lane.SETUP ? record.getSetupLane() : record.getDefaultLane();
+  }
+
+  /** Where a lane and initiator count in the record: lane ordinal * 2 + (system ? 1 : 0). */
+  private static int index(Lane lane, InitiatorKind initiator) {
+    return lane.ordinal() * 2 + (initiator == InitiatorKind.SYSTEM ? 1 : 0);
+  }
+}

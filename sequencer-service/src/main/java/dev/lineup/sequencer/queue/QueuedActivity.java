@@ -1,0 +1,235 @@
+package dev.lineup.sequencer.queue;
+
+import dev.lineup.avro.ActivityState;
+import dev.lineup.avro.ActivityType;
+import dev.lineup.avro.InitiatorKind;
+import dev.lineup.avro.Lane;
+import dev.lineup.sequencer.state.ActivityRecord;
+import java.nio.ByteBuffer;
+
+/**
+ * One activity as the queue keeps it, from its acceptance until it is forgotten, typed: its state,
+ * lane, type and rank, its attempts, what it waits for, and its deadlines. The stored record keeps
+ * the enum fields as their symbols' names; only this class reads and writes them.
+ *
+ * <p>A deadline is a field of the record mirrored in the deadline index: {@link #reschedule} and
+ * {@link #unschedule} change both, so neither is ever changed without the other. Everything else
+ * changes the record only, which the rules store when they are done with it.
+ */
+final class QueuedActivity {
+
+  private final ActivityRecord record;
+  private final Deadlines deadlines;
+
+  QueuedActivity(ActivityRecord record, Deadlines deadlines) {
+    this.record = record;
+    this.deadlines = deadlines;
+  }
+
+  ActivityRecord record() {
+    return record;
+  }
+
+  String id() {
+    return record.getActivityId();
+  }
+
+  String hostId() {
+    return record.getHostId();
+  }
+
+  ActivityType type() {
+    return ActivityType.valueOf(record.getType());
+  }
+
+  Lane lane() {
+    return Lane.valueOf(record.getLane());
+  }
+
+  /** Whether it runs in a lane of one holder at a time ({@code default}, {@code setup}). */
+  boolean inOrderedLane() {
+    return lane() != Lane.BYPASS;
+  }
+
+  ActivityState state() {
+    return ActivityState.valueOf(record.getState());
+  }
+
+  /** Enters {@code state}: its next lifecycle event takes the next sequence. */
+  void moveTo(ActivityState state) {
+    record.setState(state.name());
+    record.setEventSeq(record.getEventSeq() + 1);
+  }
+
+  /** QUEUED: accepted and not released, or failed and waiting to retry. */
+  boolean isUpcoming() {
+    return state() == ActivityState.QUEUED;
+  }
+
+  /** RELEASED or DELIVERED: running on its device. */
+  boolean isReleased() {
+    ActivityState state = state();
+    return state == ActivityState.RELEASED || state == ActivityState.DELIVERED;
+  }
+
+  /** In a terminal state. */
+  boolean hasEnded() {
+    return switch (state()) {
+      case SUCCEEDED, FAILED, CANCELLED, EXPIRED, REJECTED -> true;
+      default -> false;
+    };
+  }
+
+  long eventSeq() {
+    return record.getEventSeq();
+  }
+
+  InitiatorKind initiator() {
+    return record.getSystemInitiated() ? InitiatorKind.SYSTEM : InitiatorKind.USER;
+  }
+
+  /** Its sort key among the ready activities of its lane ({@link Ranking}). */
+  byte[] rank() {
+    ByteBuffer rank = record.getRank().duplicate();
+    byte[] bytes = new byte[rank.remaining()];
+    rank.get(bytes);
+    return bytes;
+  }
+
+  long seq() {
+    return record.getSeq();
+  }
+
+  int priority() {
+    return record.getPriority();
+  }
+
+  String batchId() {
+    return record.getBatchId();
+  }
+
+  long acceptedAt() {
+    return record.getAcceptedAt();
+  }
+
+  int attempt() {
+    return record.getAttempt();
+  }
+
+  int maxAttempts() {
+    return record.getMaxAttempts();
+  }
+
+  void startAttempt() {
+    record.setAttempt(record.getAttempt() + 1);
+  }
+
+  long backoffMs() {
+    return record.getBackoffMs();
+  }
+
+  double backoffMultiplier() {
+    return record.getBackoffMultiplier();
+  }
+
+  /** Dependencies not yet succeeded. */
+  int pendingDependencies() {
+    return record.getPendingDependencies();
+  }
+
+  void waitFor(int dependencies) {
+    record.setPendingDependencies(dependencies);
+  }
+
+  void dependencySucceeded() {
+    record.setPendingDependencies(record.getPendingDependencies() - 1);
+  }
+
+  /** Whether something was accepted waiting for it: only then does its end look for dependents. */
+  boolean hasDependents() {
+    return record.getHasDependents();
+  }
+
+  void setHasDependents(boolean hasDependents) {
+    record.setHasDependents(hasDependents);
+  }
+
+  /** Whether it is in the ready index. */
+  boolean isReady() {
+    return record.getReady();
+  }
+
+  void setReady(boolean ready) {
+    record.setReady(ready);
+  }
+
+  String dedupeKey() {
+    return record.getDedupeKey();
+  }
+
+  Long notBefore() {
+    return record.getNotBefore();
+  }
+
+  Long leaseExpiresAt() {
+    return record.getLeaseExpiresAt();
+  }
+
+  Long retryAt() {
+    return record.getRetryAt();
+  }
+
+  /** Whether it waits to retry, and its backoff is over by {@code now}. */
+  boolean retryDueBy(long now) {
+    return record.getRetryAt() != null && record.getRetryAt() <= now;
+  }
+
+  Long staleAt() {
+    return record.getStaleAt();
+  }
+
+  /** Its deadline of one kind, or null if none. */
+  Long deadline(Deadline.Kind kind) {
+    return switch (kind) {
+      case LEASE -> record.getLeaseExpiresAt();
+      case RETRY -> record.getRetryAt();
+      case NOT_BEFORE -> record.getNotBefore();
+      case STALE -> record.getStaleAt();
+      case FORGET -> record.getForgetAt();
+    };
+  }
+
+  /** Moves its deadline of one kind to {@code at}, in the record and in the index. */
+  void reschedule(Deadline.Kind kind, long at) {
+    Long was = deadline(kind);
+    if (was != null && was != at) {
+      deadlines.remove(new Deadline(was, kind, id()));
+    }
+    set(kind, at);
+    deadlines.add(new Deadline(at, kind, id()));
+  }
+
+  /**
+   * Takes its deadline of one kind out of the index, and out of the record; except {@code
+   * not_before}, which is the activity's own and has passed once it matters again (at a retry).
+   */
+  void unschedule(Deadline.Kind kind) {
+    Long was = deadline(kind);
+    if (was != null) {
+      deadlines.remove(new Deadline(was, kind, id()));
+    }
+    if (kind != Deadline.Kind.NOT_BEFORE) {
+      set(kind, null);
+    }
+  }
+
+  private void set(Deadline.Kind kind, Long at) {
+    switch (kind) {
+      case LEASE -> record.setLeaseExpiresAt(at);
+      case RETRY -> record.setRetryAt(at);
+      case NOT_BEFORE -> record.setNotBefore(at);
+      case STALE -> record.setStaleAt(at);
+      case FORGET -> record.setForgetAt(at);
+    }
+  }
+}

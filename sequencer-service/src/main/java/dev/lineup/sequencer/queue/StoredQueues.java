@@ -1,0 +1,272 @@
+package dev.lineup.sequencer.queue;
+
+import dev.lineup.avro.Activity;
+import dev.lineup.avro.InitiatorKind;
+import dev.lineup.avro.Lane;
+import dev.lineup.schemas.AvroSerde;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The queues of one task as stored: host and activity records ({@link Host}, {@link
+ * QueuedActivity}), payloads, and the indexes kept over them, each in its {@link Section}. Its
+ * operations keep records and indexes in step (an activity joins and leaves the upcoming index with
+ * its lane's count, its dedupe key and its deadlines), so the rules never upkeep an index by hand.
+ * No rule lives here: what happens, and when, is {@link HostQueues}'.
+ *
+ * <p>A host record is changed in memory and stored by the rules once their step is done with it
+ * ({@link #save(Host)}); an activity record is stored with each transition.
+ */
+final class StoredQueues {
+
+  static final List<InitiatorKind> INITIATORS = List.of(InitiatorKind.USER, InitiatorKind.SYSTEM);
+
+  private static final AvroSerde<Activity> PAYLOADS = AvroSerde.of(Activity.class);
+
+  private final SortedStore hosts;
+  private final SortedStore activities;
+  private final SortedStore payloads;
+  private final ReadyIndex ready;
+  private final UpcomingIndex upcoming;
+  private final GroupedKeys released;
+  private final Deadlines deadlines;
+  private final GroupedKeys dependents;
+  private final GroupedKeys dedupe;
+  private final BudgetWaits budgetWaits;
+
+  StoredQueues(SortedStore store) {
+    this.hosts = Section.HOSTS.of(store);
+    this.activities = Section.ACTIVITIES.of(store);
+    this.payloads = Section.PAYLOADS.of(store);
+    this.ready = new ReadyIndex(Section.READY.of(store));
+    this.upcoming = new UpcomingIndex(Section.UPCOMING.of(store));
+    this.released = new GroupedKeys(Section.RELEASED.of(store));
+    this.deadlines = new Deadlines(Section.DEADLINES.of(store));
+    this.dependents = new GroupedKeys(Section.DEPENDENTS.of(store));
+    this.dedupe = new GroupedKeys(Section.DEDUPE.of(store));
+    this.budgetWaits = new BudgetWaits(Section.BUDGET_WAITS.of(store));
+  }
+
+  /**
+   * Forgets the seek hints kept between steps (the floors of the ready and deadline indexes, the
+   * budget waits' cursor): after a step was rolled back they may be wrong.
+   */
+  void forgetHints() {
+    ready.forgetFloors();
+    deadlines.forgetFloor();
+    budgetWaits.forgetCursor();
+  }
+
+  Deadlines deadlines() {
+    return deadlines;
+  }
+
+  BudgetWaits budgetWaits() {
+    return budgetWaits;
+  }
+
+  // ------------------------------------------------------------------ hosts
+
+  /** A host's record; one written before the ready counts existed has them counted once. */
+  Optional<Host> host(String hostId) {
+    byte[] bytes = hosts.get(KeyParts.id(hostId));
+    if (bytes == null) {
+      return Optional.empty();
+    }
+    Host host = new Host(StateCodec.host(bytes));
+    if (!host.hasReadyCounts()) {
+      host.zeroReadyCounts();
+      ready.forEachEntry(hostId, (lane, initiator) -> host.countReady(lane, initiator, +1));
+    }
+    return Optional.of(host);
+  }
+
+  Host hostOrNew(String hostId) {
+    return host(hostId).orElseGet(() -> new Host(Records.newHost(hostId)));
+  }
+
+  void save(Host host) {
+    hosts.put(KeyParts.id(host.id()), StateCodec.encode(host.record()));
+  }
+
+  /** Forgets a host: its record, the bounds of its ready classes, its lanes' budget waits. */
+  void forget(Host host) {
+    for (Lane lane : Lane.values()) {
+      budgetWaits.remove(host.id(), lane);
+    }
+    for (Lane lane : Lane.values()) {
+      for (InitiatorKind initiator : INITIATORS) {
+        if (host.hasReadyBound(lane, initiator)) {
+          ready.removeBound(host.id(), lane, initiator);
+        }
+      }
+    }
+    hosts.delete(KeyParts.id(host.id()));
+  }
+
+  // ------------------------------------------------------------------ activities
+
+  Optional<QueuedActivity> activity(String activityId) {
+    byte[] bytes = activities.get(KeyParts.id(activityId));
+    return bytes == null
+        ? Optional.empty()
+        : Optional.of(new QueuedActivity(StateCodec.activity(bytes), deadlines));
+  }
+
+  void save(QueuedActivity a) {
+    activities.put(KeyParts.id(a.id()), StateCodec.encode(a.record()));
+  }
+
+  /** Forgets a finished activity's record. */
+  void forget(QueuedActivity a) {
+    activities.delete(KeyParts.id(a.id()));
+  }
+
+  /** Stores the payload of an activity just accepted; its record is stored with its first event. */
+  QueuedActivity accept(Activity activity, long seq, byte[] rank) {
+    payloads.put(KeyParts.id(activity.getActivityId()), PAYLOADS.serialize("p", activity));
+    return new QueuedActivity(Records.accepted(activity, seq, rank), deadlines);
+  }
+
+  /** The activity as enqueued; kept until it ends. */
+  Activity payload(String activityId) {
+    byte[] bytes = payloads.get(KeyParts.id(activityId));
+    if (bytes == null) {
+      throw new IllegalStateException("no payload stored for upcoming activity " + activityId);
+    }
+    return PAYLOADS.deserialize("payloads", bytes);
+  }
+
+  void dropPayload(QueuedActivity a) {
+    payloads.delete(KeyParts.id(a.id()));
+  }
+
+  // ------------------------------------------------------------------ upcoming
+
+  /** Counts in its lane (ordered lanes only) and in the host's upcoming index. */
+  void joinUpcoming(Host host, QueuedActivity a) {
+    upcoming.add(a.hostId(), a.seq(), a.id());
+    if (a.inOrderedLane()) {
+      host.countUpcoming(a.lane(), +1);
+    }
+  }
+
+  /**
+   * Takes an upcoming activity out of everything upcoming (on its release or its end): the upcoming
+   * and ready indexes, its stale and not_before deadlines, the dedupe key it held, its lane's
+   * count.
+   */
+  void leaveUpcoming(Host host, QueuedActivity a) {
+    upcoming.remove(a.hostId(), a.seq(), a.id());
+    if (a.isReady()) {
+      ready.remove(a.hostId(), a.lane(), a.initiator(), a.rank(), a.id());
+      host.countReady(a.lane(), a.initiator(), -1);
+      a.setReady(false);
+    }
+    a.unschedule(Deadline.Kind.STALE);
+    a.unschedule(Deadline.Kind.NOT_BEFORE);
+    if (a.dedupeKey() != null && a.id().equals(dedupe.get(a.hostId(), a.dedupeKey()))) {
+      dedupe.remove(a.hostId(), a.dedupeKey());
+    }
+    if (a.inOrderedLane()) {
+      host.countUpcoming(a.lane(), -1);
+    }
+  }
+
+  /** A host's upcoming activity ids, up to {@code limit}, in acceptance order. */
+  List<String> upcoming(String hostId, int limit) {
+    return upcoming.ids(hostId, limit);
+  }
+
+  /**
+   * The first host with upcoming activities after {@code hostId}, in the upcoming index's order.
+   */
+  Optional<String> firstHostWithUpcomingAfter(String hostId) {
+    return upcoming.firstHostAfter(hostId);
+  }
+
+  // ------------------------------------------------------------------ ready
+
+  /** Enters the ready index of its lane and initiator, counted in {@code host}. */
+  void becomeReady(Host host, QueuedActivity a) {
+    a.setReady(true);
+    Lane lane = a.lane();
+    InitiatorKind initiator = a.initiator();
+    ready.add(a.hostId(), lane, initiator, a.rank(), a.id());
+    host.countReady(lane, initiator, +1);
+    if (!host.hasReadyBound(lane, initiator)) {
+      ready.addBound(a.hostId(), lane, initiator);
+      host.addReadyBound(lane, initiator);
+    }
+  }
+
+  /** The best-ranked ready activity of one lane and initiator, if the host counts any. */
+  Optional<ReadyIndex.Head> firstReady(Host host, Lane lane, InitiatorKind initiator) {
+    if (host.ready(lane, initiator) == 0) {
+      return Optional.empty();
+    }
+    Optional<ReadyIndex.Head> head = ready.first(host.id(), lane, initiator);
+    if (head.isEmpty()) {
+      // The count and the index disagree, which no rule allows; the index is the truth.
+      host.noneReady(lane, initiator);
+    }
+    return head;
+  }
+
+  /** Up to {@code limit} ready activity ids of one lane and initiator, in release order. */
+  List<String> ready(Host host, Lane lane, InitiatorKind initiator, int limit) {
+    if (host.ready(lane, initiator) == 0) {
+      return List.of();
+    }
+    return ready.ids(host.id(), lane, initiator, limit);
+  }
+
+  // ------------------------------------------------------------------ released
+
+  void joinReleased(QueuedActivity a) {
+    released.add(a.hostId(), a.id());
+  }
+
+  void leaveReleased(QueuedActivity a) {
+    released.remove(a.hostId(), a.id());
+  }
+
+  /** A host's released activity ids, in every lane. */
+  List<String> released(String hostId) {
+    return released.members(hostId);
+  }
+
+  // ------------------------------------------------------------------ dependents and dedupe keys
+
+  /** Records that {@code dependentId} waits for {@code dependency}, flagging and storing it. */
+  void waitFor(QueuedActivity dependency, String dependentId) {
+    dependents.add(dependency.id(), dependentId);
+    if (!dependency.hasDependents()) {
+      dependency.setHasDependents(true);
+      save(dependency);
+    }
+  }
+
+  /** Removes and answers the ids of the activities that waited for {@code a}. */
+  List<String> takeDependents(QueuedActivity a) {
+    List<String> taken = a.hasDependents() ? dependents.take(a.id()) : List.of();
+    a.setHasDependents(false);
+    return taken;
+  }
+
+  /** The upcoming activity holding a host's dedupe key, if any. */
+  Optional<String> dedupeHolder(String hostId, String dedupeKey) {
+    return Optional.ofNullable(dedupe.get(hostId, dedupeKey));
+  }
+
+  void holdDedupeKey(QueuedActivity a) {
+    dedupe.put(a.hostId(), a.dedupeKey(), a.id());
+  }
+
+  // ------------------------------------------------------------------ budget waits
+
+  /** A lane's next release waits for the system release budget. */
+  void waitForBudget(String hostId, Lane lane) {
+    budgetWaits.add(hostId, lane);
+  }
+}
