@@ -23,6 +23,7 @@ import dev.lineup.avro.Lane;
 import dev.lineup.avro.ReasonCode;
 import dev.lineup.avro.ResultKind;
 import dev.lineup.avro.Selector;
+import dev.lineup.schemas.Lifecycle;
 import dev.lineup.schemas.Limits;
 import java.util.ArrayDeque;
 import java.util.Deque;
@@ -652,7 +653,7 @@ public final class HostQueues {
 
   /** Rule 5: once released, a lock or a wipe can no longer be cancelled. */
   private static boolean runsToItsEnd(ActivityType type) {
-    return type == ActivityType.LOCK || type == ActivityType.WIPE;
+    return !Lifecycle.isCancellableOnceReleased(type);
   }
 
   // ======================================================================== events

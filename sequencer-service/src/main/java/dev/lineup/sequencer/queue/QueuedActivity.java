@@ -4,6 +4,7 @@ import dev.lineup.avro.ActivityState;
 import dev.lineup.avro.ActivityType;
 import dev.lineup.avro.InitiatorKind;
 import dev.lineup.avro.Lane;
+import dev.lineup.schemas.Lifecycle;
 import dev.lineup.sequencer.state.ActivityRecord;
 import java.nio.ByteBuffer;
 
@@ -68,16 +69,12 @@ final class QueuedActivity {
 
   /** RELEASED or DELIVERED: running on its device. */
   boolean isReleased() {
-    ActivityState state = state();
-    return state == ActivityState.RELEASED || state == ActivityState.DELIVERED;
+    return Lifecycle.isReleased(state());
   }
 
   /** In a terminal state. */
   boolean hasEnded() {
-    return switch (state()) {
-      case SUCCEEDED, FAILED, CANCELLED, EXPIRED, REJECTED -> true;
-      default -> false;
-    };
+    return Lifecycle.isTerminal(state());
   }
 
   long eventSeq() {
