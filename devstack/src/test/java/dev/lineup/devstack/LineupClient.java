@@ -24,6 +24,9 @@ final class LineupClient {
   /** The content type of the last answer. */
   String contentType = "";
 
+  /** The Retry-After header of the last answer; null without one. */
+  String retryAfter;
+
   private final URI base;
   private final String token;
   private final JsonMapper json;
@@ -88,6 +91,7 @@ final class LineupClient {
     }
     HttpResponse<String> answer = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
     contentType = answer.headers().firstValue("content-type").orElse("");
+    retryAfter = answer.headers().firstValue("retry-after").orElse(null);
     @SuppressWarnings("unchecked")
     Map<String, Object> body =
         answer.body().isEmpty() || !contentType.contains("json")

@@ -74,6 +74,7 @@ class RateLimitTest {
 
     assertThat(limited.status()).isEqualTo(429);
     assertThat(admin.contentType).isEqualTo("application/problem+json");
+    assertThat(admin.retryAfter).as("Retry-After, in whole seconds").matches("[1-9][0-9]*");
     Thread.sleep(1100);
     assertThat(admin.get("/v1/summary").status()).isEqualTo(200);
   }
