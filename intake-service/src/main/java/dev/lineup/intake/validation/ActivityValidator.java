@@ -54,7 +54,7 @@ public final class ActivityValidator {
   static final long MIN_TIMEOUT_MS = Limits.MIN_LEASE.toMillis();
   static final long MAX_TIMEOUT_MS = Limits.MAX_LEASE.toMillis();
   static final int MAX_ATTEMPTS = 20;
-  static final long MAX_BACKOFF_MS = Duration.ofDays(1).toMillis();
+  static final long MAX_BACKOFF_MS = Limits.MAX_BACKOFF.toMillis();
   static final double MAX_BACKOFF_MULTIPLIER = 10.0;
   static final int MAX_PRIORITY = 1_000_000;
   static final Duration MAX_NOT_BEFORE_AHEAD = Duration.ofDays(365);

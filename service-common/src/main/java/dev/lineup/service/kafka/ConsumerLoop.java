@@ -68,10 +68,7 @@ public final class ConsumerLoop<K, V> implements Readiness, AutoCloseable {
 
   private static final Logger LOG = LoggerFactory.getLogger(ConsumerLoop.class);
   private static final Duration POLL = Duration.ofMillis(200);
-  private static final Duration FIRST_BACKOFF = Duration.ofMillis(100);
-  private static final Duration MAX_BACKOFF = Duration.ofSeconds(10);
   private static final Duration DEAD_LETTER_ACK = Duration.ofSeconds(30);
-  private static final int MAX_REASON = 1_000;
 
   private final String name;
   private final KafkaConsumer<byte[], byte[]> consumer;
@@ -174,7 +171,7 @@ public final class ConsumerLoop<K, V> implements Readiness, AutoCloseable {
   private record Refused(ConsumerRecord<byte[], byte[]> raw, String reason) {}
 
   private void run() {
-    Duration backoff = FIRST_BACKOFF;
+    Duration backoff = Failures.FIRST_BACKOFF;
     Instant stalledSince = null;
     try {
       while (running.get()) {
@@ -187,7 +184,7 @@ public final class ConsumerLoop<K, V> implements Readiness, AutoCloseable {
           stall("poll failed", e, stalledSince == null);
           stalledSince = stalledSince == null ? Instant.now() : stalledSince;
           sleep(backoff);
-          backoff = next(backoff);
+          backoff = Failures.nextBackoff(backoff);
           continue;
         }
         polled.set(true);
@@ -208,7 +205,7 @@ public final class ConsumerLoop<K, V> implements Readiness, AutoCloseable {
             stalledSince = null;
             stalledBy.set(null);
           }
-          backoff = FIRST_BACKOFF;
+          backoff = Failures.FIRST_BACKOFF;
         } catch (WakeupException e) {
           throw e;
         } catch (Exception e) {
@@ -218,7 +215,7 @@ public final class ConsumerLoop<K, V> implements Readiness, AutoCloseable {
           stalledSince = stalledSince == null ? Instant.now() : stalledSince;
           rewind(records);
           sleep(backoff);
-          backoff = next(backoff);
+          backoff = Failures.nextBackoff(backoff);
         }
       }
     } catch (WakeupException e) {
@@ -258,7 +255,7 @@ public final class ConsumerLoop<K, V> implements Readiness, AutoCloseable {
                     raw.headers(),
                     raw.leaderEpoch())));
       } catch (RuntimeException e) {
-        refused.add(new Refused(raw, "undecodable: " + Failures.describe(e, MAX_REASON)));
+        refused.add(new Refused(raw, "undecodable: " + Failures.describe(e, Failures.MAX_REASON)));
       }
     }
     return batch;
@@ -280,7 +277,7 @@ public final class ConsumerLoop<K, V> implements Readiness, AutoCloseable {
         throw e;
       }
       if (batch.size() == 1) {
-        refused.add(new Refused(batch.get(0).raw(), Failures.describe(e, MAX_REASON)));
+        refused.add(new Refused(batch.get(0).raw(), Failures.describe(e, Failures.MAX_REASON)));
         return;
       }
     }
@@ -291,7 +288,7 @@ public final class ConsumerLoop<K, V> implements Readiness, AutoCloseable {
         if (Failures.isTransient(e)) {
           throw e;
         }
-        refused.add(new Refused(one.raw(), Failures.describe(e, MAX_REASON)));
+        refused.add(new Refused(one.raw(), Failures.describe(e, Failures.MAX_REASON)));
       }
     }
   }
@@ -360,7 +357,8 @@ public final class ConsumerLoop<K, V> implements Readiness, AutoCloseable {
     letter.headers().forEach(headers::add);
     headers.add(
         DROPPED_HEADER,
-        Failures.describe(refusal, MAX_REASON).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        Failures.describe(refusal, Failures.MAX_REASON)
+            .getBytes(java.nio.charset.StandardCharsets.UTF_8));
     deadLetters
         .send(
             new ProducerRecord<byte[], byte[]>(
@@ -373,7 +371,7 @@ public final class ConsumerLoop<K, V> implements Readiness, AutoCloseable {
    * thrower announced itself ({@link Failures.TransientFailure#announced}) is not said again.
    */
   private void stall(String what, Exception e, boolean first) {
-    stalledBy.set(Failures.describe(e, MAX_REASON));
+    stalledBy.set(Failures.describe(e, Failures.MAX_REASON));
     if (first && !(e instanceof Failures.TransientFailure t && t.announced())) {
       LOG.warn(
           "{}: {}, retrying with backoff until it passes (health is down meanwhile): {}",
@@ -393,11 +391,6 @@ public final class ConsumerLoop<K, V> implements Readiness, AutoCloseable {
         consumer.seek(partition, records.records(partition).get(0).offset());
       }
     }
-  }
-
-  private static Duration next(Duration backoff) {
-    Duration doubled = backoff.multipliedBy(2);
-    return doubled.compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : doubled;
   }
 
   private static void sleep(Duration duration) {

@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.sql.SQLException;
 import java.sql.SQLRecoverableException;
 import java.sql.SQLTransientException;
+import java.time.Duration;
 import java.util.HashSet;
 import java.util.Set;
 import org.apache.kafka.common.errors.InterruptException;
@@ -48,7 +49,22 @@ public final class Failures {
     }
   }
 
+  /** The first pause after a transient failure; each failure after it doubles the pause. */
+  public static final Duration FIRST_BACKOFF = Duration.ofMillis(100);
+
+  /** The longest pause between retries: a loop is back within this long of its outage's end. */
+  public static final Duration MAX_BACKOFF = Duration.ofSeconds(10);
+
+  /** How much of a failure's description a dead letter or a health answer carries. */
+  public static final int MAX_REASON = 1_000;
+
   private Failures() {}
+
+  /** The pause after {@code backoff}: twice it, at most {@link #MAX_BACKOFF}. */
+  public static Duration nextBackoff(Duration backoff) {
+    Duration doubled = backoff.multipliedBy(2);
+    return doubled.compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : doubled;
+  }
 
   /** True if {@code failure}, or anything in its cause chain, is known to pass by itself. */
   public static boolean isTransient(Throwable failure) {

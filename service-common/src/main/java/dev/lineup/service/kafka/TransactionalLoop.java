@@ -64,9 +64,6 @@ public final class TransactionalLoop implements Readiness, AutoCloseable {
 
   private static final Logger LOG = LoggerFactory.getLogger(TransactionalLoop.class);
   private static final Duration POLL = Duration.ofMillis(200);
-  private static final Duration FIRST_BACKOFF = Duration.ofMillis(100);
-  private static final Duration MAX_BACKOFF = Duration.ofSeconds(10);
-  private static final int MAX_REASON = 1_000;
 
   private final String name;
   private final String deadLetterTopic;
@@ -151,7 +148,7 @@ public final class TransactionalLoop implements Readiness, AutoCloseable {
   }
 
   private void run() {
-    Duration backoff = FIRST_BACKOFF;
+    Duration backoff = Failures.FIRST_BACKOFF;
     try {
       while (running.get()) {
         ConsumerRecords<byte[], byte[]> records;
@@ -161,9 +158,9 @@ public final class TransactionalLoop implements Readiness, AutoCloseable {
           throw e;
         } catch (KafkaException e) {
           // The broker away, or a fetch that failed: poll again after a pause, never die.
-          stalledBy.set(Failures.describe(e, MAX_REASON));
+          stalledBy.set(Failures.describe(e, Failures.MAX_REASON));
           Thread.sleep(backoff.toMillis());
-          backoff = next(backoff);
+          backoff = Failures.nextBackoff(backoff);
           continue;
         }
         polled.set(true);
@@ -178,20 +175,20 @@ public final class TransactionalLoop implements Readiness, AutoCloseable {
           producer.sendOffsetsToTransaction(following(records), consumer.groupMetadata());
           producer.commitTransaction();
           recovered();
-          backoff = FIRST_BACKOFF;
+          backoff = Failures.FIRST_BACKOFF;
         } catch (WakeupException e) {
           throw e;
         } catch (Exception e) {
           // Only transient failures get here (the transform dead-letters the others): the broker
           // or the database is away. Abort, and read the batch again once it is back.
-          if (stalledBy.getAndSet(Failures.describe(e, MAX_REASON)) == null) {
+          if (stalledBy.getAndSet(Failures.describe(e, Failures.MAX_REASON)) == null) {
             LOG.warn(
                 "{}: {}; retrying with backoff (health is down meanwhile)", name, stalledBy.get());
           }
           abortQuietly();
           rewind(records);
           Thread.sleep(backoff.toMillis());
-          backoff = next(backoff);
+          backoff = Failures.nextBackoff(backoff);
         }
       }
     } catch (WakeupException e) {
@@ -236,11 +233,6 @@ public final class TransactionalLoop implements Readiness, AutoCloseable {
     for (TopicPartition p : records.partitions()) {
       consumer.seek(p, records.records(p).get(0).offset());
     }
-  }
-
-  private static Duration next(Duration backoff) {
-    Duration doubled = backoff.multipliedBy(2);
-    return doubled.compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : doubled;
   }
 
   @Override
