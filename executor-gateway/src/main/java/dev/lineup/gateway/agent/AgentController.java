@@ -8,6 +8,7 @@ import dev.lineup.schemas.Results;
 import dev.lineup.schemas.StoredText;
 import dev.lineup.service.auth.BearerAuthFilter;
 import dev.lineup.service.auth.RequestCharge;
+import dev.lineup.service.kafka.NotStoredException;
 import dev.lineup.service.problem.ApiException;
 import dev.lineup.service.problem.Problem;
 import io.micronaut.context.annotation.Value;
@@ -201,7 +202,7 @@ public final class AgentController {
     var a = r.getActivity();
     try {
       results.publish(Results.delivered(Results.Attempt.of(r), Instant.now()));
-    } catch (ApiException e) {
+    } catch (NotStoredException e) {
       // The agent has its task either way; DELIVERED only refines the ledger.
       LOG.warn("could not report {} delivered", a.getActivityId());
     }

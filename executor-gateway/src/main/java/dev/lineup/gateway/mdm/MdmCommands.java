@@ -2,7 +2,7 @@ package dev.lineup.gateway.mdm;
 
 import dev.lineup.avro.Activity;
 import dev.lineup.avro.MdmCommandPayload;
-import dev.lineup.service.mdm.CommandPlist;
+import dev.lineup.schemas.mdm.CommandPlist;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 

@@ -2,11 +2,10 @@ package dev.lineup.intake.publish;
 
 import dev.lineup.avro.Command;
 import dev.lineup.schemas.Topics;
+import dev.lineup.service.kafka.NotStoredException;
 import dev.lineup.service.kafka.ProducerSettings;
-import dev.lineup.service.problem.ApiException;
 import io.micronaut.context.annotation.Context;
 import io.micronaut.context.annotation.Value;
-import io.micronaut.http.HttpStatus;
 import jakarta.annotation.PreDestroy;
 import java.time.Duration;
 import java.util.List;
@@ -65,8 +64,7 @@ public final class BatchPublisher implements AutoCloseable {
     } catch (ProducerFencedException e) {
       // Another instance took this instance id: a configuration error, not a retryable one.
       LOG.error("batch producer fenced: is lineup.intake.instance-id shared by two intakes?", e);
-      throw new ApiException(
-          HttpStatus.SERVICE_UNAVAILABLE, "Queue unavailable", "batch publishing is fenced");
+      throw new NotStoredException("batch publishing is fenced: nothing was enqueued", e);
     } catch (KafkaException e) {
       LOG.warn("batch transaction failed; aborting it", e);
       try {
@@ -74,10 +72,8 @@ public final class BatchPublisher implements AutoCloseable {
       } catch (KafkaException abort) {
         LOG.warn("could not abort the batch transaction", abort);
       }
-      throw new ApiException(
-          HttpStatus.SERVICE_UNAVAILABLE,
-          "Queue unavailable",
-          "the batch could not be stored: nothing was enqueued, try again");
+      throw new NotStoredException(
+          "the batch could not be stored: nothing was enqueued, try again", e);
     }
   }
 

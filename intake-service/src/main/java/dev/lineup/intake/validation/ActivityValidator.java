@@ -22,7 +22,7 @@ import dev.lineup.intake.content.ContentStore;
 import dev.lineup.schemas.Channels;
 import dev.lineup.schemas.Limits;
 import dev.lineup.schemas.StoredText;
-import dev.lineup.service.mdm.CommandPlist;
+import dev.lineup.schemas.mdm.CommandPlist;
 import io.micronaut.context.annotation.Value;
 import jakarta.inject.Singleton;
 import java.nio.ByteBuffer;
