@@ -2,28 +2,20 @@ package dev.lineup.service.kafka;
 
 import dev.lineup.schemas.DeadLetterHeaders;
 import dev.lineup.schemas.Topic;
-import dev.lineup.service.health.Readiness;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.WakeupException;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -49,7 +41,7 @@ import org.slf4j.LoggerFactory;
  * crash re-delivers rather than loses; handlers must tolerate a batch twice, and a crash between
  * the two may write a dead letter twice.
  */
-public final class ConsumerLoop<K, V> implements Readiness, AutoCloseable {
+public final class ConsumerLoop<K, V> extends PollingLoop {
 
   /** What the loop does with decoded records; it must tolerate seeing them again. */
   @FunctionalInterface
@@ -67,20 +59,13 @@ public final class ConsumerLoop<K, V> implements Readiness, AutoCloseable {
   public static final String DROPPED_HEADER = DeadLetterHeaders.DROPPED;
 
   private static final Logger LOG = LoggerFactory.getLogger(ConsumerLoop.class);
-  private static final Duration POLL = Duration.ofMillis(200);
   private static final Duration DEAD_LETTER_ACK = Duration.ofSeconds(30);
 
-  private final String name;
-  private final KafkaConsumer<byte[], byte[]> consumer;
   private final KafkaProducer<byte[], byte[]> deadLetters;
   private final String deadLetterTopic;
   private final BatchHandler<K, V> handler;
   private final Map<String, Topic<K, ? extends V>> topics = new HashMap<>();
-  private final AtomicBoolean running = new AtomicBoolean(true);
-  private final AtomicBoolean polled = new AtomicBoolean(false);
-  private final AtomicReference<String> stalledBy = new AtomicReference<>();
   private final AtomicLong deadLettered = new AtomicLong();
-  private final Thread thread;
 
   /**
    * @param config consumer settings (bootstrap servers, group id, ...); offsets are committed by
@@ -109,17 +94,10 @@ public final class ConsumerLoop<K, V> implements Readiness, AutoCloseable {
       Topic<byte[], byte[]> deadLetterTopic,
       BatchHandler<K, V> handler,
       Topic<K, ? extends V>... topics) {
-    this.name = name;
+    super(name, config, Arrays.stream(topics).map(Topic::name).toList());
     this.handler = handler;
     this.deadLetterTopic = deadLetterTopic.name();
     Arrays.stream(topics).forEach(t -> this.topics.put(t.name(), t));
-    Map<String, Object> props = new HashMap<>(config);
-    props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-    props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-    props.putIfAbsent(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-    props.putIfAbsent(ConsumerConfig.CLIENT_ID_CONFIG, name);
-    this.consumer =
-        new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
     this.deadLetters =
         new KafkaProducer<>(
             producerSettings.deadLetters(
@@ -128,35 +106,11 @@ public final class ConsumerLoop<K, V> implements Readiness, AutoCloseable {
                 DEAD_LETTER_ACK),
             new ByteArraySerializer(),
             new ByteArraySerializer());
-    this.thread = new Thread(this::run, name);
-    this.thread.setDaemon(true);
   }
 
   public ConsumerLoop<K, V> start() {
-    consumer.subscribe(List.copyOf(topics.keySet()));
-    thread.start();
+    begin();
     return this;
-  }
-
-  @Override
-  public String name() {
-    return name;
-  }
-
-  /** Connected, consuming, and not held up by an unreachable broker or database. */
-  @Override
-  public boolean ready() {
-    return running() && stalledBy.get() == null;
-  }
-
-  /** Has polled and not died: consuming, or retrying a batch until it passes. */
-  public boolean running() {
-    return polled.get() && thread.isAlive();
-  }
-
-  /** Why the loop is retrying, or null while it is not. */
-  public String stalledBy() {
-    return stalledBy.get();
   }
 
   /** How many records this loop has sent to its dead-letter topic since it started. */
@@ -170,65 +124,18 @@ public final class ConsumerLoop<K, V> implements Readiness, AutoCloseable {
   /** A record refused, and why. */
   private record Refused(ConsumerRecord<byte[], byte[]> raw, String reason) {}
 
-  private void run() {
-    Duration backoff = Failures.FIRST_BACKOFF;
-    Instant stalledSince = null;
-    try {
-      while (running.get()) {
-        ConsumerRecords<byte[], byte[]> records;
-        try {
-          records = consumer.poll(POLL);
-        } catch (WakeupException e) {
-          throw e;
-        } catch (RuntimeException e) {
-          stall("poll failed", e, stalledSince == null);
-          stalledSince = stalledSince == null ? Instant.now() : stalledSince;
-          sleep(backoff);
-          backoff = Failures.nextBackoff(backoff);
-          continue;
-        }
-        polled.set(true);
-        if (records.isEmpty()) {
-          continue;
-        }
-        try {
-          List<Refused> refused = new ArrayList<>();
-          List<Polled<K, V>> batch = decode(records, refused);
-          handle(batch, refused);
-          sendDeadLetters(refused);
-          consumer.commitSync();
-          if (stalledSince != null) {
-            LOG.info(
-                "{}: recovered after {} s",
-                name,
-                Duration.between(stalledSince, Instant.now()).toSeconds());
-            stalledSince = null;
-            stalledBy.set(null);
-          }
-          backoff = Failures.FIRST_BACKOFF;
-        } catch (WakeupException e) {
-          throw e;
-        } catch (Exception e) {
-          // Only transient failures get here (handle() dead-letters the others): the batch is read
-          // again, whole, once the infrastructure is back.
-          stall("batch failed", e, stalledSince == null);
-          stalledSince = stalledSince == null ? Instant.now() : stalledSince;
-          rewind(records);
-          sleep(backoff);
-          backoff = Failures.nextBackoff(backoff);
-        }
-      }
-    } catch (WakeupException e) {
-      if (running.get()) {
-        throw e;
-      }
-    } catch (RuntimeException | Error e) {
-      LOG.error("{}: stopped by an unexpected failure; its health check stays down", name, e);
-      throw e;
-    } finally {
-      consumer.close(Duration.ofSeconds(5));
-      deadLetters.close(Duration.ofSeconds(5));
-    }
+  @Override
+  protected void process(ConsumerRecords<byte[], byte[]> records) throws Exception {
+    List<Refused> refused = new ArrayList<>();
+    List<Polled<K, V>> batch = decode(records, refused);
+    handle(batch, refused);
+    sendDeadLetters(refused);
+    consumer.commitSync();
+  }
+
+  @Override
+  protected void closeClients(Duration timeout) {
+    deadLetters.close(timeout);
   }
 
   private List<Polled<K, V>> decode(
@@ -319,7 +226,7 @@ public final class ConsumerLoop<K, V> implements Readiness, AutoCloseable {
               r.raw().topic(),
               r.raw().partition(),
               r.raw().offset(),
-              name);
+              name());
       letters.add(dead);
       sent.add(deadLetters.send(dead));
     }
@@ -337,7 +244,7 @@ public final class ConsumerLoop<K, V> implements Readiness, AutoCloseable {
       deadLettered.incrementAndGet();
       LOG.warn(
           "{}: {}-{}@{} sent to {}: {}",
-          name,
+          name(),
           r.raw().topic(),
           r.raw().partition(),
           r.raw().offset(),
@@ -364,51 +271,5 @@ public final class ConsumerLoop<K, V> implements Readiness, AutoCloseable {
             new ProducerRecord<byte[], byte[]>(
                 deadLetterTopic, (Integer) null, (byte[]) null, (byte[]) null, headers))
         .get(DEAD_LETTER_ACK.toMillis(), TimeUnit.MILLISECONDS);
-  }
-
-  /**
-   * Says once per outage what holds the loop up; the rest of the outage is quiet. An outage its
-   * thrower announced itself ({@link Failures.TransientFailure#announced}) is not said again.
-   */
-  private void stall(String what, Exception e, boolean first) {
-    stalledBy.set(Failures.describe(e, Failures.MAX_REASON));
-    if (first && !(e instanceof Failures.TransientFailure t && t.announced())) {
-      LOG.warn(
-          "{}: {}, retrying with backoff until it passes (health is down meanwhile): {}",
-          name,
-          what,
-          stalledBy.get());
-    } else {
-      LOG.debug("{}: {} again", name, what, e);
-    }
-  }
-
-  private void rewind(ConsumerRecords<byte[], byte[]> records) {
-    for (TopicPartition partition : records.partitions()) {
-      // After a rebalance the partition may be another member's now; it reads from the last
-      // commit anyway.
-      if (consumer.assignment().contains(partition)) {
-        consumer.seek(partition, records.records(partition).get(0).offset());
-      }
-    }
-  }
-
-  private static void sleep(Duration duration) {
-    try {
-      Thread.sleep(duration.toMillis());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
-  }
-
-  @Override
-  public void close() {
-    running.set(false);
-    consumer.wakeup();
-    try {
-      thread.join(Duration.ofSeconds(10).toMillis());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
   }
 }

@@ -1,0 +1,220 @@
+package dev.lineup.service.kafka;
+
+import dev.lineup.service.health.Readiness;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The thread both consumer loops share: poll, hand the batch to {@link #process}, and on a failure
+ * (only transient ones reach here, rule 14) read the same batch again after a capped backoff,
+ * skipping nothing. {@link #ready()} is false from the first failure until a batch passes or a poll
+ * finds nothing left to retry, so {@code /health} answers 503 meanwhile; the outage is logged once
+ * when it starts and once when it ends. What a batch does, and how its offsets commit, is the
+ * subclass's: {@link ConsumerLoop} (at least once, for consumers that write to a database) and
+ * {@link TransactionalLoop} (exactly once, consume-transform-produce).
+ */
+public abstract sealed class PollingLoop implements Readiness, AutoCloseable
+    permits ConsumerLoop, TransactionalLoop {
+
+  private static final Logger LOG = LoggerFactory.getLogger(PollingLoop.class);
+  private static final Duration POLL = Duration.ofMillis(200);
+  private static final Duration CLOSE = Duration.ofSeconds(5);
+
+  private final String name;
+  private final List<String> topics;
+
+  /** Raw bytes: each loop decodes records itself, so one that does not decode is its to refuse. */
+  protected final KafkaConsumer<byte[], byte[]> consumer;
+
+  private final AtomicBoolean running = new AtomicBoolean(true);
+  private final AtomicBoolean polled = new AtomicBoolean(false);
+  private final AtomicReference<String> stalledBy = new AtomicReference<>();
+  private final Thread thread;
+  private Instant stalledSince;
+
+  /**
+   * @param config consumer settings (bootstrap servers, group id, ...); offsets are committed by
+   *     the loop, never automatically, and reads are read_committed
+   */
+  protected PollingLoop(String name, Map<String, Object> config, List<String> topics) {
+    this.name = name;
+    this.topics = List.copyOf(topics);
+    Map<String, Object> props = new HashMap<>(config);
+    props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+    props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+    props.putIfAbsent(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+    props.putIfAbsent(ConsumerConfig.CLIENT_ID_CONFIG, name);
+    this.consumer =
+        new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+    this.thread = new Thread(this::run, name);
+    this.thread.setDaemon(true);
+  }
+
+  /**
+   * Does what the batch asks and commits its offsets. Throws only transient failures: a record
+   * refused for reasons of its own is dead-lettered, not thrown, or it would be read again forever.
+   */
+  protected abstract void process(ConsumerRecords<byte[], byte[]> records) throws Exception;
+
+  /** After {@link #process} threw, before the batch is read again (an open transaction aborts). */
+  protected void abandon() {}
+
+  /** Closes what the subclass opened, on the loop's thread as it ends. */
+  protected abstract void closeClients(Duration timeout);
+
+  /** Subscribes and starts the thread. */
+  protected final void begin() {
+    consumer.subscribe(topics);
+    thread.start();
+  }
+
+  @Override
+  public final String name() {
+    return name;
+  }
+
+  /** Connected, consuming, and not held up by an unreachable broker or database. */
+  @Override
+  public final boolean ready() {
+    return running() && stalledBy.get() == null;
+  }
+
+  /** Has polled and not died: consuming, or retrying a batch until it passes. */
+  public final boolean running() {
+    return polled.get() && thread.isAlive();
+  }
+
+  /** Why the loop is retrying, or null while it is not. */
+  public final String stalledBy() {
+    return stalledBy.get();
+  }
+
+  private void run() {
+    Duration backoff = Failures.FIRST_BACKOFF;
+    try {
+      while (running.get()) {
+        ConsumerRecords<byte[], byte[]> records;
+        try {
+          records = consumer.poll(POLL);
+        } catch (WakeupException e) {
+          throw e;
+        } catch (RuntimeException e) {
+          // The broker away, or a fetch that failed: poll again after a pause, never die.
+          stall("poll failed", e);
+          sleep(backoff);
+          backoff = Failures.nextBackoff(backoff);
+          continue;
+        }
+        polled.set(true);
+        if (records.isEmpty()) {
+          // Nothing read again is waiting: whatever held the loop up has passed.
+          recovered();
+          continue;
+        }
+        try {
+          process(records);
+          recovered();
+          backoff = Failures.FIRST_BACKOFF;
+        } catch (WakeupException e) {
+          throw e;
+        } catch (Exception e) {
+          // Only transient failures get here: the broker or the database is away. The batch is
+          // read again, whole, once it is back.
+          stall("batch failed", e);
+          abandon();
+          rewind(records);
+          sleep(backoff);
+          backoff = Failures.nextBackoff(backoff);
+        }
+      }
+    } catch (WakeupException e) {
+      if (running.get()) {
+        throw e;
+      }
+    } catch (RuntimeException | Error e) {
+      LOG.error("{}: stopped by an unexpected failure; its health check stays down", name, e);
+      throw e;
+    } finally {
+      consumer.close(CLOSE);
+      closeClients(CLOSE);
+    }
+  }
+
+  /**
+   * Says once per outage what holds the loop up; the rest of the outage is quiet. An outage its
+   * thrower announced itself ({@link Failures.TransientFailure#announced}) is not said again.
+   */
+  private void stall(String what, Exception e) {
+    stalledBy.set(Failures.describe(e, Failures.MAX_REASON));
+    boolean first = stalledSince == null;
+    if (first) {
+      stalledSince = Instant.now();
+    }
+    if (first && !(e instanceof Failures.TransientFailure t && t.announced())) {
+      LOG.warn(
+          "{}: {}, retrying with backoff until it passes (health is down meanwhile): {}",
+          name,
+          what,
+          stalledBy.get());
+    } else {
+      LOG.debug("{}: {} again", name, what, e);
+    }
+  }
+
+  private void recovered() {
+    if (stalledSince != null) {
+      LOG.info(
+          "{}: recovered after {} s",
+          name,
+          Duration.between(stalledSince, Instant.now()).toSeconds());
+      stalledSince = null;
+    }
+    stalledBy.set(null);
+  }
+
+  /** Back to the batch's first offsets, which are the last committed ones. */
+  private void rewind(ConsumerRecords<byte[], byte[]> records) {
+    for (TopicPartition partition : records.partitions()) {
+      // After a rebalance the partition may be another member's now; it reads from the last
+      // commit anyway.
+      if (consumer.assignment().contains(partition)) {
+        consumer.seek(partition, records.records(partition).get(0).offset());
+      }
+    }
+  }
+
+  /** The backoff; an interrupt stops the loop, as {@link #close()} would. */
+  private void sleep(Duration duration) {
+    try {
+      Thread.sleep(duration.toMillis());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      running.set(false);
+    }
+  }
+
+  /** Stops polling and waits for the thread to close its clients. */
+  @Override
+  public final void close() {
+    running.set(false);
+    consumer.wakeup();
+    try {
+      thread.join(Duration.ofSeconds(10).toMillis());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}
