@@ -4,7 +4,7 @@ import com.zaxxer.hikari.HikariDataSource;
 import dev.lineup.devstack.LineupServices;
 import dev.lineup.embedded.EmbeddedDatabase;
 import dev.lineup.embedded.EmbeddedKafka;
-import dev.lineup.embedded.TopicProvisioner;
+import dev.lineup.schemas.TopicProvisioner;
 import dev.lineup.sequencer.SequencerRuntime;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryPoolMXBean;

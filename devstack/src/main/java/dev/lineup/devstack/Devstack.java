@@ -2,7 +2,7 @@ package dev.lineup.devstack;
 
 import dev.lineup.embedded.EmbeddedDatabase;
 import dev.lineup.embedded.EmbeddedKafka;
-import dev.lineup.embedded.TopicProvisioner;
+import dev.lineup.schemas.TopicProvisioner;
 import dev.lineup.service.auth.TokenHashes;
 import java.io.PrintStream;
 import java.nio.file.Files;

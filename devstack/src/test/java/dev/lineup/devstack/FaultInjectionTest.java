@@ -5,7 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import dev.lineup.embedded.EmbeddedDatabase;
 import dev.lineup.embedded.EmbeddedKafka;
-import dev.lineup.embedded.TopicProvisioner;
+import dev.lineup.schemas.TopicProvisioner;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;

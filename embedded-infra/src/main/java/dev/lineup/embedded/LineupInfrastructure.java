@@ -1,5 +1,6 @@
 package dev.lineup.embedded;
 
+import dev.lineup.schemas.TopicProvisioner;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

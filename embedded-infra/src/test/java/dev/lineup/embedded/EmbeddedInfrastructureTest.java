@@ -2,6 +2,7 @@ package dev.lineup.embedded;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.lineup.schemas.TopicProvisioner;
 import dev.lineup.schemas.Topics;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,0 +1,35 @@
+package dev.lineup.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/**
+ * {@code lineup}: the operator's command. Every option that names a place or a secret also reads an
+ * environment variable, so the same image runs as a Kubernetes Job or a compose service without
+ * arguments beyond the command itself.
+ */
+@Command(
+    name = "lineup",
+    mixinStandardHelpOptions = true,
+    versionProvider = LineupCli.Version.class,
+    description = "Operates a Lineup installation.",
+    subcommands = {TopicsCommand.class})
+public final class LineupCli {
+
+  public static void main(String[] args) {
+    System.exit(run(args));
+  }
+
+  /** Runs the command line and answers its exit code: 0 done, 1 refused or failed, 2 misused. */
+  public static int run(String... args) {
+    return new CommandLine(new LineupCli()).execute(args);
+  }
+
+  static final class Version implements CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      String version = LineupCli.class.getPackage().getImplementationVersion();
+      return new String[] {"lineup " + (version == null ? "(development build)" : version)};
+    }
+  }
+}
