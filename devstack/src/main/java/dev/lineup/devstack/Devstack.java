@@ -83,6 +83,13 @@ public final class Devstack implements Callable<Integer> {
       description = "Start this many simulated hosts (sim-host-0, ...) that complete every task.")
   int simulatedAgents;
 
+  @Option(
+      names = "--infra-only",
+      description =
+          "Start only the broker and PostgreSQL, and print how to run each service apart against"
+              + " them (its environment and command).")
+  boolean infraOnly;
+
   private final PrintStream out;
 
   Devstack(PrintStream out) {
@@ -120,6 +127,9 @@ public final class Devstack implements Callable<Integer> {
     CountDownLatch stopped = new CountDownLatch(1);
     try {
       TopicProvisioner.provision(kafka.bootstrapServers(), partitions, (short) 1);
+      if (infraOnly) {
+        return runInfrastructureOnly(kafka, database, dir, admin, enroll, stopped);
+      }
       services =
           LineupServices.start(
               new LineupServices.Settings(
@@ -177,6 +187,69 @@ public final class Devstack implements Callable<Integer> {
     }
     stopped.await();
     return 0;
+  }
+
+  /** The broker and database stay up until Ctrl-C; the services are the reader's to start. */
+  private int runInfrastructureOnly(
+      EmbeddedKafka kafka,
+      EmbeddedDatabase database,
+      Path dir,
+      String admin,
+      String enroll,
+      CountDownLatch stopped)
+      throws Exception {
+    database.ensureDatabase(LineupServices.INTAKE_DATABASE);
+    database.ensureDatabase(LineupServices.GATEWAY_DATABASE);
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  out.println("Lineup's infrastructure is stopping...");
+                  stop(null, kafka, database);
+                  stopped.countDown();
+                },
+                "devstack-shutdown"));
+    var environments =
+        new ServiceEnvironments(
+            kafka.bootstrapServers(),
+            database.jdbcUrl(LineupServices.INTAKE_DATABASE),
+            database.jdbcUrl(LineupServices.GATEWAY_DATABASE),
+            database.user(),
+            admin,
+            enroll);
+    out.printf(
+        "Lineup's infrastructure is ready: kafka %s  postgres %s (user %s)  data %s%n",
+        kafka.bootstrapServers(), database.jdbcUrl(""), database.user(), dir);
+    out.println(
+        "Run each service apart, from the repository root after `mvn -q -B -DskipTests package`:");
+    printCommand("intake", environments.intake(0, intakePort), "intake-service", "intake-service");
+    printCommand(
+        "sequencer",
+        environments.sequencer(0, sequencerPort, dir.resolve("sequencer-0")),
+        "sequencer-service",
+        "sequencer-service");
+    printCommand(
+        "gateway",
+        environments.gateway(0, gatewayPort, "http://127.0.0.1:" + intakePort),
+        "executor-gateway",
+        "executor-gateway");
+    out.printf(
+        "  agent:     LINEUP_ENROLL_SECRET=%s java -jar reference-agent/target/reference-agent-*.jar"
+            + " --gateway http://127.0.0.1:%d%n",
+        enroll, gatewayPort);
+    out.println(
+        "A second sequencer or gateway: the same with another port, instance id and state"
+            + " directory.");
+    stopped.await();
+    return 0;
+  }
+
+  private void printCommand(
+      String name, Map<String, String> environment, String module, String artifact) {
+    StringBuilder line = new StringBuilder(String.format("  %-11s", name + ":"));
+    environment.forEach((k, v) -> line.append(k).append('=').append(v).append(' '));
+    line.append("java -jar ").append(module).append("/target/").append(artifact).append("-*.jar");
+    out.println(line);
   }
 
   private void printReady(
