@@ -51,6 +51,7 @@ public final class SequencerRuntime implements AutoCloseable {
     // 134 ms -> 49 ms at 10 ms; see docs/BENCHMARKS.md).
     props.put(StreamsConfig.POLL_MS_CONFIG, 10L);
     props.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, settings.replicationFactor());
+    props.put(StreamsConfig.NUM_STANDBY_REPLICAS_CONFIG, settings.standbyReplicas());
     props.put(StreamsConfig.consumerPrefix(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG), "earliest");
     if (settings.instanceId() != null) {
       props.put(

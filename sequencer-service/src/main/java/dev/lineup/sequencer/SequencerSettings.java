@@ -25,6 +25,7 @@ public final class SequencerSettings {
   private final String advertisedEndpoint;
   private final String instanceId;
   private final int replicationFactor;
+  private final int standbyReplicas;
   private final Duration tick;
   private final Duration commitInterval;
   private final Map<String, Object> kafkaOverrides;
@@ -39,6 +40,7 @@ public final class SequencerSettings {
       @Value("${lineup.sequencer.advertised-endpoint}") String advertisedEndpoint,
       @Value("${lineup.sequencer.instance-id:}") String instanceId,
       @Value("${lineup.sequencer.replication-factor}") int replicationFactor,
+      @Value("${lineup.sequencer.standby-replicas:0}") int standbyReplicas,
       @Value("${lineup.sequencer.tick}") Duration tick,
       @Value("${lineup.sequencer.commit-interval}") Duration commitInterval,
       @Value("${lineup.sequencer.ranking}") String ranking,
@@ -57,6 +59,11 @@ public final class SequencerSettings {
     this.advertisedEndpoint = advertisedEndpoint;
     this.instanceId = instanceId == null || instanceId.isBlank() ? null : instanceId;
     this.replicationFactor = replicationFactor;
+    if (standbyReplicas < 0) {
+      throw new IllegalArgumentException(
+          "lineup.sequencer.standby-replicas must be 0 or more, not " + standbyReplicas);
+    }
+    this.standbyReplicas = standbyReplicas;
     this.tick = tick;
     this.commitInterval = commitInterval;
     this.kafkaOverrides = Map.copyOf(environment.getProperties("lineup.sequencer.kafka"));
@@ -118,6 +125,14 @@ public final class SequencerSettings {
 
   public int replicationFactor() {
     return replicationFactor;
+  }
+
+  /**
+   * Warm copies of each task's state kept on other instances, so a failover resumes from a copy
+   * instead of restoring the changelog from the start.
+   */
+  public int standbyReplicas() {
+    return standbyReplicas;
   }
 
   /**

@@ -1,0 +1,71 @@
+package dev.lineup.sequencer;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.micronaut.context.ApplicationContext;
+import io.micronaut.context.env.PropertySource;
+import java.util.Map;
+import java.util.Properties;
+import org.apache.kafka.streams.StreamsConfig;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The sequencer's settings as an operator sets them, by environment variable name, reach Kafka
+ * Streams. The context is built without starting the stream (no broker is needed to read them).
+ */
+class SequencerSettingsTest {
+
+  private static SequencerSettings settings(Map<String, Object> overrides) {
+    ApplicationContext context =
+        ApplicationContext.builder()
+            .environments(SequencerApplication.ENVIRONMENT)
+            .deduceEnvironment(false)
+            .propertySources(PropertySource.of("test", overrides))
+            .build();
+    // Only the environment: the @Context SequencerRuntime would start the stream.
+    context.getEnvironment().start();
+    return new SequencerSettings(
+        context.getEnvironment(),
+        "broker:9092",
+        context.getProperty("lineup.sequencer.application-id", String.class).orElseThrow(),
+        "/var/lib/lineup",
+        1,
+        "sequencer-0.lineup-sequencer:8082",
+        "sequencer-0",
+        3,
+        context.getProperty("lineup.sequencer.standby-replicas", Integer.class).orElse(0),
+        java.time.Duration.ofMillis(100),
+        java.time.Duration.ofMillis(50),
+        "priority",
+        java.time.Duration.ofMinutes(1),
+        10_000,
+        java.time.Duration.ofDays(7),
+        java.time.Duration.ofHours(24),
+        100,
+        100,
+        java.time.Duration.ofDays(1),
+        10_000);
+  }
+
+  @Test
+  void standbyReplicasAndReplicationReachKafkaStreamsWithExactlyOnceKept() {
+    Properties props =
+        SequencerRuntime.properties(settings(Map.of("lineup.sequencer.standby-replicas", 1)));
+
+    assertThat(props.get(StreamsConfig.NUM_STANDBY_REPLICAS_CONFIG)).isEqualTo(1);
+    assertThat(props.get(StreamsConfig.REPLICATION_FACTOR_CONFIG)).isEqualTo(3);
+    assertThat(props.get(StreamsConfig.PROCESSING_GUARANTEE_CONFIG))
+        .isEqualTo(StreamsConfig.EXACTLY_ONCE_V2);
+  }
+
+  @Test
+  void noStandbyReplicasUnlessAskedAndANegativeCountIsRefused() {
+    assertThat(
+            SequencerRuntime.properties(settings(Map.of()))
+                .get(StreamsConfig.NUM_STANDBY_REPLICAS_CONFIG))
+        .isEqualTo(0);
+    assertThatThrownBy(() -> settings(Map.of("lineup.sequencer.standby-replicas", -1)))
+        .hasMessageContaining("lineup.sequencer.standby-replicas must be 0 or more");
+  }
+}
