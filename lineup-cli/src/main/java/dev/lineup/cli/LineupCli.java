@@ -27,9 +27,14 @@ public final class LineupCli {
 
   static final class Version implements CommandLine.IVersionProvider {
     @Override
-    public String[] getVersion() {
-      String version = LineupCli.class.getPackage().getImplementationVersion();
-      return new String[] {"lineup " + (version == null ? "(development build)" : version)};
+    public String[] getVersion() throws java.io.IOException {
+      var properties = new java.util.Properties();
+      try (var in = LineupCli.class.getResourceAsStream("version.properties")) {
+        if (in != null) {
+          properties.load(in);
+        }
+      }
+      return new String[] {"lineup " + properties.getProperty("version", "(development build)")};
     }
   }
 }

@@ -147,6 +147,13 @@ class TopicsProvisionTest {
     assertThat(words.err()).contains("--partitions");
   }
 
+  @Test
+  void saysWhichVersionItIs() {
+    Run version = lineup("--version");
+    assertThat(version.exit()).isZero();
+    assertThat(version.out()).matches("lineup \\d+\\.\\d+\\.\\d+(-SNAPSHOT)?\\s*");
+  }
+
   /** As a Kubernetes Job runs it: a process with its settings in environment variables only. */
   @Test
   void readsItsSettingsFromTheEnvironmentAsAContainerWould() throws Exception {
