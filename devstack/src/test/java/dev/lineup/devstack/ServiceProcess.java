@@ -126,6 +126,27 @@ final class ServiceProcess {
     }
   }
 
+  /**
+   * The container health check ({@code dev.lineup.service.http.HealthProbe}) run as its own
+   * process on the service's class path: its exit code.
+   */
+  int probe() throws IOException, InterruptedException {
+    Process check =
+        new ProcessBuilder(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp",
+                jar.toString(),
+                "dev.lineup.service.http.HealthProbe",
+                url().resolve("/health").toString())
+            .redirectErrorStream(true)
+            .start();
+    if (!check.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)) {
+      check.destroyForcibly();
+      return -1;
+    }
+    return check.exitValue();
+  }
+
   /** SIGKILL, as the kernel's OOM killer or a pulled plug would stop it. */
   void kill() throws InterruptedException {
     if (process != null && process.isAlive()) {

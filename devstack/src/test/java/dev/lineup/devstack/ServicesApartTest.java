@@ -113,6 +113,11 @@ class ServicesApartTest {
             .isPositive();
       }
 
+      // The health check compose runs in each container, here from the packaged jar's class path.
+      for (ServiceProcess service : all) {
+        assertThat(service.probe()).as(service.name + " health probe exit code").isZero();
+      }
+
       // As Kubernetes or compose stops a service: SIGTERM, and it is gone soon and quietly.
       for (ServiceProcess service : all) {
         int exit = service.terminate(Duration.ofSeconds(30));
