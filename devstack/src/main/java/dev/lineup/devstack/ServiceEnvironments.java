@@ -1,8 +1,8 @@
 package dev.lineup.devstack;
 
+import dev.lineup.embedded.SettingsCatalogue;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
-import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -28,7 +28,7 @@ public record ServiceEnvironments(
 
   /** {@code lineup.intake.database.url} becomes {@code LINEUP_INTAKE_DATABASE_URL}. */
   public static String variable(String property) {
-    return property.replace('.', '_').replace('-', '_').toUpperCase(Locale.ROOT);
+    return SettingsCatalogue.variable(property);
   }
 
   /** Intake number {@code instance} (from 0) on {@code port}. */

@@ -127,8 +127,8 @@ final class ServiceProcess {
   }
 
   /**
-   * The container health check ({@code dev.lineup.service.http.HealthProbe}) run as its own
-   * process on the service's class path: its exit code.
+   * The container health check ({@code dev.lineup.service.http.HealthProbe}) run as its own process
+   * on the service's class path: its exit code.
    */
   int probe() throws IOException, InterruptedException {
     Process check =
