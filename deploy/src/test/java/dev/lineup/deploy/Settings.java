@@ -21,11 +21,11 @@ import org.yaml.snakeyaml.Yaml;
  */
 final class Settings {
 
-  /** The repository's root: Maven runs the tests in the module's directory. */
-  static final Path ROOT =
-      Path.of(System.getProperty("basedir", System.getProperty("user.dir")))
-          .toAbsolutePath()
-          .getParent();
+  /**
+   * The repository's root, found from wherever the tests run (Maven: the module's directory; an
+   * IDE: often the root itself).
+   */
+  static final Path ROOT = root();
 
   /** The images the Jib build makes; nothing else of Lineup's may run. */
   enum Image {
@@ -87,6 +87,19 @@ final class Settings {
       Pattern.compile("^(\\s*)# ([a-z][a-z0-9-]*:(?: \\S+)?)\\s*$", Pattern.MULTILINE);
 
   private Settings() {}
+
+  private static Path root() {
+    Path start =
+        Path.of(System.getProperty("basedir", System.getProperty("user.dir"))).toAbsolutePath();
+    for (Path at = start; at != null; at = at.getParent()) {
+      if (Files.isDirectory(at.resolve("deploy/k8s"))
+          && Files.isRegularFile(at.resolve("pom.xml"))) {
+        return at;
+      }
+    }
+    throw new AssertionError(
+        "no Lineup checkout (a directory with deploy/k8s) at or above " + start);
+  }
 
   /** Every environment variable {@code image} may be given. */
   static Set<String> allowedEnv(Image image) {
