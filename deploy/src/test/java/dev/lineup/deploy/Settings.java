@@ -1,0 +1,182 @@
+package dev.lineup.deploy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.yaml.snakeyaml.Yaml;
+
+/**
+ * What each image may be told by environment: the settings its service documents in its
+ * application-*.yml, named by Micronaut's rule. Read from the services' source trees, so this
+ * module never builds them and a setting renamed there fails these tests at once.
+ */
+final class Settings {
+
+  /**
+   * The repository's root, found from wherever the tests run (Maven: the module's directory; an
+   * IDE: often the root itself).
+   */
+  static final Path ROOT = root();
+
+  /** The images the Jib build makes; nothing else of Lineup's may run. */
+  enum Image {
+    INTAKE("lineup/intake", "intake-service/src/main/resources/application-intake.yml"),
+    SEQUENCER("lineup/sequencer", "sequencer-service/src/main/resources/application-sequencer.yml"),
+    GATEWAY("lineup/gateway", "executor-gateway/src/main/resources/application-gateway.yml"),
+    REFERENCE_AGENT("lineup/reference-agent", null),
+    CLI("lineup/cli", null);
+
+    final String name;
+    private final String settingsFile;
+
+    Image(String name, String settingsFile) {
+      this.name = name;
+      this.settingsFile = settingsFile;
+    }
+
+    boolean isService() {
+      return settingsFile != null;
+    }
+
+    static Image named(String image) {
+      String repository = repository(image);
+      for (Image candidate : values()) {
+        if (candidate.name.equals(repository)) {
+          return candidate;
+        }
+      }
+      return null;
+    }
+  }
+
+  /**
+   * The operator CLI has no application-*.yml: these are the variables its {@code topics provision}
+   * command reads (its contract with this module; keep both in step).
+   */
+  static final Set<String> CLI_ENV =
+      Set.of(
+          "LINEUP_KAFKA_BOOTSTRAP_SERVERS",
+          "LINEUP_TOPICS_PARTITIONS",
+          "LINEUP_TOPICS_REPLICATION_FACTOR");
+
+  /** The JVM's own: heap sizing from the container's memory limit. Not a Lineup setting. */
+  static final Set<String> JVM_ENV = Set.of("JAVA_TOOL_OPTIONS");
+
+  /**
+   * lineup.sequencer.standby-replicas is being added to application-sequencer.yml by the change
+   * that passes it to Kafka Streams (num.standby.replicas); drop this once that change is in.
+   */
+  static final Set<String> SEQUENCER_SETTINGS_IN_FLIGHT =
+      Set.of("LINEUP_SEQUENCER_STANDBY_REPLICAS");
+
+  /**
+   * An optional setting is documented as a commented-out key, with at most one word of example
+   * value ({@code # admin-token:}, {@code # client-address-header: X-Forwarded-For}); prose in
+   * comments has more words, or does not start with a lower-case key.
+   */
+  private static final Pattern COMMENTED_KEY =
+      Pattern.compile("^(\\s*)# ([a-z][a-z0-9-]*:(?: \\S+)?)\\s*$", Pattern.MULTILINE);
+
+  private Settings() {}
+
+  private static Path root() {
+    Path start =
+        Path.of(System.getProperty("basedir", System.getProperty("user.dir"))).toAbsolutePath();
+    for (Path at = start; at != null; at = at.getParent()) {
+      if (Files.isDirectory(at.resolve("deploy/k8s"))
+          && Files.isRegularFile(at.resolve("pom.xml"))) {
+        return at;
+      }
+    }
+    throw new AssertionError(
+        "no Lineup checkout (a directory with deploy/k8s) at or above " + start);
+  }
+
+  /** Every environment variable {@code image} may be given. */
+  static Set<String> allowedEnv(Image image) {
+    Set<String> names = new TreeSet<>(JVM_ENV);
+    switch (image) {
+      case CLI -> names.addAll(CLI_ENV);
+      case REFERENCE_AGENT -> {}
+      default -> {
+        keys(image).forEach(key -> names.add(envName(key)));
+        if (image == Image.SEQUENCER) {
+          names.addAll(SEQUENCER_SETTINGS_IN_FLIGHT);
+        }
+      }
+    }
+    return names;
+  }
+
+  /** The service's HTTP port, micronaut.server.port. */
+  static int port(Image image) {
+    Map<String, Object> settings = load(image);
+    Object port = path(settings, "micronaut", "server", "port");
+    assertThat(port)
+        .as("micronaut.server.port in " + image.settingsFile)
+        .isInstanceOf(Integer.class);
+    return (Integer) port;
+  }
+
+  /** Micronaut's rule: lineup.intake.database.url -> LINEUP_INTAKE_DATABASE_URL. */
+  static String envName(String key) {
+    return key.toUpperCase(Locale.ROOT).replace('.', '_').replace('-', '_');
+  }
+
+  /** The image's repository, without its tag or digest: lineup/intake:1.0 -> lineup/intake. */
+  static String repository(String image) {
+    String withoutDigest = image.split("@", 2)[0];
+    int slash = withoutDigest.lastIndexOf('/');
+    int colon = withoutDigest.lastIndexOf(':');
+    return colon > slash ? withoutDigest.substring(0, colon) : withoutDigest;
+  }
+
+  static Set<String> keys(Image image) {
+    Set<String> keys = new TreeSet<>();
+    flatten("", load(image), keys);
+    return keys;
+  }
+
+  @SuppressWarnings("unchecked")
+  private static void flatten(String prefix, Map<String, Object> map, Set<String> into) {
+    map.forEach(
+        (key, value) -> {
+          String path = prefix.isEmpty() ? key : prefix + "." + key;
+          if (value instanceof Map<?, ?> nested) {
+            flatten(path, (Map<String, Object>) nested, into);
+          } else {
+            into.add(path);
+          }
+        });
+  }
+
+  private static Map<String, Object> load(Image image) {
+    Path file = ROOT.resolve(image.settingsFile);
+    try {
+      String text = Files.readString(file);
+      Matcher commented = COMMENTED_KEY.matcher(text);
+      String uncommented = commented.replaceAll("$1$2");
+      return new Yaml().load(uncommented);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read " + file, e);
+    }
+  }
+
+  @SuppressWarnings("unchecked")
+  private static Object path(Map<String, Object> map, String... keys) {
+    Object at = map;
+    for (String key : keys) {
+      at = at instanceof Map<?, ?> m ? ((Map<String, Object>) m).get(key) : null;
+    }
+    return at;
+  }
+}
