@@ -22,6 +22,8 @@ import org.yaml.snakeyaml.Yaml;
  */
 class ComposeFileTest {
 
+  private static final String HEALTH_PROBE = "dev.lineup.service.http.HealthProbe";
+
   private static final Path FILE = Settings.ROOT.resolve("docker-compose.yml");
 
   /** Everything the file may run that is not Lineup's own. */
@@ -103,6 +105,15 @@ class ComposeFileTest {
             assertThat(String.valueOf(healthcheck.get("test")))
                 .as("%s: checks its own /health", name)
                 .contains("http://localhost:" + port + "/health");
+            // The probe is a class of the image's, on the classpath Jib writes into it.
+            assertThat(String.valueOf(healthcheck.get("test")))
+                .as("%s: the health probe on the image's classpath", name)
+                .contains("@/app/jib-classpath-file, " + HEALTH_PROBE);
+            assertThat(
+                    Settings.ROOT.resolve(
+                        "service-http/src/main/java/" + HEALTH_PROBE.replace('.', '/') + ".java"))
+                .as("the health probe's source")
+                .exists();
             assertThat(strings(service.get("ports")))
                 .as("%s: publishes micronaut.server.port", name)
                 .contains(port + ":" + port);

@@ -2,17 +2,14 @@ package dev.lineup.deploy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.lineup.embedded.SettingsCatalogue;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
-import org.yaml.snakeyaml.Yaml;
 
 /**
  * What each image may be told by environment: the settings its service documents in its
@@ -71,21 +68,6 @@ final class Settings {
   /** The JVM's own: heap sizing from the container's memory limit. Not a Lineup setting. */
   static final Set<String> JVM_ENV = Set.of("JAVA_TOOL_OPTIONS");
 
-  /**
-   * lineup.sequencer.standby-replicas is being added to application-sequencer.yml by the change
-   * that passes it to Kafka Streams (num.standby.replicas); drop this once that change is in.
-   */
-  static final Set<String> SEQUENCER_SETTINGS_IN_FLIGHT =
-      Set.of("LINEUP_SEQUENCER_STANDBY_REPLICAS");
-
-  /**
-   * An optional setting is documented as a commented-out key, with at most one word of example
-   * value ({@code # admin-token:}, {@code # client-address-header: X-Forwarded-For}); prose in
-   * comments has more words, or does not start with a lower-case key.
-   */
-  private static final Pattern COMMENTED_KEY =
-      Pattern.compile("^(\\s*)# ([a-z][a-z0-9-]*:(?: \\S+)?)\\s*$", Pattern.MULTILINE);
-
   private Settings() {}
 
   private static Path root() {
@@ -109,9 +91,6 @@ final class Settings {
       case REFERENCE_AGENT -> {}
       default -> {
         keys(image).forEach(key -> names.add(envName(key)));
-        if (image == Image.SEQUENCER) {
-          names.addAll(SEQUENCER_SETTINGS_IN_FLIGHT);
-        }
       }
     }
     return names;
@@ -129,7 +108,7 @@ final class Settings {
 
   /** Micronaut's rule: lineup.intake.database.url -> LINEUP_INTAKE_DATABASE_URL. */
   static String envName(String key) {
-    return key.toUpperCase(Locale.ROOT).replace('.', '_').replace('-', '_');
+    return SettingsCatalogue.variable(key);
   }
 
   /** The image's repository, without its tag or digest: lineup/intake:1.0 -> lineup/intake. */
@@ -141,31 +120,13 @@ final class Settings {
   }
 
   static Set<String> keys(Image image) {
-    Set<String> keys = new TreeSet<>();
-    flatten("", load(image), keys);
-    return keys;
-  }
-
-  @SuppressWarnings("unchecked")
-  private static void flatten(String prefix, Map<String, Object> map, Set<String> into) {
-    map.forEach(
-        (key, value) -> {
-          String path = prefix.isEmpty() ? key : prefix + "." + key;
-          if (value instanceof Map<?, ?> nested) {
-            flatten(path, (Map<String, Object>) nested, into);
-          } else {
-            into.add(path);
-          }
-        });
+    return SettingsCatalogue.ofFile(ROOT.resolve(image.settingsFile)).properties();
   }
 
   private static Map<String, Object> load(Image image) {
     Path file = ROOT.resolve(image.settingsFile);
     try {
-      String text = Files.readString(file);
-      Matcher commented = COMMENTED_KEY.matcher(text);
-      String uncommented = commented.replaceAll("$1$2");
-      return new Yaml().load(uncommented);
+      return SettingsCatalogue.tree(Files.readString(file));
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read " + file, e);
     }

@@ -38,14 +38,29 @@ public final class SettingsCatalogue {
         if (in == null) {
           throw new IllegalArgumentException(resource + " is not on the class path");
         }
-        String text = new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        Object tree = new Yaml().load(COMMENTED_KEY.matcher(text).replaceAll("$1$2:$3"));
-        flatten("", tree, all);
+        flatten("", tree(new String(in.readAllBytes(), StandardCharsets.UTF_8)), all);
       } catch (IOException e) {
         throw new IllegalStateException("cannot read " + resource, e);
       }
     }
     return new SettingsCatalogue(all);
+  }
+
+  /** The settings documented in one {@code application-*.yml} file. */
+  public static SettingsCatalogue ofFile(java.nio.file.Path file) {
+    Set<String> all = new TreeSet<>();
+    try {
+      flatten("", tree(java.nio.file.Files.readString(file)), all);
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot read " + file, e);
+    }
+    return new SettingsCatalogue(all);
+  }
+
+  /** A settings file as a tree, its commented-out keys included. */
+  @SuppressWarnings("unchecked")
+  public static Map<String, Object> tree(String settingsFile) {
+    return new Yaml().load(COMMENTED_KEY.matcher(settingsFile).replaceAll("$1$2:$3"));
   }
 
   private static void flatten(String prefix, Object node, Set<String> into) {
