@@ -13,6 +13,7 @@ import dev.lineup.avro.ResultKind;
 import dev.lineup.embedded.EmbeddedDatabase;
 import dev.lineup.embedded.EmbeddedKafka;
 import dev.lineup.embedded.LineupInfrastructure;
+import dev.lineup.embedded.TopicProbe;
 import dev.lineup.schemas.Topics;
 import io.micronaut.json.JsonMapper;
 import java.net.InetSocketAddress;

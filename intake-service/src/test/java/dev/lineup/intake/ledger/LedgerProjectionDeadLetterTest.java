@@ -11,22 +11,18 @@ import dev.lineup.avro.ReasonCode;
 import dev.lineup.embedded.EmbeddedDatabase;
 import dev.lineup.embedded.EmbeddedKafka;
 import dev.lineup.embedded.LineupInfrastructure;
+import dev.lineup.embedded.TopicReader;
 import dev.lineup.schemas.DeadLetterHeaders;
 import dev.lineup.schemas.Topics;
 import dev.lineup.service.kafka.ProducerSettings;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.flywaydb.core.Flyway;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -129,32 +125,20 @@ class LedgerProjectionDeadLetterTest {
     assertThat(projection.ready()).isTrue();
   }
 
+  /** The one dead letter of the event of {@code activityId}, once it is there. */
   private static ConsumerRecord<byte[], byte[]> deadLetterFor(String activityId) {
-    List<ConsumerRecord<byte[], byte[]>> seen = new ArrayList<>();
-    try (var consumer =
-        new KafkaConsumer<>(
-            Map.<String, Object>of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
-                bootstrap,
-                ConsumerConfig.GROUP_ID_CONFIG,
-                "dlq-reader-" + UUID.randomUUID(),
-                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG,
-                "earliest"),
-            new ByteArrayDeserializer(),
-            new ByteArrayDeserializer())) {
-      consumer.subscribe(List.of(Topics.LEDGER_DLQ.name()));
-      long until = System.currentTimeMillis() + 20_000;
-      while (System.currentTimeMillis() < until) {
-        for (var r : consumer.poll(Duration.ofMillis(200))) {
-          LifecycleEvent event =
-              Topics.EVENTS.valueSerde().deserializer().deserialize("", r.value());
-          if (event.getActivityId().equals(activityId)) {
-            return r;
-          }
-          seen.add(r);
-        }
-      }
-    }
-    throw new AssertionError("no dead letter for " + activityId + " among " + seen.size());
+    var dead =
+        new TopicReader(bootstrap)
+            .await(
+                Topics.LEDGER_DLQ.name(),
+                r ->
+                    Topics.EVENTS
+                        .valueSerde()
+                        .deserializer()
+                        .deserialize("", r.value())
+                        .getActivityId()
+                        .equals(activityId));
+    assertThat(dead).as("dead letters of " + activityId).hasSize(1);
+    return dead.get(0);
   }
 }

@@ -5,10 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.lineup.avro.ActivityState;
 import dev.lineup.avro.LifecycleEvent;
 import dev.lineup.avro.ReleasedActivity;
+import dev.lineup.embedded.TopicReader;
 import dev.lineup.schemas.Topic;
 import dev.lineup.schemas.Topics;
-import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -16,10 +15,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
 
 /**
  * Reads what the sequencer committed (read_committed, from the beginning) and checks the queue
@@ -56,40 +51,8 @@ final class TopicAudit {
         .count();
   }
 
-  private static <V> List<V> readAll(String bootstrapServers, Topic<String, V> topic)
-      throws Exception {
-    List<TopicPartition> partitions = new ArrayList<>();
-    try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrapServers))) {
-      admin
-          .describeTopics(List.of(topic.name()))
-          .allTopicNames()
-          .get()
-          .get(topic.name())
-          .partitions()
-          .forEach(p -> partitions.add(new TopicPartition(topic.name(), p.partition())));
-    }
-    List<V> values = new ArrayList<>();
-    try (KafkaConsumer<String, V> consumer =
-        new KafkaConsumer<>(
-            Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
-                bootstrapServers,
-                ConsumerConfig.ISOLATION_LEVEL_CONFIG,
-                "read_committed",
-                ConsumerConfig.MAX_POLL_RECORDS_CONFIG,
-                5000),
-            topic.keySerde().deserializer(),
-            topic.valueSerde().deserializer())) {
-      consumer.assign(partitions);
-      consumer.seekToBeginning(partitions);
-      Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
-      Instant deadline = Instant.now().plusSeconds(60);
-      while (partitions.stream().anyMatch(p -> consumer.position(p) < end.get(p))
-          && Instant.now().isBefore(deadline)) {
-        consumer.poll(Duration.ofMillis(200)).forEach(r -> values.add(r.value()));
-      }
-    }
-    return values;
+  private static <V> List<V> readAll(String bootstrapServers, Topic<String, V> topic) {
+    return new TopicReader(bootstrapServers).readToEnd(topic).stream().map(r -> r.value()).toList();
   }
 
   /**

@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import dev.lineup.embedded.EmbeddedKafka;
 import dev.lineup.embedded.LineupInfrastructure;
+import dev.lineup.embedded.TopicReader;
 import dev.lineup.schemas.DeadLetterHeaders;
 import dev.lineup.schemas.Topic;
 import java.nio.charset.StandardCharsets;
@@ -19,14 +20,11 @@ import java.util.UUID;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.errors.SerializationException;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.Serde;
@@ -102,41 +100,16 @@ class ConsumerLoopTest {
     }
   }
 
-  /** Everything on the topic's one partition up to its end offset now: no more, no less. */
+  /** Everything on the topic up to its end offsets, once there are {@code expected}. */
   private static List<ConsumerRecord<byte[], byte[]>> readAll(String topic, int expected) {
+    TopicReader reader = new TopicReader(bootstrap);
     if (expected > 0) {
       // Dead letters are acknowledged before the loop goes on, but the test may get here first.
-      await().atMost(Duration.ofSeconds(15)).until(() -> endOffset(topic) >= expected);
+      await()
+          .atMost(Duration.ofSeconds(15))
+          .until(() -> reader.readToEnd(topic).size() >= expected);
     }
-    List<ConsumerRecord<byte[], byte[]>> seen = new ArrayList<>();
-    try (var consumer = reader()) {
-      var partition = new org.apache.kafka.common.TopicPartition(topic, 0);
-      consumer.assign(List.of(partition));
-      consumer.seekToBeginning(List.of(partition));
-      long end = consumer.endOffsets(List.of(partition)).get(partition);
-      while (consumer.position(partition) < end) {
-        consumer.poll(Duration.ofMillis(200)).forEach(seen::add);
-      }
-    }
-    return seen;
-  }
-
-  private static long endOffset(String topic) {
-    try (var consumer = reader()) {
-      var partition = new org.apache.kafka.common.TopicPartition(topic, 0);
-      return consumer.endOffsets(List.of(partition)).get(partition);
-    }
-  }
-
-  private static KafkaConsumer<byte[], byte[]> reader() {
-    return new KafkaConsumer<>(
-        Map.<String, Object>of(
-            ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
-            bootstrap,
-            ConsumerConfig.ISOLATION_LEVEL_CONFIG,
-            "read_committed"),
-        new ByteArrayDeserializer(),
-        new ByteArrayDeserializer());
+    return reader.readToEnd(topic);
   }
 
   private static ConsumerLoop<String, String> loop(

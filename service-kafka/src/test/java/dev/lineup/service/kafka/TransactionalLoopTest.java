@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import dev.lineup.embedded.EmbeddedKafka;
 import dev.lineup.embedded.LineupInfrastructure;
+import dev.lineup.embedded.TopicReader;
 import dev.lineup.schemas.DeadLetterHeaders;
 import dev.lineup.schemas.Topic;
 import java.nio.charset.StandardCharsets;
@@ -17,15 +18,12 @@ import java.util.UUID;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.Serdes;
 import org.junit.jupiter.api.BeforeAll;
@@ -170,27 +168,9 @@ class TransactionalLoopTest {
     }
   }
 
-  /** Everything committed on the topic's one partition up to its end now. */
+  /** Everything committed on the topic up to its end now. */
   private static List<ConsumerRecord<byte[], byte[]>> readCommitted(String topic) {
-    List<ConsumerRecord<byte[], byte[]>> seen = new ArrayList<>();
-    try (var consumer =
-        new KafkaConsumer<>(
-            Map.<String, Object>of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
-                bootstrap,
-                ConsumerConfig.ISOLATION_LEVEL_CONFIG,
-                "read_committed"),
-            new ByteArrayDeserializer(),
-            new ByteArrayDeserializer())) {
-      var partition = new TopicPartition(topic, 0);
-      consumer.assign(List.of(partition));
-      consumer.seekToBeginning(List.of(partition));
-      long end = consumer.endOffsets(List.of(partition)).get(partition);
-      while (consumer.position(partition) < end) {
-        consumer.poll(Duration.ofMillis(200)).forEach(seen::add);
-      }
-    }
-    return seen;
+    return new TopicReader(bootstrap).readToEnd(topic);
   }
 
   private static List<String> values(List<ConsumerRecord<byte[], byte[]>> records) {

@@ -1,4 +1,4 @@
-package dev.lineup.devstack;
+package dev.lineup.gateway;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -10,10 +10,11 @@ import dev.lineup.avro.ScriptRunPayload;
 import dev.lineup.embedded.EmbeddedDatabase;
 import dev.lineup.embedded.EmbeddedKafka;
 import dev.lineup.embedded.LineupInfrastructure;
+import dev.lineup.embedded.TopicProbe;
+import dev.lineup.schemas.DeadLetterHeaders;
 import dev.lineup.schemas.Topics;
-import io.micronaut.json.JsonMapper;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
+import java.sql.DriverManager;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
@@ -28,40 +29,26 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * produce: a record that does not decode, a release whose values PostgreSQL refuses, a cancel seen
  * before its release. None stops a consumer, and no cancelled attempt reaches an agent. Revocations
  * are kept while a release could still come, and forgotten after their retention.
+ *
+ * <p>The gateway alone, on a real broker and PostgreSQL: this test plays the sequencer (it writes
+ * releases and lifecycle events) and the agent (it speaks the agent API).
  */
 @ExtendWith(LineupInfrastructure.class)
 class GatewayConsumersTest {
 
-  private static final String ADMIN = "consumers-admin-token-0123456789";
-  private static final String ENROLL = "consumers-enroll-secret-0123456789";
   private static final String RELEASED_GROUP = "lineup-gateway";
   private static final String REVOCATIONS_GROUP = "lineup-gateway-revocations";
-  private static LineupServices services;
-  private static LineupClient intake;
-  private static LineupClient gateway;
+  private static GatewayAlone gateway;
   private static TopicProbe topics;
   private static EmbeddedDatabase db;
 
   @BeforeAll
   static void start(EmbeddedKafka kafka, EmbeddedDatabase database) throws Exception {
-    services =
-        LineupServices.start(
-            new LineupServices.Settings(
-                kafka.bootstrapServers(),
-                database,
-                Files.createTempDirectory("consumers-state"),
-                ADMIN,
-                ENROLL,
-                0,
-                0,
-                0,
-                // The purge looks every second here (an hour by default), so a test can watch it.
-                Map.of("lineup.gateway.revocation-purge-interval", "1s")));
     db = database;
-    services.awaitHealthy(Duration.ofMinutes(2));
-    JsonMapper json = services.intake().getBean(JsonMapper.class);
-    intake = new LineupClient(services.intakeUrl(), ADMIN, json);
-    gateway = new LineupClient(services.gatewayUrl(), null, json);
+    // The purge looks every second here (an hour by default), so a test can watch it.
+    gateway =
+        GatewayAlone.start(
+            kafka, database, Map.of("lineup.gateway.revocation-purge-interval", "1s"));
     topics = new TopicProbe(kafka.bootstrapServers());
   }
 
@@ -70,26 +57,9 @@ class GatewayConsumersTest {
     if (topics != null) {
       topics.close();
     }
-    if (services != null) {
-      services.close();
+    if (gateway != null) {
+      gateway.close();
     }
-  }
-
-  private static LineupClient agentFor(String host) throws Exception {
-    var enrolled =
-        gateway.post(
-            "/v1/agent/enroll",
-            "{\"host_id\":\"" + host + "\",\"enroll_secret\":\"" + ENROLL + "\"}");
-    assertThat(enrolled.status()).isEqualTo(200);
-    return gateway.as(enrolled.text("host_token"));
-  }
-
-  private static String enqueueScript(String host) throws Exception {
-    return intake
-        .post(
-            "/v1/hosts/" + host + "/activities",
-            "{\"type\":\"script_run\",\"payload\":{\"script\":\"echo next\"}}")
-        .text("activity_id");
   }
 
   private static ReleasedActivity scriptRelease(String host, Instant leaseExpiresAt) {
@@ -102,25 +72,40 @@ class GatewayConsumersTest {
         leaseExpiresAt);
   }
 
+  /** A script released to {@code host} as the sequencer would, with a lease of an hour. */
+  private static String releaseScript(String host) throws Exception {
+    ReleasedActivity release = scriptRelease(host, Instant.now().plus(Duration.ofHours(1)));
+    topics.write(Topics.RELEASED_SCRIPT, host, release);
+    return release.getActivity().getActivityId();
+  }
+
+  private static Map<String, Object> task(String hostToken, int waitSeconds) throws Exception {
+    var answer = gateway.next(hostToken, waitSeconds);
+    assertThat(answer.statusCode()).as(answer.body()).isEqualTo(200);
+    return gateway.json(answer.body());
+  }
+
+  private static int noTaskStatus(String hostToken) throws Exception {
+    return gateway.next(hostToken, 0).statusCode();
+  }
+
   @Test
   void aGarbageReleaseIsDeadLetteredWithItsReasonAndTheNextTaskStillReachesItsAgent()
       throws Exception {
     String host = "garbage-host-" + UUID.randomUUID();
-    LineupClient agent = agentFor(host);
+    String agent = gateway.enroll(host);
 
     var garbage =
         topics.write(
             Topics.RELEASED_SCRIPT.name(),
             host,
             "not an avro record".getBytes(StandardCharsets.UTF_8));
-    String next = enqueueScript(host);
+    String next = releaseScript(host);
 
     var dead = topics.awaitDeadLetter(Topics.GATEWAY_DLQ.name(), garbage);
-    assertThat(TopicProbe.header(dead, "lineup.dlq.reason")).startsWith("undecodable");
+    assertThat(TopicProbe.header(dead, DeadLetterHeaders.REASON)).startsWith("undecodable");
     assertThat(new String(dead.value(), StandardCharsets.UTF_8)).isEqualTo("not an avro record");
-    var task = agent.get("/v1/agent/tasks/next?wait=20");
-    assertThat(task.status()).isEqualTo(200);
-    assertThat(task.text("activity_id")).isEqualTo(next);
+    assertThat(task(agent, 20).get("activity_id")).isEqualTo(next);
   }
 
   @Test
@@ -128,8 +113,8 @@ class GatewayConsumersTest {
       throws Exception {
     String badHost = "far-lease-host-" + UUID.randomUUID();
     String otherHost = "other-host-" + UUID.randomUUID();
-    LineupClient bad = agentFor(badHost);
-    LineupClient other = agentFor(otherHost);
+    String bad = gateway.enroll(badHost);
+    String other = gateway.enroll(otherHost);
 
     // Year 300000: an Instant, a valid Avro timestamp, beyond PostgreSQL's timestamptz.
     var refused =
@@ -137,21 +122,19 @@ class GatewayConsumersTest {
             Topics.RELEASED_SCRIPT,
             badHost,
             scriptRelease(badHost, Instant.parse("+300000-01-01T00:00:00Z")));
-    String next = enqueueScript(otherHost);
+    String next = releaseScript(otherHost);
 
     var dead = topics.awaitDeadLetter(Topics.GATEWAY_DLQ.name(), refused);
-    assertThat(TopicProbe.header(dead, "lineup.dlq.reason")).isNotBlank();
-    assertThat(TopicProbe.header(dead, "lineup.dlq.consumer")).isEqualTo("gateway-released");
-    var task = other.get("/v1/agent/tasks/next?wait=20");
-    assertThat(task.status()).isEqualTo(200);
-    assertThat(task.text("activity_id")).isEqualTo(next);
-    assertThat(bad.get("/v1/agent/tasks/next?wait=0").status()).isEqualTo(204);
+    assertThat(TopicProbe.header(dead, DeadLetterHeaders.REASON)).isNotBlank();
+    assertThat(TopicProbe.header(dead, DeadLetterHeaders.CONSUMER)).isEqualTo("gateway-released");
+    assertThat(task(other, 20).get("activity_id")).isEqualTo(next);
+    assertThat(noTaskStatus(bad)).isEqualTo(204);
   }
 
   @Test
   void aTaskWhoseCancelIsSeenBeforeItsReleaseIsNeverHandedOut() throws Exception {
     String host = "cancel-first-host-" + UUID.randomUUID();
-    LineupClient agent = agentFor(host);
+    String agent = gateway.enroll(host);
     ReleasedActivity release = scriptRelease(host, Instant.now().plus(Duration.ofHours(1)));
 
     // The gateway's revocations consumer reads the cancel before its released consumer reads the
@@ -160,27 +143,19 @@ class GatewayConsumersTest {
         REVOCATIONS_GROUP, topics.write(Topics.EVENTS, host, TopicProbe.cancelled(release)));
     topics.awaitConsumed(RELEASED_GROUP, topics.write(Topics.RELEASED_SCRIPT, host, release));
 
-    assertThat(agent.get("/v1/agent/tasks/next?wait=0").status()).isEqualTo(204);
-    String next = enqueueScript(host);
-    var task = agent.get("/v1/agent/tasks/next?wait=20");
-    assertThat(task.text("activity_id")).isEqualTo(next);
+    assertThat(noTaskStatus(agent)).isEqualTo(204);
+    String next = releaseScript(host);
+    assertThat(task(agent, 20).get("activity_id")).isEqualTo(next);
   }
 
   @Test
   void anIdRunAgainAfterTheIdempotencyWindowIsHandedOutAgain() throws Exception {
     String host = "rerun-host-" + UUID.randomUUID();
-    LineupClient agent = agentFor(host);
+    String agent = gateway.enroll(host);
     ReleasedActivity first = scriptRelease(host, Instant.now().plus(Duration.ofHours(1)));
     topics.awaitConsumed(RELEASED_GROUP, topics.write(Topics.RELEASED_SCRIPT, host, first));
-    var task = agent.get("/v1/agent/tasks/next?wait=20");
-    assertThat(task.status()).isEqualTo(200);
-    assertThat(
-            agent
-                .as(task.text("task_token"))
-                .post(
-                    "/v1/agent/tasks/" + task.text("activity_id") + "/result",
-                    "{\"outcome\":\"succeeded\",\"exit_code\":0}")
-                .status())
+    var task = task(agent, 20);
+    assertThat(gateway.report(task, "{\"outcome\":\"succeeded\",\"exit_code\":0}").statusCode())
         .isEqualTo(200);
 
     // The same id and attempt, accepted again a month later: the sequencer forgot the first run.
@@ -192,10 +167,8 @@ class GatewayConsumersTest {
     // A replay of the first run's release changes nothing.
     topics.awaitConsumed(RELEASED_GROUP, topics.write(Topics.RELEASED_SCRIPT, host, first));
 
-    var rerun = agent.get("/v1/agent/tasks/next?wait=20");
-    assertThat(rerun.status()).isEqualTo(200);
-    assertThat(rerun.text("activity_id")).isEqualTo(first.getActivity().getActivityId());
-    assertThat(agent.get("/v1/agent/tasks/next?wait=0").status()).isEqualTo(204);
+    assertThat(task(agent, 20).get("activity_id")).isEqualTo(first.getActivity().getActivityId());
+    assertThat(noTaskStatus(agent)).isEqualTo(204);
   }
 
   @Test
@@ -222,9 +195,7 @@ class GatewayConsumersTest {
   }
 
   private static int revocations(ReleasedActivity released) throws Exception {
-    try (var c =
-            java.sql.DriverManager.getConnection(
-                db.jdbcUrl(LineupServices.GATEWAY_DATABASE), db.user(), "");
+    try (var c = DriverManager.getConnection(db.jdbcUrl(GatewayAlone.DATABASE), db.user(), "");
         var s = c.prepareStatement("SELECT count(*) FROM revocations WHERE activity_id = ?")) {
       s.setString(1, released.getActivity().getActivityId());
       try (var rs = s.executeQuery()) {
@@ -235,9 +206,7 @@ class GatewayConsumersTest {
   }
 
   private static void gatewayDatabase(String sql, String activityId) throws Exception {
-    try (var c =
-            java.sql.DriverManager.getConnection(
-                db.jdbcUrl(LineupServices.GATEWAY_DATABASE), db.user(), "");
+    try (var c = DriverManager.getConnection(db.jdbcUrl(GatewayAlone.DATABASE), db.user(), "");
         var s = c.prepareStatement(sql)) {
       s.setString(1, activityId);
       assertThat(s.executeUpdate()).isEqualTo(1);
