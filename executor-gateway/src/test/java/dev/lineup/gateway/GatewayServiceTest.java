@@ -15,6 +15,7 @@ import dev.lineup.embedded.EmbeddedDatabase;
 import dev.lineup.embedded.EmbeddedKafka;
 import dev.lineup.embedded.LineupInfrastructure;
 import dev.lineup.embedded.TopicReader;
+import dev.lineup.embedded.TopicWriter;
 import dev.lineup.schemas.DeadLetterHeaders;
 import dev.lineup.schemas.Topics;
 import java.nio.charset.StandardCharsets;
@@ -25,10 +26,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -78,14 +75,8 @@ class GatewayServiceTest {
         .build();
   }
 
-  private static void write(String topic, String key, byte[] value) throws Exception {
-    try (var producer =
-        new KafkaProducer<>(
-            Map.<String, Object>of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap),
-            new ByteArraySerializer(),
-            new ByteArraySerializer())) {
-      producer.send(new ProducerRecord<>(topic, key.getBytes(StandardCharsets.UTF_8), value)).get();
-    }
+  private static void write(String topic, String key, byte[] value) {
+    TopicWriter.write(bootstrap, topic, key.getBytes(StandardCharsets.UTF_8), value);
   }
 
   private static void release(ReleasedActivity r) throws Exception {

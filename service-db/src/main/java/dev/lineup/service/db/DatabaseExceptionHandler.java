@@ -2,7 +2,6 @@ package dev.lineup.service.db;
 
 import dev.lineup.service.kafka.Failures;
 import dev.lineup.service.problem.Problem;
-import io.micronaut.http.HttpHeaders;
 import io.micronaut.http.HttpRequest;
 import io.micronaut.http.HttpResponse;
 import io.micronaut.http.HttpStatus;
@@ -27,15 +26,8 @@ public final class DatabaseExceptionHandler
   @Override
   public HttpResponse<Problem> handle(HttpRequest request, SQLException exception) {
     if (Failures.isTransient(exception)) {
-      return HttpResponse.<Problem>status(HttpStatus.SERVICE_UNAVAILABLE)
-          .header(HttpHeaders.RETRY_AFTER, "1")
-          .body(
-              Problem.of(
-                  HttpStatus.SERVICE_UNAVAILABLE,
-                  "Database unavailable",
-                  "the service's database cannot be reached: try again",
-                  List.of()))
-          .contentType(Problem.MEDIA_TYPE);
+      return Problem.retryLater(
+          "Database unavailable", "the service's database cannot be reached: try again");
     }
     LOG.error("{} {} failed", request.getMethod(), request.getPath(), exception);
     return HttpResponse.<Problem>status(HttpStatus.INTERNAL_SERVER_ERROR)

@@ -52,4 +52,13 @@ public record Problem(
         .body(of(status, title, detail, errors))
         .contentType(MEDIA_TYPE);
   }
+
+  /**
+   * 503 with {@code Retry-After: 1}: something the service needs (Kafka, its database) is away, and
+   * the same request again may succeed.
+   */
+  public static MutableHttpResponse<Problem> retryLater(String title, String detail) {
+    return response(HttpStatus.SERVICE_UNAVAILABLE, title, detail, List.of())
+        .header(io.micronaut.http.HttpHeaders.RETRY_AFTER, "1");
+  }
 }

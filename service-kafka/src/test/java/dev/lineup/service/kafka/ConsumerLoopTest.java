@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import dev.lineup.embedded.EmbeddedKafka;
 import dev.lineup.embedded.LineupInfrastructure;
 import dev.lineup.embedded.TopicReader;
+import dev.lineup.embedded.TopicWriter;
 import dev.lineup.schemas.DeadLetterHeaders;
 import dev.lineup.schemas.Topic;
 import java.nio.charset.StandardCharsets;
@@ -21,11 +22,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.errors.SerializationException;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
@@ -84,20 +81,7 @@ class ConsumerLoopTest {
   }
 
   private static void produce(String topic, String... values) {
-    try (var producer =
-        new KafkaProducer<>(
-            Map.<String, Object>of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap),
-            new ByteArraySerializer(),
-            new ByteArraySerializer())) {
-      for (String v : values) {
-        producer.send(
-            new ProducerRecord<>(
-                topic,
-                "host".getBytes(StandardCharsets.UTF_8),
-                v.getBytes(StandardCharsets.UTF_8)));
-      }
-      producer.flush();
-    }
+    TopicWriter.write(bootstrap, topic, "host", values);
   }
 
   /** Everything on the topic up to its end offsets, once there are {@code expected}. */

@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import dev.lineup.embedded.EmbeddedKafka;
 import dev.lineup.embedded.LineupInfrastructure;
 import dev.lineup.embedded.TopicReader;
+import dev.lineup.embedded.TopicWriter;
 import dev.lineup.schemas.DeadLetterHeaders;
 import dev.lineup.schemas.Topic;
 import java.nio.charset.StandardCharsets;
@@ -20,11 +21,8 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.Serdes;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -142,20 +140,7 @@ class TransactionalLoopTest {
   }
 
   private static void produce(String topic, String... values) {
-    try (var producer =
-        new KafkaProducer<>(
-            Map.<String, Object>of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap),
-            new ByteArraySerializer(),
-            new ByteArraySerializer())) {
-      for (String v : values) {
-        producer.send(
-            new ProducerRecord<>(
-                topic,
-                "host".getBytes(StandardCharsets.UTF_8),
-                v.getBytes(StandardCharsets.UTF_8)));
-      }
-      producer.flush();
-    }
+    TopicWriter.write(bootstrap, topic, "host", values);
   }
 
   /** The group's committed offset on the in topic's one partition, or -1. */
