@@ -25,9 +25,6 @@ import dev.lineup.avro.ResultKind;
 import dev.lineup.avro.Selector;
 import dev.lineup.schemas.Lifecycle;
 import dev.lineup.schemas.Limits;
-import java.util.ArrayDeque;
-import java.util.Deque;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -58,6 +55,7 @@ public final class HostQueues {
   private final Outbox outbox;
   private final PendingCancellations cancellations;
   private final Tick tick;
+  private final Dependencies dependencies;
 
   /**
    * @param store the task's queue store, its sections' bounds written ({@link Section#writeBounds})
@@ -70,6 +68,7 @@ public final class HostQueues {
         new ReleaseBudget(settings.systemReleasesPerSecond(), settings.systemReleaseBurst());
     this.outbox = outbox;
     this.tick = new Tick(this, stored, cancellations, budget, settings.cancelMatchingPerStep());
+    this.dependencies = new Dependencies(stored);
   }
 
   /**
@@ -97,9 +96,9 @@ public final class HostQueues {
     // Dependencies first: a preempting activity that cannot run must not cancel anything, and the
     // ones it waits for are spared by its preemption (rule 6 with rule 4).
     Map<String, QueuedActivity> waitingFor = new LinkedHashMap<>();
-    String cannotRun = checkDependencies(activity, waitingFor);
+    String cannotRun = dependencies.check(activity, waitingFor);
     if (preempt && cannotRun == null) {
-      Set<String> spared = upcomingDependencies(waitingFor.keySet());
+      Set<String> spared = dependencies.sparedByPreemption(waitingFor.keySet());
       cancelAllUpcoming(host, ReasonCode.PREEMPTED, "preempted by " + id, spared, now);
     }
     Lane lane = activity.getLane();
@@ -576,53 +575,6 @@ public final class HostQueues {
   }
 
   // ======================================================================== acceptance
-
-  /**
-   * Rule 4 at acceptance: the dependencies {@code activity} must wait for go into {@code
-   * waitingFor}; the answer is why it can never run (a dependency unknown, of another host, or
-   * ended other than SUCCEEDED), or null if it can.
-   */
-  private String checkDependencies(Activity activity, Map<String, QueuedActivity> waitingFor) {
-    for (String dependency : activity.getDependsOn()) {
-      Optional<QueuedActivity> dep =
-          dependency.equals(activity.getActivityId())
-              ? Optional.empty()
-              : stored.activity(dependency);
-      if (dep.isEmpty() || !dep.get().hostId().equals(activity.getHostId())) {
-        waitingFor.clear();
-        return dependency + " is not an activity of this host";
-      }
-      if (dep.get().state() == SUCCEEDED) {
-        continue;
-      }
-      if (dep.get().hasEnded()) {
-        waitingFor.clear();
-        return dependency + " ended " + dep.get().state();
-      }
-      waitingFor.put(dependency, dep.get());
-    }
-    return null;
-  }
-
-  /**
-   * The upcoming activities among {@code ids} and everything they wait for in turn: what a
-   * preemption must spare so that the preempting activity can still run.
-   */
-  private Set<String> upcomingDependencies(Set<String> ids) {
-    Set<String> spared = new HashSet<>();
-    Deque<String> toVisit = new ArrayDeque<>(ids);
-    while (!toVisit.isEmpty()) {
-      String id = toVisit.pop();
-      Optional<QueuedActivity> dep = stored.activity(id);
-      if (dep.isEmpty() || !dep.get().isUpcoming() || !spared.add(id)) {
-        continue;
-      }
-      if (dep.get().pendingDependencies() > 0) {
-        toVisit.addAll(stored.payload(id).getDependsOn());
-      }
-    }
-    return spared;
-  }
 
   /**
    * Rule 3: ready once every dependency succeeded and {@code not_before} passed. Counts it in
