@@ -56,6 +56,7 @@ public final class HostQueues {
   private final PendingCancellations cancellations;
   private final Tick tick;
   private final Dependencies dependencies;
+  private final SelectorCatchUp catchUp;
 
   /**
    * @param store the task's queue store, its sections' bounds written ({@link Section#writeBounds})
@@ -69,6 +70,12 @@ public final class HostQueues {
     this.outbox = outbox;
     this.tick = new Tick(this, stored, cancellations, budget, settings.cancelMatchingPerStep());
     this.dependencies = new Dependencies(stored);
+    this.catchUp =
+        new SelectorCatchUp(
+            stored,
+            cancellations,
+            (host, a, detail, now) ->
+                finish(host, a, CANCELLED, ReasonCode.USER_CANCEL, detail, now));
   }
 
   /**
@@ -92,7 +99,7 @@ public final class HostQueues {
     }
     Host host = stored.hostOrNew(activity.getHostId());
     // A selector cancel under way that has not reached this host must not take the newcomer.
-    catchUp(host, now);
+    catchUp.bringUpToDate(host, now);
     // Dependencies first: a preempting activity that cannot run must not cancel anything, and the
     // ones it waits for are spared by its preemption (rule 6 with rule 4).
     Map<String, QueuedActivity> waitingFor = new LinkedHashMap<>();
@@ -182,7 +189,7 @@ public final class HostQueues {
    * #stepCancelMatching}, which the caller runs at once, and it goes on host by host, a step per
    * tick, at most {@code cancel-matching-per-step} activities a step ({@link Tick}): a fleet-wide
    * cancel may match more than one transaction can end before its timeout. It still acts as if
-   * applied at once, here: see {@link #catchUp}.
+   * applied at once, here: see {@link SelectorCatchUp}.
    */
   public boolean startCancelMatching(Selector selector, String cancellationId, long now) {
     return cancellations.start(cancellationId, selector, now);
@@ -355,47 +362,10 @@ public final class HostQueues {
   /** One host's part of a selector cancel's step; answers how many upcoming activities it saw. */
   int cancelMatchingOn(String hostId, PendingCancellations.Pending cancel, long now) {
     Host host = stored.hostOrNew(hostId);
-    int seen = cancelMatchingOf(host, cancel, now);
+    int seen = catchUp.cancelMatching(host, cancel, now);
     releaseWhatCan(host, now);
     stored.save(host);
     return seen;
-  }
-
-  /**
-   * Applies every selector cancel under way that has not reached {@code host} yet to it, and marks
-   * it, so the cancel skips it when it gets there; the host record is stored by the caller. Called
-   * before anything can happen to a host: an enqueue, or a release (results, ticks, resume and
-   * cancels all release through {@link #releaseNext}). Then nothing accepted before the cancel is
-   * released after it, and nothing accepted after it is cancelled by it.
-   */
-  private void catchUp(Host host, long now) {
-    if (cancellations.isEmpty()) {
-      return;
-    }
-    for (PendingCancellations.Pending cancel : List.copyOf(cancellations.all())) {
-      if (!cancel.passed(host.id()) && !cancellations.caughtUp(cancel, host.id())) {
-        cancelMatchingOf(host, cancel, now);
-        cancellations.markCaughtUp(cancel.id, host.id());
-      }
-    }
-  }
-
-  /** Cancels the host's upcoming activities that the selector matches; answers how many it saw. */
-  private int cancelMatchingOf(Host host, PendingCancellations.Pending cancel, long now) {
-    List<String> upcoming = stored.upcoming(host.id(), Integer.MAX_VALUE);
-    String detail = "cancellation " + cancel.id;
-    for (String id : upcoming) {
-      stored
-          .activity(id)
-          .filter(QueuedActivity::isUpcoming)
-          .filter(a -> Selectors.matches(cancel.selector, a.type(), () -> payloadOf(a)))
-          .ifPresent(a -> finish(host, a, CANCELLED, ReasonCode.USER_CANCEL, detail, now));
-    }
-    return upcoming.size();
-  }
-
-  private Object payloadOf(QueuedActivity a) {
-    return stored.payload(a.id()).getPayload();
   }
 
   // ======================================================================== releases
@@ -416,7 +386,7 @@ public final class HostQueues {
       return;
     }
     // Every release passes here: nothing a selector cancel under way should end may escape it.
-    catchUp(host, now);
+    catchUp.bringUpToDate(host, now);
     if (lane == BYPASS) {
       // Never ordered, never blocked: every ready bypass activity goes at once.
       for (InitiatorKind initiator : StoredQueues.INITIATORS) {
