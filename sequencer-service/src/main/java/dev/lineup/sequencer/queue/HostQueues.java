@@ -57,6 +57,7 @@ public final class HostQueues {
   private final Tick tick;
   private final Dependencies dependencies;
   private final SelectorCatchUp catchUp;
+  private final LifecycleEvents events;
 
   /**
    * @param store the task's queue store, its sections' bounds written ({@link Section#writeBounds})
@@ -76,6 +77,7 @@ public final class HostQueues {
             cancellations,
             (host, a, detail, now) ->
                 finish(host, a, CANCELLED, ReasonCode.USER_CANCEL, detail, now));
+    this.events = new LifecycleEvents(stored, outbox);
   }
 
   /**
@@ -94,7 +96,7 @@ public final class HostQueues {
     String id = activity.getActivityId();
     Optional<QueuedActivity> known = stored.activity(id);
     if (known.isPresent()) {
-      note(known.get(), ReasonCode.DUPLICATE, "enqueue repeated", now);
+      events.note(known.get(), ReasonCode.DUPLICATE, "enqueue repeated", now);
       return;
     }
     Host host = stored.hostOrNew(activity.getHostId());
@@ -110,7 +112,7 @@ public final class HostQueues {
     }
     Lane lane = activity.getLane();
     if (lane != BYPASS && host.upcoming(lane) >= settings.maxUpcomingPerLane()) {
-      reject(activity, ReasonCode.QUEUE_FULL, "lane " + lane + " is full", now);
+      events.reject(activity, ReasonCode.QUEUE_FULL, "lane " + lane + " is full", now);
       stored.save(host);
       return;
     }
@@ -118,7 +120,7 @@ public final class HostQueues {
     Optional<String> holder =
         dedupeKey == null ? Optional.empty() : stored.dedupeHolder(host.id(), dedupeKey);
     if (holder.isPresent()) {
-      reject(activity, ReasonCode.DEDUPLICATED, "absorbed by " + holder.get(), now);
+      events.reject(activity, ReasonCode.DEDUPLICATED, "absorbed by " + holder.get(), now);
       stored.save(host);
       return;
     }
@@ -128,7 +130,7 @@ public final class HostQueues {
     stored.joinUpcoming(host, a);
     String accepted = preempt ? "preempt" : null;
     if (cannotRun != null) {
-      emit(a, QUEUED, ReasonCode.ACCEPTED, accepted, now);
+      events.emit(a, QUEUED, ReasonCode.ACCEPTED, accepted, now);
       finish(host, a, CANCELLED, ReasonCode.DEPENDENCY_FAILED, cannotRun, now);
       stored.save(host);
       return;
@@ -144,7 +146,7 @@ public final class HostQueues {
     }
     becomeReadyIfEligible(host, a, now);
     // The event stores the new record, once, complete.
-    emit(a, QUEUED, ReasonCode.ACCEPTED, accepted, now);
+    events.emit(a, QUEUED, ReasonCode.ACCEPTED, accepted, now);
     releaseWhatCan(host, now);
     stored.save(host);
   }
@@ -157,11 +159,12 @@ public final class HostQueues {
     }
     QueuedActivity a = found.get();
     if (a.hasEnded()) {
-      note(a, ReasonCode.NOT_CANCELLABLE, "already " + a.state(), now);
+      events.note(a, ReasonCode.NOT_CANCELLABLE, "already " + a.state(), now);
       return;
     }
     if (a.isReleased() && runsToItsEnd(a.type())) {
-      note(a, ReasonCode.NOT_CANCELLABLE, "a released " + a.type() + " runs to its end", now);
+      events.note(
+          a, ReasonCode.NOT_CANCELLABLE, "a released " + a.type() + " runs to its end", now);
       return;
     }
     Host host = stored.hostOrNew(hostId);
@@ -251,7 +254,7 @@ public final class HostQueues {
       if (kind == ResultKind.SUCCEEDED || kind == ResultKind.FAILED) {
         boolean repeat = result.getAttempt() == a.attempt() && current.name().equals(kind.name());
         String detail = kind + " for attempt " + result.getAttempt() + " ignored";
-        note(a, repeat ? ReasonCode.DUPLICATE : ReasonCode.LATE_RESULT, detail, now);
+        events.note(a, repeat ? ReasonCode.DUPLICATE : ReasonCode.LATE_RESULT, detail, now);
       }
       return;
     }
@@ -259,7 +262,7 @@ public final class HostQueues {
     switch (kind) {
       case DELIVERED -> {
         if (current == RELEASED) {
-          emit(a, DELIVERED, ReasonCode.DELIVERED, null, now);
+          events.emit(a, DELIVERED, ReasonCode.DELIVERED, null, now);
         }
       }
       case HEARTBEAT -> extendLease(a, result.getLeaseExtensionMs(), now);
@@ -440,7 +443,7 @@ public final class HostQueues {
       host.hold(a.lane(), a.id());
     }
     stored.joinReleased(a);
-    emit(a, RELEASED, reason, null, now);
+    events.emit(a, RELEASED, reason, null, now);
     outbox.release(Records.released(activity, a.attempt(), now, a.leaseExpiresAt()));
   }
 
@@ -463,7 +466,7 @@ public final class HostQueues {
     stored.joinUpcoming(host, a);
     String detail =
         "attempt %d of %d failed; retry in %d ms".formatted(a.attempt(), a.maxAttempts(), backoff);
-    emit(a, QUEUED, ReasonCode.FAILED, detail, result, now);
+    events.emit(a, QUEUED, ReasonCode.FAILED, detail, result, now);
   }
 
   /** Rule 7: a heartbeat moves the lease later, never earlier, and never past rule 15's bound. */
@@ -511,7 +514,7 @@ public final class HostQueues {
     a.reschedule(FORGET, now + settings.finishedRetention().toMillis());
     stored.dropPayload(a);
     List<String> dependents = stored.takeDependents(a);
-    emit(a, end, reason, detail, result, now);
+    events.emit(a, end, reason, detail, result, now);
 
     for (String dependentId : dependents) {
       stored
@@ -576,38 +579,5 @@ public final class HostQueues {
   /** Rule 5: once released, a lock or a wipe can no longer be cancelled. */
   private static boolean runsToItsEnd(ActivityType type) {
     return !Lifecycle.isCancellableOnceReleased(type);
-  }
-
-  // ======================================================================== events
-
-  private void emit(
-      QueuedActivity a, ActivityState to, ReasonCode reason, String detail, long now) {
-    emit(a, to, reason, detail, null, now);
-  }
-
-  /**
-   * One lifecycle event, carrying the exit code and output of {@code result} if there is one; the
-   * record's event sequence moves on and the record is stored.
-   */
-  private void emit(
-      QueuedActivity a,
-      ActivityState to,
-      ReasonCode reason,
-      String detail,
-      ActivityResult result,
-      long now) {
-    a.moveTo(to);
-    stored.save(a);
-    outbox.event(Records.event(a, to, reason, detail, result, now));
-  }
-
-  /** A note (rule 12): an event that repeats the activity's state, which does not change. */
-  private void note(QueuedActivity a, ReasonCode reason, String detail, long now) {
-    emit(a, a.state(), reason, detail, now);
-  }
-
-  /** An activity refused before it was queued: REQUESTED straight to REJECTED. */
-  private void reject(Activity activity, ReasonCode reason, String detail, long now) {
-    outbox.event(Records.rejected(activity, reason, detail, now));
   }
 }
