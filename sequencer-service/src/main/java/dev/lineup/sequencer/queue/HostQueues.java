@@ -453,13 +453,7 @@ public final class HostQueues {
   private void scheduleRetry(Host host, QueuedActivity a, ActivityResult result, long now) {
     stored.leaveReleased(a);
     a.unschedule(LEASE);
-    // Rule 15 bounds each input, not their product: 1 day x 10^19 would be centuries, and past
-    // Long.MAX_VALUE it wraps to the past. A wait is never longer than the longest backoff.
-    double grown = a.backoffMs() * Math.pow(a.backoffMultiplier(), a.attempt() - 1);
-    long backoff =
-        Double.isNaN(grown)
-            ? 0
-            : (long) Math.max(0, Math.min(grown, Limits.MAX_BACKOFF.toMillis()));
+    long backoff = a.backoff();
     a.reschedule(RETRY, now + backoff);
     // Still the holder of its lane: nothing behind it runs before its retry.
     a.setReady(false);
