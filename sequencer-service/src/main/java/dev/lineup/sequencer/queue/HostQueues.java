@@ -44,8 +44,10 @@ import java.util.Set;
  * activity released (or waiting to retry) in it.
  *
  * <p>What is not a rule lives beside them: the stored records and the indexes kept over them
- * ({@link StoredQueues}), the records and events written ({@link Records}), and the split of a tick
- * into steps that fail alone ({@link Tick}).
+ * ({@link StoredQueues}), what an activity's dependencies allow at its acceptance ({@link
+ * Dependencies}), bringing a host up to date with the selector cancels under way ({@link
+ * SelectorCatchUp}), the events written ({@link LifecycleEvents}, built by {@link Records}), and
+ * the split of a tick into steps that fail alone ({@link Tick}).
  */
 public final class HostQueues {
 
@@ -173,7 +175,7 @@ public final class HostQueues {
     stored.save(host);
   }
 
-  /** Cancel every upcoming activity of a host; released ones run on. */
+  /** Rule 5: cancel every upcoming activity of a host; released ones run on. */
   public void cancelUpcoming(String hostId, long now) {
     Optional<Host> found = stored.host(hostId);
     if (found.isEmpty()) {
@@ -186,13 +188,13 @@ public final class HostQueues {
   }
 
   /**
-   * Starts cancelling every upcoming activity of every host of this task that the selector matches.
-   * Each task gets its own copy of the command, after every command accepted before it. Answers
-   * whether the cancel is new (the same command twice is a no-op); its first step is {@link
-   * #stepCancelMatching}, which the caller runs at once, and it goes on host by host, a step per
-   * tick, at most {@code cancel-matching-per-step} activities a step ({@link Tick}): a fleet-wide
-   * cancel may match more than one transaction can end before its timeout. It still acts as if
-   * applied at once, here: see {@link SelectorCatchUp}.
+   * Rule 5 by selector: starts cancelling every upcoming activity of every host of this task that
+   * the selector matches. Each task gets its own copy of the command, after every command accepted
+   * before it. Answers whether the cancel is new (the same command twice is a no-op); its first
+   * step is {@link #stepCancelMatching}, which the caller runs at once, and it goes on host by
+   * host, a step per tick, at most {@code cancel-matching-per-step} activities a step ({@link
+   * Tick}): a fleet-wide cancel may match more than one transaction can end before its timeout. It
+   * still acts as if applied at once: see {@link SelectorCatchUp}.
    */
   public boolean startCancelMatching(Selector selector, String cancellationId, long now) {
     return cancellations.start(cancellationId, selector, now);
@@ -303,8 +305,9 @@ public final class HostQueues {
   }
 
   /**
-   * One host's due deadlines (already out of the index), then the releases they allow, once: an
-   * activity that became ready in this tick competes with the rest for its lane's next release.
+   * Rules 3, 7, 8, 9 over time: one host's due deadlines (already out of the index), then the
+   * releases they allow, once: an activity that became ready in this tick competes with the rest
+   * for its lane's next release.
    */
   void onDeadlines(List<Deadline> due, long now) {
     Map<String, Host> touched = new LinkedHashMap<>();
@@ -318,8 +321,10 @@ public final class HostQueues {
   }
 
   /**
-   * Applies one due deadline. A host it changes, or that may now release something, joins {@code
-   * touched}, loaded once: the tick releases and stores each of them at its end.
+   * Applies one due deadline: a lease lapses (rule 7), a backoff ends or {@code not_before} passes
+   * (rules 8 and 3), an upcoming activity goes stale (rule 9), a finished record is forgotten. A
+   * host it changes, or that may now release something, joins {@code touched}, loaded once: the
+   * tick releases and stores each of them at its end.
    */
   private void onDeadline(Deadline due, QueuedActivity a, Map<String, Host> touched, long now) {
     switch (due.kind()) {
@@ -362,7 +367,10 @@ public final class HostQueues {
 
   // ======================================================================== selector cancels
 
-  /** One host's part of a selector cancel's step; answers how many upcoming activities it saw. */
+  /**
+   * Rule 5 by selector: one host's part of a selector cancel's step, then the releases it allows;
+   * answers how many upcoming activities it saw.
+   */
   int cancelMatchingOn(String hostId, PendingCancellations.Pending cancel, long now) {
     Host host = stored.hostOrNew(hostId);
     int seen = catchUp.cancelMatching(host, cancel, now);
@@ -373,7 +381,7 @@ public final class HostQueues {
 
   // ======================================================================== releases
 
-  /** Releases whatever the host's lanes allow now: one per ordered lane, every ready bypass. */
+  /** Rules 1, 3: what the host's lanes allow now, one per ordered lane, every ready bypass. */
   private void releaseWhatCan(Host host, long now) {
     if (host.isPaused()) {
       return;
@@ -429,6 +437,7 @@ public final class HostQueues {
     stored.activity(next.activityId()).ifPresent(a -> release(host, a, ReasonCode.RELEASED, now));
   }
 
+  /** Rule 7: each release comes with a lease. */
   private void release(Host host, QueuedActivity a, ReasonCode reason, long now) {
     Activity activity = stored.payload(a.id());
     stored.leaveUpcoming(host, a);
@@ -484,8 +493,8 @@ public final class HostQueues {
   }
 
   /**
-   * Ends an activity in {@code end} ({@code result}, if any, is the report that ended it), frees
-   * what it held, and settles its dependents (rule 4).
+   * Rules 4 and 5: ends an activity in {@code end} ({@code result}, if any, is the report that
+   * ended it), frees what it held, and settles its dependents.
    */
   private void finish(
       Host host,
@@ -528,6 +537,7 @@ public final class HostQueues {
     }
   }
 
+  /** Rules 5, 6 and 13: cancel every upcoming activity of the host but the spared. */
   private void cancelAllUpcoming(
       Host host, ReasonCode reason, String detail, Set<String> spared, long now) {
     for (String id : stored.upcoming(host.id(), Integer.MAX_VALUE)) {
@@ -541,7 +551,7 @@ public final class HostQueues {
     }
   }
 
-  // ======================================================================== acceptance
+  // ======================================================================== eligibility, rank
 
   /**
    * Rule 3: ready once every dependency succeeded and {@code not_before} passed. Counts it in
