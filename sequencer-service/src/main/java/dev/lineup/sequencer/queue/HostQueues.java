@@ -504,18 +504,8 @@ public final class HostQueues {
       String detail,
       ActivityResult result,
       long now) {
-    if (a.isUpcoming()) {
-      stored.leaveUpcoming(host, a);
-    } else if (a.isReleased()) {
-      stored.leaveReleased(a);
-    }
-    a.unschedule(LEASE);
-    a.unschedule(RETRY);
-    if (a.inOrderedLane() && a.id().equals(host.holder(a.lane()))) {
-      host.free(a.lane());
-    }
+    stored.leaveQueue(host, a);
     a.reschedule(FORGET, now + settings.finishedRetention().toMillis());
-    stored.dropPayload(a);
     List<String> dependents = stored.takeDependents(a);
     events.emit(a, end, reason, detail, result, now);
 
