@@ -25,9 +25,6 @@ import dev.lineup.avro.ResultKind;
 import dev.lineup.avro.Selector;
 import dev.lineup.schemas.Lifecycle;
 import dev.lineup.schemas.Limits;
-import java.util.ArrayDeque;
-import java.util.Deque;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -47,8 +44,10 @@ import java.util.Set;
  * activity released (or waiting to retry) in it.
  *
  * <p>What is not a rule lives beside them: the stored records and the indexes kept over them
- * ({@link StoredQueues}), the records and events written ({@link Records}), and the split of a tick
- * into steps that fail alone ({@link Tick}).
+ * ({@link StoredQueues}), what an activity's dependencies allow at its acceptance ({@link
+ * Dependencies}), bringing a host up to date with the selector cancels under way ({@link
+ * SelectorCatchUp}), the events written ({@link LifecycleEvents}, built by {@link Records}), and
+ * the split of a tick into steps that fail alone ({@link Tick}).
  */
 public final class HostQueues {
 
@@ -58,6 +57,9 @@ public final class HostQueues {
   private final Outbox outbox;
   private final PendingCancellations cancellations;
   private final Tick tick;
+  private final Dependencies dependencies;
+  private final SelectorCatchUp catchUp;
+  private final LifecycleEvents events;
 
   /**
    * @param store the task's queue store, its sections' bounds written ({@link Section#writeBounds})
@@ -70,6 +72,14 @@ public final class HostQueues {
         new ReleaseBudget(settings.systemReleasesPerSecond(), settings.systemReleaseBurst());
     this.outbox = outbox;
     this.tick = new Tick(this, stored, cancellations, budget, settings.cancelMatchingPerStep());
+    this.dependencies = new Dependencies(stored);
+    this.catchUp =
+        new SelectorCatchUp(
+            stored,
+            cancellations,
+            (host, a, detail, now) ->
+                finish(host, a, CANCELLED, ReasonCode.USER_CANCEL, detail, now));
+    this.events = new LifecycleEvents(stored, outbox);
   }
 
   /**
@@ -88,23 +98,23 @@ public final class HostQueues {
     String id = activity.getActivityId();
     Optional<QueuedActivity> known = stored.activity(id);
     if (known.isPresent()) {
-      note(known.get(), ReasonCode.DUPLICATE, "enqueue repeated", now);
+      events.note(known.get(), ReasonCode.DUPLICATE, "enqueue repeated", now);
       return;
     }
     Host host = stored.hostOrNew(activity.getHostId());
     // A selector cancel under way that has not reached this host must not take the newcomer.
-    catchUp(host, now);
+    catchUp.bringUpToDate(host, now);
     // Dependencies first: a preempting activity that cannot run must not cancel anything, and the
     // ones it waits for are spared by its preemption (rule 6 with rule 4).
     Map<String, QueuedActivity> waitingFor = new LinkedHashMap<>();
-    String cannotRun = checkDependencies(activity, waitingFor);
+    String cannotRun = dependencies.check(activity, waitingFor);
     if (preempt && cannotRun == null) {
-      Set<String> spared = upcomingDependencies(waitingFor.keySet());
+      Set<String> spared = dependencies.sparedByPreemption(waitingFor.keySet());
       cancelAllUpcoming(host, ReasonCode.PREEMPTED, "preempted by " + id, spared, now);
     }
     Lane lane = activity.getLane();
     if (lane != BYPASS && host.upcoming(lane) >= settings.maxUpcomingPerLane()) {
-      reject(activity, ReasonCode.QUEUE_FULL, "lane " + lane + " is full", now);
+      events.reject(activity, ReasonCode.QUEUE_FULL, "lane " + lane + " is full", now);
       stored.save(host);
       return;
     }
@@ -112,7 +122,7 @@ public final class HostQueues {
     Optional<String> holder =
         dedupeKey == null ? Optional.empty() : stored.dedupeHolder(host.id(), dedupeKey);
     if (holder.isPresent()) {
-      reject(activity, ReasonCode.DEDUPLICATED, "absorbed by " + holder.get(), now);
+      events.reject(activity, ReasonCode.DEDUPLICATED, "absorbed by " + holder.get(), now);
       stored.save(host);
       return;
     }
@@ -122,7 +132,7 @@ public final class HostQueues {
     stored.joinUpcoming(host, a);
     String accepted = preempt ? "preempt" : null;
     if (cannotRun != null) {
-      emit(a, QUEUED, ReasonCode.ACCEPTED, accepted, now);
+      events.emit(a, QUEUED, ReasonCode.ACCEPTED, accepted, now);
       finish(host, a, CANCELLED, ReasonCode.DEPENDENCY_FAILED, cannotRun, now);
       stored.save(host);
       return;
@@ -138,7 +148,7 @@ public final class HostQueues {
     }
     becomeReadyIfEligible(host, a, now);
     // The event stores the new record, once, complete.
-    emit(a, QUEUED, ReasonCode.ACCEPTED, accepted, now);
+    events.emit(a, QUEUED, ReasonCode.ACCEPTED, accepted, now);
     releaseWhatCan(host, now);
     stored.save(host);
   }
@@ -151,11 +161,12 @@ public final class HostQueues {
     }
     QueuedActivity a = found.get();
     if (a.hasEnded()) {
-      note(a, ReasonCode.NOT_CANCELLABLE, "already " + a.state(), now);
+      events.note(a, ReasonCode.NOT_CANCELLABLE, "already " + a.state(), now);
       return;
     }
     if (a.isReleased() && runsToItsEnd(a.type())) {
-      note(a, ReasonCode.NOT_CANCELLABLE, "a released " + a.type() + " runs to its end", now);
+      events.note(
+          a, ReasonCode.NOT_CANCELLABLE, "a released " + a.type() + " runs to its end", now);
       return;
     }
     Host host = stored.hostOrNew(hostId);
@@ -164,7 +175,7 @@ public final class HostQueues {
     stored.save(host);
   }
 
-  /** Cancel every upcoming activity of a host; released ones run on. */
+  /** Rule 5: cancel every upcoming activity of a host; released ones run on. */
   public void cancelUpcoming(String hostId, long now) {
     Optional<Host> found = stored.host(hostId);
     if (found.isEmpty()) {
@@ -177,13 +188,13 @@ public final class HostQueues {
   }
 
   /**
-   * Starts cancelling every upcoming activity of every host of this task that the selector matches.
-   * Each task gets its own copy of the command, after every command accepted before it. Answers
-   * whether the cancel is new (the same command twice is a no-op); its first step is {@link
-   * #stepCancelMatching}, which the caller runs at once, and it goes on host by host, a step per
-   * tick, at most {@code cancel-matching-per-step} activities a step ({@link Tick}): a fleet-wide
-   * cancel may match more than one transaction can end before its timeout. It still acts as if
-   * applied at once, here: see {@link #catchUp}.
+   * Rule 5 by selector: starts cancelling every upcoming activity of every host of this task that
+   * the selector matches. Each task gets its own copy of the command, after every command accepted
+   * before it. Answers whether the cancel is new (the same command twice is a no-op); its first
+   * step is {@link #stepCancelMatching}, which the caller runs at once, and it goes on host by
+   * host, a step per tick, at most {@code cancel-matching-per-step} activities a step ({@link
+   * Tick}): a fleet-wide cancel may match more than one transaction can end before its timeout. It
+   * still acts as if applied at once: see {@link SelectorCatchUp}.
    */
   public boolean startCancelMatching(Selector selector, String cancellationId, long now) {
     return cancellations.start(cancellationId, selector, now);
@@ -245,7 +256,7 @@ public final class HostQueues {
       if (kind == ResultKind.SUCCEEDED || kind == ResultKind.FAILED) {
         boolean repeat = result.getAttempt() == a.attempt() && current.name().equals(kind.name());
         String detail = kind + " for attempt " + result.getAttempt() + " ignored";
-        note(a, repeat ? ReasonCode.DUPLICATE : ReasonCode.LATE_RESULT, detail, now);
+        events.note(a, repeat ? ReasonCode.DUPLICATE : ReasonCode.LATE_RESULT, detail, now);
       }
       return;
     }
@@ -253,7 +264,7 @@ public final class HostQueues {
     switch (kind) {
       case DELIVERED -> {
         if (current == RELEASED) {
-          emit(a, DELIVERED, ReasonCode.DELIVERED, null, now);
+          events.emit(a, DELIVERED, ReasonCode.DELIVERED, null, now);
         }
       }
       case HEARTBEAT -> extendLease(a, result.getLeaseExtensionMs(), now);
@@ -294,8 +305,9 @@ public final class HostQueues {
   }
 
   /**
-   * One host's due deadlines (already out of the index), then the releases they allow, once: an
-   * activity that became ready in this tick competes with the rest for its lane's next release.
+   * Rules 3, 7, 8, 9 over time: one host's due deadlines (already out of the index), then the
+   * releases they allow, once: an activity that became ready in this tick competes with the rest
+   * for its lane's next release.
    */
   void onDeadlines(List<Deadline> due, long now) {
     Map<String, Host> touched = new LinkedHashMap<>();
@@ -309,8 +321,10 @@ public final class HostQueues {
   }
 
   /**
-   * Applies one due deadline. A host it changes, or that may now release something, joins {@code
-   * touched}, loaded once: the tick releases and stores each of them at its end.
+   * Applies one due deadline: a lease lapses (rule 7), a backoff ends or {@code not_before} passes
+   * (rules 8 and 3), an upcoming activity goes stale (rule 9), a finished record is forgotten. A
+   * host it changes, or that may now release something, joins {@code touched}, loaded once: the
+   * tick releases and stores each of them at its end.
    */
   private void onDeadline(Deadline due, QueuedActivity a, Map<String, Host> touched, long now) {
     switch (due.kind()) {
@@ -353,55 +367,21 @@ public final class HostQueues {
 
   // ======================================================================== selector cancels
 
-  /** One host's part of a selector cancel's step; answers how many upcoming activities it saw. */
+  /**
+   * Rule 5 by selector: one host's part of a selector cancel's step, then the releases it allows;
+   * answers how many upcoming activities it saw.
+   */
   int cancelMatchingOn(String hostId, PendingCancellations.Pending cancel, long now) {
     Host host = stored.hostOrNew(hostId);
-    int seen = cancelMatchingOf(host, cancel, now);
+    int seen = catchUp.cancelMatching(host, cancel, now);
     releaseWhatCan(host, now);
     stored.save(host);
     return seen;
   }
 
-  /**
-   * Applies every selector cancel under way that has not reached {@code host} yet to it, and marks
-   * it, so the cancel skips it when it gets there; the host record is stored by the caller. Called
-   * before anything can happen to a host: an enqueue, or a release (results, ticks, resume and
-   * cancels all release through {@link #releaseNext}). Then nothing accepted before the cancel is
-   * released after it, and nothing accepted after it is cancelled by it.
-   */
-  private void catchUp(Host host, long now) {
-    if (cancellations.isEmpty()) {
-      return;
-    }
-    for (PendingCancellations.Pending cancel : List.copyOf(cancellations.all())) {
-      if (!cancel.passed(host.id()) && !cancellations.caughtUp(cancel, host.id())) {
-        cancelMatchingOf(host, cancel, now);
-        cancellations.markCaughtUp(cancel.id, host.id());
-      }
-    }
-  }
-
-  /** Cancels the host's upcoming activities that the selector matches; answers how many it saw. */
-  private int cancelMatchingOf(Host host, PendingCancellations.Pending cancel, long now) {
-    List<String> upcoming = stored.upcoming(host.id(), Integer.MAX_VALUE);
-    String detail = "cancellation " + cancel.id;
-    for (String id : upcoming) {
-      stored
-          .activity(id)
-          .filter(QueuedActivity::isUpcoming)
-          .filter(a -> Selectors.matches(cancel.selector, a.type(), () -> payloadOf(a)))
-          .ifPresent(a -> finish(host, a, CANCELLED, ReasonCode.USER_CANCEL, detail, now));
-    }
-    return upcoming.size();
-  }
-
-  private Object payloadOf(QueuedActivity a) {
-    return stored.payload(a.id()).getPayload();
-  }
-
   // ======================================================================== releases
 
-  /** Releases whatever the host's lanes allow now: one per ordered lane, every ready bypass. */
+  /** Rules 1, 3: what the host's lanes allow now, one per ordered lane, every ready bypass. */
   private void releaseWhatCan(Host host, long now) {
     if (host.isPaused()) {
       return;
@@ -417,7 +397,7 @@ public final class HostQueues {
       return;
     }
     // Every release passes here: nothing a selector cancel under way should end may escape it.
-    catchUp(host, now);
+    catchUp.bringUpToDate(host, now);
     if (lane == BYPASS) {
       // Never ordered, never blocked: every ready bypass activity goes at once.
       for (InitiatorKind initiator : StoredQueues.INITIATORS) {
@@ -457,6 +437,7 @@ public final class HostQueues {
     stored.activity(next.activityId()).ifPresent(a -> release(host, a, ReasonCode.RELEASED, now));
   }
 
+  /** Rule 7: each release comes with a lease. */
   private void release(Host host, QueuedActivity a, ReasonCode reason, long now) {
     Activity activity = stored.payload(a.id());
     stored.leaveUpcoming(host, a);
@@ -471,7 +452,7 @@ public final class HostQueues {
       host.hold(a.lane(), a.id());
     }
     stored.joinReleased(a);
-    emit(a, RELEASED, reason, null, now);
+    events.emit(a, RELEASED, reason, null, now);
     outbox.release(Records.released(activity, a.attempt(), now, a.leaseExpiresAt()));
   }
 
@@ -481,20 +462,14 @@ public final class HostQueues {
   private void scheduleRetry(Host host, QueuedActivity a, ActivityResult result, long now) {
     stored.leaveReleased(a);
     a.unschedule(LEASE);
-    // Rule 15 bounds each input, not their product: 1 day x 10^19 would be centuries, and past
-    // Long.MAX_VALUE it wraps to the past. A wait is never longer than the longest backoff.
-    double grown = a.backoffMs() * Math.pow(a.backoffMultiplier(), a.attempt() - 1);
-    long backoff =
-        Double.isNaN(grown)
-            ? 0
-            : (long) Math.max(0, Math.min(grown, Limits.MAX_BACKOFF.toMillis()));
+    long backoff = a.backoff();
     a.reschedule(RETRY, now + backoff);
     // Still the holder of its lane: nothing behind it runs before its retry.
     a.setReady(false);
     stored.joinUpcoming(host, a);
     String detail =
         "attempt %d of %d failed; retry in %d ms".formatted(a.attempt(), a.maxAttempts(), backoff);
-    emit(a, QUEUED, ReasonCode.FAILED, detail, result, now);
+    events.emit(a, QUEUED, ReasonCode.FAILED, detail, result, now);
   }
 
   /** Rule 7: a heartbeat moves the lease later, never earlier, and never past rule 15's bound. */
@@ -518,8 +493,8 @@ public final class HostQueues {
   }
 
   /**
-   * Ends an activity in {@code end} ({@code result}, if any, is the report that ended it), frees
-   * what it held, and settles its dependents (rule 4).
+   * Rules 4 and 5: ends an activity in {@code end} ({@code result}, if any, is the report that
+   * ended it), frees what it held, and settles its dependents.
    */
   private void finish(
       Host host,
@@ -529,20 +504,10 @@ public final class HostQueues {
       String detail,
       ActivityResult result,
       long now) {
-    if (a.isUpcoming()) {
-      stored.leaveUpcoming(host, a);
-    } else if (a.isReleased()) {
-      stored.leaveReleased(a);
-    }
-    a.unschedule(LEASE);
-    a.unschedule(RETRY);
-    if (a.inOrderedLane() && a.id().equals(host.holder(a.lane()))) {
-      host.free(a.lane());
-    }
+    stored.leaveQueue(host, a);
     a.reschedule(FORGET, now + settings.finishedRetention().toMillis());
-    stored.dropPayload(a);
     List<String> dependents = stored.takeDependents(a);
-    emit(a, end, reason, detail, result, now);
+    events.emit(a, end, reason, detail, result, now);
 
     for (String dependentId : dependents) {
       stored
@@ -562,6 +527,7 @@ public final class HostQueues {
     }
   }
 
+  /** Rules 5, 6 and 13: cancel every upcoming activity of the host but the spared. */
   private void cancelAllUpcoming(
       Host host, ReasonCode reason, String detail, Set<String> spared, long now) {
     for (String id : stored.upcoming(host.id(), Integer.MAX_VALUE)) {
@@ -575,54 +541,7 @@ public final class HostQueues {
     }
   }
 
-  // ======================================================================== acceptance
-
-  /**
-   * Rule 4 at acceptance: the dependencies {@code activity} must wait for go into {@code
-   * waitingFor}; the answer is why it can never run (a dependency unknown, of another host, or
-   * ended other than SUCCEEDED), or null if it can.
-   */
-  private String checkDependencies(Activity activity, Map<String, QueuedActivity> waitingFor) {
-    for (String dependency : activity.getDependsOn()) {
-      Optional<QueuedActivity> dep =
-          dependency.equals(activity.getActivityId())
-              ? Optional.empty()
-              : stored.activity(dependency);
-      if (dep.isEmpty() || !dep.get().hostId().equals(activity.getHostId())) {
-        waitingFor.clear();
-        return dependency + " is not an activity of this host";
-      }
-      if (dep.get().state() == SUCCEEDED) {
-        continue;
-      }
-      if (dep.get().hasEnded()) {
-        waitingFor.clear();
-        return dependency + " ended " + dep.get().state();
-      }
-      waitingFor.put(dependency, dep.get());
-    }
-    return null;
-  }
-
-  /**
-   * The upcoming activities among {@code ids} and everything they wait for in turn: what a
-   * preemption must spare so that the preempting activity can still run.
-   */
-  private Set<String> upcomingDependencies(Set<String> ids) {
-    Set<String> spared = new HashSet<>();
-    Deque<String> toVisit = new ArrayDeque<>(ids);
-    while (!toVisit.isEmpty()) {
-      String id = toVisit.pop();
-      Optional<QueuedActivity> dep = stored.activity(id);
-      if (dep.isEmpty() || !dep.get().isUpcoming() || !spared.add(id)) {
-        continue;
-      }
-      if (dep.get().pendingDependencies() > 0) {
-        toVisit.addAll(stored.payload(id).getDependsOn());
-      }
-    }
-    return spared;
-  }
+  // ======================================================================== eligibility, rank
 
   /**
    * Rule 3: ready once every dependency succeeded and {@code not_before} passed. Counts it in
@@ -654,38 +573,5 @@ public final class HostQueues {
   /** Rule 5: once released, a lock or a wipe can no longer be cancelled. */
   private static boolean runsToItsEnd(ActivityType type) {
     return !Lifecycle.isCancellableOnceReleased(type);
-  }
-
-  // ======================================================================== events
-
-  private void emit(
-      QueuedActivity a, ActivityState to, ReasonCode reason, String detail, long now) {
-    emit(a, to, reason, detail, null, now);
-  }
-
-  /**
-   * One lifecycle event, carrying the exit code and output of {@code result} if there is one; the
-   * record's event sequence moves on and the record is stored.
-   */
-  private void emit(
-      QueuedActivity a,
-      ActivityState to,
-      ReasonCode reason,
-      String detail,
-      ActivityResult result,
-      long now) {
-    a.moveTo(to);
-    stored.save(a);
-    outbox.event(Records.event(a, to, reason, detail, result, now));
-  }
-
-  /** A note (rule 12): an event that repeats the activity's state, which does not change. */
-  private void note(QueuedActivity a, ReasonCode reason, String detail, long now) {
-    emit(a, a.state(), reason, detail, now);
-  }
-
-  /** An activity refused before it was queued: REQUESTED straight to REJECTED. */
-  private void reject(Activity activity, ReasonCode reason, String detail, long now) {
-    outbox.event(Records.rejected(activity, reason, detail, now));
   }
 }

@@ -5,6 +5,7 @@ import dev.lineup.avro.ActivityType;
 import dev.lineup.avro.InitiatorKind;
 import dev.lineup.avro.Lane;
 import dev.lineup.schemas.Lifecycle;
+import dev.lineup.schemas.Limits;
 import dev.lineup.sequencer.state.ActivityRecord;
 import java.nio.ByteBuffer;
 
@@ -127,6 +128,18 @@ final class QueuedActivity {
 
   double backoffMultiplier() {
     return record.getBackoffMultiplier();
+  }
+
+  /**
+   * The wait after its current attempt failed, {@code backoff_ms × multiplier^(attempt − 1)}. Rule
+   * 15 bounds each input, not their product: 1 day x 10^19 would be centuries, and past
+   * Long.MAX_VALUE it wraps to the past. A wait is never longer than the longest backoff.
+   */
+  long backoff() {
+    double grown = backoffMs() * Math.pow(backoffMultiplier(), attempt() - 1);
+    return Double.isNaN(grown)
+        ? 0
+        : (long) Math.max(0, Math.min(grown, Limits.MAX_BACKOFF.toMillis()));
   }
 
   /** Dependencies not yet succeeded. */

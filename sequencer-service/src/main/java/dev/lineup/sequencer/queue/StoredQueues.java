@@ -137,7 +137,7 @@ final class StoredQueues {
     return PAYLOADS.deserialize("payloads", bytes);
   }
 
-  void dropPayload(QueuedActivity a) {
+  private void dropPayload(QueuedActivity a) {
     payloads.delete(KeyParts.id(a.id()));
   }
 
@@ -171,6 +171,25 @@ final class StoredQueues {
     if (a.inOrderedLane()) {
       host.countUpcoming(a.lane(), -1);
     }
+  }
+
+  /**
+   * Takes an activity that ends out of everything it was in: the upcoming index ({@link
+   * #leaveUpcoming}) or the released one, its lease and retry deadlines, its lane's holder slot,
+   * and its payload.
+   */
+  void leaveQueue(Host host, QueuedActivity a) {
+    if (a.isUpcoming()) {
+      leaveUpcoming(host, a);
+    } else if (a.isReleased()) {
+      leaveReleased(a);
+    }
+    a.unschedule(Deadline.Kind.LEASE);
+    a.unschedule(Deadline.Kind.RETRY);
+    if (a.inOrderedLane() && a.id().equals(host.holder(a.lane()))) {
+      host.free(a.lane());
+    }
+    dropPayload(a);
   }
 
   /** A host's upcoming activity ids, up to {@code limit}, in acceptance order. */

@@ -1,0 +1,67 @@
+package dev.lineup.sequencer.queue;
+
+import java.util.List;
+
+/**
+ * Brings a host up to date with the selector cancels under way in its task, so that each acts as if
+ * applied at once where its command sits in the partition: nothing accepted before a cancel is
+ * released after it, and nothing accepted after it is cancelled by it (ARCHITECTURE.md, "Selector
+ * cancel"). Which activities a selector takes is {@link Selectors}'; ending them is the rules',
+ * through {@link Cancel}.
+ */
+final class SelectorCatchUp {
+
+  /**
+   * Ends an upcoming activity a selector cancel matched (rule 5); the host is stored by the caller.
+   */
+  @FunctionalInterface
+  interface Cancel {
+    void cancel(Host host, QueuedActivity a, String detail, long now);
+  }
+
+  private final StoredQueues stored;
+  private final PendingCancellations cancellations;
+  private final Cancel rules;
+
+  SelectorCatchUp(StoredQueues stored, PendingCancellations cancellations, Cancel rules) {
+    this.stored = stored;
+    this.cancellations = cancellations;
+    this.rules = rules;
+  }
+
+  /**
+   * Applies every selector cancel under way that has not reached {@code host} yet to it, and marks
+   * it, so the cancel skips it when it gets there; the host record is stored by the caller. The
+   * rules call it before anything can happen to a host: an enqueue, or a release (results, ticks,
+   * resume and cancels all release through {@link HostQueues}' {@code releaseNext}).
+   */
+  void bringUpToDate(Host host, long now) {
+    if (cancellations.isEmpty()) {
+      return;
+    }
+    for (PendingCancellations.Pending cancel : List.copyOf(cancellations.all())) {
+      if (!cancel.passed(host.id()) && !cancellations.caughtUp(cancel, host.id())) {
+        cancelMatching(host, cancel, now);
+        cancellations.markCaughtUp(cancel.id, host.id());
+      }
+    }
+  }
+
+  /** Cancels the host's upcoming activities that the selector matches; answers how many it saw. */
+  int cancelMatching(Host host, PendingCancellations.Pending cancel, long now) {
+    List<String> upcoming = stored.upcoming(host.id(), Integer.MAX_VALUE);
+    String detail = "cancellation " + cancel.id;
+    for (String id : upcoming) {
+      stored
+          .activity(id)
+          .filter(QueuedActivity::isUpcoming)
+          .filter(a -> Selectors.matches(cancel.selector, a.type(), () -> payloadOf(a)))
+          .ifPresent(a -> rules.cancel(host, a, detail, now));
+    }
+    return upcoming.size();
+  }
+
+  private Object payloadOf(QueuedActivity a) {
+    return stored.payload(a.id()).getPayload();
+  }
+}
