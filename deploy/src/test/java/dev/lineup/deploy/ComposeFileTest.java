@@ -41,6 +41,21 @@ class ComposeFileTest {
     assertThat(services).as("services in " + FILE).isNotEmpty();
   }
 
+  /** Only the authenticated APIs devices and callers use are reachable from other machines. */
+  @Test
+  void whatTakesNoCredentialsIsPublishedOnLoopbackOnly() {
+    Set<String> everywhere = Set.of("intake", "gateway");
+    services.forEach(
+        (name, service) -> {
+          for (String published : strings(service.get("ports"))) {
+            if (!everywhere.contains(name)) {
+              assertThat(published).as("%s publishes %s", name, published).startsWith("127.0.0.1:");
+            }
+          }
+        });
+    assertThat(strings(services.get("kafka").get("ports"))).isNotEmpty();
+  }
+
   @Test
   void everyImageIsLineupsOrAKnownOneAndPinned() {
     services.forEach(
@@ -115,8 +130,8 @@ class ComposeFileTest {
                 .as("the health probe's source")
                 .exists();
             assertThat(strings(service.get("ports")))
-                .as("%s: publishes micronaut.server.port", name)
-                .contains(port + ":" + port);
+                .as("%s: publishes micronaut.server.port, on every interface or loopback", name)
+                .containsAnyOf(port + ":" + port, "127.0.0.1:" + port + ":" + port);
           }
         });
   }

@@ -18,12 +18,15 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.apache.kafka.clients.admin.Admin;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /**
- * {@code ./devstack.sh --infra-only} as a newcomer runs it: the broker and PostgreSQL come up with
- * Lineup's topics, and what it prints for each service names only real settings, the broker it
- * started, and a jar the build makes. Ctrl-C (SIGTERM) stops it.
+ * The devstack's {@code --infra-only}, its main class run as {@code ./devstack.sh} runs it (the
+ * script adds only the build): the broker and PostgreSQL come up with Lineup's topics, and what it
+ * prints for each service names only real settings, the broker it started, and a jar the build
+ * makes. SIGTERM, as Ctrl-C, stops it.
  */
+@Timeout(value = 3, unit = TimeUnit.MINUTES)
 class InfraOnlyTest {
 
   private static final Pattern LINE =

@@ -51,15 +51,26 @@ final class ServiceProcess {
    * before the devstack's tests run; a run of these tests alone needs {@code mvn package} first.
    */
   static Path packagedJar(String module) {
-    Path target = Path.of("..", module, "target").toAbsolutePath().normalize();
+    // Maven runs the tests in the module's directory and says so in basedir; the root is above.
+    Path root = Path.of(System.getProperty("basedir", "")).toAbsolutePath().getParent();
+    Path target = root.resolve(module).resolve("target");
     try (Stream<Path> files = Files.list(target)) {
       return files
           .filter(p -> p.getFileName().toString().matches(module + "-[0-9].*\\.jar"))
           .filter(p -> Files.isDirectory(target.resolve("lib")))
-          .findFirst()
+          // The newest, if an older version's jar is still lying there.
+          .max(java.util.Comparator.comparing(ServiceProcess::modified))
           .orElseThrow(() -> new IllegalStateException(missing(module, target)));
     } catch (IOException e) {
       throw new IllegalStateException(missing(module, target), e);
+    }
+  }
+
+  private static java.nio.file.attribute.FileTime modified(Path file) {
+    try {
+      return Files.getLastModifiedTime(file);
+    } catch (IOException e) {
+      return java.nio.file.attribute.FileTime.fromMillis(0);
     }
   }
 

@@ -16,11 +16,20 @@ import picocli.CommandLine.Command;
     subcommands = {TopicsCommand.class})
 public final class LineupCli {
 
+  /**
+   * The exit code of a command that refused, rightly, to do what it was asked: retrying cannot
+   * help.
+   */
+  public static final int REFUSED = 3;
+
   public static void main(String[] args) {
     System.exit(run(args));
   }
 
-  /** Runs the command line and answers its exit code: 0 done, 1 refused or failed, 2 misused. */
+  /**
+   * Runs the command line and answers its exit code: 0 done, 1 failed (the same again may pass), 2
+   * misused, {@link #REFUSED} refused.
+   */
   public static int run(String... args) {
     return new CommandLine(new LineupCli()).execute(args);
   }

@@ -83,7 +83,7 @@ final class TopicsCommand {
         return 0;
       } catch (TopicProvisioner.PartitionMismatch e) {
         err.println("refused: " + e.getMessage());
-        return 1;
+        return LineupCli.REFUSED;
       } catch (ExecutionException e) {
         err.println("could not provision topics on " + bootstrapServers + ": " + e.getCause());
         return 1;

@@ -12,6 +12,7 @@ import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.errors.RetriableException;
+import org.apache.kafka.common.errors.TopicExistsException;
 
 /**
  * Creates every Lineup topic ({@link Topics#ALL}) with one partition count, so a host's records on
@@ -64,19 +65,33 @@ public final class TopicProvisioner {
             .values()
             .forEach(d -> checkPartitions(d, partitions));
       }
-      if (!missing.isEmpty()) {
-        admin
-            .createTopics(
-                missing.stream().map(name -> new NewTopic(name, partitions, replication)).toList())
-            .all()
-            .get();
+      List<String> created = new ArrayList<>();
+      var creations =
+          admin
+              .createTopics(
+                  missing.stream()
+                      .map(name -> new NewTopic(name, partitions, replication))
+                      .toList())
+              .values();
+      for (var creation : creations.entrySet()) {
+        try {
+          creation.getValue().get();
+          created.add(creation.getKey());
+        } catch (ExecutionException e) {
+          // Another run (a second Job, a restarted compose service) made it since the listing.
+          if (!(e.getCause() instanceof TopicExistsException)) {
+            throw e;
+          }
+          existing.add(creation.getKey());
+        }
       }
-      awaitLeaders(admin);
-      return new Outcome(List.copyOf(missing), List.copyOf(existing));
+      // Checked again once all exist: a topic another run created may have another count.
+      awaitLeaders(admin).values().forEach(d -> checkPartitions(d, partitions));
+      return new Outcome(List.copyOf(created), List.copyOf(existing));
     }
   }
 
-  private static void awaitLeaders(Admin admin)
+  private static Map<String, TopicDescription> awaitLeaders(Admin admin)
       throws ExecutionException, InterruptedException, TimeoutException {
     List<String> names = Topics.ALL.stream().map(Topic::name).toList();
     long deadline = System.nanoTime() + READY_WITHIN.toNanos();
@@ -87,7 +102,7 @@ public final class TopicProvisioner {
         if (descriptions.values().stream()
             .flatMap(d -> d.partitions().stream())
             .allMatch(p -> p.leader() != null && !p.leader().isEmpty())) {
-          return;
+          return descriptions;
         }
       } catch (ExecutionException e) {
         if (!(e.getCause() instanceof RetriableException)) {

@@ -72,8 +72,7 @@ public final class BatchPublisher implements AutoCloseable {
       } catch (KafkaException abort) {
         LOG.warn("could not abort the batch transaction", abort);
       }
-      throw new NotStoredException(
-          "the batch could not be stored: nothing was enqueued, try again", e);
+      throw new NotStoredException("the batch could not be stored: nothing was enqueued", e);
     }
   }
 

@@ -24,18 +24,39 @@ class NotStoredAnswerTest {
   private static final String SPEC = "NotStoredAnswerTest";
 
   @Requires(property = "spec.name", value = SPEC)
-  @Controller("/v1/store")
+  @Controller("/v1")
   static final class StoreController {
-    @Post
-    String store() {
+    /** Kafka did not answer in time: the same request again may pass. */
+    @Post("/slow")
+    String slow() {
       throw new NotStoredException(
-          "the command could not be stored: try again",
+          "the command could not be stored",
           new org.apache.kafka.common.errors.TimeoutException("broker-7.internal:9092 timed out"));
+    }
+
+    /** Kafka refused the record for good: sending it again cannot help. */
+    @Post("/refused")
+    String refused() {
+      throw new NotStoredException(
+          "the command could not be stored",
+          new java.util.concurrent.ExecutionException(
+              new org.apache.kafka.common.errors.RecordTooLargeException("broker-7 said 1048588")));
     }
   }
 
+  private static HttpResponse<String> post(EmbeddedServer server, String path) throws Exception {
+    return HttpClient.newBuilder()
+        .version(HttpClient.Version.HTTP_1_1)
+        .build()
+        .send(
+            HttpRequest.newBuilder(URI.create(server.getURL() + path))
+                .POST(HttpRequest.BodyPublishers.noBody())
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+  }
+
   @Test
-  void answers503WithRetryAfterAndNoBrokerDetail() throws Exception {
+  void answers503WithRetryAfterWhileKafkaIsAwayAnd500WhenItRefusedForGood() throws Exception {
     try (EmbeddedServer server =
         ApplicationContext.run(
             EmbeddedServer.class,
@@ -46,15 +67,7 @@ class NotStoredAnswerTest {
                 -1,
                 "micronaut.server.host",
                 "127.0.0.1"))) {
-      HttpResponse<String> answer =
-          HttpClient.newBuilder()
-              .version(HttpClient.Version.HTTP_1_1)
-              .build()
-              .send(
-                  HttpRequest.newBuilder(URI.create(server.getURL() + "/v1/store"))
-                      .POST(HttpRequest.BodyPublishers.noBody())
-                      .build(),
-                  HttpResponse.BodyHandlers.ofString());
+      HttpResponse<String> answer = post(server, "/v1/slow");
 
       assertThat(answer.statusCode()).isEqualTo(503);
       assertThat(answer.headers().firstValue("Retry-After")).hasValue("1");
@@ -64,6 +77,11 @@ class NotStoredAnswerTest {
           .contains("\"title\":\"Queue unavailable\"")
           .contains("the command could not be stored: try again")
           .doesNotContain("broker-7");
+
+      HttpResponse<String> refused = post(server, "/v1/refused");
+      assertThat(refused.statusCode()).as("no use sending it again").isEqualTo(500);
+      assertThat(refused.headers().firstValue("Retry-After")).isEmpty();
+      assertThat(refused.body()).doesNotContain("broker-7").doesNotContain("1048588");
     }
   }
 }

@@ -47,10 +47,10 @@ public final class DurableProducer {
     try {
       sent.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
     } catch (ExecutionException | TimeoutException e) {
-      throw new NotStoredException(what + " could not be stored: try again", e);
+      throw new NotStoredException(what + " could not be stored", e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw new NotStoredException("shutting down: " + what + " may not be stored, try again", e);
+      throw new NotStoredException(what + " may not be stored: the service is shutting down", e);
     }
   }
 }

@@ -94,7 +94,7 @@ public final class Failures {
 
   private static boolean isTransientItself(Throwable t) {
     if (t instanceof TransientFailure
-        || t instanceof NotStoredException
+        || t instanceof InterruptedException
         || t instanceof RetriableException
         || t instanceof InterruptException
         || t instanceof org.apache.kafka.common.errors.TimeoutException

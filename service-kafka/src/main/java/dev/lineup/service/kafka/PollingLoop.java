@@ -4,8 +4,12 @@ import dev.lineup.service.health.Readiness;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -43,6 +47,13 @@ public abstract sealed class PollingLoop implements Readiness, AutoCloseable
   private final AtomicBoolean polled = new AtomicBoolean(false);
   private final AtomicReference<String> stalledBy = new AtomicReference<>();
   private final Thread thread;
+
+  /** Wakes a backoff early when the loop is closed. */
+  private final CountDownLatch closing = new CountDownLatch(1);
+
+  /** The partitions of a failed batch, rewound and waiting to be read again. */
+  private final Set<TopicPartition> retrying = new HashSet<>();
+
   private Instant stalledSince;
 
   /**
@@ -70,7 +81,7 @@ public abstract sealed class PollingLoop implements Readiness, AutoCloseable
   protected abstract void process(ConsumerRecords<byte[], byte[]> records) throws Exception;
 
   /** After {@link #process} threw, before the batch is read again (an open transaction aborts). */
-  protected void abandon() {}
+  protected void rollBack() {}
 
   /** Closes what the subclass opened, on the loop's thread as it ends. */
   protected abstract void closeClients(Duration timeout);
@@ -120,12 +131,16 @@ public abstract sealed class PollingLoop implements Readiness, AutoCloseable
         }
         polled.set(true);
         if (records.isEmpty()) {
-          // Nothing read again is waiting: whatever held the loop up has passed.
-          recovered();
+          // A failed batch is over only when it passes, or when its partitions went elsewhere.
+          retrying.retainAll(consumer.assignment());
+          if (retrying.isEmpty()) {
+            recovered();
+          }
           continue;
         }
         try {
           process(records);
+          retrying.clear();
           recovered();
           backoff = Failures.FIRST_BACKOFF;
         } catch (WakeupException e) {
@@ -134,7 +149,7 @@ public abstract sealed class PollingLoop implements Readiness, AutoCloseable
           // Only transient failures get here: the broker or the database is away. The batch is
           // read again, whole, once it is back.
           stall("batch failed", e);
-          abandon();
+          rollBack();
           rewind(records);
           sleep(backoff);
           backoff = Failures.nextBackoff(backoff);
@@ -148,8 +163,11 @@ public abstract sealed class PollingLoop implements Readiness, AutoCloseable
       LOG.error("{}: stopped by an unexpected failure; its health check stays down", name, e);
       throw e;
     } finally {
-      consumer.close(CLOSE);
-      closeClients(CLOSE);
+      try {
+        consumer.close(CLOSE);
+      } finally {
+        closeClients(CLOSE);
+      }
     }
   }
 
@@ -192,14 +210,15 @@ public abstract sealed class PollingLoop implements Readiness, AutoCloseable
       // commit anyway.
       if (consumer.assignment().contains(partition)) {
         consumer.seek(partition, records.records(partition).get(0).offset());
+        retrying.add(partition);
       }
     }
   }
 
-  /** The backoff; an interrupt stops the loop, as {@link #close()} would. */
+  /** The backoff, cut short by {@link #close()}; an interrupt stops the loop as close would. */
   private void sleep(Duration duration) {
     try {
-      Thread.sleep(duration.toMillis());
+      closing.await(duration.toMillis(), TimeUnit.MILLISECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       running.set(false);
@@ -210,6 +229,7 @@ public abstract sealed class PollingLoop implements Readiness, AutoCloseable
   @Override
   public final void close() {
     running.set(false);
+    closing.countDown();
     consumer.wakeup();
     try {
       thread.join(Duration.ofSeconds(10).toMillis());

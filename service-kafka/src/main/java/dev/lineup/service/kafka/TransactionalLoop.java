@@ -117,7 +117,7 @@ public final class TransactionalLoop extends PollingLoop {
   }
 
   @Override
-  protected void abandon() {
+  protected void rollBack() {
     try {
       producer.abortTransaction();
     } catch (KafkaException e) {

@@ -181,12 +181,32 @@ class ConsumerLoopTest {
               records.forEach(r -> stored.add(r.value()));
             })) {
       produce(lane.in().name(), "one", "two", "three");
+      // Health must stay down for the whole outage, also across the empty polls between retries.
+      java.util.concurrent.atomic.AtomicBoolean upDuringOutage =
+          new java.util.concurrent.atomic.AtomicBoolean();
+      Thread watch =
+          new Thread(
+              () -> {
+                boolean stalled = false;
+                while (databaseAway.get()) {
+                  stalled |= loop.stalledBy() != null;
+                  // Read in this order: a recovery needs a handled batch, which needs the
+                  // database back first, so ready-then-still-away is the loop being wrong.
+                  if (stalled && loop.ready() && databaseAway.get()) {
+                    upDuringOutage.set(true);
+                  }
+                  Thread.onSpinWait();
+                }
+              });
+      watch.start();
 
-      await().atMost(Duration.ofSeconds(20)).until(() -> attempts.get() >= 3);
+      await().atMost(Duration.ofSeconds(20)).until(() -> attempts.get() >= 5);
       assertThat(loop.ready()).isFalse();
       assertThat(loop.stalledBy()).contains("Connection is not available");
       assertThat(stored).isEmpty();
       databaseAway.set(false);
+      watch.join();
+      assertThat(upDuringOutage).as("healthy at some moment of the outage").isFalse();
 
       await().atMost(Duration.ofSeconds(30)).until(() -> stored.size() >= 3);
       assertThat(stored).containsExactly("one", "two", "three");
@@ -238,5 +258,25 @@ class ConsumerLoopTest {
     assertThat(Failures.isTransient(new RuntimeException(new java.net.ConnectException())))
         .isTrue();
     assertThat(Failures.isTransient(new SQLException("Connection is closed"))).isTrue();
+    // A write Kafka did not store is as transient as its cause: a timeout passes, a refusal not.
+    assertThat(
+            Failures.isTransient(
+                new NotStoredException(
+                    "a result could not be stored",
+                    new java.util.concurrent.ExecutionException(
+                        new org.apache.kafka.common.errors.TimeoutException("expired")))))
+        .isTrue();
+    assertThat(
+            Failures.isTransient(
+                new NotStoredException(
+                    "a result could not be stored", new java.util.concurrent.TimeoutException())))
+        .isTrue();
+    assertThat(
+            Failures.isTransient(
+                new NotStoredException(
+                    "a result could not be stored",
+                    new java.util.concurrent.ExecutionException(
+                        new org.apache.kafka.common.errors.RecordTooLargeException("too large")))))
+        .isFalse();
   }
 }

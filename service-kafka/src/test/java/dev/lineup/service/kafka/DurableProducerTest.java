@@ -35,7 +35,7 @@ class DurableProducerTest {
                               timeout,
                               "the command"))
                   .isInstanceOf(NotStoredException.class)
-                  .hasMessage("the command could not be stored: try again")
+                  .hasMessage("the command could not be stored")
                   .satisfies(e -> assertThat(Failures.isTransient(e)).isTrue()));
       assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(6));
       producer.close(Duration.ZERO);
