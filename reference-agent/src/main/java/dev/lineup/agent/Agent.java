@@ -34,11 +34,14 @@ public final class Agent implements Callable<Integer>, AutoCloseable {
 
   @Option(
       names = "--gateway",
-      defaultValue = "http://localhost:8081",
-      description = "Executor gateway URL (default: ${DEFAULT-VALUE}).")
+      defaultValue = "${env:LINEUP_GATEWAY_URL:-http://localhost:8081}",
+      description = "Executor gateway URL (env LINEUP_GATEWAY_URL; default: ${DEFAULT-VALUE}).")
   URI gateway;
 
-  @Option(names = "--host-id", description = "This host's id (default: the machine's hostname).")
+  @Option(
+      names = "--host-id",
+      defaultValue = "${env:LINEUP_HOST_ID}",
+      description = "This host's id (env LINEUP_HOST_ID; default: the machine's hostname).")
   String hostId;
 
   @Option(names = "--enroll-secret", description = "Enroll secret (default: LINEUP_ENROLL_SECRET).")
@@ -46,8 +49,8 @@ public final class Agent implements Callable<Integer>, AutoCloseable {
 
   @Option(
       names = "--simulate",
-      defaultValue = "0",
-      description = "Simulate this many hosts instead of running tasks here.")
+      defaultValue = "${env:LINEUP_SIMULATE:-0}",
+      description = "Simulate this many hosts instead of running tasks here (env LINEUP_SIMULATE).")
   int simulate;
 
   @Option(
@@ -68,9 +71,10 @@ public final class Agent implements Callable<Integer>, AutoCloseable {
 
   @Option(
       names = "--token-dir",
+      defaultValue = "${env:LINEUP_TOKEN_DIR}",
       description =
-          "Where host tokens are kept between runs (default: ~/.lineup-agent). A host enrolled"
-              + " before needs its token to enroll again.")
+          "Where host tokens are kept between runs (env LINEUP_TOKEN_DIR; default:"
+              + " ~/.lineup-agent). A host enrolled before needs its token to enroll again.")
   Path tokenDir;
 
   @Option(
