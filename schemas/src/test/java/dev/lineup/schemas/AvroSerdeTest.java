@@ -98,6 +98,32 @@ class AvroSerdeTest {
     return bytes;
   }
 
+  /**
+   * A command whose first string (its id) claims a billion bytes: refused as undecodable before
+   * anything is allocated, where Avro's own limit (2 GiB) let a service run out of heap on it.
+   */
+  @Test
+  void aStringClaimingABillionBytesIsUndecodableNotAnOutOfMemoryError() {
+    byte[] valid =
+        Topics.COMMANDS.valueSerde().serializer().serialize("t", enqueueScript("h", "a"));
+    java.io.ByteArrayOutputStream hostile = new java.io.ByteArrayOutputStream();
+    hostile.write(valid, 0, 10); // the single-object header: marker and schema fingerprint
+    long zigzag = 2L * 1_000_000_000; // a string length of one billion, as Avro writes it
+    while ((zigzag & ~0x7FL) != 0) {
+      hostile.write((int) ((zigzag & 0x7F) | 0x80));
+      zigzag >>>= 7;
+    }
+    hostile.write((int) zigzag);
+    hostile.write(valid, 11, valid.length - 11);
+
+    assertThatThrownBy(
+            () ->
+                Topics.COMMANDS.valueSerde().deserializer().deserialize("t", hostile.toByteArray()))
+        .isInstanceOf(SerializationException.class)
+        .hasMessageContaining("String length 1000000000 exceeds maximum allowed")
+        .hasRootCauseInstanceOf(org.apache.avro.SystemLimitException.class);
+  }
+
   @Test
   void anOutOfRangeUnionIndexFailsWithASerializationException() {
     byte[] bytes = requestWithAnOutOfRangeUnionIndex();
