@@ -57,7 +57,10 @@ public final class Ledger {
 
   /**
    * An event of the row's run moves it only forward (a higher sequence); an event of a newer run
-   * resets it; an event of an older run (a replay) changes nothing.
+   * resets it; an event of an older run (a replay) changes nothing. The acceptance order ({@code
+   * seen_order}) is drawn again only for a newer run: intake's own REQUESTED row was numbered when
+   * it was written, and the first event moving it on must not move it in the host's listing (a page
+   * read before and one after would show it twice).
    */
   private static final String APPLY =
       """
@@ -77,7 +80,8 @@ public final class Ledger {
               ELSE COALESCE(EXCLUDED.exit_code, activities.exit_code) END,
           output = CASE WHEN NEW_RUN THEN EXCLUDED.output
               ELSE COALESCE(EXCLUDED.output, activities.output) END,
-          seen_order = CASE WHEN NEW_RUN THEN nextval(pg_get_serial_sequence('activities', 'seen_order'))
+          seen_order = CASE WHEN NEW_RUN AND activities.state <> 'REQUESTED'
+              THEN nextval(pg_get_serial_sequence('activities', 'seen_order'))
               ELSE activities.seen_order END,
           updated_at = now()
       WHERE NEW_RUN

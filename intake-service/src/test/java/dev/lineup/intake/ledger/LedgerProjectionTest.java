@@ -168,4 +168,48 @@ class LedgerProjectionTest {
 
     assertThat(ledger.find(id).orElseThrow().state()).isEqualTo("SUCCEEDED");
   }
+
+  private static dev.lineup.avro.Activity requested(String id, String host, Instant acceptedAt) {
+    return dev.lineup.avro.Activity.newBuilder()
+        .setActivityId(id)
+        .setHostId(host)
+        .setType(ActivityType.SCRIPT_RUN)
+        .setChannel(dev.lineup.avro.Channel.SCRIPT)
+        .setInitiator(
+            dev.lineup.avro.Initiator.newBuilder()
+                .setKind(dev.lineup.avro.InitiatorKind.SYSTEM)
+                .build())
+        .setAcceptedAt(acceptedAt)
+        .setPayload(
+            dev.lineup.avro.ScriptRunPayload.newBuilder().setScriptSha256("a".repeat(64)).build())
+        .build();
+  }
+
+  /**
+   * The first event of an activity intake had recorded does not move it in the host's listing: a
+   * page read before it and one after must not show the activity twice (seen in a full run, where
+   * the second page of upcoming repeated the first's last activity).
+   */
+  @Test
+  void theFirstEventOfARequestedActivityKeepsItsPlaceInTheHostsListing() throws Exception {
+    String host = "order-" + UUID.randomUUID();
+    String first = UUID.randomUUID().toString();
+    String second = UUID.randomUUID().toString();
+    Instant at = Instant.parse("2026-11-24T10:00:00Z");
+    ledger.recordRequested(requested(first, host, at));
+    ledger.recordRequested(requested(second, host, at.plusSeconds(1)));
+
+    LifecycleEvent queued =
+        LifecycleEvent.newBuilder(event(first, 1, ActivityState.QUEUED, ReasonCode.ACCEPTED))
+            .setHostId(host)
+            .setAcceptedAt(at)
+            .build();
+    ledger.apply(List.of(queued));
+
+    var page = ledger.upcoming(host, null, 10);
+    assertThat(page.activities())
+        .extracting(ActivityView::activityId)
+        .containsExactly(first, second);
+    assertThat(ledger.find(first).orElseThrow().state()).isEqualTo("QUEUED");
+  }
 }
