@@ -9,12 +9,16 @@ import dev.lineup.embedded.EmbeddedKafka;
 import dev.lineup.embedded.LineupInfrastructure;
 import io.micronaut.json.JsonMapper;
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.net.URI;
+import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -75,8 +79,16 @@ class MetricsTest {
     }
   }
 
-  @Test
-  void everyServiceShowsItsMetricsWithoutATokenAndLineupsOwnMoved() throws Exception {
+  /** The activities both tests count: enqueued once, run by the simulated agents. */
+  private static List<String> ids;
+
+  private static final int N = HOSTS * PER_HOST;
+
+  /** Enqueues {@link #PER_HOST} scripts on each simulated host, once. */
+  private static synchronized List<String> runActivities() throws Exception {
+    if (ids != null) {
+      return ids;
+    }
     LineupClient intake =
         new LineupClient(services.intakeUrl(), ADMIN, services.intake().getBean(JsonMapper.class));
     List<String> ids = new ArrayList<>();
@@ -90,7 +102,14 @@ class MetricsTest {
         ids.add(answer.text("activity_id"));
       }
     }
-    int n = HOSTS * PER_HOST;
+    MetricsTest.ids = ids;
+    return ids;
+  }
+
+  @Test
+  void everyServiceShowsItsMetricsWithoutATokenAndLineupsOwnMoved() throws Exception {
+    List<String> ids = runActivities();
+    int n = N;
     // Each host's second and third release follow a result: hand-offs.
     int handoffs = HOSTS * (PER_HOST - 1);
 
@@ -149,6 +168,101 @@ class MetricsTest {
       promtoolAccepts(text);
     }
     assertThat(sequencer).contains("kafka_stream_");
+  }
+
+  /**
+   * A real Prometheus (Debian's {@code prometheus} package; without it this test fails) scrapes the
+   * three services every second with a generated configuration, and its query API sees them up and
+   * Lineup's series moved.
+   */
+  @Test
+  void aRealPrometheusScrapesEveryServiceAndQueriesLineupsSeries() throws Exception {
+    runActivities();
+    Path dir = Files.createTempDirectory("metrics-prometheus");
+    int port;
+    try (ServerSocket free = new ServerSocket(0, 0, InetAddress.getLoopbackAddress())) {
+      port = free.getLocalPort();
+    }
+    StringBuilder config = new StringBuilder("global:\n  scrape_interval: 1s\nscrape_configs:\n");
+    Map<String, URI> jobs =
+        Map.of(
+            "lineup-intake", services.intakeUrl(),
+            "lineup-sequencer", services.sequencerUrl(),
+            "lineup-gateway", services.gatewayUrl());
+    jobs.forEach(
+        (job, url) ->
+            config
+                .append("  - job_name: ")
+                .append(job)
+                .append("\n    static_configs:\n      - targets: [\"")
+                .append(url.getHost())
+                .append(':')
+                .append(url.getPort())
+                .append("\"]\n"));
+    Files.writeString(dir.resolve("prometheus.yml"), config.toString());
+    Process prometheus;
+    try {
+      prometheus =
+          new ProcessBuilder(
+                  "prometheus",
+                  "--config.file=" + dir.resolve("prometheus.yml"),
+                  "--storage.tsdb.path=" + dir.resolve("data"),
+                  "--web.listen-address=127.0.0.1:" + port)
+              .redirectErrorStream(true)
+              .redirectOutput(dir.resolve("prometheus.log").toFile())
+              .start();
+    } catch (IOException e) {
+      throw new AssertionError(
+          "prometheus is needed (Debian/Ubuntu: apt-get install prometheus; .ci/run installs it)",
+          e);
+    }
+    try {
+      URI api = URI.create("http://127.0.0.1:" + port + "/api/v1/query");
+      await()
+          .atMost(Duration.ofMinutes(1))
+          .pollInterval(Duration.ofMillis(500))
+          .untilAsserted(
+              () -> {
+                assertThat(prometheus.isAlive())
+                    .as("prometheus runs: %s", Files.readString(dir.resolve("prometheus.log")))
+                    .isTrue();
+                assertThat(query(api, "sum(up{job=~\"lineup-.*\"})")).isEqualTo(3);
+                assertThat(query(api, "sum(lineup_releases_total)")).isGreaterThanOrEqualTo(N);
+                assertThat(query(api, "sum(lineup_lifecycle_events_total{state=\"SUCCEEDED\"})"))
+                    .isGreaterThanOrEqualTo(N);
+                assertThat(query(api, "sum(lineup_handoff_seconds_count)"))
+                    .isGreaterThanOrEqualTo(HOSTS * (PER_HOST - 1));
+                assertThat(query(api, "count(lineup_consumer_stalled == 0)")).isGreaterThan(0);
+                assertThat(query(api, "count(lineup_dead_letters_total)")).isGreaterThan(0);
+              });
+    } finally {
+      prometheus.destroy();
+      if (!prometheus.waitFor(10, TimeUnit.SECONDS)) {
+        prometheus.destroyForcibly();
+      }
+    }
+  }
+
+  /** The value of an instant query with one result, or -1 when it has none. */
+  private static double query(URI api, String promql) throws IOException, InterruptedException {
+    HttpResponse<String> answer =
+        HTTP.send(
+            HttpRequest.newBuilder(
+                    URI.create(api + "?query=" + URLEncoder.encode(promql, StandardCharsets.UTF_8)))
+                .GET()
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertThat(answer.statusCode()).as("%s: %s", promql, answer.body()).isEqualTo(200);
+    @SuppressWarnings("unchecked")
+    Map<String, Object> body =
+        services.intake().getBean(JsonMapper.class).readValue(answer.body(), Map.class);
+    @SuppressWarnings("unchecked")
+    List<Map<String, Object>> result =
+        (List<Map<String, Object>>) ((Map<String, Object>) body.get("data")).get("result");
+    if (result.isEmpty()) {
+      return -1;
+    }
+    return Double.parseDouble((String) ((List<?>) result.get(0).get("value")).get(1));
   }
 
   /** {@code GET /metrics} without a token: 200 and Prometheus text. */
