@@ -1,7 +1,10 @@
 package dev.lineup.sequencer;
 
+import dev.lineup.sequencer.stream.SequencerMetrics;
 import dev.lineup.sequencer.stream.SequencerStreams;
 import dev.lineup.sequencer.stream.SequencerTopology;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
 import io.micronaut.context.annotation.Context;
 import jakarta.annotation.PreDestroy;
 import java.time.Duration;
@@ -23,9 +26,12 @@ public final class SequencerRuntime implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(SequencerRuntime.class);
 
   private final KafkaStreams streams;
+  private final KafkaStreamsMetrics streamsMetrics;
 
-  public SequencerRuntime(SequencerSettings settings) {
-    Topology topology = SequencerTopology.build(settings.queue(), settings.tick(), true);
+  public SequencerRuntime(SequencerSettings settings, MeterRegistry registry) {
+    Topology topology =
+        SequencerTopology.build(
+            settings.queue(), settings.tick(), true, new SequencerMetrics(registry));
     LOG.info("sequencer topology:\n{}", topology.describe());
     streams = new KafkaStreams(topology, properties(settings));
     streams.setUncaughtExceptionHandler(
@@ -35,6 +41,8 @@ public final class SequencerRuntime implements AutoCloseable {
               .StreamThreadExceptionResponse.REPLACE_THREAD;
         });
     streams.setStateListener((now, before) -> LOG.info("sequencer streams {} -> {}", before, now));
+    streamsMetrics = new KafkaStreamsMetrics(streams);
+    streamsMetrics.bindTo(registry);
     streams.start();
   }
 
@@ -76,5 +84,6 @@ public final class SequencerRuntime implements AutoCloseable {
   @Override
   public void close() {
     streams.close(Duration.ofSeconds(30));
+    streamsMetrics.close();
   }
 }

@@ -12,8 +12,10 @@ import dev.lineup.service.kafka.Failures;
 import dev.lineup.service.kafka.GroupMembership;
 import dev.lineup.service.kafka.ProducerSettings;
 import dev.lineup.service.kafka.TransactionalLoop;
+import dev.lineup.service.metrics.Instrumented;
 import dev.lineup.service.problem.ApiException;
 import dev.lineup.service.problem.Problem;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.micronaut.context.annotation.Context;
 import io.micronaut.context.annotation.Value;
 import jakarta.annotation.PreDestroy;
@@ -42,7 +44,7 @@ import org.slf4j.LoggerFactory;
  * neither loses nor repeats a request.
  */
 @Context
-public final class RequestFrontDoor implements Readiness, AutoCloseable {
+public final class RequestFrontDoor implements Readiness, Instrumented, AutoCloseable {
 
   private static final Logger LOG = LoggerFactory.getLogger(RequestFrontDoor.class);
   private static final String NAME = "request-front-door";
@@ -211,6 +213,11 @@ public final class RequestFrontDoor implements Readiness, AutoCloseable {
   @Override
   public boolean ready() {
     return loop.ready();
+  }
+
+  @Override
+  public void instrument(MeterRegistry registry) {
+    loop.instrument(registry);
   }
 
   @PreDestroy

@@ -10,6 +10,7 @@ import dev.lineup.avro.LifecycleEvent;
 import dev.lineup.avro.Pause;
 import dev.lineup.avro.Purge;
 import dev.lineup.avro.ReleasedActivity;
+import dev.lineup.avro.ResultKind;
 import dev.lineup.avro.Resume;
 import dev.lineup.schemas.Topics;
 import dev.lineup.sequencer.queue.HostQueues;
@@ -52,6 +53,7 @@ final class SequencerProcessor implements Processor<String, SpecificRecord, Obje
 
   private final QueueSettings settings;
   private final Duration tick;
+  private final SequencerMetrics metrics;
   private ProcessorContext<Object, Object> context;
   private HostQueues queues;
   private StagedStore store;
@@ -59,9 +61,10 @@ final class SequencerProcessor implements Processor<String, SpecificRecord, Obje
   private final SeparateSteps parts = new Parts();
   private boolean boundsWritten;
 
-  SequencerProcessor(QueueSettings settings, Duration tick) {
+  SequencerProcessor(QueueSettings settings, Duration tick, SequencerMetrics metrics) {
     this.settings = settings;
     this.tick = tick;
+    this.metrics = metrics;
   }
 
   @Override
@@ -180,6 +183,10 @@ final class SequencerProcessor implements Processor<String, SpecificRecord, Obje
         queues.purge(host, now);
       }
     } else if (value instanceof ActivityResult result) {
+      if (result.getKind() == ResultKind.SUCCEEDED || result.getKind() == ResultKind.FAILED) {
+        // A release this step makes is the host's hand-off from this result.
+        output.handoffFrom = record.timestamp();
+      }
       queues.onResult(result, now);
     }
   }
@@ -250,6 +257,9 @@ final class SequencerProcessor implements Processor<String, SpecificRecord, Obje
     private final List<String> sinks = new ArrayList<>();
     private final List<PutAside> putAside = new ArrayList<>();
 
+    /** The time of the final result this step handles, or -1: where a hand-off starts. */
+    long handoffFrom = -1;
+
     @Override
     public void event(LifecycleEvent event) {
       hold(
@@ -287,7 +297,14 @@ final class SequencerProcessor implements Processor<String, SpecificRecord, Obje
 
     void send() {
       for (int i = 0; i < records.size(); i++) {
-        context.forward(records.get(i), sinks.get(i));
+        Record<Object, Object> record = records.get(i);
+        context.forward(record, sinks.get(i));
+        if (record.value() instanceof LifecycleEvent event) {
+          metrics.event(event);
+        } else if (record.value() instanceof ReleasedActivity released) {
+          metrics.release(released, handoffFrom);
+          handoffFrom = -1;
+        }
       }
       putAside.forEach(
           what -> SequencerDeadLetters.sentPutAside(context.taskId().toString(), what));
@@ -295,6 +312,7 @@ final class SequencerProcessor implements Processor<String, SpecificRecord, Obje
     }
 
     void discard() {
+      handoffFrom = -1;
       records.clear();
       sinks.clear();
       putAside.clear();

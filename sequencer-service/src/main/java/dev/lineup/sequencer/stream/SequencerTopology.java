@@ -41,6 +41,15 @@ public final class SequencerTopology {
    *     changelogged
    */
   public static Topology build(QueueSettings settings, Duration tick, boolean persistent) {
+    return build(settings, tick, persistent, SequencerMetrics.none());
+  }
+
+  /**
+   * {@link #build(QueueSettings, Duration, boolean)}, counting what the sequencer sends in {@code
+   * metrics}.
+   */
+  public static Topology build(
+      QueueSettings settings, Duration tick, boolean persistent, SequencerMetrics metrics) {
     Topology topology = new Topology();
     topology.addSource(
         Topics.COMMANDS.name(),
@@ -56,7 +65,7 @@ public final class SequencerTopology {
         Topics.RESULTS.name());
     topology.addProcessor(
         PROCESSOR,
-        () -> new SequencerProcessor(settings, tick),
+        () -> new SequencerProcessor(settings, tick, metrics),
         Topics.COMMANDS.name(),
         Topics.RESULTS.name());
     topology.addStateStore(storeBuilder(QUEUE_STORE, persistent), PROCESSOR);

@@ -55,6 +55,10 @@ final class SequencerHarness implements AutoCloseable {
   private final TestOutputTopic<byte[], byte[]> deadLetters;
   private final List<LifecycleEvent> seenEvents = new ArrayList<>();
 
+  /** What the sequencer's meters counted ({@link SequencerMetrics}). */
+  final io.micrometer.core.instrument.simple.SimpleMeterRegistry registry =
+      new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
+
   SequencerHarness(QueueSettings settings) {
     Properties props = new Properties();
     props.put(StreamsConfig.APPLICATION_ID_CONFIG, "sequencer-test");
@@ -65,7 +69,11 @@ final class SequencerHarness implements AutoCloseable {
       throw new IllegalStateException(e);
     }
     SequencerStreams.errorHandling().forEach(props::put);
-    driver = new TopologyTestDriver(SequencerTopology.build(settings, TICK, false), props, START);
+    driver =
+        new TopologyTestDriver(
+            SequencerTopology.build(settings, TICK, false, new SequencerMetrics(registry)),
+            props,
+            START);
     commands =
         driver.createInputTopic(
             Topics.COMMANDS.name(),

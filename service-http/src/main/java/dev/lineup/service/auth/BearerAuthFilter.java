@@ -34,6 +34,13 @@ public final class BearerAuthFilter {
    */
   private static final String HEALTH = "/health";
 
+  /**
+   * Open to anyone, whatever a service's {@link AccessPolicy} says (docs/CONTRACT.md, Operations):
+   * Prometheus scrapes it without a token, and it holds no secret and no host's series. Unlike
+   * {@code /health} it is charged to the caller's address, as building it is not free.
+   */
+  private static final String METRICS = "/metrics";
+
   private final List<TokenAuthority> authorities;
   private final List<AccessPolicy> policies;
   private final RateLimits rateLimits;
@@ -62,6 +69,9 @@ public final class BearerAuthFilter {
       return tooManyRequests(charge.refusal());
     }
     request.setAttribute(RequestCharge.ATTRIBUTE, charge.charge());
+    if (METRICS.equals(request.getPath())) {
+      return null;
+    }
     Optional<Role> required =
         policies.stream().map(p -> p.required(request)).flatMap(Optional::stream).findFirst();
     if (required.isEmpty()) {

@@ -2,6 +2,8 @@ package dev.lineup.service.kafka;
 
 import dev.lineup.schemas.DeadLetterHeaders;
 import dev.lineup.schemas.Topic;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -116,6 +118,17 @@ public final class ConsumerLoop<K, V> extends PollingLoop {
   /** How many records this loop has sent to its dead-letter topic since it started. */
   public long deadLettered() {
     return deadLettered.get();
+  }
+
+  /** {@code lineup_dead_letters_total{topic, consumer}} and the dead-letter producer's metrics. */
+  @Override
+  protected void instrumentMore(MeterRegistry registry) {
+    FunctionCounter.builder("lineup.dead.letters", deadLettered, AtomicLong::get)
+        .description("Records a consumer refused and sent to its dead-letter topic")
+        .tag("topic", deadLetterTopic)
+        .tag("consumer", name())
+        .register(registry);
+    bindClient(deadLetters, registry);
   }
 
   /** A record as polled, and as decoded (null if it could not be). */

@@ -1,6 +1,8 @@
 package dev.lineup.service.kafka;
 
 import dev.lineup.service.health.Readiness;
+import dev.lineup.service.metrics.Instrumented;
+import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.annotation.PreDestroy;
 
 /**
@@ -11,7 +13,7 @@ import jakarta.annotation.PreDestroy;
  * <p>The health name is not the loop's: the loop's name is the thread, the client id and the {@link
  * ConsumerLoop#CONSUMER_HEADER} of its dead letters, which operators already filter on.
  */
-public abstract class ConsumerService<K, V> implements Readiness, AutoCloseable {
+public abstract class ConsumerService<K, V> implements Readiness, Instrumented, AutoCloseable {
 
   private final String name;
   private final ConsumerLoop<K, V> loop;
@@ -34,6 +36,12 @@ public abstract class ConsumerService<K, V> implements Readiness, AutoCloseable 
   @Override
   public boolean ready() {
     return loop.ready();
+  }
+
+  /** The loop's meters ({@link PollingLoop#instrument}). */
+  @Override
+  public void instrument(MeterRegistry registry) {
+    loop.instrument(registry);
   }
 
   protected final ConsumerLoop<K, V> loop() {

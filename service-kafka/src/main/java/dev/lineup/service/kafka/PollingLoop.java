@@ -1,8 +1,13 @@
 package dev.lineup.service.kafka;
 
 import dev.lineup.service.health.Readiness;
+import dev.lineup.service.metrics.Instrumented;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -15,6 +20,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
@@ -30,7 +36,7 @@ import org.slf4j.LoggerFactory;
  * subclass's: {@link ConsumerLoop} (at least once, for consumers that write to a database) and
  * {@link TransactionalLoop} (exactly once, consume-transform-produce).
  */
-public abstract sealed class PollingLoop implements Readiness, AutoCloseable
+public abstract sealed class PollingLoop implements Readiness, Instrumented, AutoCloseable
     permits ConsumerLoop, TransactionalLoop {
 
   private static final Logger LOG = LoggerFactory.getLogger(PollingLoop.class);
@@ -55,6 +61,9 @@ public abstract sealed class PollingLoop implements Readiness, AutoCloseable
   private final Set<TopicPartition> retrying = new HashSet<>();
 
   private Instant stalledSince;
+
+  /** The Kafka clients' meters, closed with the loop. */
+  private final List<KafkaClientMetrics> clientMetrics = new ArrayList<>();
 
   /**
    * @param config consumer settings (bootstrap servers, group id, ...); offsets are committed by
@@ -85,6 +94,35 @@ public abstract sealed class PollingLoop implements Readiness, AutoCloseable
 
   /** Closes what the subclass opened, on the loop's thread as it ends. */
   protected abstract void closeClients(Duration timeout);
+
+  /**
+   * {@code lineup_consumer_stalled{consumer}} (1 while a failed batch or poll is retried, the same
+   * moments {@code /health} is down for this loop, else 0), the Kafka clients' own metrics, and
+   * what the subclass adds ({@link #instrumentMore}).
+   */
+  @Override
+  public final void instrument(MeterRegistry registry) {
+    Gauge.builder("lineup.consumer.stalled", stalledBy, s -> s.get() == null ? 0 : 1)
+        .description("1 while this consumer loop retries a batch it could not process, else 0")
+        .tag("consumer", name)
+        .register(registry);
+    bindClient(new KafkaClientMetrics(consumer), registry);
+    instrumentMore(registry);
+  }
+
+  /** The subclass's meters: its dead letters and its producer. */
+  protected abstract void instrumentMore(MeterRegistry registry);
+
+  protected final void bindClient(Producer<?, ?> producer, MeterRegistry registry) {
+    bindClient(new KafkaClientMetrics(producer), registry);
+  }
+
+  private void bindClient(KafkaClientMetrics metrics, MeterRegistry registry) {
+    synchronized (clientMetrics) {
+      clientMetrics.add(metrics);
+    }
+    metrics.bindTo(registry);
+  }
 
   /** Subscribes and starts the thread. */
   protected final void begin() {
@@ -235,6 +273,9 @@ public abstract sealed class PollingLoop implements Readiness, AutoCloseable
       thread.join(Duration.ofSeconds(10).toMillis());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
+    }
+    synchronized (clientMetrics) {
+      clientMetrics.forEach(KafkaClientMetrics::close);
     }
   }
 }

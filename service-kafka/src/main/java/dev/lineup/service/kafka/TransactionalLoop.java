@@ -2,10 +2,13 @@ package dev.lineup.service.kafka;
 
 import dev.lineup.schemas.DeadLetterHeaders;
 import dev.lineup.schemas.Topic;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
@@ -59,6 +62,12 @@ public final class TransactionalLoop extends PollingLoop {
   private final Transform transform;
   private final KafkaProducer<byte[], byte[]> producer;
   private final Output output;
+  private final String deadLetterTopic;
+
+  /** Dead letters of committed transactions; those of the open one wait in {@link #pending}. */
+  private final AtomicLong deadLettered = new AtomicLong();
+
+  private long pending;
 
   /**
    * @param name the thread, the health check, and the dead letters' {@link
@@ -77,6 +86,7 @@ public final class TransactionalLoop extends PollingLoop {
       Transform transform) {
     super(name, consumerConfig, List.of(topic.name()));
     this.transform = transform;
+    this.deadLetterTopic = deadLetterTopic.name();
     this.producer =
         new KafkaProducer<>(producerConfig, new ByteArraySerializer(), new ByteArraySerializer());
     this.output =
@@ -88,6 +98,7 @@ public final class TransactionalLoop extends PollingLoop {
 
           @Override
           public void deadLetter(ConsumerRecord<byte[], byte[]> record, String reason) {
+            pending++;
             producer.send(
                 DeadLetterHeaders.deadLetter(
                     deadLetterTopic.name(),
@@ -108,16 +119,39 @@ public final class TransactionalLoop extends PollingLoop {
     return this;
   }
 
+  /** How many records this loop has sent to its dead-letter topic in committed transactions. */
+  public long deadLettered() {
+    return deadLettered.get();
+  }
+
+  /**
+   * {@code lineup_dead_letters_total{topic, consumer}}, counted when their transaction commits, and
+   * the transactional producer's metrics.
+   */
+  @Override
+  protected void instrumentMore(MeterRegistry registry) {
+    FunctionCounter.builder("lineup.dead.letters", deadLettered, AtomicLong::get)
+        .description("Records a consumer refused and sent to its dead-letter topic")
+        .tag("topic", deadLetterTopic)
+        .tag("consumer", name())
+        .register(registry);
+    bindClient(producer, registry);
+  }
+
   @Override
   protected void process(ConsumerRecords<byte[], byte[]> records) throws Exception {
+    pending = 0;
     producer.beginTransaction();
     transform.transform(records, output);
     producer.sendOffsetsToTransaction(following(records), consumer.groupMetadata());
     producer.commitTransaction();
+    deadLettered.addAndGet(pending);
+    pending = 0;
   }
 
   @Override
   protected void rollBack() {
+    pending = 0;
     try {
       producer.abortTransaction();
     } catch (KafkaException e) {

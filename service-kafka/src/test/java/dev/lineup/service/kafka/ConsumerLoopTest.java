@@ -9,6 +9,7 @@ import dev.lineup.embedded.TopicReader;
 import dev.lineup.embedded.TopicWriter;
 import dev.lineup.schemas.DeadLetterHeaders;
 import dev.lineup.schemas.Topic;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.charset.StandardCharsets;
 import java.sql.SQLException;
 import java.sql.SQLTransientConnectionException;
@@ -116,6 +117,8 @@ class ConsumerLoopTest {
     Lane lane = freshTopics();
     List<String> handled = Collections.synchronizedList(new ArrayList<>());
     try (var loop = loop(lane, records -> records.forEach(r -> handled.add(r.value())))) {
+      var registry = new SimpleMeterRegistry();
+      loop.instrument(registry);
       produce(lane.in().name(), "first", "garbage!", "third");
 
       await().atMost(Duration.ofSeconds(20)).until(() -> handled.size() == 2);
@@ -131,6 +134,16 @@ class ConsumerLoopTest {
       assertThat(header(dead.get(0), ConsumerLoop.CONSUMER_HEADER)).isEqualTo("test-loop");
       assertThat(loop.deadLettered()).isEqualTo(1);
       assertThat(loop.ready()).isTrue();
+      // What /metrics shows: lineup_dead_letters_total{topic, consumer}.
+      assertThat(
+              registry
+                  .get("lineup.dead.letters")
+                  .tag("topic", lane.dlq().name())
+                  .tag("consumer", "test-loop")
+                  .functionCounter()
+                  .count())
+          .isEqualTo(1);
+      assertThat(registry.get("lineup.consumer.stalled").gauge().value()).isZero();
     }
   }
 
@@ -180,6 +193,8 @@ class ConsumerLoopTest {
               }
               records.forEach(r -> stored.add(r.value()));
             })) {
+      var registry = new SimpleMeterRegistry();
+      loop.instrument(registry);
       produce(lane.in().name(), "one", "two", "three");
       // Health must stay down for the whole outage, also across the empty polls between retries.
       java.util.concurrent.atomic.AtomicBoolean upDuringOutage =
@@ -203,6 +218,10 @@ class ConsumerLoopTest {
       await().atMost(Duration.ofSeconds(20)).until(() -> attempts.get() >= 5);
       assertThat(loop.ready()).isFalse();
       assertThat(loop.stalledBy()).contains("Connection is not available");
+      // lineup_consumer_stalled{consumer} says the same.
+      assertThat(
+              registry.get("lineup.consumer.stalled").tag("consumer", "test-loop").gauge().value())
+          .isEqualTo(1);
       assertThat(stored).isEmpty();
       databaseAway.set(false);
       watch.join();
@@ -211,6 +230,7 @@ class ConsumerLoopTest {
       await().atMost(Duration.ofSeconds(30)).until(() -> stored.size() >= 3);
       assertThat(stored).containsExactly("one", "two", "three");
       await().atMost(Duration.ofSeconds(5)).until(loop::ready);
+      assertThat(registry.get("lineup.consumer.stalled").gauge().value()).isZero();
       assertThat(readAll(lane.dlq().name(), 0)).isEmpty();
     }
   }
