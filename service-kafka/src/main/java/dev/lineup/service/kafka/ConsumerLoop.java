@@ -2,7 +2,6 @@ package dev.lineup.service.kafka;
 
 import dev.lineup.schemas.DeadLetterHeaders;
 import dev.lineup.schemas.Topic;
-import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -11,7 +10,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
@@ -64,10 +62,8 @@ public final class ConsumerLoop<K, V> extends PollingLoop {
   private static final Duration DEAD_LETTER_ACK = Duration.ofSeconds(30);
 
   private final KafkaProducer<byte[], byte[]> deadLetters;
-  private final String deadLetterTopic;
   private final BatchHandler<K, V> handler;
   private final Map<String, Topic<K, ? extends V>> topics = new HashMap<>();
-  private final AtomicLong deadLettered = new AtomicLong();
 
   /**
    * @param config consumer settings (bootstrap servers, group id, ...); offsets are committed by
@@ -96,9 +92,8 @@ public final class ConsumerLoop<K, V> extends PollingLoop {
       Topic<byte[], byte[]> deadLetterTopic,
       BatchHandler<K, V> handler,
       Topic<K, ? extends V>... topics) {
-    super(name, config, Arrays.stream(topics).map(Topic::name).toList());
+    super(name, config, Arrays.stream(topics).map(Topic::name).toList(), deadLetterTopic.name());
     this.handler = handler;
-    this.deadLetterTopic = deadLetterTopic.name();
     Arrays.stream(topics).forEach(t -> this.topics.put(t.name(), t));
     this.deadLetters =
         new KafkaProducer<>(
@@ -115,19 +110,9 @@ public final class ConsumerLoop<K, V> extends PollingLoop {
     return this;
   }
 
-  /** How many records this loop has sent to its dead-letter topic since it started. */
-  public long deadLettered() {
-    return deadLettered.get();
-  }
-
-  /** {@code lineup_dead_letters_total{topic, consumer}} and the dead-letter producer's metrics. */
+  /** The dead-letter producer's metrics. */
   @Override
-  protected void instrumentMore(MeterRegistry registry) {
-    FunctionCounter.builder("lineup.dead.letters", deadLettered, AtomicLong::get)
-        .description("Records a consumer refused and sent to its dead-letter topic")
-        .tag("topic", deadLetterTopic)
-        .tag("consumer", name())
-        .register(registry);
+  protected void instrumentProducer(MeterRegistry registry) {
     bindClient(deadLetters, registry);
   }
 
@@ -254,7 +239,7 @@ public final class ConsumerLoop<K, V> extends PollingLoop {
       }
     }
     for (Refused r : refused) {
-      deadLettered.incrementAndGet();
+      countDeadLetters(1);
       LOG.warn(
           "{}: {}-{}@{} sent to {}: {}",
           name(),

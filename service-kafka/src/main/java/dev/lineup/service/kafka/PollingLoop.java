@@ -2,6 +2,7 @@ package dev.lineup.service.kafka;
 
 import dev.lineup.service.health.Readiness;
 import dev.lineup.service.metrics.Instrumented;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
@@ -16,6 +17,7 @@ import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
@@ -62,6 +64,11 @@ public abstract sealed class PollingLoop implements Readiness, Instrumented, Aut
 
   private Instant stalledSince;
 
+  /** Where the records this loop refuses go. */
+  protected final String deadLetterTopic;
+
+  private final AtomicLong deadLettered = new AtomicLong();
+
   /** The Kafka clients' meters, closed with the loop. */
   private final List<KafkaClientMetrics> clientMetrics = new ArrayList<>();
 
@@ -69,8 +76,10 @@ public abstract sealed class PollingLoop implements Readiness, Instrumented, Aut
    * @param config consumer settings (bootstrap servers, group id, ...); offsets are committed by
    *     the loop, never automatically, and reads are read_committed
    */
-  protected PollingLoop(String name, Map<String, Object> config, List<String> topics) {
+  protected PollingLoop(
+      String name, Map<String, Object> config, List<String> topics, String deadLetterTopic) {
     this.name = name;
+    this.deadLetterTopic = deadLetterTopic;
     this.topics = List.copyOf(topics);
     Map<String, Object> props = new HashMap<>(config);
     props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
@@ -96,9 +105,23 @@ public abstract sealed class PollingLoop implements Readiness, Instrumented, Aut
   protected abstract void closeClients(Duration timeout);
 
   /**
+   * How many records this loop has sent to its dead-letter topic (and, if transactional,
+   * committed).
+   */
+  public final long deadLettered() {
+    return deadLettered.get();
+  }
+
+  /** {@code count} more records are in the dead-letter topic for good. */
+  protected final void countDeadLetters(long count) {
+    deadLettered.addAndGet(count);
+  }
+
+  /**
    * {@code lineup_consumer_stalled{consumer}} (1 while a failed batch or poll is retried, the same
-   * moments {@code /health} is down for this loop, else 0), the Kafka clients' own metrics, and
-   * what the subclass adds ({@link #instrumentMore}).
+   * moments {@code /health} is down for this loop, else 0), {@code lineup_dead_letters_total{topic,
+   * consumer}}, and the Kafka clients' own metrics (the subclass's producer's through {@link
+   * #instrumentProducer}).
    */
   @Override
   public final void instrument(MeterRegistry registry) {
@@ -106,12 +129,17 @@ public abstract sealed class PollingLoop implements Readiness, Instrumented, Aut
         .description("1 while this consumer loop retries a batch it could not process, else 0")
         .tag("consumer", name)
         .register(registry);
+    FunctionCounter.builder("lineup.dead.letters", deadLettered, AtomicLong::get)
+        .description("Records a consumer refused and sent to its dead-letter topic")
+        .tag("topic", deadLetterTopic)
+        .tag("consumer", name)
+        .register(registry);
     bindClient(new KafkaClientMetrics(consumer), registry);
-    instrumentMore(registry);
+    instrumentProducer(registry);
   }
 
-  /** The subclass's meters: its dead letters and its producer. */
-  protected abstract void instrumentMore(MeterRegistry registry);
+  /** Binds the subclass's producer's metrics ({@link #bindClient(Producer, MeterRegistry)}). */
+  protected abstract void instrumentProducer(MeterRegistry registry);
 
   protected final void bindClient(Producer<?, ?> producer, MeterRegistry registry) {
     bindClient(new KafkaClientMetrics(producer), registry);

@@ -2,13 +2,11 @@ package dev.lineup.service.kafka;
 
 import dev.lineup.schemas.DeadLetterHeaders;
 import dev.lineup.schemas.Topic;
-import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
@@ -62,11 +60,8 @@ public final class TransactionalLoop extends PollingLoop {
   private final Transform transform;
   private final KafkaProducer<byte[], byte[]> producer;
   private final Output output;
-  private final String deadLetterTopic;
 
   /** Dead letters of committed transactions; those of the open one wait in {@link #pending}. */
-  private final AtomicLong deadLettered = new AtomicLong();
-
   private long pending;
 
   /**
@@ -84,9 +79,8 @@ public final class TransactionalLoop extends PollingLoop {
       Topic<?, ?> topic,
       Topic<byte[], byte[]> deadLetterTopic,
       Transform transform) {
-    super(name, consumerConfig, List.of(topic.name()));
+    super(name, consumerConfig, List.of(topic.name()), deadLetterTopic.name());
     this.transform = transform;
-    this.deadLetterTopic = deadLetterTopic.name();
     this.producer =
         new KafkaProducer<>(producerConfig, new ByteArraySerializer(), new ByteArraySerializer());
     this.output =
@@ -119,22 +113,9 @@ public final class TransactionalLoop extends PollingLoop {
     return this;
   }
 
-  /** How many records this loop has sent to its dead-letter topic in committed transactions. */
-  public long deadLettered() {
-    return deadLettered.get();
-  }
-
-  /**
-   * {@code lineup_dead_letters_total{topic, consumer}}, counted when their transaction commits, and
-   * the transactional producer's metrics.
-   */
+  /** The transactional producer's metrics; dead letters count when their transaction commits. */
   @Override
-  protected void instrumentMore(MeterRegistry registry) {
-    FunctionCounter.builder("lineup.dead.letters", deadLettered, AtomicLong::get)
-        .description("Records a consumer refused and sent to its dead-letter topic")
-        .tag("topic", deadLetterTopic)
-        .tag("consumer", name())
-        .register(registry);
+  protected void instrumentProducer(MeterRegistry registry) {
     bindClient(producer, registry);
   }
 
@@ -145,7 +126,7 @@ public final class TransactionalLoop extends PollingLoop {
     transform.transform(records, output);
     producer.sendOffsetsToTransaction(following(records), consumer.groupMetadata());
     producer.commitTransaction();
-    deadLettered.addAndGet(pending);
+    countDeadLetters(pending);
     pending = 0;
   }
 
