@@ -107,7 +107,12 @@ class InfraOnlyTest {
       devstack.destroy();
       assertThat(devstack.waitFor(60, TimeUnit.SECONDS)).as("stopped on SIGTERM").isTrue();
     } finally {
-      devstack.destroyForcibly();
+      // SIGTERM first, also when an assertion failed: the devstack's hook stops its PostgreSQL,
+      // which a SIGKILL would leave running.
+      devstack.destroy();
+      if (!devstack.waitFor(60, TimeUnit.SECONDS)) {
+        devstack.destroyForcibly();
+      }
     }
   }
 }
