@@ -64,7 +64,8 @@ class MetricsTest {
                 0,
                 0,
                 0,
-                Map.of()));
+                // Counted every second rather than every 30, for the gauge test.
+                Map.of("lineup.intake.ledger.gauge-interval", "1s")));
     services.awaitHealthy(Duration.ofMinutes(2));
     agents = Agent.simulate(services.gatewayUrl(), ENROLL, HOSTS, "metrics-host-", Duration.ZERO);
   }
@@ -175,6 +176,78 @@ class MetricsTest {
   }
 
   /**
+   * The gauges: work waiting on a host without an agent shows as upcoming in its lane and as
+   * unfinished by state (counted from the ledger), and goes back down when it is cancelled; every
+   * consumer, the sequencer's stream threads included, reports its lag; the release budget shows
+   * its tokens.
+   */
+  @Test
+  void gaugesShowUpcomingWorkPerLaneAndGoBackDownWhenItIsCancelled() throws Exception {
+    LineupClient intake =
+        new LineupClient(services.intakeUrl(), ADMIN, services.intake().getBean(JsonMapper.class));
+    String host = "metrics-silent-host";
+    double upcomingBefore =
+        sum(scrape(services.intakeUrl()), "lineup_upcoming_activities", "lane=\"DEFAULT\"");
+    for (int i = 0; i < 3; i++) {
+      assertThat(
+              intake
+                  .post(
+                      "/v1/hosts/" + host + "/activities",
+                      "{\"type\":\"script_run\",\"payload\":{\"script\":\"echo " + i + "\"}}")
+                  .status())
+          .isEqualTo(202);
+    }
+    // One is released to nobody; the other two wait behind it.
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .pollInterval(Duration.ofMillis(250))
+        .untilAsserted(
+            () -> {
+              String text = scrape(services.intakeUrl());
+              assertThat(sum(text, "lineup_upcoming_activities", "lane=\"DEFAULT\""))
+                  .isEqualTo(upcomingBefore + 2);
+              assertThat(
+                      sum(
+                          text,
+                          "lineup_activities",
+                          "state=\"RELEASED\"",
+                          "type=\"SCRIPT_RUN\"",
+                          "lane=\"DEFAULT\""))
+                  .isGreaterThanOrEqualTo(1);
+            });
+    assertThat(intake.delete("/v1/hosts/" + host + "/activities?state=upcoming").status())
+        .isEqualTo(202);
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .pollInterval(Duration.ofMillis(250))
+        .untilAsserted(
+            () ->
+                assertThat(
+                        sum(
+                            scrape(services.intakeUrl()),
+                            "lineup_upcoming_activities",
+                            "lane=\"DEFAULT\""))
+                    .isEqualTo(upcomingBefore));
+
+    String intakeText = scrape(services.intakeUrl());
+    String sequencer = scrape(services.sequencerUrl());
+    String gateway = scrape(services.gatewayUrl());
+    assertThat(intakeText)
+        .contains("lineup_upcoming_activities{lane=\"SETUP\"}")
+        .containsPattern("lineup_ledger_counted_at_seconds [0-9.E]+")
+        .containsPattern("lineup_consumer_lag_records\\{consumer=\"[^\"]+\"} ")
+        .containsPattern("lineup_consumer_lag_seconds\\{consumer=\"[^\"]+\"} ");
+    assertThat(gateway).containsPattern("lineup_consumer_lag_records\\{consumer=\"[^\"]+\"} ");
+    assertThat(sequencer)
+        .contains("lineup_consumer_lag_records{consumer=\"sequencer\"}")
+        .contains("lineup_consumer_stalled{consumer=\"sequencer\"} 0.0");
+    // The budget starts full in every task and this test released no system work.
+    assertThat(sum(sequencer, "lineup_release_budget_tokens")).isGreaterThan(0);
+    promtoolAccepts(intakeText);
+    promtoolAccepts(sequencer);
+  }
+
+  /**
    * A real Prometheus (Debian's {@code prometheus} package; without it this test fails) scrapes the
    * three services every second with a generated configuration, and its query API sees them up and
    * Lineup's series moved.
@@ -238,6 +311,8 @@ class MetricsTest {
                     .isGreaterThanOrEqualTo(HOSTS * (PER_HOST - 1));
                 assertThat(query(api, "count(lineup_consumer_stalled == 0)")).isGreaterThan(0);
                 assertThat(query(api, "count(lineup_dead_letters_total)")).isGreaterThan(0);
+                assertThat(query(api, "count(lineup_consumer_lag_records)")).isGreaterThan(3);
+                assertThat(query(api, "count(lineup_upcoming_activities)")).isEqualTo(3);
               });
     } finally {
       prometheus.destroy();
