@@ -260,7 +260,13 @@ class MetricsTest {
     try (ServerSocket free = new ServerSocket(0, 0, InetAddress.getLoopbackAddress())) {
       port = free.getLocalPort();
     }
-    StringBuilder config = new StringBuilder("global:\n  scrape_interval: 1s\nscrape_configs:\n");
+    Path repository = Path.of(System.getProperty("basedir", "")).toAbsolutePath().getParent();
+    Path alerts = repository.resolve("deploy/prometheus/alerts.yml");
+    StringBuilder config =
+        new StringBuilder("global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\n")
+            .append("rule_files: [\"")
+            .append(alerts)
+            .append("\"]\nscrape_configs:\n");
     Map<String, URI> jobs =
         Map.of(
             "lineup-intake", services.intakeUrl(),
@@ -314,12 +320,80 @@ class MetricsTest {
                 assertThat(query(api, "count(lineup_consumer_lag_records)")).isGreaterThan(3);
                 assertThat(query(api, "count(lineup_upcoming_activities)")).isEqualTo(3);
               });
+      URI base = URI.create("http://127.0.0.1:" + port);
+      // deploy/prometheus/alerts.yml loaded and evaluated against the real series.
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .pollInterval(Duration.ofMillis(500))
+          .untilAsserted(
+              () -> {
+                List<Map<String, Object>> rules = rules(base);
+                assertThat(rules).hasSize(6);
+                for (Map<String, Object> rule : rules) {
+                  assertThat(rule.get("health"))
+                      .as("alert %s: %s", rule.get("name"), rule.get("lastError"))
+                      .isEqualTo("ok");
+                }
+              });
+      // Every query of deploy/grafana's dashboard runs, and finds series.
+      for (String expr : dashboardQueries(repository)) {
+        String promql = expr.replace("$__rate_interval", "1m");
+        await()
+            .atMost(Duration.ofSeconds(30))
+            .pollInterval(Duration.ofMillis(500))
+            .untilAsserted(
+                () ->
+                    assertThat(query(api, promql))
+                        .as("dashboard query %s", promql)
+                        .isNotEqualTo(-1));
+      }
     } finally {
       prometheus.destroy();
       if (!prometheus.waitFor(10, TimeUnit.SECONDS)) {
         prometheus.destroyForcibly();
       }
     }
+  }
+
+  /** Every alert rule Prometheus loaded, with its health. */
+  @SuppressWarnings("unchecked")
+  private static List<Map<String, Object>> rules(URI prometheus)
+      throws IOException, InterruptedException {
+    HttpResponse<String> answer =
+        HTTP.send(
+            HttpRequest.newBuilder(prometheus.resolve("/api/v1/rules")).GET().build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertThat(answer.statusCode()).isEqualTo(200);
+    Map<String, Object> body =
+        services.intake().getBean(JsonMapper.class).readValue(answer.body(), Map.class);
+    List<Map<String, Object>> rules = new ArrayList<>();
+    for (Object group : (List<Object>) ((Map<String, Object>) body.get("data")).get("groups")) {
+      rules.addAll((List<Map<String, Object>>) ((Map<String, Object>) group).get("rules"));
+    }
+    return rules;
+  }
+
+  /** The PromQL of every panel of deploy/grafana/dashboards/lineup.json. */
+  @SuppressWarnings("unchecked")
+  private static List<String> dashboardQueries(Path repository) throws IOException {
+    Map<String, Object> dashboard =
+        services
+            .intake()
+            .getBean(JsonMapper.class)
+            .readValue(
+                Files.readString(repository.resolve("deploy/grafana/dashboards/lineup.json")),
+                Map.class);
+    List<String> queries = new ArrayList<>();
+    for (Object panel : (List<Object>) dashboard.get("panels")) {
+      Object targets = ((Map<String, Object>) panel).get("targets");
+      if (targets != null) {
+        for (Object target : (List<Object>) targets) {
+          queries.add((String) ((Map<String, Object>) target).get("expr"));
+        }
+      }
+    }
+    assertThat(queries).hasSizeGreaterThan(10);
+    return queries;
   }
 
   /** The value of an instant query with one result, or -1 when it has none. */
