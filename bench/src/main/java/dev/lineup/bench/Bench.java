@@ -220,10 +220,15 @@ public final class Bench implements Callable<Integer> {
           db.setJdbcUrl(database.jdbcUrl("sql_baseline"));
           db.setUsername(database.user());
           db.setMaximumPoolSize(sqlWorkers * 2 + 2);
+          BoxCpu box = new BoxCpu();
           sql =
               new SqlQueueRun(db, new MinimalSqlQueue(), hosts, perHost, sqlWorkers, deviceDelay())
                   .run();
+          sqlBox = box.stop(sql.activities());
           print("sql-baseline", sql);
+          if (sqlBox != null) {
+            System.out.println(sqlBox.summary("sql-baseline"));
+          }
           fleetStyle =
               new SqlQueueRun(
                       db, new FleetStyleSqlQueue(), hosts, perHost, sqlWorkers, deviceDelay())
@@ -246,6 +251,11 @@ public final class Bench implements Callable<Integer> {
         System.out.printf(
             "fleet-style-sql %.0f act/s, ratio %.2f%n",
             fleetStyle.perSecond(), lineup.perSecond() / fleetStyle.perSecond());
+        if (lineupBox != null && sqlBox != null) {
+          System.out.printf(
+              "cpu per activity, whole box: lineup %.0f us, sql %.0f us%n",
+              lineupBox.perActivity(), sqlBox.perActivity());
+        }
       }
     }
     return 0;
@@ -264,9 +274,15 @@ public final class Bench implements Callable<Integer> {
     }
     LineupRun.Outcome lineup;
     ProcessTime cpu = new ProcessTime();
+    BoxCpu[] box = new BoxCpu[1];
     if (sequencer == null) {
       lineup =
-          new LineupRun(bootstrap, intake, token, hosts, perHost, deviceDelay()).run(cpu::restart);
+          new LineupRun(bootstrap, intake, token, hosts, perHost, deviceDelay())
+              .run(
+                  () -> {
+                    cpu.restart();
+                    box[0] = new BoxCpu();
+                  });
     } else {
       try (ThreadTime time = new ThreadTime(sequencer)) {
         lineup =
@@ -275,11 +291,16 @@ public final class Bench implements Callable<Integer> {
                     () -> {
                       cpu.restart();
                       time.restart();
+                      box[0] = new BoxCpu();
                     });
         System.out.println(time.summary(lineup.activities()));
       }
     }
+    lineupBox = box[0] == null ? null : box[0].stop(lineup.activities());
     System.out.println(cpu.summary(lineup.activities()));
+    if (lineupBox != null) {
+      System.out.println(lineupBox.summary("lineup"));
+    }
     Histogram enqueue = httpEnqueueLatency(intake, token, httpRequests);
     System.out.printf(
         "http enqueue (202 once durable on Kafka): p50 %.1f ms, p99 %.1f ms, max %.1f ms over %d requests%n",
@@ -306,6 +327,11 @@ public final class Bench implements Callable<Integer> {
         "lineup: the sequencer had accepted half the workload after %.1f s, all of it after %.1f s%n",
         lineup.accepted().getValueAtPercentile(50) / 1e9, lineup.accepted().getMaxValue() / 1e9);
   }
+
+  /** The whole box's CPU over the measured runs (null off Linux). */
+  private BoxCpu.Result lineupBox;
+
+  private BoxCpu.Result sqlBox;
 
   private Duration deviceDelay() {
     return Duration.ofMillis(deviceDelayMillis);

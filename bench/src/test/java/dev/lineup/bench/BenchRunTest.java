@@ -95,6 +95,17 @@ class BenchRunTest {
     assertThat(out)
         .containsPattern(
             "lineup \\d+ act/s, sql-baseline \\d+ act/s, ratio [0-9.]+; handoff p99 lineup [0-9.]+"
-                + " ms, sql [0-9.]+ ms\nfleet-style-sql \\d+ act/s, ratio [0-9.]+\n");
+                + " ms, sql [0-9.]+ ms\nfleet-style-sql \\d+ act/s, ratio [0-9.]+\n"
+                + "cpu per activity, whole box: lineup \\d+ us, sql \\d+ us\n");
+    // The whole box, split: PostgreSQL is a process of its own, the broker threads of this one.
+    Matcher box =
+        Pattern.compile(
+                "lineup whole-box cpu: (\\d+) us per activity; by process (.*); this jvm's threads"
+                    + " (.*)")
+            .matcher(out);
+    assertThat(box.find()).as("the whole-box line").isTrue();
+    assertThat(Integer.parseInt(box.group(1))).isPositive();
+    assertThat(box.group(2)).contains("this jvm").contains("postgres");
+    assertThat(box.group(3)).contains("broker").contains("sequencer streams");
   }
 }

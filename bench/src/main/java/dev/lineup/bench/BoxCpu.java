@@ -1,0 +1,184 @@
+package dev.lineup.bench;
+
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.StringJoiner;
+
+/**
+ * The whole machine's CPU over a measured run, from {@code /proc}: every core's busy time, split by
+ * process (this JVM, PostgreSQL's processes, everything else) and, inside this JVM, by thread group
+ * (the broker, the sequencer's stream threads, Kafka clients' network threads, the services'
+ * consumer loops, HTTP, the simulated devices, the JIT, the collector). On a shared box a queue's
+ * cost is what the whole box spent, its database included, not one process's share.
+ *
+ * <p>Linux only; elsewhere {@link #summary} says so. Threads that ended during the run are counted
+ * in their process, not in a group ("ended threads").
+ */
+final class BoxCpu {
+
+  /** Clock ticks per second of {@code /proc}'s counters (USER_HZ, 100 on Linux). */
+  private static final double TICKS_PER_SECOND = 100;
+
+  /** Thread-name prefixes (as {@code /proc} keeps them: 15 characters) and their group. */
+  private static final List<String[]> GROUPS =
+      List.of(
+          new String[] {"data-plane-kafk", "broker"},
+          new String[] {"kafka-request-h", "broker"},
+          new String[] {"quorum-", "broker"},
+          new String[] {"broker-", "broker"},
+          new String[] {"controller-", "broker"},
+          new String[] {"raft-", "broker"},
+          new String[] {"kafka-log-clean", "broker"},
+          new String[] {"kafka-schedul", "broker"},
+          new String[] {"ExpirationReap", "broker"},
+          new String[] {"transaction-", "broker"},
+          new String[] {"group-coordinat", "broker"},
+          new String[] {"ReplicaFetcher", "broker"},
+          new String[] {"LogDirFailure", "broker"},
+          new String[] {"lineup-sequence", "sequencer streams"},
+          new String[] {"kafka-producer-", "kafka client i/o"},
+          new String[] {"kafka-coordinat", "kafka client i/o"},
+          new String[] {"kafka-admin-cli", "kafka client i/o"},
+          new String[] {"request-front-d", "intake loops"},
+          new String[] {"ledger-projecti", "intake loops"},
+          new String[] {"released-", "gateway loops"},
+          new String[] {"task-", "gateway loops"},
+          new String[] {"default-nioEven", "http"},
+          new String[] {"io-executor-thr", "http"},
+          new String[] {"HttpClient-", "http"},
+          new String[] {"bench-", "bench devices"},
+          new String[] {"C1 CompilerThre", "jit"},
+          new String[] {"C2 CompilerThre", "jit"},
+          new String[] {"GC Thread", "gc"},
+          new String[] {"G1 ", "gc"});
+
+  private final Snapshot start;
+
+  BoxCpu() {
+    start = Snapshot.take();
+  }
+
+  /**
+   * The machine's busy time per activity over the run, split as the class says; {@code activities}
+   * is what the run completed.
+   */
+  Result stop(long activities) {
+    Snapshot end = Snapshot.take();
+    if (start == null || end == null) {
+      return null;
+    }
+    double perActivity = 1e6 / TICKS_PER_SECOND / Math.max(1, activities);
+    Map<String, Double> processes = new LinkedHashMap<>();
+    long jvm = end.self - start.self;
+    long postgres = end.postgres - start.postgres;
+    long busy = end.busy - start.busy;
+    processes.put("this jvm", jvm * perActivity);
+    processes.put("postgres", postgres * perActivity);
+    processes.put("other", Math.max(0, busy - jvm - postgres) * perActivity);
+    Map<String, Double> threads = new LinkedHashMap<>();
+    long grouped = 0;
+    for (var entry : end.groups.entrySet()) {
+      long ticks = entry.getValue() - start.groups.getOrDefault(entry.getKey(), 0L);
+      if (ticks > 0) {
+        threads.merge(entry.getKey(), ticks * perActivity, Double::sum);
+        grouped += ticks;
+      }
+    }
+    threads.put("ended threads", Math.max(0, jvm - grouped) * perActivity);
+    return new Result(busy * perActivity, processes, threads);
+  }
+
+  /** The whole box's CPU per activity, in microseconds, and its splits. */
+  record Result(double perActivity, Map<String, Double> processes, Map<String, Double> threads) {
+
+    String summary(String name) {
+      return String.format(
+          "%s whole-box cpu: %.0f us per activity; by process %s; this jvm's threads %s",
+          name, perActivity, render(processes), render(threads));
+    }
+
+    private static String render(Map<String, Double> split) {
+      StringJoiner joined = new StringJoiner(", ");
+      split.entrySet().stream()
+          .sorted(Map.Entry.<String, Double>comparingByValue().reversed())
+          .filter(e -> e.getValue() >= 0.5)
+          .forEach(e -> joined.add(String.format("%s %.0f", e.getKey(), e.getValue())));
+      return joined.toString();
+    }
+  }
+
+  /** Ticks since boot: the machine's busy ones, this process's, PostgreSQL's, per thread group. */
+  private record Snapshot(long busy, long self, long postgres, Map<String, Long> groups) {
+
+    static Snapshot take() {
+      try {
+        String cpu = Files.readAllLines(Path.of("/proc/stat")).get(0);
+        String[] fields = cpu.substring("cpu".length()).trim().split("\\s+");
+        long total = 0;
+        for (int i = 0; i < Math.min(8, fields.length); i++) {
+          total += Long.parseLong(fields[i]); // user nice system idle iowait irq softirq steal
+        }
+        long idle = Long.parseLong(fields[3]) + Long.parseLong(fields[4]);
+        long self = ticks(Path.of("/proc/self/stat"));
+        long postgres = 0;
+        try (DirectoryStream<Path> pids = Files.newDirectoryStream(Path.of("/proc"), "[0-9]*")) {
+          for (Path pid : pids) {
+            String stat = read(pid.resolve("stat"));
+            if (stat != null && "postgres".equals(comm(stat))) {
+              postgres += ticks(stat);
+            }
+          }
+        }
+        Map<String, Long> groups = new HashMap<>();
+        try (DirectoryStream<Path> tasks = Files.newDirectoryStream(Path.of("/proc/self/task"))) {
+          for (Path task : tasks) {
+            String stat = read(task.resolve("stat"));
+            if (stat != null) {
+              groups.merge(group(comm(stat)), ticks(stat), Long::sum);
+            }
+          }
+        }
+        return new Snapshot(total - idle, self, postgres, groups);
+      } catch (IOException | RuntimeException e) {
+        return null;
+      }
+    }
+
+    private static String group(String thread) {
+      for (String[] prefix : GROUPS) {
+        if (thread.startsWith(prefix[0])) {
+          return prefix[1];
+        }
+      }
+      return "other threads";
+    }
+
+    private static String read(Path file) {
+      try {
+        return Files.readString(file);
+      } catch (IOException e) {
+        return null; // a process or thread that ended meanwhile
+      }
+    }
+
+    private static long ticks(Path stat) throws IOException {
+      return ticks(Files.readString(stat));
+    }
+
+    /** utime + stime: the 14th and 15th fields, counted after the parenthesised name. */
+    private static long ticks(String stat) {
+      String[] after = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+      return Long.parseLong(after[11]) + Long.parseLong(after[12]);
+    }
+
+    private static String comm(String stat) {
+      return stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+    }
+  }
+}
