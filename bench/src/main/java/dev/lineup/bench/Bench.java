@@ -140,6 +140,38 @@ public final class Bench implements Callable<Integer> {
   @Option(names = "--depth-only", description = "Run only the depth sweep (no broker needed).")
   boolean depthOnly;
 
+  @Option(
+      names = "--steady",
+      description =
+          "Instead of the burst: open-loop steady state. Offer activities at fixed rates over"
+              + " --hosts, find the highest rate each queue sustains with a flat backlog, and the"
+              + " latencies at half of it.")
+  boolean steady;
+
+  @Option(
+      names = "--steady-warmup-seconds",
+      defaultValue = "10",
+      description = "Per rate, offered before the window is measured (default: ${DEFAULT-VALUE}).")
+  int steadyWarmupSeconds;
+
+  @Option(
+      names = "--steady-seconds",
+      defaultValue = "60",
+      description = "Per rate, the measured window (default: ${DEFAULT-VALUE}).")
+  int steadySeconds;
+
+  @Option(
+      names = "--steady-start-rate",
+      defaultValue = "250",
+      description = "The first rate tried, in activities a second (default: ${DEFAULT-VALUE}).")
+  double steadyStartRate;
+
+  @Option(
+      names = "--steady-max-rate",
+      defaultValue = "16000",
+      description = "The search stops doubling here (default: ${DEFAULT-VALUE}).")
+  double steadyMaxRate;
+
   public static void main(String[] args) {
     System.exit(new CommandLine(new Bench()).execute(args));
   }
@@ -174,6 +206,9 @@ public final class Bench implements Callable<Integer> {
           throw new CommandLine.ParameterException(
               new CommandLine(this), "--bootstrap needs --intake-url and --token");
         }
+        if (steady) {
+          return steady(cluster.bootstrap, database);
+        }
         System.out.printf(
             "workload: %d hosts x %d activities against %s%n", hosts, perHost, cluster.bootstrap);
         lineup = measure(cluster.bootstrap, cluster.intakeUrl, cluster.token, null);
@@ -202,6 +237,9 @@ public final class Bench implements Callable<Integer> {
                       0,
                       serviceProperties()))) {
             services.awaitHealthy(Duration.ofMinutes(2));
+            if (steady) {
+              return steady(kafka.bootstrapServers(), database);
+            }
             lineup =
                 measure(
                     kafka.bootstrapServers(),
@@ -259,6 +297,56 @@ public final class Bench implements Callable<Integer> {
       }
     }
     return 0;
+  }
+
+  /**
+   * The steady-state capacity search for Lineup and, unless --skip-sql, for both SQL queues on the
+   * same PostgreSQL; ends with the comparison line.
+   */
+  private int steady(String bootstrap, EmbeddedDatabase database) throws Exception {
+    System.out.printf(
+        "steady state: %d hosts, %d s warm-up and %d s measured per rate%n",
+        hosts, steadyWarmupSeconds, steadySeconds);
+    SteadyLoad load =
+        new SteadyLoad(
+            hosts, Duration.ofSeconds(steadyWarmupSeconds), Duration.ofSeconds(steadySeconds));
+    SteadyLoad.Capacity lineup;
+    try (LineupSteadyTarget target = new LineupSteadyTarget(bootstrap)) {
+      lineup = load.capacity(target, steadyStartRate, steadyMaxRate);
+    }
+    if (skipSql) {
+      System.out.printf("steady capacity lineup %.0f act/s%n", lineup.rate());
+      return 0;
+    }
+    SteadyLoad.Capacity sql;
+    SteadyLoad.Capacity fleet;
+    database.ensureDatabase("sql_baseline");
+    try (HikariDataSource db = new HikariDataSource()) {
+      db.setJdbcUrl(database.jdbcUrl("sql_baseline"));
+      db.setUsername(database.user());
+      db.setMaximumPoolSize(sqlWorkers * 2 + 2);
+      try (SqlSteadyTarget target = new SqlSteadyTarget(db, new MinimalSqlQueue(), sqlWorkers)) {
+        sql = load.capacity(target, steadyStartRate, steadyMaxRate);
+      }
+      try (SqlSteadyTarget target = new SqlSteadyTarget(db, new FleetStyleSqlQueue(), sqlWorkers)) {
+        fleet = load.capacity(target, steadyStartRate, steadyMaxRate);
+      }
+    }
+    System.out.printf(
+        "steady capacity lineup %.0f act/s, sql %.0f act/s; handoff p99 at half capacity lineup"
+            + " %s ms, sql %s ms%n",
+        lineup.rate(), sql.rate(), halfP99(lineup), halfP99(sql));
+    System.out.printf(
+        "steady capacity fleet-style-sql %.0f act/s; handoff p99 at half capacity %s ms%n",
+        fleet.rate(), halfP99(fleet));
+    return 0;
+  }
+
+  private static String halfP99(SteadyLoad.Capacity capacity) {
+    // At low rates a host's next activity often arrives after its last result: no hand-off.
+    return capacity.half() == null || capacity.half().handoff().getTotalCount() == 0
+        ? "n/a"
+        : String.format("%.1f", capacity.half().handoff().getValueAtPercentile(99) / 1e6);
   }
 
   /** Warm-up runs, the measured run, then the HTTP enqueue latency, against running services. */

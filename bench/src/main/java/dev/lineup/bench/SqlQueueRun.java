@@ -132,7 +132,7 @@ final class SqlQueueRun {
     return new LineupRun.Outcome(total, seconds, handoff, null, null, null, null);
   }
 
-  private interface Work {
+  interface Work {
     void run(Connection c) throws SQLException;
   }
 
@@ -141,6 +141,11 @@ final class SqlQueueRun {
    * failure runs again, as an application on such a queue would (a few times, then it fails).
    */
   private void transaction(Work work) {
+    transaction(db, work);
+  }
+
+  /** {@link #transaction(Work)} on {@code db}. */
+  static void transaction(DataSource db, Work work) {
     for (int attempt = 1; ; attempt++) {
       try (Connection c = db.getConnection()) {
         c.setAutoCommit(false);

@@ -1,0 +1,134 @@
+package dev.lineup.bench;
+
+import dev.lineup.avro.ActivityRequest;
+import dev.lineup.avro.ActivityResult;
+import dev.lineup.avro.ReleasedActivity;
+import dev.lineup.schemas.Results;
+import dev.lineup.schemas.Topics;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+
+/**
+ * Lineup under {@link SteadyLoad}: offers are requests on its Kafka front door ({@code
+ * lineup.requests}, the same activity mix as the burst), and simulated devices read the released
+ * topics and answer on {@code lineup.results} at once.
+ */
+final class LineupSteadyTarget implements SteadyLoad.Target {
+
+  private final String bootstrap;
+  private final String prefix = "steady-" + UUID.randomUUID().toString().substring(0, 6) + "-";
+  private final AtomicBoolean running = new AtomicBoolean(true);
+  private KafkaProducer<String, ActivityRequest> requests;
+  private Thread devices;
+
+  LineupSteadyTarget(String bootstrap) {
+    this.bootstrap = bootstrap;
+  }
+
+  @Override
+  public String name() {
+    return "lineup";
+  }
+
+  @Override
+  public void start(SteadyLoad.Meter meter) throws Exception {
+    requests =
+        new KafkaProducer<>(
+            Map.of(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                bootstrap,
+                ProducerConfig.LINGER_MS_CONFIG,
+                5,
+                ProducerConfig.ACKS_CONFIG,
+                "all"),
+            Topics.REQUESTS.keySerde().serializer(),
+            Topics.REQUESTS.valueSerde().serializer());
+    devices = new Thread(() -> devices(meter), "bench-steady-devices");
+    devices.start();
+    Thread.sleep(3000); // let the devices' consumer join before the first offer
+  }
+
+  @Override
+  public void offer(int host, int k, String id) {
+    String hostId = prefix + host;
+    requests.send(
+        new ProducerRecord<>(
+            Topics.REQUESTS.name(),
+            hostId,
+            LineupRun.activity(k).setActivityId(id).setHostId(hostId).build()));
+  }
+
+  private void devices(SteadyLoad.Meter meter) {
+    try (KafkaConsumer<String, ReleasedActivity> releases =
+            new KafkaConsumer<>(
+                Map.of(
+                    ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                    bootstrap,
+                    ConsumerConfig.GROUP_ID_CONFIG,
+                    prefix + "devices",
+                    ConsumerConfig.AUTO_OFFSET_RESET_CONFIG,
+                    "latest",
+                    ConsumerConfig.ISOLATION_LEVEL_CONFIG,
+                    "read_committed",
+                    ConsumerConfig.MAX_POLL_RECORDS_CONFIG,
+                    5000,
+                    ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG,
+                    10),
+                Topics.RELEASED_SCRIPT.keySerde().deserializer(),
+                Topics.RELEASED_SCRIPT.valueSerde().deserializer());
+        KafkaProducer<String, ActivityResult> results =
+            new KafkaProducer<>(
+                Map.of(
+                    ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                    bootstrap,
+                    ProducerConfig.LINGER_MS_CONFIG,
+                    1,
+                    ProducerConfig.ACKS_CONFIG,
+                    "all"),
+                Topics.RESULTS.keySerde().serializer(),
+                Topics.RESULTS.valueSerde().serializer())) {
+      releases.subscribe(
+          List.of(
+              Topics.RELEASED_SCRIPT.name(),
+              Topics.RELEASED_INSTALLER.name(),
+              Topics.RELEASED_MDM.name()));
+      while (running.get()) {
+        for (var r : releases.poll(Duration.ofMillis(50))) {
+          var activity = r.value().getActivity();
+          String host = activity.getHostId();
+          if (!host.startsWith(prefix)) {
+            continue;
+          }
+          meter.released(host, activity.getActivityId(), System.nanoTime());
+          results.send(
+              new ProducerRecord<>(
+                  Topics.RESULTS.name(),
+                  host,
+                  Results.succeeded(r.value(), Instant.now()).build()));
+          meter.answered(host, System.nanoTime());
+        }
+        results.flush();
+      }
+    }
+  }
+
+  @Override
+  public void close() throws Exception {
+    running.set(false);
+    if (devices != null) {
+      devices.join();
+    }
+    if (requests != null) {
+      requests.close();
+    }
+  }
+}

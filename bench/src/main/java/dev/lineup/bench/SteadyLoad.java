@@ -1,0 +1,240 @@
+package dev.lineup.bench;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import org.HdrHistogram.Histogram;
+import org.HdrHistogram.Recorder;
+
+/**
+ * Open-loop steady state: activities offered at a fixed rate, spread over the hosts, for a warm-up
+ * and then a measured window, while devices answer what is released, as in a fleet where new work
+ * arrives while other work runs. A burst measures how fast a pile drains; this measures what users
+ * live with: whether a rate is sustained (the backlog stays flat) and the latencies at it.
+ *
+ * <p>A {@link Target} is the queue under test (Lineup through its Kafka front door, or a SQL
+ * queue); it reports releases and answers to the {@link Meter}. {@link #capacity} searches the
+ * highest sustained rate: doubling, then halving the gap three times.
+ */
+final class SteadyLoad {
+
+  /** The queue under test, and its simulated devices. */
+  interface Target extends AutoCloseable {
+    String name();
+
+    /** Starts the devices, which report to {@code meter}; returns once they are listening. */
+    void start(Meter meter) throws Exception;
+
+    /** Offers the host's {@code k}-th activity; must not wait for the queue. */
+    void offer(int host, int k, String id) throws Exception;
+
+    @Override
+    void close() throws Exception;
+  }
+
+  /** What the devices saw: offers, releases and answers, and the latencies between them. */
+  static final class Meter {
+    private final Map<String, Long> offeredAt = new ConcurrentHashMap<>();
+    private final Map<String, Long> resultAt = new ConcurrentHashMap<>();
+    private final AtomicLong offered = new AtomicLong();
+    private final AtomicLong answered = new AtomicLong();
+    private final Recorder handoff = new Recorder(60_000_000_000L, 3);
+    private final Recorder enqueueToRelease = new Recorder(600_000_000_000L, 3);
+
+    void offered(String id, long now) {
+      offeredAt.put(id, now);
+      offered.incrementAndGet();
+    }
+
+    /**
+     * A device got activity {@code id} of {@code host}. It is a hand-off when it was offered before
+     * the host's previous result: it waited for that result, not for its own arrival.
+     */
+    void released(String host, String id, long now) {
+      Long offer = offeredAt.remove(id);
+      Long result = resultAt.remove(host);
+      if (offer != null) {
+        enqueueToRelease.recordValue(Math.max(0, now - offer));
+        if (result != null && offer < result) {
+          handoff.recordValue(Math.max(0, now - result));
+        }
+      }
+    }
+
+    /** A device sent the result of the host's current activity. */
+    void answered(String host, long now) {
+      resultAt.put(host, now);
+      answered.incrementAndGet();
+    }
+
+    long backlog() {
+      return offered.get() - answered.get();
+    }
+  }
+
+  /** One rate's outcome over its measured window. */
+  record Step(
+      double offered,
+      double achieved,
+      Histogram handoff,
+      Histogram enqueueToRelease,
+      long backlogStart,
+      long backlogEnd,
+      boolean sustained) {
+
+    String render(String name) {
+      return String.format(
+          "steady %s @ %.0f act/s offered: achieved %.0f act/s, handoff p50 %.1f ms p99 %.1f ms"
+              + " (%d), enqueue-to-release p99 %.1f ms, backlog %d -> %d, %s",
+          name,
+          offered,
+          achieved,
+          handoff.getValueAtPercentile(50) / 1e6,
+          handoff.getValueAtPercentile(99) / 1e6,
+          handoff.getTotalCount(),
+          enqueueToRelease.getValueAtPercentile(99) / 1e6,
+          backlogStart,
+          backlogEnd,
+          sustained ? "sustained" : "NOT sustained");
+    }
+  }
+
+  /** The search's answer: the highest sustained rate, and the step run at half of it. */
+  record Capacity(double rate, Step half) {}
+
+  private final int hosts;
+  private final Duration warmup;
+  private final Duration window;
+
+  SteadyLoad(int hosts, Duration warmup, Duration window) {
+    this.hosts = hosts;
+    this.warmup = warmup;
+    this.window = window;
+  }
+
+  /**
+   * Searches the highest rate {@code target} sustains, from {@code startRate} up to {@code
+   * maxRate}, printing each step; then runs half of it for its latencies.
+   */
+  Capacity capacity(Target target, double startRate, double maxRate) throws Exception {
+    Meter meter = new Meter();
+    target.start(meter);
+    double sustained = 0;
+    double failed = -1;
+    for (double rate = startRate; rate <= maxRate; rate *= 2) {
+      Step step = step(target, meter, rate);
+      if (step == null) {
+        failed = rate;
+        break;
+      }
+      System.out.println(step.render(target.name()));
+      if (!step.sustained()) {
+        failed = rate;
+        break;
+      }
+      sustained = rate;
+    }
+    for (int i = 0; i < 3 && failed > 0 && sustained > 0; i++) {
+      double rate = Math.floor((sustained + failed) / 2);
+      Step step = step(target, meter, rate);
+      if (step == null) {
+        failed = rate;
+        break;
+      }
+      System.out.println(step.render(target.name()));
+      if (step.sustained()) {
+        sustained = rate;
+      } else {
+        failed = rate;
+      }
+    }
+    Step half = null;
+    if (sustained > 0) {
+      half = step(target, meter, Math.max(1, Math.floor(sustained / 2)));
+      if (half != null) {
+        System.out.println(half.render(target.name()) + " (half of capacity)");
+      }
+    }
+    return new Capacity(sustained, half);
+  }
+
+  /**
+   * Offers {@code rate} activities a second for the warm-up and the window, then waits for the
+   * backlog to drain (at most two minutes; null if it does not, which ends the search).
+   */
+  Step step(Target target, Meter meter, double rate) throws Exception {
+    AtomicBoolean offering = new AtomicBoolean(true);
+    int[] perHost = new int[hosts];
+    List<Throwable> failures = new ArrayList<>();
+    Thread pacer =
+        new Thread(
+            () -> {
+              long started = System.nanoTime();
+              long sent = 0;
+              long host = 0;
+              while (offering.get()) {
+                long due = (long) ((System.nanoTime() - started) / 1e9 * rate);
+                try {
+                  for (; sent < due; sent++, host++) {
+                    int h = (int) (host % hosts);
+                    String id = UUID.randomUUID().toString();
+                    meter.offered(id, System.nanoTime());
+                    target.offer(h, perHost[h]++, id);
+                  }
+                  Thread.sleep(2);
+                } catch (InterruptedException e) {
+                  return;
+                } catch (Exception e) {
+                  synchronized (failures) {
+                    failures.add(e);
+                  }
+                  return;
+                }
+              }
+            },
+            "bench-steady-pacer");
+    pacer.start();
+    Thread.sleep(warmup.toMillis());
+    long backlogStart = meter.backlog();
+    long answeredStart = meter.answered.get();
+    meter.handoff.reset();
+    meter.enqueueToRelease.reset();
+    long windowStart = System.nanoTime();
+    Thread.sleep(window.toMillis());
+    long answeredEnd = meter.answered.get();
+    double seconds = (System.nanoTime() - windowStart) / 1e9;
+    long backlogEnd = meter.backlog();
+    Histogram handoff = meter.handoff.getIntervalHistogram();
+    Histogram enqueueToRelease = meter.enqueueToRelease.getIntervalHistogram();
+    offering.set(false);
+    pacer.join();
+    synchronized (failures) {
+      if (!failures.isEmpty()) {
+        throw new IllegalStateException(
+            target.name() + " refused an offer at " + rate + " act/s", failures.get(0));
+      }
+    }
+    double achieved = (answeredEnd - answeredStart) / seconds;
+    // Flat: over the window the backlog grew by less than a second of arrivals (or 50).
+    boolean sustained = backlogEnd - backlogStart <= Math.max(50, rate) && achieved >= 0.95 * rate;
+    Step step =
+        new Step(rate, achieved, handoff, enqueueToRelease, backlogStart, backlogEnd, sustained);
+    long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
+    while (meter.backlog() > 0) {
+      if (System.nanoTime() > deadline) {
+        System.out.println(step.render(target.name()));
+        System.out.printf(
+            "steady %s: %d activities still waiting 2 min after the offers stopped; search ends%n",
+            target.name(), meter.backlog());
+        return null;
+      }
+      Thread.sleep(100);
+    }
+    return step;
+  }
+}

@@ -1,0 +1,74 @@
+package dev.lineup.bench;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+/**
+ * The steady-state mode, small: rates offered open loop to Lineup and to both SQL queues, each step
+ * reported, the search's answer in the comparison line. What rates a box sustains is for a bench
+ * run (docs/BENCHMARKS.md), not a test: here only that 50 activities a second over 40 hosts is
+ * sustained by each, which any machine that runs the suite manages.
+ */
+class SteadyLoadTest {
+
+  @Test
+  void offersRatesOpenLoopAndReportsEachQueuesSustainedCapacity() {
+    ByteArrayOutputStream captured = new ByteArrayOutputStream();
+    PrintStream original = System.out;
+    int exit;
+    try (PrintStream tee = new PrintStream(captured, true, StandardCharsets.UTF_8)) {
+      System.setOut(tee);
+      exit =
+          new CommandLine(new Bench())
+              .execute(
+                  "--steady",
+                  "--hosts",
+                  "40",
+                  "--partitions",
+                  "3",
+                  "--sql-workers",
+                  "2",
+                  "--steady-warmup-seconds",
+                  "2",
+                  "--steady-seconds",
+                  "4",
+                  "--steady-start-rate",
+                  "50",
+                  "--steady-max-rate",
+                  "50");
+    } finally {
+      System.setOut(original);
+    }
+    String out = captured.toString(StandardCharsets.UTF_8);
+    original.print(out);
+
+    assertThat(exit).as(out).isZero();
+    for (String queue : new String[] {"lineup", "sql-baseline", "fleet-style-sql"}) {
+      Matcher step =
+          Pattern.compile(
+                  "steady "
+                      + queue
+                      + " @ 50 act/s offered: achieved (\\d+) act/s, handoff p50 [0-9.]+ ms p99"
+                      + " [0-9.]+ ms \\(\\d+\\), enqueue-to-release p99 [0-9.]+ ms, backlog \\d+ ->"
+                      + " \\d+, sustained")
+              .matcher(out);
+      assertThat(step.find()).as("%s sustained 50 act/s", queue).isTrue();
+      // Open loop: what was offered is what ran, give or take the window's edges.
+      assertThat(Integer.parseInt(step.group(1))).as("%s achieved", queue).isBetween(45, 55);
+    }
+    assertThat(out)
+        .containsPattern(
+            "steady capacity lineup 50 act/s, sql 50 act/s; handoff p99 at half capacity lineup"
+                + " ([0-9.]+|n/a) ms, sql ([0-9.]+|n/a) ms")
+        .containsPattern(
+            "steady capacity fleet-style-sql 50 act/s; handoff p99 at half capacity ([0-9.]+|n/a)"
+                + " ms");
+  }
+}
