@@ -222,7 +222,11 @@ public final class Devstack implements Callable<Integer> {
         kafka.bootstrapServers(), database.jdbcUrl(""), database.user(), dir);
     out.println(
         "Run each service apart, from the repository root after `mvn -q -B -DskipTests package`:");
-    printCommand("intake", environments.intake(0, intakePort), "intake-service", "intake-service");
+    printCommand(
+        "intake",
+        environments.intake(0, intakePort, "http://127.0.0.1:" + sequencerPort),
+        "intake-service",
+        "intake-service");
     printCommand(
         "sequencer",
         environments.sequencer(0, sequencerPort, dir.resolve("sequencer-0")),
