@@ -165,14 +165,45 @@
     if (busy.summary) return;
     busy.summary = true;
     try {
-      const summary = await api('GET', '/v1/summary');
-      $('summary-error').textContent = '';
-      if (changed('summary', summary)) renderSummary(summary.counts || []);
-    } catch (e) {
-      $('summary-error').textContent = 'Summary unavailable: ' + e.message;
+      const [summary, batches] = await Promise.allSettled([
+        api('GET', '/v1/summary'),
+        api('GET', '/v1/batches?limit=20'),
+      ]);
+      if (summary.status === 'fulfilled') {
+        $('summary-error').textContent = '';
+        if (changed('summary', summary.value)) renderSummary(summary.value.counts || []);
+      } else {
+        $('summary-error').textContent = 'Summary unavailable: ' + summary.reason.message;
+      }
+      if (batches.status === 'fulfilled') {
+        $('batches-error').textContent = '';
+        if (changed('batches', batches.value)) renderBatches(batches.value.batches || []);
+      } else {
+        $('batches-error').textContent = 'Batches unavailable: ' + batches.reason.message;
+      }
     } finally {
       busy.summary = false;
     }
+  }
+
+  function counts(byState) {
+    return Object.entries(byState || {}).map(([state, n]) => state + ' ' + n).join(', ');
+  }
+
+  function renderBatches(batches) {
+    const rows = batches.map((b) => {
+      const tr = document.createElement('tr');
+      tr.dataset.batchId = b.batch_id;
+      tr.append(cell(b.batch_id, 'id'), cell(b.state, 'state-' + b.state), cell(b.size, 'num'),
+        cell(time(b.created_at)), cell(counts(b.counts)));
+      return tr;
+    });
+    if (rows.length === 0) {
+      const tr = document.createElement('tr');
+      tr.append(cell('No batches yet.'));
+      rows.push(tr);
+    }
+    $('batches').tBodies[0].replaceChildren(...rows);
   }
 
   function renderSummary(counts) {
@@ -289,7 +320,10 @@
       }
       knownStates.set(a.activity_id, a.state);
     }
-    if (announcements.length) say(announcements.join(' '));
+    if (announcements.length) {
+      say(announcements.join(' '));
+      refreshSummary();
+    }
     if (!changed('activities', activities)) return;
     const rows = activities.map((a) => {
       const tr = document.createElement('tr');

@@ -107,6 +107,7 @@ class OpsPageTest {
     await()
         .atMost(Duration.ofSeconds(30))
         .until(() -> admin.get("/v1/activities/" + second).text("state"), "QUEUED"::equals);
+    String batch = enqueueBatch();
     String operator = token("operator");
 
     WebDriver browser = browser();
@@ -129,6 +130,9 @@ class OpsPageTest {
       wait.until(
           ExpectedConditions.textToBePresentInElementLocated(By.id("summary"), "script_run"));
       assertThat(browser.findElement(By.id("summary")).getText()).contains("QUEUED", "RELEASED");
+      wait.until(
+          ExpectedConditions.presenceOfElementLocated(
+              By.cssSelector("#batches tr[data-batch-id='" + batch + "']")));
 
       // Finds the host: both activities are in the sequencer's live queue and in the ledger.
       WebElement hostField = browser.findElement(By.id("host-id"));
@@ -164,6 +168,40 @@ class OpsPageTest {
       screenshot(browser);
       browser.quit();
     }
+  }
+
+  private static String enqueueBatch() throws Exception {
+    var answer =
+        admin.post(
+            "/v1/batches",
+            "{\"activities\":[{\"host_id\":\"batched-"
+                + UUID.randomUUID()
+                + "\",\"type\":\"lock\",\"payload\":{}},{\"host_id\":\"batched-"
+                + UUID.randomUUID()
+                + "\",\"type\":\"lock\",\"payload\":{}}]}");
+    assertThat(answer.status()).isEqualTo(202);
+    return answer.text("batch_id");
+  }
+
+  @Test
+  void theNewestBatchesComeFirstWithTheirCountsAndTheLimitIsBounded() throws Exception {
+    String older = enqueueBatch();
+    String newer = enqueueBatch();
+    LineupClient observer = admin.as(token("observer"));
+
+    var answer = observer.get("/v1/batches?limit=2");
+    assertThat(answer.status()).isEqualTo(200);
+    @SuppressWarnings("unchecked")
+    var batches = (List<Map<String, Object>>) answer.body().get("batches");
+    assertThat(batches).extracting(b -> b.get("batch_id")).containsExactly(newer, older);
+    assertThat(batches.get(0)).containsEntry("size", 2).containsKeys("state", "counts");
+
+    for (String bad : List.of("0", "51", "x")) {
+      var refused = admin.get("/v1/batches?limit=" + bad);
+      assertThat(refused.status()).as(bad).isEqualTo(400);
+      assertThat(refused.body().toString()).as(bad).contains("limit");
+    }
+    assertThat(admin.as(null).get("/v1/batches").status()).isEqualTo(401);
   }
 
   @Test
