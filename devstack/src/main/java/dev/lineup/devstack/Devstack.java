@@ -262,6 +262,7 @@ public final class Devstack implements Callable<Integer> {
         "Lineup is ready: intake %s  gateway %s  sequencer %s  kafka %s  data %s%n",
         s.intakeUrl(), s.gatewayUrl(), s.sequencerUrl(), kafka.bootstrapServers(), dir);
     out.printf("  admin token:   %s%n  enroll secret: %s%n", admin, enroll);
+    out.printf("  ops page:      %s/ui/ (sign in with the admin token)%n", s.intakeUrl());
     out.printf(
         "  try: curl -s -H 'Authorization: Bearer %s' -H 'Content-Type: application/json' "
             + "-d '{\"type\":\"script_run\",\"payload\":{\"script\":\"echo hello\"}}' %s/v1/hosts/host-1/activities%n",

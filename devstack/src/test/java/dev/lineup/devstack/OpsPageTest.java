@@ -261,6 +261,27 @@ class OpsPageTest {
   }
 
   @Test
+  void thePagesFilesAreAllItServesNotTheClasspathAroundThem() throws Exception {
+    HttpClient http = HttpClient.newHttpClient();
+    for (String path :
+        List.of(
+            "/ui/../application-intake.yml",
+            "/ui/%2e%2e/application-intake.yml",
+            "/ui/%2E%2E%2Fapplication-intake.yml",
+            "/ui/..%2fapplication-intake.yml",
+            "/ui/..%5capplication-intake.yml",
+            "/ui/%2e%2e/db/intake/V1__ledger.sql",
+            "/ui/../dev/lineup/intake/IntakeApplication.class")) {
+      var answer =
+          http.send(
+              HttpRequest.newBuilder(URI.create(services.intakeUrl() + path)).build(),
+              java.net.http.HttpResponse.BodyHandlers.ofString());
+      assertThat(answer.statusCode()).as(path).isNotEqualTo(200);
+      assertThat(answer.body()).as(path).doesNotContain("lineup:", "CREATE TABLE");
+    }
+  }
+
+  @Test
   void theLiveQueueIsTheSequencersViewForAnyRoleAndItsBadInputIsA400NamingTheField()
       throws Exception {
     String host = "queued-" + UUID.randomUUID();
