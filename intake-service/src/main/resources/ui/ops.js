@@ -415,7 +415,9 @@
         return tr;
       });
       $('dlq').tBodies[0].replaceChildren(...rows);
-      note.textContent = rows.length === 0 ? 'No dead letters.' : rows.length + ' dead letters, newest first.';
+      note.textContent = rows.length === 0 ? 'No dead letters.'
+        : rows.length === 1 ? 'One dead letter, the newest.'
+          : rows.length + ' dead letters, newest first.';
     } catch (e) {
       note.textContent = 'Dead letters unavailable: ' + e.message;
     }

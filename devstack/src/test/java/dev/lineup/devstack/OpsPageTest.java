@@ -48,6 +48,7 @@ class OpsPageTest {
   private static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
   private static final Path CHROMIUM = Path.of("/usr/bin/chromium");
   private static final Path SCREENSHOT = Path.of("target", "ops-page.png");
+  private static final Path OBSERVER_SCREENSHOT = Path.of("target", "ops-page-observer.png");
 
   private static LineupServices services;
   private static LineupClient admin;
@@ -165,7 +166,7 @@ class OpsPageTest {
           .isEqualTo(true);
       assertThat(admin.get("/v1/activities/" + second).text("state")).isEqualTo("CANCELLED");
     } finally {
-      screenshot(browser);
+      screenshot(browser, SCREENSHOT);
       browser.quit();
     }
   }
@@ -210,6 +211,8 @@ class OpsPageTest {
     enqueueScript(host, "echo one");
     String waiting = enqueueScript(host, "echo two");
     String observer = token("observer");
+    String poisoned = "poisoned-" + UUID.randomUUID();
+    requestsTopic.sendRaw(poisoned, "not avro".getBytes(StandardCharsets.UTF_8));
 
     WebDriver browser = browser();
     try {
@@ -225,7 +228,21 @@ class OpsPageTest {
       assertThat(browser.findElements(By.cssSelector("#activities button"))).isEmpty();
       assertThat(browser.findElement(By.id("cancel-all")).isDisplayed()).isFalse();
       assertThat(browser.findElement(By.id("pause")).isDisplayed()).isFalse();
+
+      // The dead letters, with their reason, are the observer's to read too.
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .untilAsserted(
+              () -> {
+                browser.findElement(By.cssSelector("#dlq-form button[type=submit]")).click();
+                wait.until(
+                    ExpectedConditions.textToBePresentInElementLocated(
+                        By.id("dlq-note"), "newest"));
+                assertThat(browser.findElement(By.id("dlq")).getText())
+                    .contains(poisoned, "undecodable", "lineup.requests");
+              });
     } finally {
+      screenshot(browser, OBSERVER_SCREENSHOT);
       browser.quit();
     }
     var refused = admin.as(observer).delete("/v1/hosts/" + host + "/activities/" + waiting);
@@ -472,14 +489,14 @@ class OpsPageTest {
     return new ChromeDriver(service, options);
   }
 
-  private static void screenshot(WebDriver browser) {
+  private static void screenshot(WebDriver browser, Path to) {
     try {
       Path taken = ((ChromeDriver) browser).getScreenshotAs(OutputType.FILE).toPath();
-      Files.createDirectories(SCREENSHOT.getParent());
-      Files.copy(taken, SCREENSHOT, StandardCopyOption.REPLACE_EXISTING);
+      Files.createDirectories(to.getParent());
+      Files.copy(taken, to, StandardCopyOption.REPLACE_EXISTING);
     } catch (Exception e) {
       // The test's own failure, if any, is what matters; a missing picture must not hide it.
-      System.err.println("could not save " + SCREENSHOT + ": " + e);
+      System.err.println("could not save " + to + ": " + e);
     }
   }
 }
