@@ -335,7 +335,7 @@ class OpsPageTest {
     HttpResponse<?> answer =
         new HostQueueController(
                 URI.create("http://127.0.0.1:" + closed), ADMIN, Duration.ofSeconds(1))
-            .queue("any-host", 10);
+            .hostQueue("any-host", 10);
     assertThat(answer.code()).isEqualTo(503);
     assertThat(answer.getHeaders().get("Retry-After")).isEqualTo("1");
     assertThat(answer.getBody().orElseThrow().toString()).contains("Sequencer unavailable");

@@ -5,6 +5,7 @@ import io.micronaut.http.HttpRequest;
 import io.micronaut.http.annotation.Controller;
 import io.micronaut.http.annotation.Get;
 import io.micronaut.serde.annotation.Serdeable;
+import io.swagger.v3.oas.annotations.Operation;
 import java.util.Locale;
 
 /**
@@ -20,6 +21,7 @@ public final class CallerController {
   public record Me(String name, String role) {}
 
   @Get
+  @Operation(summary = "The name and role of the request's token")
   public Me me(HttpRequest<?> request) {
     Caller caller =
         request

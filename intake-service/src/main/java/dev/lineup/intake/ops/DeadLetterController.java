@@ -14,6 +14,7 @@ import io.micronaut.scheduling.TaskExecutors;
 import io.micronaut.scheduling.annotation.ExecuteOn;
 import io.micronaut.serde.annotation.Serdeable;
 import io.micronaut.serde.config.naming.SnakeCaseStrategy;
+import io.swagger.v3.oas.annotations.Operation;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -54,6 +55,7 @@ public final class DeadLetterController {
   public record DeadLetters(List<DeadLetterView> deadLetters) {}
 
   @Get
+  @Operation(summary = "The newest dead letters of one dead-letter topic or all four")
   public HttpResponse<?> deadLetters(
       @Nullable @QueryValue String topic, @QueryValue(defaultValue = "50") int limit) {
     List<Problem.FieldError> errors = new ArrayList<>();

@@ -15,6 +15,7 @@ import io.micronaut.scheduling.TaskExecutors;
 import io.micronaut.scheduling.annotation.ExecuteOn;
 import io.micronaut.serde.annotation.Serdeable;
 import io.micronaut.serde.config.naming.SnakeCaseStrategy;
+import io.swagger.v3.oas.annotations.Operation;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -59,7 +60,8 @@ public final class EventTailController {
   public record Tail(List<EventView> events, String next, int undecodable) {}
 
   @Get
-  public HttpResponse<?> tail(
+  @Operation(summary = "A page of lineup.events after a cursor, optionally of one host")
+  public HttpResponse<?> eventTail(
       @Nullable @QueryValue String after,
       @Nullable @QueryValue String host,
       @QueryValue(defaultValue = "100") int limit) {

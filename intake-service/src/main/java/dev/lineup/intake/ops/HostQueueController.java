@@ -14,6 +14,7 @@ import io.micronaut.http.annotation.PathVariable;
 import io.micronaut.http.annotation.QueryValue;
 import io.micronaut.scheduling.TaskExecutors;
 import io.micronaut.scheduling.annotation.ExecuteOn;
+import io.swagger.v3.oas.annotations.Operation;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URLEncoder;
@@ -56,7 +57,8 @@ public final class HostQueueController {
   }
 
   @Get(produces = MediaType.APPLICATION_JSON)
-  public HttpResponse<?> queue(
+  @Operation(summary = "The host's live queue, from the sequencer")
+  public HttpResponse<?> hostQueue(
       @PathVariable String hostId, @QueryValue(defaultValue = "100") int limit)
       throws InterruptedException {
     ActivityValidator.checkHostId(hostId);

@@ -10,6 +10,7 @@ import io.micronaut.http.annotation.QueryValue;
 import io.micronaut.scheduling.TaskExecutors;
 import io.micronaut.scheduling.annotation.ExecuteOn;
 import io.micronaut.serde.annotation.Serdeable;
+import io.swagger.v3.oas.annotations.Operation;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -42,7 +43,8 @@ public final class RecentBatchesController {
   public record Batches(List<BatchView> batches) {}
 
   @Get
-  public Batches recent(@QueryValue(defaultValue = "20") int limit) throws Exception {
+  @Operation(summary = "The newest batches with their counts by state")
+  public Batches recentBatches(@QueryValue(defaultValue = "20") int limit) throws Exception {
     if (limit < 1 || limit > MAX_LIMIT) {
       throw ApiException.invalid(
           List.of(new Problem.FieldError("limit", "must be 1 to " + MAX_LIMIT)));
