@@ -143,11 +143,14 @@ class OpsPageTest {
       assertThat(browser.findElement(queueRow(first)).getText()).contains("RELEASED");
       assertThat(browser.findElement(queueRow(second)).getText()).contains("QUEUED");
 
-      // Cancels the second, and watches it become CANCELLED without reloading.
-      wait.until(
+      // Cancels the second from the keyboard (its button, named for the activity, and Enter), and
+      // watches it become CANCELLED without reloading.
+      WebElement cancel =
+          wait.until(
               ExpectedConditions.elementToBeClickable(
-                  By.cssSelector("#activities tr[data-activity-id='" + second + "'] button")))
-          .click();
+                  By.cssSelector("#activities tr[data-activity-id='" + second + "'] button")));
+      assertThat(cancel.getAccessibleName()).isEqualTo("Cancel activity " + second);
+      cancel.sendKeys(Keys.ENTER);
       wait.until(
           ExpectedConditions.textToBePresentInElementLocated(
               By.cssSelector("#activities tr[data-activity-id='" + second + "'] .state"),
