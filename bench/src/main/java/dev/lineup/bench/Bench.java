@@ -213,15 +213,23 @@ public final class Bench implements Callable<Integer> {
       }
       report(lineup);
       LineupRun.Outcome sql = null;
+      LineupRun.Outcome fleetStyle = null;
       if (!skipSql) {
         database.ensureDatabase("sql_baseline");
         try (HikariDataSource db = new HikariDataSource()) {
           db.setJdbcUrl(database.jdbcUrl("sql_baseline"));
           db.setUsername(database.user());
           db.setMaximumPoolSize(sqlWorkers * 2 + 2);
-          sql = new SqlQueueRun(db, hosts, perHost, sqlWorkers, deviceDelay()).run();
+          sql =
+              new SqlQueueRun(db, new MinimalSqlQueue(), hosts, perHost, sqlWorkers, deviceDelay())
+                  .run();
+          print("sql-baseline", sql);
+          fleetStyle =
+              new SqlQueueRun(
+                      db, new FleetStyleSqlQueue(), hosts, perHost, sqlWorkers, deviceDelay())
+                  .run();
+          print("fleet-style-sql", fleetStyle);
         }
-        print("sql-baseline", sql);
       }
       System.out.printf("peak heap: %d MiB%n", peakHeapMiB());
       if (!skipDepth) {
@@ -235,6 +243,9 @@ public final class Bench implements Callable<Integer> {
             lineup.perSecond() / sql.perSecond(),
             millis(lineup.handoff(), 99),
             millis(sql.handoff(), 99));
+        System.out.printf(
+            "fleet-style-sql %.0f act/s, ratio %.2f%n",
+            fleetStyle.perSecond(), lineup.perSecond() / fleetStyle.perSecond());
       }
     }
     return 0;

@@ -52,6 +52,8 @@ class BenchRunTest {
     assertThat(out).contains("lineup: 602 activities in");
     assertThat(out).contains("3 cancelled over HTTP, 2 hosts preempted by a lock");
     assertThat(out).containsPattern("sql-baseline: 600 activities in");
+    // The Fleet-style queue ran the same 600 in order (a violation fails the run).
+    assertThat(out).containsPattern("fleet-style-sql: 600 activities in");
     Matcher time =
         Pattern.compile(
                 "sequencer stream threads \\(1\\): on a core (\\d+)% of the run, (\\d+) us of cpu"
@@ -93,6 +95,6 @@ class BenchRunTest {
     assertThat(out)
         .containsPattern(
             "lineup \\d+ act/s, sql-baseline \\d+ act/s, ratio [0-9.]+; handoff p99 lineup [0-9.]+"
-                + " ms, sql [0-9.]+ ms");
+                + " ms, sql [0-9.]+ ms\nfleet-style-sql \\d+ act/s, ratio [0-9.]+\n");
   }
 }

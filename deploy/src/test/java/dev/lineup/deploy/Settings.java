@@ -65,8 +65,11 @@ final class Settings {
           "LINEUP_TOPICS_PARTITIONS",
           "LINEUP_TOPICS_REPLICATION_FACTOR");
 
-  /** The JVM's own: heap sizing from the container's memory limit. Not a Lineup setting. */
-  static final Set<String> JVM_ENV = Set.of("JAVA_TOOL_OPTIONS");
+  /**
+   * Read by the runtime, not as Lineup settings: the JVM's heap sizing from the container's memory
+   * limit, and the log format the services' logback.xml picks.
+   */
+  static final Set<String> JVM_ENV = Set.of("JAVA_TOOL_OPTIONS", "LINEUP_LOG_FORMAT");
 
   private Settings() {}
 

@@ -113,7 +113,8 @@ public final class Devstack implements Callable<Integer> {
             System.getenv("LINEUP_ENROLL_SECRET"),
             TokenHashes.newToken("lineup_enroll"));
 
-    EmbeddedDatabase database = EmbeddedDatabase.start(dir, postgresPort);
+    // Stopped by this class's shutdown hook, after the services (stop()).
+    EmbeddedDatabase database = EmbeddedDatabase.start(dir, postgresPort, false);
     EmbeddedKafka kafka;
     try {
       kafka =

@@ -64,7 +64,8 @@ class MetricsTest {
                 0,
                 0,
                 0,
-                Map.of()));
+                // Counted every second rather than every 30, for the gauge test.
+                Map.of("lineup.intake.ledger.gauge-interval", "1s")));
     services.awaitHealthy(Duration.ofMinutes(2));
     agents = Agent.simulate(services.gatewayUrl(), ENROLL, HOSTS, "metrics-host-", Duration.ZERO);
   }
@@ -175,6 +176,78 @@ class MetricsTest {
   }
 
   /**
+   * The gauges: work waiting on a host without an agent shows as upcoming in its lane and as
+   * unfinished by state (counted from the ledger), and goes back down when it is cancelled; every
+   * consumer, the sequencer's stream threads included, reports its lag; the release budget shows
+   * its tokens.
+   */
+  @Test
+  void gaugesShowUpcomingWorkPerLaneAndGoBackDownWhenItIsCancelled() throws Exception {
+    LineupClient intake =
+        new LineupClient(services.intakeUrl(), ADMIN, services.intake().getBean(JsonMapper.class));
+    String host = "metrics-silent-host";
+    double upcomingBefore =
+        sum(scrape(services.intakeUrl()), "lineup_upcoming_activities", "lane=\"DEFAULT\"");
+    for (int i = 0; i < 3; i++) {
+      assertThat(
+              intake
+                  .post(
+                      "/v1/hosts/" + host + "/activities",
+                      "{\"type\":\"script_run\",\"payload\":{\"script\":\"echo " + i + "\"}}")
+                  .status())
+          .isEqualTo(202);
+    }
+    // One is released to nobody; the other two wait behind it.
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .pollInterval(Duration.ofMillis(250))
+        .untilAsserted(
+            () -> {
+              String text = scrape(services.intakeUrl());
+              assertThat(sum(text, "lineup_upcoming_activities", "lane=\"DEFAULT\""))
+                  .isEqualTo(upcomingBefore + 2);
+              assertThat(
+                      sum(
+                          text,
+                          "lineup_activities",
+                          "state=\"RELEASED\"",
+                          "type=\"SCRIPT_RUN\"",
+                          "lane=\"DEFAULT\""))
+                  .isGreaterThanOrEqualTo(1);
+            });
+    assertThat(intake.delete("/v1/hosts/" + host + "/activities?state=upcoming").status())
+        .isEqualTo(202);
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .pollInterval(Duration.ofMillis(250))
+        .untilAsserted(
+            () ->
+                assertThat(
+                        sum(
+                            scrape(services.intakeUrl()),
+                            "lineup_upcoming_activities",
+                            "lane=\"DEFAULT\""))
+                    .isEqualTo(upcomingBefore));
+
+    String intakeText = scrape(services.intakeUrl());
+    String sequencer = scrape(services.sequencerUrl());
+    String gateway = scrape(services.gatewayUrl());
+    assertThat(intakeText)
+        .contains("lineup_upcoming_activities{lane=\"SETUP\"}")
+        .containsPattern("lineup_ledger_counted_at_seconds [0-9.E]+")
+        .containsPattern("lineup_consumer_lag_records\\{consumer=\"[^\"]+\"} ")
+        .containsPattern("lineup_consumer_lag_seconds\\{consumer=\"[^\"]+\"} ");
+    assertThat(gateway).containsPattern("lineup_consumer_lag_records\\{consumer=\"[^\"]+\"} ");
+    assertThat(sequencer)
+        .contains("lineup_consumer_lag_records{consumer=\"sequencer\"}")
+        .contains("lineup_consumer_stalled{consumer=\"sequencer\"} 0.0");
+    // The budget starts full in every task and this test released no system work.
+    assertThat(sum(sequencer, "lineup_release_budget_tokens")).isGreaterThan(0);
+    promtoolAccepts(intakeText);
+    promtoolAccepts(sequencer);
+  }
+
+  /**
    * A real Prometheus (Debian's {@code prometheus} package; without it this test fails) scrapes the
    * three services every second with a generated configuration, and its query API sees them up and
    * Lineup's series moved.
@@ -187,7 +260,13 @@ class MetricsTest {
     try (ServerSocket free = new ServerSocket(0, 0, InetAddress.getLoopbackAddress())) {
       port = free.getLocalPort();
     }
-    StringBuilder config = new StringBuilder("global:\n  scrape_interval: 1s\nscrape_configs:\n");
+    Path repository = Path.of(System.getProperty("basedir", "")).toAbsolutePath().getParent();
+    Path alerts = repository.resolve("deploy/prometheus/alerts.yml");
+    StringBuilder config =
+        new StringBuilder("global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\n")
+            .append("rule_files: [\"")
+            .append(alerts)
+            .append("\"]\nscrape_configs:\n");
     Map<String, URI> jobs =
         Map.of(
             "lineup-intake", services.intakeUrl(),
@@ -238,13 +317,83 @@ class MetricsTest {
                     .isGreaterThanOrEqualTo(HOSTS * (PER_HOST - 1));
                 assertThat(query(api, "count(lineup_consumer_stalled == 0)")).isGreaterThan(0);
                 assertThat(query(api, "count(lineup_dead_letters_total)")).isGreaterThan(0);
+                assertThat(query(api, "count(lineup_consumer_lag_records)")).isGreaterThan(3);
+                assertThat(query(api, "count(lineup_upcoming_activities)")).isEqualTo(3);
               });
+      URI base = URI.create("http://127.0.0.1:" + port);
+      // deploy/prometheus/alerts.yml loaded and evaluated against the real series.
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .pollInterval(Duration.ofMillis(500))
+          .untilAsserted(
+              () -> {
+                List<Map<String, Object>> rules = rules(base);
+                assertThat(rules).hasSize(6);
+                for (Map<String, Object> rule : rules) {
+                  assertThat(rule.get("health"))
+                      .as("alert %s: %s", rule.get("name"), rule.get("lastError"))
+                      .isEqualTo("ok");
+                }
+              });
+      // Every query of deploy/grafana's dashboard runs, and finds series.
+      for (String expr : dashboardQueries(repository)) {
+        String promql = expr.replace("$__rate_interval", "1m");
+        await()
+            .atMost(Duration.ofSeconds(30))
+            .pollInterval(Duration.ofMillis(500))
+            .untilAsserted(
+                () ->
+                    assertThat(query(api, promql))
+                        .as("dashboard query %s", promql)
+                        .isNotEqualTo(-1));
+      }
     } finally {
       prometheus.destroy();
       if (!prometheus.waitFor(10, TimeUnit.SECONDS)) {
         prometheus.destroyForcibly();
       }
     }
+  }
+
+  /** Every alert rule Prometheus loaded, with its health. */
+  @SuppressWarnings("unchecked")
+  private static List<Map<String, Object>> rules(URI prometheus)
+      throws IOException, InterruptedException {
+    HttpResponse<String> answer =
+        HTTP.send(
+            HttpRequest.newBuilder(prometheus.resolve("/api/v1/rules")).GET().build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertThat(answer.statusCode()).isEqualTo(200);
+    Map<String, Object> body =
+        services.intake().getBean(JsonMapper.class).readValue(answer.body(), Map.class);
+    List<Map<String, Object>> rules = new ArrayList<>();
+    for (Object group : (List<Object>) ((Map<String, Object>) body.get("data")).get("groups")) {
+      rules.addAll((List<Map<String, Object>>) ((Map<String, Object>) group).get("rules"));
+    }
+    return rules;
+  }
+
+  /** The PromQL of every panel of deploy/grafana/dashboards/lineup.json. */
+  @SuppressWarnings("unchecked")
+  private static List<String> dashboardQueries(Path repository) throws IOException {
+    Map<String, Object> dashboard =
+        services
+            .intake()
+            .getBean(JsonMapper.class)
+            .readValue(
+                Files.readString(repository.resolve("deploy/grafana/dashboards/lineup.json")),
+                Map.class);
+    List<String> queries = new ArrayList<>();
+    for (Object panel : (List<Object>) dashboard.get("panels")) {
+      Object targets = ((Map<String, Object>) panel).get("targets");
+      if (targets != null) {
+        for (Object target : (List<Object>) targets) {
+          queries.add((String) ((Map<String, Object>) target).get("expr"));
+        }
+      }
+    }
+    assertThat(queries).hasSizeGreaterThan(10);
+    return queries;
   }
 
   /** The value of an instant query with one result, or -1 when it has none. */

@@ -28,8 +28,22 @@ public final class EmbeddedDatabase implements AutoCloseable {
     this.postgres = postgres;
   }
 
-  /** Starts PostgreSQL on {@code port} (0 for a free one) with its data under {@code dataDir}. */
+  /**
+   * Starts PostgreSQL on {@code port} (0 for a free one) with its data under {@code dataDir}, and
+   * stops it when the JVM exits if nobody closed it before.
+   */
   public static EmbeddedDatabase start(Path dataDir, int port) throws IOException {
+    return start(dataDir, port, true);
+  }
+
+  /**
+   * {@link #start(Path, int)}, for an owner that closes the server itself at exit ({@code
+   * stopAtExit} false): after the services that use it, so they stop without losing their
+   * connections first. The JVM runs its shutdown hooks at once, in no order, so one of the server's
+   * own would stop it under them.
+   */
+  public static EmbeddedDatabase start(Path dataDir, int port, boolean stopAtExit)
+      throws IOException {
     Path pgData = dataDir.toAbsolutePath().resolve("postgres");
     Files.createDirectories(pgData);
     stopOrphanedServer(pgData);
@@ -41,6 +55,7 @@ public final class EmbeddedDatabase implements AutoCloseable {
             .setPGStartupWait(Duration.ofSeconds(30))
             .setServerConfig("max_connections", "200")
             .setServerConfig("fsync", "on")
+            .setRegisterShutdownHook(stopAtExit)
             .start();
     LOG.info("PostgreSQL up on port {} with its data in {}", postgres.getPort(), pgData);
     return new EmbeddedDatabase(postgres);

@@ -84,9 +84,15 @@ public final class EmbeddedKafka implements AutoCloseable {
     if (!Files.exists(logDir.resolve("meta.properties"))) {
       format(logDir);
     }
+    Path brokerLog = dataDir.toAbsolutePath().resolve("kafka-broker.log");
+    boolean moved = BrokerLog.toFile(brokerLog);
     KafkaRaftServer server = new KafkaRaftServer(config, Time.SYSTEM);
     server.startup();
-    LOG.info("Kafka broker up on 127.0.0.1:{} with its log in {}", brokerPort, logDir);
+    LOG.info(
+        "Kafka broker up on 127.0.0.1:{} with its data in {}{}",
+        brokerPort,
+        logDir,
+        moved ? " and its own log lines in " + brokerLog : "");
     return new EmbeddedKafka(server, brokerPort);
   }
 
@@ -123,6 +129,7 @@ public final class EmbeddedKafka implements AutoCloseable {
       return;
     }
     closed = true;
+    BrokerLog.shuttingDown();
     server.shutdown();
     server.awaitShutdown();
     LOG.info("Kafka broker on port {} stopped", port);

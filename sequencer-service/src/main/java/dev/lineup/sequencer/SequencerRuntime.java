@@ -1,8 +1,10 @@
 package dev.lineup.sequencer;
 
+import dev.lineup.sequencer.stream.SequencerDeadLetters;
 import dev.lineup.sequencer.stream.SequencerMetrics;
 import dev.lineup.sequencer.stream.SequencerStreams;
 import dev.lineup.sequencer.stream.SequencerTopology;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
 import io.micronaut.context.annotation.Context;
@@ -10,6 +12,7 @@ import jakarta.annotation.PreDestroy;
 import java.time.Duration;
 import java.util.Properties;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.common.MetricName;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.Topology;
@@ -43,7 +46,48 @@ public final class SequencerRuntime implements AutoCloseable {
     streams.setStateListener((now, before) -> LOG.info("sequencer streams {} -> {}", before, now));
     streamsMetrics = new KafkaStreamsMetrics(streams);
     streamsMetrics.bindTo(registry);
+    instrument(registry);
     streams.start();
+  }
+
+  /**
+   * The two consumer meters every Lineup consumer has, for the sequencer's stream threads: {@code
+   * lineup_consumer_stalled{consumer="sequencer"}} (1 while Kafka Streams is not RUNNING: starting,
+   * rebalancing, restoring or dead) and {@code lineup_consumer_lag_records}, the records its main
+   * consumers have not read yet (changelog restores are not counted).
+   */
+  private void instrument(MeterRegistry registry) {
+    Gauge.builder(
+            "lineup.consumer.stalled",
+            streams,
+            s -> s.state() == KafkaStreams.State.RUNNING ? 0 : 1)
+        .description("1 while this consumer cannot make progress, else 0")
+        .tag("consumer", SequencerDeadLetters.CONSUMER)
+        .register(registry);
+    Gauge.builder("lineup.consumer.lag.records", streams, SequencerRuntime::inputLag)
+        .description("Records in this consumer's partitions that it has not read yet")
+        .tag("consumer", SequencerDeadLetters.CONSUMER)
+        .register(registry);
+  }
+
+  /** The sum of the main consumers' per-partition {@code records-lag}. */
+  private static double inputLag(KafkaStreams streams) {
+    double lag = 0;
+    for (var entry : streams.metrics().entrySet()) {
+      MetricName name = entry.getKey();
+      String client = name.tags().getOrDefault("client-id", "");
+      if (name.name().equals("records-lag")
+          && name.group().equals("consumer-fetch-manager-metrics")
+          && name.tags().containsKey("partition")
+          && client.endsWith("-consumer")
+          && !client.endsWith("-restore-consumer")
+          && !client.endsWith("-global-consumer")
+          && entry.getValue().metricValue() instanceof Number n
+          && !Double.isNaN(n.doubleValue())) {
+        lag += n.doubleValue();
+      }
+    }
+    return lag;
   }
 
   static Properties properties(SequencerSettings settings) {

@@ -1,5 +1,6 @@
 package dev.lineup.gateway.agent;
 
+import dev.lineup.service.kafka.Failures;
 import io.micronaut.context.annotation.Context;
 import io.micronaut.context.annotation.Value;
 import jakarta.annotation.PreDestroy;
@@ -55,11 +56,16 @@ public final class TaskSignals implements AutoCloseable {
   }
 
   private void listen(String url, String user, String password) {
+    boolean lost = false;
     while (running.get()) {
       try (Connection c = DriverManager.getConnection(url, user, password);
           Statement s = c.createStatement()) {
         s.execute("LISTEN " + CHANNEL);
         PGConnection pg = c.unwrap(PGConnection.class);
+        if (lost) {
+          LOG.info("task signal listener reconnected");
+          lost = false;
+        }
         while (running.get()) {
           PGNotification[] notifications = pg.getNotifications(500);
           if (notifications != null) {
@@ -70,7 +76,16 @@ public final class TaskSignals implements AutoCloseable {
         }
       } catch (SQLException e) {
         if (running.get()) {
-          LOG.warn("task signal listener lost its connection; reconnecting", e);
+          // Once per outage, in one line: the database's own outage is the news, and the pool's
+          // users report it too. Long polls still end at their deadline meanwhile.
+          if (!lost) {
+            LOG.warn(
+                "task signal listener lost its database connection, reconnecting every second: {}",
+                Failures.describe(e, Failures.MAX_REASON));
+            lost = true;
+          } else {
+            LOG.debug("task signal listener still cannot connect", e);
+          }
           // Wake everyone: a signal may have been missed while disconnected.
           hosts.keySet().forEach(this::signal);
           sleep();

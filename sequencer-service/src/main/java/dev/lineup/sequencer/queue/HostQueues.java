@@ -574,4 +574,9 @@ public final class HostQueues {
   private static boolean runsToItsEnd(ActivityType type) {
     return !Lifecycle.isCancellableOnceReleased(type);
   }
+
+  /** This task's budget for system releases (rule 10), for its gauge. */
+  public ReleaseBudget budget() {
+    return budget;
+  }
 }

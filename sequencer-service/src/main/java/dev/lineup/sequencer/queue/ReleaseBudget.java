@@ -15,8 +15,9 @@ public final class ReleaseBudget {
 
   private final double perSecond;
   private final double burst;
-  private double tokens;
-  private long lastRefillMillis = Long.MIN_VALUE;
+  // Volatile for the metrics scrape, which reads them from another thread (tokensAt).
+  private volatile double tokens;
+  private volatile long lastRefillMillis = Long.MIN_VALUE;
 
   public ReleaseBudget(double perSecond, double burst) {
     if (perSecond <= 0 || burst < 1) {
@@ -41,6 +42,19 @@ public final class ReleaseBudget {
   public boolean available(long nowMillis) {
     refill(nowMillis);
     return tokens >= SCALE;
+  }
+
+  /**
+   * The whole and part tokens there would be at {@code nowMillis}, without taking or refilling: for
+   * a gauge read on another thread, so it may be a step behind the stream thread.
+   */
+  public double tokensAt(long nowMillis) {
+    double saved = tokens;
+    long last = lastRefillMillis;
+    if (last != Long.MIN_VALUE && nowMillis > last) {
+      saved = Math.min(burst * SCALE, saved + (nowMillis - last) * perSecond);
+    }
+    return saved / SCALE;
   }
 
   private void refill(long nowMillis) {

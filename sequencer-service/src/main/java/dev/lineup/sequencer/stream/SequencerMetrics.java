@@ -6,12 +6,16 @@ import dev.lineup.avro.LifecycleEvent;
 import dev.lineup.avro.ReasonCode;
 import dev.lineup.avro.ReleasedActivity;
 import dev.lineup.schemas.Topics;
+import dev.lineup.sequencer.queue.ReleaseBudget;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
 import java.time.Duration;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 
@@ -59,6 +63,9 @@ public final class SequencerMetrics {
   private final Counter[] leaseExpiries = new Counter[TYPES.length];
   private final Timer handoff;
 
+  /** The release budgets of the tasks this instance runs now. */
+  private final Set<ReleaseBudget> budgets = ConcurrentHashMap.newKeySet();
+
   public SequencerMetrics(MeterRegistry registry) {
     this.registry = registry;
     for (ActivityType type : TYPES) {
@@ -93,6 +100,30 @@ public final class SequencerMetrics {
         .tag("topic", Topics.SEQUENCER_DLQ.name())
         .tag("consumer", SequencerDeadLetters.CONSUMER)
         .register(registry);
+    Gauge.builder("lineup.release.budget.tokens", budgets, SequencerMetrics::tokens)
+        .description(
+            "Tokens for releases of system-initiated activities left in this instance's tasks'"
+                + " budgets (rule 10): near 0, system work waits")
+        .register(registry);
+  }
+
+  private static double tokens(Set<ReleaseBudget> budgets) {
+    long now = System.currentTimeMillis();
+    double tokens = 0;
+    for (ReleaseBudget budget : budgets) {
+      tokens += budget.tokensAt(now);
+    }
+    return tokens;
+  }
+
+  /** A task's budget, counted in the gauge while the task runs here. */
+  void budgetOpened(ReleaseBudget budget) {
+    budgets.add(budget);
+  }
+
+  /** The task closed, or moved to another instance. */
+  void budgetClosed(ReleaseBudget budget) {
+    budgets.remove(budget);
   }
 
   /** Meters that go nowhere: for topologies run without a service (tests, benchmarks). */

@@ -75,7 +75,15 @@ final class SequencerProcessor implements Processor<String, SpecificRecord, Obje
             KeyValueSortedStore.of(context.getStateStore(SequencerTopology.QUEUE_STORE)));
     boundsWritten = false;
     queues = new HostQueues(store, settings, output);
+    metrics.budgetOpened(queues.budget());
     context.schedule(tick, PunctuationType.WALL_CLOCK_TIME, now -> queues.onTime(now, parts));
+  }
+
+  @Override
+  public void close() {
+    if (queues != null) {
+      metrics.budgetClosed(queues.budget());
+    }
   }
 
   /**

@@ -18,7 +18,15 @@ public final class SequencerStreams {
         StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG,
         SequencerDeadLetters.class.getName(),
         StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG,
-        SequencerDeadLetters.class.getName());
+        SequencerDeadLetters.class.getName(),
+        // The topology has no global stores; enabling it only opts in to Kafka 5.0's default now,
+        // which Streams otherwise warns about at every start. The partition assignor reads its
+        // settings from the main consumer's, so they carry it too.
+        StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG,
+        true,
+        StreamsConfig.mainConsumerPrefix(
+            StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG),
+        true);
   }
 
   /** Everything a production instance needs besides addresses and directories. */

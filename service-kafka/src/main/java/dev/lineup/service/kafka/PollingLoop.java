@@ -69,6 +69,15 @@ public abstract sealed class PollingLoop implements Readiness, Instrumented, Aut
 
   private final AtomicLong deadLettered = new AtomicLong();
 
+  /** Records waiting in this loop's partitions, as of its last poll (read on the loop thread). */
+  private final AtomicLong lagRecords = new AtomicLong();
+
+  /**
+   * The write time of the newest record this loop has processed, or the last moment it was caught
+   * up if later: how far behind the loop is, in time, while records wait.
+   */
+  private final AtomicLong processedUpToMillis = new AtomicLong(System.currentTimeMillis());
+
   /** The Kafka clients' meters, closed with the loop. */
   private final List<KafkaClientMetrics> clientMetrics = new ArrayList<>();
 
@@ -134,8 +143,26 @@ public abstract sealed class PollingLoop implements Readiness, Instrumented, Aut
         .tag("topic", deadLetterTopic)
         .tag("consumer", name)
         .register(registry);
+    Gauge.builder("lineup.consumer.lag.records", lagRecords, AtomicLong::get)
+        .description("Records in this consumer's partitions that it has not read yet")
+        .tag("consumer", name)
+        .register(registry);
+    Gauge.builder("lineup.consumer.lag", this, PollingLoop::lagSeconds)
+        .description(
+            "While records wait: the age of the newest record this consumer has processed; 0 when"
+                + " it is caught up")
+        .tag("consumer", name)
+        .baseUnit("seconds")
+        .register(registry);
     bindClient(new KafkaClientMetrics(consumer), registry);
     instrumentProducer(registry);
+  }
+
+  private double lagSeconds() {
+    if (lagRecords.get() == 0) {
+      return 0;
+    }
+    return Math.max(0, System.currentTimeMillis() - processedUpToMillis.get()) / 1000.0;
   }
 
   /** Binds the subclass's producer's metrics ({@link #bindClient(Producer, MeterRegistry)}). */
@@ -196,6 +223,7 @@ public abstract sealed class PollingLoop implements Readiness, Instrumented, Aut
           continue;
         }
         polled.set(true);
+        measureLag();
         if (records.isEmpty()) {
           // A failed batch is over only when it passes, or when its partitions went elsewhere.
           retrying.retainAll(consumer.assignment());
@@ -206,6 +234,7 @@ public abstract sealed class PollingLoop implements Readiness, Instrumented, Aut
         }
         try {
           process(records);
+          processedUpTo(records);
           retrying.clear();
           recovered();
           backoff = Failures.FIRST_BACKOFF;
@@ -235,6 +264,31 @@ public abstract sealed class PollingLoop implements Readiness, Instrumented, Aut
         closeClients(CLOSE);
       }
     }
+  }
+
+  /**
+   * The records left in the assigned partitions after this poll, from the positions and end offsets
+   * the consumer already holds (no request to the broker). A partition whose end is not known yet
+   * counts nothing.
+   */
+  private void measureLag() {
+    long lag = 0;
+    for (TopicPartition partition : consumer.assignment()) {
+      lag += consumer.currentLag(partition).orElse(0);
+    }
+    lagRecords.set(lag);
+    if (lag == 0) {
+      // Caught up now: a record arriving after a quiet hour is seconds late, not an hour.
+      processedUpToMillis.set(System.currentTimeMillis());
+    }
+  }
+
+  private void processedUpTo(ConsumerRecords<byte[], byte[]> records) {
+    long newest = Long.MIN_VALUE;
+    for (var record : records) {
+      newest = Math.max(newest, record.timestamp());
+    }
+    processedUpToMillis.accumulateAndGet(newest, Math::max);
   }
 
   /**
