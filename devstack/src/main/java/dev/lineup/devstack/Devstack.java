@@ -223,7 +223,11 @@ public final class Devstack implements Callable<Integer> {
         kafka.bootstrapServers(), database.jdbcUrl(""), database.user(), dir);
     out.println(
         "Run each service apart, from the repository root after `mvn -q -B -DskipTests package`:");
-    printCommand("intake", environments.intake(0, intakePort), "intake-service", "intake-service");
+    printCommand(
+        "intake",
+        environments.intake(0, intakePort, "http://127.0.0.1:" + sequencerPort),
+        "intake-service",
+        "intake-service");
     printCommand(
         "sequencer",
         environments.sequencer(0, sequencerPort, dir.resolve("sequencer-0")),
@@ -259,6 +263,7 @@ public final class Devstack implements Callable<Integer> {
         "Lineup is ready: intake %s  gateway %s  sequencer %s  kafka %s  data %s%n",
         s.intakeUrl(), s.gatewayUrl(), s.sequencerUrl(), kafka.bootstrapServers(), dir);
     out.printf("  admin token:   %s%n  enroll secret: %s%n", admin, enroll);
+    out.printf("  ops page:      %s/ui/ (sign in with the admin token)%n", s.intakeUrl());
     out.printf(
         "  try: curl -s -H 'Authorization: Bearer %s' -H 'Content-Type: application/json' "
             + "-d '{\"type\":\"script_run\",\"payload\":{\"script\":\"echo hello\"}}' %s/v1/hosts/host-1/activities%n",

@@ -71,7 +71,8 @@ public final class LineupServices implements AutoCloseable {
               settings.intakePort(),
               Map.of(
                   "lineup.intake.database.url", settings.database().jdbcUrl(INTAKE_DATABASE),
-                  "lineup.intake.database.user", settings.database().user()));
+                  "lineup.intake.database.user", settings.database().user(),
+                  "lineup.intake.sequencer-url", sequencerUrl().toString()));
       gateway = startGateway();
     } catch (Exception | Error e) {
       close();

@@ -31,12 +31,16 @@ public record ServiceEnvironments(
     return SettingsCatalogue.variable(property);
   }
 
-  /** Intake number {@code instance} (from 0) on {@code port}. */
-  public Map<String, String> intake(int instance, int port) {
+  /**
+   * Intake number {@code instance} (from 0) on {@code port}, reading hosts' live queues for the ops
+   * page from the sequencer at {@code sequencerUrl} (any instance: it forwards to the owner).
+   */
+  public Map<String, String> intake(int instance, int port, String sequencerUrl) {
     Map<String, String> env = common(port);
     env.put(variable("lineup.intake.database.url"), intakeDatabaseUrl);
     env.put(variable("lineup.intake.database.user"), databaseUser);
     env.put(variable("lineup.intake.instance-id"), "intake-" + instance);
+    env.put(variable("lineup.intake.sequencer-url"), sequencerUrl);
     return env;
   }
 

@@ -52,13 +52,17 @@ class ServicesApartTest {
             ENROLL);
 
     int intakePort = FreePorts.orFree(0);
+    int[] sequencerPorts = {FreePorts.orFree(0), FreePorts.orFree(0)};
     ServiceProcess intake =
         new ServiceProcess(
-            "intake-0", "intake-service", intakePort, environments.intake(0, intakePort));
+            "intake-0",
+            "intake-service",
+            intakePort,
+            environments.intake(0, intakePort, "http://127.0.0.1:" + sequencerPorts[0]));
     List<ServiceProcess> sequencers = new ArrayList<>();
     List<ServiceProcess> gateways = new ArrayList<>();
     for (int i = 0; i < 2; i++) {
-      int port = FreePorts.orFree(0);
+      int port = sequencerPorts[i];
       sequencers.add(
           new ServiceProcess(
               "sequencer-" + i,

@@ -149,6 +149,7 @@ public final class LineupContainer implements Startable {
     env.put("LINEUP_INTAKE_DATABASE_USER", postgres.getUsername());
     env.put("LINEUP_INTAKE_DATABASE_PASSWORD", postgres.getPassword());
     env.put("LINEUP_INTAKE_INSTANCE_ID", "intake-0");
+    env.put("LINEUP_INTAKE_SEQUENCER_URL", "http://sequencer:" + SEQUENCER_PORT);
     return env;
   }
 
