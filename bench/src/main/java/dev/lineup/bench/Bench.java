@@ -196,6 +196,7 @@ public final class Bench implements Callable<Integer> {
 
   private int run(Path dir) throws Exception {
     try (EmbeddedDatabase database = EmbeddedDatabase.start(dir, 0)) {
+      postmasterPid = dir.toAbsolutePath().resolve("postgres/postmaster.pid");
       LineupRun.Outcome lineup;
       if (cluster.bootstrap != null) {
         if (scaleHosts > 0) {
@@ -258,7 +259,7 @@ public final class Bench implements Callable<Integer> {
           db.setJdbcUrl(database.jdbcUrl("sql_baseline"));
           db.setUsername(database.user());
           db.setMaximumPoolSize(sqlWorkers * 2 + 2);
-          BoxCpu box = new BoxCpu();
+          BoxCpu box = new BoxCpu(postmasterPid);
           sql =
               new SqlQueueRun(db, new MinimalSqlQueue(), hosts, perHost, sqlWorkers, deviceDelay())
                   .run();
@@ -369,7 +370,7 @@ public final class Bench implements Callable<Integer> {
               .run(
                   () -> {
                     cpu.restart();
-                    box[0] = new BoxCpu();
+                    box[0] = new BoxCpu(postmasterPid);
                   });
     } else {
       try (ThreadTime time = new ThreadTime(sequencer)) {
@@ -379,7 +380,7 @@ public final class Bench implements Callable<Integer> {
                     () -> {
                       cpu.restart();
                       time.restart();
-                      box[0] = new BoxCpu();
+                      box[0] = new BoxCpu(postmasterPid);
                     });
         System.out.println(time.summary(lineup.activities()));
       }
@@ -415,6 +416,9 @@ public final class Bench implements Callable<Integer> {
         "lineup: the sequencer had accepted half the workload after %.1f s, all of it after %.1f s%n",
         lineup.accepted().getValueAtPercentile(50) / 1e9, lineup.accepted().getMaxValue() / 1e9);
   }
+
+  /** The bench's PostgreSQL's pid file, for the whole-box CPU's split. */
+  private Path postmasterPid;
 
   /** The whole box's CPU over the measured runs (null off Linux). */
   private BoxCpu.Result lineupBox;

@@ -58,10 +58,16 @@ final class BoxCpu {
           new String[] {"GC Thread", "gc"},
           new String[] {"G1 ", "gc"});
 
+  private final Path postmasterPid;
   private final Snapshot start;
 
-  BoxCpu() {
-    start = Snapshot.take();
+  /**
+   * @param postmasterPid the bench's PostgreSQL's {@code postmaster.pid}: its server and its
+   *     backends are counted as "postgres", not every process of that name on the box
+   */
+  BoxCpu(Path postmasterPid) {
+    this.postmasterPid = postmasterPid;
+    start = Snapshot.take(postmasterPid);
   }
 
   /**
@@ -69,7 +75,7 @@ final class BoxCpu {
    * is what the run completed.
    */
   Result stop(long activities) {
-    Snapshot end = Snapshot.take();
+    Snapshot end = Snapshot.take(postmasterPid);
     if (start == null || end == null) {
       return null;
     }
@@ -116,21 +122,28 @@ final class BoxCpu {
   /** Ticks since boot: the machine's busy ones, this process's, PostgreSQL's, per thread group. */
   private record Snapshot(long busy, long self, long postgres, Map<String, Long> groups) {
 
-    static Snapshot take() {
+    static Snapshot take(Path postmasterPid) {
       try {
         String cpu = Files.readAllLines(Path.of("/proc/stat")).get(0);
         String[] fields = cpu.substring("cpu".length()).trim().split("\\s+");
         long total = 0;
-        for (int i = 0; i < Math.min(8, fields.length); i++) {
-          total += Long.parseLong(fields[i]); // user nice system idle iowait irq softirq steal
+        // user nice system idle iowait irq softirq: steal is time a hypervisor took, not ours.
+        for (int i = 0; i < Math.min(7, fields.length); i++) {
+          total += Long.parseLong(fields[i]);
         }
         long idle = Long.parseLong(fields[3]) + Long.parseLong(fields[4]);
         long self = ticks(Path.of("/proc/self/stat"));
+        String postmaster = Files.readAllLines(postmasterPid).get(0).trim();
+        // The server's own time, its exited backends' (cutime, cstime) and its live backends'.
         long postgres = 0;
+        String server = read(Path.of("/proc", postmaster, "stat"));
+        if (server != null) {
+          postgres += ticks(server) + childTicks(server);
+        }
         try (DirectoryStream<Path> pids = Files.newDirectoryStream(Path.of("/proc"), "[0-9]*")) {
           for (Path pid : pids) {
             String stat = read(pid.resolve("stat"));
-            if (stat != null && "postgres".equals(comm(stat))) {
+            if (stat != null && postmaster.equals(parent(stat))) {
               postgres += ticks(stat);
             }
           }
@@ -175,6 +188,17 @@ final class BoxCpu {
     private static long ticks(String stat) {
       String[] after = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
       return Long.parseLong(after[11]) + Long.parseLong(after[12]);
+    }
+
+    /** cutime + cstime: the 16th and 17th fields, the time of children it waited for. */
+    private static long childTicks(String stat) {
+      String[] after = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+      return Long.parseLong(after[13]) + Long.parseLong(after[14]);
+    }
+
+    /** The 4th field, the parent's pid. */
+    private static String parent(String stat) {
+      return stat.substring(stat.lastIndexOf(')') + 2).split(" ")[1];
     }
 
     private static String comm(String stat) {

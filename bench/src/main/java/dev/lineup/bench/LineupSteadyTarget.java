@@ -7,15 +7,20 @@ import dev.lineup.schemas.Results;
 import dev.lineup.schemas.Topics;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
 
 /**
  * Lineup under {@link SteadyLoad}: offers are requests on its Kafka front door ({@code
@@ -40,6 +45,11 @@ final class LineupSteadyTarget implements SteadyLoad.Target {
   }
 
   @Override
+  public String host(int h) {
+    return prefix + h;
+  }
+
+  @Override
   public void start(SteadyLoad.Meter meter) throws Exception {
     requests =
         new KafkaProducer<>(
@@ -52,14 +62,18 @@ final class LineupSteadyTarget implements SteadyLoad.Target {
                 "all"),
             Topics.REQUESTS.keySerde().serializer(),
             Topics.REQUESTS.valueSerde().serializer());
-    devices = new Thread(() -> devices(meter), "bench-steady-devices");
+    CountDownLatch listening = new CountDownLatch(1);
+    devices = new Thread(() -> devices(meter, listening), "bench-steady-devices");
     devices.start();
-    Thread.sleep(3000); // let the devices' consumer join before the first offer
+    // The first offer waits until the devices hold their partitions, at the topics' ends.
+    if (!listening.await(2, TimeUnit.MINUTES)) {
+      throw new IllegalStateException("the simulated devices did not join their group in 2 min");
+    }
   }
 
   @Override
   public void offer(int host, int k, String id) {
-    String hostId = prefix + host;
+    String hostId = host(host);
     requests.send(
         new ProducerRecord<>(
             Topics.REQUESTS.name(),
@@ -67,7 +81,7 @@ final class LineupSteadyTarget implements SteadyLoad.Target {
             LineupRun.activity(k).setActivityId(id).setHostId(hostId).build()));
   }
 
-  private void devices(SteadyLoad.Meter meter) {
+  private void devices(SteadyLoad.Meter meter, CountDownLatch listening) {
     try (KafkaConsumer<String, ReleasedActivity> releases =
             new KafkaConsumer<>(
                 Map.of(
@@ -100,7 +114,18 @@ final class LineupSteadyTarget implements SteadyLoad.Target {
           List.of(
               Topics.RELEASED_SCRIPT.name(),
               Topics.RELEASED_INSTALLER.name(),
-              Topics.RELEASED_MDM.name()));
+              Topics.RELEASED_MDM.name()),
+          new ConsumerRebalanceListener() {
+            @Override
+            public void onPartitionsRevoked(Collection<TopicPartition> partitions) {}
+
+            @Override
+            public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+              releases.seekToEnd(partitions);
+              partitions.forEach(releases::position); // resolve the ends now, before any offer
+              listening.countDown();
+            }
+          });
       while (running.get()) {
         for (var r : releases.poll(Duration.ofMillis(50))) {
           var activity = r.value().getActivity();

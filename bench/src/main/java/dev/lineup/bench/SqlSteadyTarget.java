@@ -21,7 +21,10 @@ final class SqlSteadyTarget implements SteadyLoad.Target {
   private final DataSource db;
   private final SqlQueue queue;
   private final int workers;
-  private final BlockingQueue<Object[]> offers = new LinkedBlockingQueue<>();
+
+  /** One queue per enqueue thread, a host always on the same one: its enqueues stay in order. */
+  private final List<BlockingQueue<Object[]>> offers = new ArrayList<>();
+
   private final AtomicBoolean running = new AtomicBoolean(true);
   private final List<Thread> threads = new ArrayList<>();
 
@@ -37,21 +40,30 @@ final class SqlSteadyTarget implements SteadyLoad.Target {
   }
 
   @Override
+  public String host(int h) {
+    return "sql-host-" + h;
+  }
+
+  @Override
   public void start(SteadyLoad.Meter meter) {
     SqlQueueRun.transaction(db, queue::create);
     for (int w = 0; w < workers; w++) {
+      offers.add(new LinkedBlockingQueue<>());
+    }
+    for (int w = 0; w < workers; w++) {
       int worker = w;
-      threads.add(start(queue.name() + "-steady-enqueue-" + w, this::enqueueing));
+      threads.add(
+          start(queue.name() + "-steady-enqueue-" + w, () -> enqueueing(offers.get(worker))));
       threads.add(start(queue.name() + "-steady-device-" + w, () -> devices(meter, worker)));
     }
   }
 
   @Override
   public void offer(int host, int k, String id) {
-    offers.add(new Object[] {host, k, id});
+    offers.get(host % workers).add(new Object[] {host, k, id});
   }
 
-  private void enqueueing() {
+  private void enqueueing(BlockingQueue<Object[]> offers) {
     try {
       while (running.get()) {
         Object[] offer = offers.poll(50, TimeUnit.MILLISECONDS);
@@ -75,7 +87,7 @@ final class SqlSteadyTarget implements SteadyLoad.Target {
       for (String[] row : activated) {
         now.add(row[0]);
         if (seen.add(row[0])) {
-          String host = "sql-host-" + row[1];
+          String host = host(Integer.parseInt(row[1]));
           meter.released(host, row[0], System.nanoTime());
           SqlQueueRun.transaction(
               db, c -> queue.complete(c, Integer.parseInt(row[1]), row[0], row[2]));

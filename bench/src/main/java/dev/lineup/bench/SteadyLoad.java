@@ -2,10 +2,13 @@ package dev.lineup.bench;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.Queue;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.HdrHistogram.Histogram;
@@ -27,6 +30,9 @@ final class SteadyLoad {
   interface Target extends AutoCloseable {
     String name();
 
+    /** Host number {@code h} as the target names it in what it reports. */
+    String host(int h);
+
     /** Starts the devices, which report to {@code meter}; returns once they are listening. */
     void start(Meter meter) throws Exception;
 
@@ -40,14 +46,17 @@ final class SteadyLoad {
   /** What the devices saw: offers, releases and answers, and the latencies between them. */
   static final class Meter {
     private final Map<String, Long> offeredAt = new ConcurrentHashMap<>();
+    private final Map<String, Queue<String>> upcoming = new ConcurrentHashMap<>();
+    private final List<String> violations = Collections.synchronizedList(new ArrayList<>());
     private final Map<String, Long> resultAt = new ConcurrentHashMap<>();
     private final AtomicLong offered = new AtomicLong();
     private final AtomicLong answered = new AtomicLong();
     private final Recorder handoff = new Recorder(60_000_000_000L, 3);
     private final Recorder enqueueToRelease = new Recorder(600_000_000_000L, 3);
 
-    void offered(String id, long now) {
+    void offered(String host, String id, long now) {
       offeredAt.put(id, now);
+      upcoming.computeIfAbsent(host, h -> new ConcurrentLinkedQueue<>()).add(id);
       offered.incrementAndGet();
     }
 
@@ -56,6 +65,12 @@ final class SteadyLoad {
      * the host's previous result: it waited for that result, not for its own arrival.
      */
     void released(String host, String id, long now) {
+      // Every offer has the same priority: a host's activities must run in the order offered.
+      Queue<String> next = upcoming.get(host);
+      String expected = next == null ? null : next.poll();
+      if (!id.equals(expected) && violations.size() < 10) {
+        violations.add(host + ": released " + id + " where " + expected + " was next");
+      }
       Long offer = offeredAt.remove(id);
       Long result = resultAt.remove(host);
       if (offer != null) {
@@ -126,10 +141,12 @@ final class SteadyLoad {
     target.start(meter);
     double sustained = 0;
     double failed = -1;
+    // A step whose backlog did not drain leaves work behind that would skew every later one.
+    boolean stuck = false;
     for (double rate = startRate; rate <= maxRate; rate *= 2) {
       Step step = step(target, meter, rate);
       if (step == null) {
-        failed = rate;
+        stuck = true;
         break;
       }
       System.out.println(step.render(target.name()));
@@ -139,11 +156,11 @@ final class SteadyLoad {
       }
       sustained = rate;
     }
-    for (int i = 0; i < 3 && failed > 0 && sustained > 0; i++) {
+    for (int i = 0; i < 3 && failed > 0 && sustained > 0 && !stuck; i++) {
       double rate = Math.floor((sustained + failed) / 2);
       Step step = step(target, meter, rate);
       if (step == null) {
-        failed = rate;
+        stuck = true;
         break;
       }
       System.out.println(step.render(target.name()));
@@ -154,7 +171,7 @@ final class SteadyLoad {
       }
     }
     Step half = null;
-    if (sustained > 0) {
+    if (sustained > 0 && !stuck) {
       half = step(target, meter, Math.max(1, Math.floor(sustained / 2)));
       if (half != null) {
         System.out.println(half.render(target.name()) + " (half of capacity)");
@@ -183,7 +200,7 @@ final class SteadyLoad {
                   for (; sent < due; sent++, host++) {
                     int h = (int) (host % hosts);
                     String id = UUID.randomUUID().toString();
-                    meter.offered(id, System.nanoTime());
+                    meter.offered(target.host(h), id, System.nanoTime());
                     target.offer(h, perHost[h]++, id);
                   }
                   Thread.sleep(2);
@@ -217,6 +234,12 @@ final class SteadyLoad {
       if (!failures.isEmpty()) {
         throw new IllegalStateException(
             target.name() + " refused an offer at " + rate + " act/s", failures.get(0));
+      }
+    }
+    synchronized (meter.violations) {
+      if (!meter.violations.isEmpty()) {
+        throw new IllegalStateException(
+            target.name() + " broke per-host order: " + meter.violations);
       }
     }
     double achieved = (answeredEnd - answeredStart) / seconds;

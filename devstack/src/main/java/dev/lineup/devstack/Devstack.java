@@ -113,29 +113,36 @@ public final class Devstack implements Callable<Integer> {
             System.getenv("LINEUP_ENROLL_SECRET"),
             TokenHashes.newToken("lineup_enroll"));
 
-    // Stopped by this class's shutdown hook, after the services (stop()).
-    EmbeddedDatabase database = EmbeddedDatabase.start(dir, postgresPort, false);
-    EmbeddedKafka kafka;
+    // One shutdown hook, from the moment PostgreSQL runs: it stops whatever has started by then,
+    // the services before the broker and the database (theirs would run at the same time).
+    Started started = new Started();
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  out.println(
+                      started.services == null && infraOnly
+                          ? "Lineup's infrastructure is stopping..."
+                          : "Lineup is stopping...");
+                  started.stop();
+                  stopped.countDown();
+                },
+                "devstack-shutdown"));
     try {
-      kafka =
+      started.database = EmbeddedDatabase.start(dir, postgresPort, false);
+      started.kafka =
           EmbeddedKafka.start(
               dir, kafkaPort, Map.of("num.partitions", Integer.toString(partitions)));
-    } catch (Exception e) {
-      database.close();
-      throw e;
-    }
-    LineupServices services = null;
-    CountDownLatch stopped = new CountDownLatch(1);
-    try {
-      TopicProvisioner.provision(kafka.bootstrapServers(), partitions, (short) 1);
+      TopicProvisioner.provision(started.kafka.bootstrapServers(), partitions, (short) 1);
       if (infraOnly) {
-        return runInfrastructureOnly(kafka, database, dir, admin, enroll, stopped);
+        return runInfrastructureOnly(started.kafka, started.database, dir, admin, enroll, stopped);
       }
-      services =
+      started.services =
           LineupServices.start(
               new LineupServices.Settings(
-                  kafka.bootstrapServers(),
-                  database,
+                  started.kafka.bootstrapServers(),
+                  started.database,
                   dir,
                   admin,
                   enroll,
@@ -151,43 +158,68 @@ public final class Devstack implements Callable<Integer> {
                       // address's budget would throttle a few hundred enrolling at once.
                       "lineup.rate-limit.per-address.per-second", "10000",
                       "lineup.rate-limit.per-address.burst", "10000")));
-      services.awaitHealthy(Duration.ofMinutes(2));
-    } catch (Exception | Error e) {
-      stop(services, kafka, database);
-      throw e;
-    }
-    LineupServices running = services;
-    dev.lineup.agent.Agent agents =
-        simulatedAgents > 0
-            // Their host tokens live in the data directory: a restart on it keeps them enrolled.
-            ? dev.lineup.agent.Agent.simulate(
-                running.gatewayUrl(),
+      started.services.awaitHealthy(Duration.ofMinutes(2));
+      if (simulatedAgents > 0) {
+        // Their host tokens live in the data directory: a restart on it keeps them enrolled.
+        started.agents =
+            dev.lineup.agent.Agent.simulate(
+                started.services.gatewayUrl(),
                 enroll,
                 simulatedAgents,
                 "sim-host-",
                 Duration.ZERO,
-                dir.resolve("agent-tokens"))
-            : null;
-    Runtime.getRuntime()
-        .addShutdownHook(
-            new Thread(
-                () -> {
-                  out.println("Lineup is stopping...");
-                  if (agents != null) {
-                    agents.close();
-                  }
-                  stop(running, kafka, database);
-                  stopped.countDown();
-                },
-                "devstack-shutdown"));
-    printReady(running, kafka, dir, admin, enroll);
-    if (agents != null) {
+                dir.resolve("agent-tokens"));
+      }
+    } catch (Exception | Error e) {
+      started.stop();
+      throw e;
+    }
+    printReady(started.services, started.kafka, dir, admin, enroll);
+    if (started.agents != null) {
       out.printf(
           "  %d simulated hosts (sim-host-0 .. sim-host-%d) complete every task they get%n",
           simulatedAgents, simulatedAgents - 1);
     }
     stopped.await();
     return 0;
+  }
+
+  /** What has started so far, stopped in the reverse order, once. */
+  private static final class Started {
+    volatile EmbeddedDatabase database;
+    volatile EmbeddedKafka kafka;
+    volatile LineupServices services;
+    volatile dev.lineup.agent.Agent agents;
+    private boolean done;
+
+    synchronized void stop() {
+      if (done) {
+        return;
+      }
+      done = true;
+      try {
+        if (agents != null) {
+          agents.close();
+        }
+        if (services != null) {
+          services.close();
+        }
+      } finally {
+        try {
+          if (kafka != null) {
+            kafka.close();
+          }
+        } finally {
+          try {
+            if (database != null) {
+              database.close();
+            }
+          } catch (java.io.IOException e) {
+            System.err.println("PostgreSQL did not stop cleanly: " + e.getMessage());
+          }
+        }
+      }
+    }
   }
 
   /** The broker and database stay up until Ctrl-C; the services are the reader's to start. */
@@ -201,15 +233,6 @@ public final class Devstack implements Callable<Integer> {
       throws Exception {
     database.ensureDatabase(LineupServices.INTAKE_DATABASE);
     database.ensureDatabase(LineupServices.GATEWAY_DATABASE);
-    Runtime.getRuntime()
-        .addShutdownHook(
-            new Thread(
-                () -> {
-                  out.println("Lineup's infrastructure is stopping...");
-                  stop(null, kafka, database);
-                  stopped.countDown();
-                },
-                "devstack-shutdown"));
     var environments =
         new ServiceEnvironments(
             kafka.bootstrapServers(),
@@ -271,25 +294,6 @@ public final class Devstack implements Callable<Integer> {
   }
 
   /** Services first (they talk to the broker), then the broker, then the database. */
-  private static void stop(
-      LineupServices services, EmbeddedKafka kafka, EmbeddedDatabase database) {
-    try {
-      if (services != null) {
-        services.close();
-      }
-    } finally {
-      try {
-        kafka.close();
-      } finally {
-        try {
-          database.close();
-        } catch (java.io.IOException e) {
-          System.err.println("PostgreSQL did not stop cleanly: " + e.getMessage());
-        }
-      }
-    }
-  }
-
   private static String firstOf(String... values) {
     for (String v : values) {
       if (v != null && !v.isBlank()) {

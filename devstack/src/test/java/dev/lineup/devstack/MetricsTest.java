@@ -328,7 +328,7 @@ class MetricsTest {
           .untilAsserted(
               () -> {
                 List<Map<String, Object>> rules = rules(base);
-                assertThat(rules).hasSize(6);
+                assertThat(rules).hasSize(7);
                 for (Map<String, Object> rule : rules) {
                   assertThat(rule.get("health"))
                       .as("alert %s: %s", rule.get("name"), rule.get("lastError"))

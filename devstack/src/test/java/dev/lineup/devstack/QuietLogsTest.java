@@ -43,6 +43,10 @@ class QuietLogsTest {
         .as("WARN and ERROR lines of a normal run:\n%s", String.join("\n", stderr))
         .isEmpty();
     assertThat(stderr).as("no stack traces").noneMatch(l -> l.startsWith("\tat "));
+    // Quiet, not silent: the lines an operator needs are there, and logback had nothing to say
+    // about its own configuration.
+    assertThat(stderr).anyMatch(l -> l.matches("^\\S+ INFO .*Kafka broker up on .*"));
+    assertThat(stderr).noneMatch(l -> l.contains("|-WARN") || l.contains("|-ERROR"));
     // The broker's own lines are in its file, not lost.
     assertThat(dir.resolve("kafka-broker.log")).exists();
   }

@@ -88,6 +88,27 @@ final class BrokerLog {
   }
 
   /**
+   * The broker is down: every logger speaks on the console again, so the lines of clients that
+   * outlive it (a test that stops the broker under running services) are not lost in its file.
+   */
+  static synchronized void stopped() {
+    if (current == null || !(LoggerFactory.getILoggerFactory() instanceof LoggerContext context)) {
+      return;
+    }
+    List<String> names = new java.util.ArrayList<>(BROKER_LOGGERS);
+    names.add(BROKER_CHANNEL);
+    for (String name : names) {
+      Logger logger = context.getLogger(name);
+      if (logger.getAppender(APPENDER) != null) {
+        logger.detachAppender(APPENDER);
+        logger.setAdditive(true);
+      }
+    }
+    current.stop();
+    current = null;
+  }
+
+  /**
    * From the broker's shutdown on, the network client's lines are the broker's too: Lineup's own
    * clients in this JVM have stopped before it (the devstack stops them first).
    */

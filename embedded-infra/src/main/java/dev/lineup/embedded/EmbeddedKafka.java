@@ -130,8 +130,12 @@ public final class EmbeddedKafka implements AutoCloseable {
     }
     closed = true;
     BrokerLog.shuttingDown();
-    server.shutdown();
-    server.awaitShutdown();
+    try {
+      server.shutdown();
+      server.awaitShutdown();
+    } finally {
+      BrokerLog.stopped();
+    }
     LOG.info("Kafka broker on port {} stopped", port);
   }
 }

@@ -45,8 +45,9 @@ public final class LedgerGauges implements Instrumented {
   private static final String UPCOMING = "QUEUED";
 
   private final DataSource db;
-  private MultiGauge activities;
-  private MultiGauge upcoming;
+  // Set at startup, read by the scheduler's thread.
+  private volatile MultiGauge activities;
+  private volatile MultiGauge upcoming;
   private volatile double countedAt = Double.NaN;
 
   public LedgerGauges(DataSource db) {
@@ -67,13 +68,12 @@ public final class LedgerGauges implements Instrumented {
         .description("When the activity gauges were last counted (Unix time)")
         .baseUnit("seconds")
         .register(registry);
-    count();
+    // The first count is the scheduler's, soon after: a database still starting must not hold
+    // up the service's startup here.
   }
 
   /** Counts again; a failure keeps the last counts and is tried at the next interval. */
-  @Scheduled(
-      fixedDelay = "${lineup.intake.ledger.gauge-interval}",
-      initialDelay = "${lineup.intake.ledger.gauge-interval}")
+  @Scheduled(fixedDelay = "${lineup.intake.ledger.gauge-interval}", initialDelay = "2s")
   void count() {
     if (activities == null) {
       return;

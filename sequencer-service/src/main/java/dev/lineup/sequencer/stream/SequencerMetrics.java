@@ -102,16 +102,21 @@ public final class SequencerMetrics {
         .register(registry);
     Gauge.builder("lineup.release.budget.tokens", budgets, SequencerMetrics::tokens)
         .description(
-            "Tokens for releases of system-initiated activities left in this instance's tasks'"
-                + " budgets (rule 10): near 0, system work waits")
+            "Tokens left for releases of system-initiated activities (rule 10) in the emptiest"
+                + " budget of this instance's tasks: near 0, some hosts' system work waits")
         .register(registry);
   }
 
+  /**
+   * The emptiest task's tokens: each task has its own budget, so a sum would hide one that ran dry
+   * behind the full ones. NaN while this instance runs no task.
+   */
   private static double tokens(Set<ReleaseBudget> budgets) {
     long now = System.currentTimeMillis();
-    double tokens = 0;
+    double tokens = Double.NaN;
     for (ReleaseBudget budget : budgets) {
-      tokens += budget.tokensAt(now);
+      double left = budget.tokensAt(now);
+      tokens = Double.isNaN(tokens) ? left : Math.min(tokens, left);
     }
     return tokens;
   }

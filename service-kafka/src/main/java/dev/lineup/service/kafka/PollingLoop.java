@@ -69,14 +69,20 @@ public abstract sealed class PollingLoop implements Readiness, Instrumented, Aut
 
   private final AtomicLong deadLettered = new AtomicLong();
 
-  /** Records waiting in this loop's partitions, as of its last poll (read on the loop thread). */
+  /**
+   * Records this loop has not processed yet in its partitions, fetched ones included, as of its
+   * last poll, processed batch or rewind (measured on the loop thread, read by the scrape).
+   */
   private final AtomicLong lagRecords = new AtomicLong();
 
   /**
-   * The write time of the newest record this loop has processed, or the last moment it was caught
-   * up if later: how far behind the loop is, in time, while records wait.
+   * Per partition (loop thread only): the write time of the newest record processed there, or the
+   * last moment the partition was caught up if later.
    */
-  private final AtomicLong processedUpToMillis = new AtomicLong(System.currentTimeMillis());
+  private final Map<TopicPartition, Long> upTo = new HashMap<>();
+
+  /** The oldest {@link #upTo} among the partitions that lag, or 0 while none does. */
+  private final AtomicLong laggingSinceMillis = new AtomicLong();
 
   /** The Kafka clients' meters, closed with the loop. */
   private final List<KafkaClientMetrics> clientMetrics = new ArrayList<>();
@@ -134,8 +140,9 @@ public abstract sealed class PollingLoop implements Readiness, Instrumented, Aut
    */
   @Override
   public final void instrument(MeterRegistry registry) {
-    Gauge.builder("lineup.consumer.stalled", stalledBy, s -> s.get() == null ? 0 : 1)
-        .description("1 while this consumer loop retries a batch it could not process, else 0")
+    Gauge.builder("lineup.consumer.stalled", this, loop -> loop.stalled() ? 1 : 0)
+        .description(
+            "1 while this consumer loop retries a batch it could not process, or died, else 0")
         .tag("consumer", name)
         .register(registry);
     FunctionCounter.builder("lineup.dead.letters", deadLettered, AtomicLong::get)
@@ -159,10 +166,8 @@ public abstract sealed class PollingLoop implements Readiness, Instrumented, Aut
   }
 
   private double lagSeconds() {
-    if (lagRecords.get() == 0) {
-      return 0;
-    }
-    return Math.max(0, System.currentTimeMillis() - processedUpToMillis.get()) / 1000.0;
+    long since = laggingSinceMillis.get();
+    return since == 0 ? 0 : Math.max(0, System.currentTimeMillis() - since) / 1000.0;
   }
 
   /** Binds the subclass's producer's metrics ({@link #bindClient(Producer, MeterRegistry)}). */
@@ -201,6 +206,11 @@ public abstract sealed class PollingLoop implements Readiness, Instrumented, Aut
     return polled.get() && thread.isAlive();
   }
 
+  /** Retrying a batch or poll, or stopped by a failure while it should run. */
+  private boolean stalled() {
+    return stalledBy.get() != null || (polled.get() && running.get() && !thread.isAlive());
+  }
+
   /** Why the loop is retrying, or null while it is not. */
   public final String stalledBy() {
     return stalledBy.get();
@@ -223,8 +233,8 @@ public abstract sealed class PollingLoop implements Readiness, Instrumented, Aut
           continue;
         }
         polled.set(true);
-        measureLag();
         if (records.isEmpty()) {
+          measureLag();
           // A failed batch is over only when it passes, or when its partitions went elsewhere.
           retrying.retainAll(consumer.assignment());
           if (retrying.isEmpty()) {
@@ -236,6 +246,7 @@ public abstract sealed class PollingLoop implements Readiness, Instrumented, Aut
           process(records);
           processedUpTo(records);
           retrying.clear();
+          measureLag();
           recovered();
           backoff = Failures.FIRST_BACKOFF;
         } catch (WakeupException e) {
@@ -246,6 +257,7 @@ public abstract sealed class PollingLoop implements Readiness, Instrumented, Aut
           stall("batch failed", e);
           rollBack();
           rewind(records);
+          measureLag();
           sleep(backoff);
           backoff = Failures.nextBackoff(backoff);
         }
@@ -267,28 +279,38 @@ public abstract sealed class PollingLoop implements Readiness, Instrumented, Aut
   }
 
   /**
-   * The records left in the assigned partitions after this poll, from the positions and end offsets
-   * the consumer already holds (no request to the broker). A partition whose end is not known yet
-   * counts nothing.
+   * The records from each assigned partition's position to its end, from what the consumer already
+   * holds (no request to the broker): measured after an empty poll, a processed batch or a rewind,
+   * so a fetched batch still being processed or retried counts as waiting. A partition whose end is
+   * not known yet counts nothing. A partition with nothing waiting, and no batch being retried, is
+   * caught up now.
    */
   private void measureLag() {
     long lag = 0;
+    long since = 0;
+    long now = System.currentTimeMillis();
+    upTo.keySet().retainAll(consumer.assignment());
     for (TopicPartition partition : consumer.assignment()) {
-      lag += consumer.currentLag(partition).orElse(0);
+      long waiting = consumer.currentLag(partition).orElse(0);
+      lag += waiting;
+      if (waiting == 0 && !retrying.contains(partition)) {
+        // Caught up: a record arriving after a quiet hour is seconds late, not an hour.
+        upTo.put(partition, now);
+      } else {
+        long reference = upTo.computeIfAbsent(partition, p -> now);
+        since = since == 0 ? reference : Math.min(since, reference);
+      }
     }
     lagRecords.set(lag);
-    if (lag == 0) {
-      // Caught up now: a record arriving after a quiet hour is seconds late, not an hour.
-      processedUpToMillis.set(System.currentTimeMillis());
-    }
+    laggingSinceMillis.set(since);
   }
 
   private void processedUpTo(ConsumerRecords<byte[], byte[]> records) {
-    long newest = Long.MIN_VALUE;
-    for (var record : records) {
-      newest = Math.max(newest, record.timestamp());
+    for (TopicPartition partition : records.partitions()) {
+      var batch = records.records(partition);
+      long newest = batch.get(batch.size() - 1).timestamp();
+      upTo.merge(partition, newest, Math::max);
     }
-    processedUpToMillis.accumulateAndGet(newest, Math::max);
   }
 
   /**

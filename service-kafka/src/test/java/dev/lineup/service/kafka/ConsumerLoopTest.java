@@ -144,6 +144,13 @@ class ConsumerLoopTest {
                   .count())
           .isEqualTo(1);
       assertThat(registry.get("lineup.consumer.stalled").gauge().value()).isZero();
+      await()
+          .atMost(Duration.ofSeconds(5))
+          .untilAsserted(
+              () -> {
+                assertThat(registry.get("lineup.consumer.lag.records").gauge().value()).isZero();
+                assertThat(registry.get("lineup.consumer.lag").gauge().value()).isZero();
+              });
     }
   }
 
@@ -222,6 +229,13 @@ class ConsumerLoopTest {
       assertThat(
               registry.get("lineup.consumer.stalled").tag("consumer", "test-loop").gauge().value())
           .isEqualTo(1);
+      // The batch being retried is still waiting: the lag counts it, and its age grows.
+      assertThat(registry.get("lineup.consumer.lag.records").gauge().value()).isEqualTo(3);
+      double lagBefore = registry.get("lineup.consumer.lag").gauge().value();
+      Thread.sleep(1100);
+      assertThat(registry.get("lineup.consumer.lag").gauge().value())
+          .as("seconds behind, growing while the outage lasts")
+          .isGreaterThanOrEqualTo(lagBefore + 1);
       assertThat(stored).isEmpty();
       databaseAway.set(false);
       watch.join();
@@ -231,6 +245,13 @@ class ConsumerLoopTest {
       assertThat(stored).containsExactly("one", "two", "three");
       await().atMost(Duration.ofSeconds(5)).until(loop::ready);
       assertThat(registry.get("lineup.consumer.stalled").gauge().value()).isZero();
+      await()
+          .atMost(Duration.ofSeconds(5))
+          .untilAsserted(
+              () -> {
+                assertThat(registry.get("lineup.consumer.lag.records").gauge().value()).isZero();
+                assertThat(registry.get("lineup.consumer.lag").gauge().value()).isZero();
+              });
       assertThat(readAll(lane.dlq().name(), 0)).isEmpty();
     }
   }
