@@ -82,6 +82,9 @@ final class TokensCommand {
         table.row(token, "name", "role", "created_at", "revoked_at");
       }
       table.print(out());
+      if (table.size() == 0) {
+        out().println("(no tokens but the configured admin token)");
+      }
       return LineupCli.OK;
     }
   }
