@@ -161,6 +161,18 @@ class OperatorCliTest {
   }
 
   @Test
+  void aHostIdWithSlashesSpacesAndQueryCharactersStaysOneHost() {
+    String host = "lab/" + UUID.randomUUID().toString().substring(0, 8) + " #1?x=y&z";
+
+    String activity = enqueueScript(host, "echo odd");
+
+    assertThat(ok(admin, "get", activity, "--json").json().get("host_id").asText()).isEqualTo(host);
+    var upcoming = ok(admin, "list", host, "--json").json().get("activities");
+    assertThat(upcoming).hasSize(1);
+    assertThat(upcoming.get(0).get("activity_id").asText()).isEqualTo(activity);
+  }
+
+  @Test
   void cancelAllEndsEverythingUpcomingOnTheHost() {
     String host = host("all");
     String holder = enqueueScript(host, "echo 1");
