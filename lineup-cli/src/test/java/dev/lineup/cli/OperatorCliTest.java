@@ -16,10 +16,15 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -370,6 +375,41 @@ class OperatorCliTest {
     assertThat(down.err()).contains("cannot reach intake");
 
     assertThat(ok(admin, "summary").out()).contains("TYPE").contains("STATE");
+  }
+
+  /** With its own token, so that no other test of the class meets the exhausted budget. */
+  @Test
+  void aTokenOverItsRateIsExitOneShowingWhenToRetry() throws Exception {
+    String name = "busy-" + UUID.randomUUID().toString().substring(0, 8);
+    List<String> lines =
+        ok(admin, "tokens", "create", name, "--role", "observer").out().lines().toList();
+    Cli busy = admin.with("LINEUP_TOKEN", lines.get(lines.size() - 1).strip());
+    AtomicReference<Cli.Run> limited = new AtomicReference<>();
+    ExecutorService threads = Executors.newFixedThreadPool(4);
+    try {
+      List<Future<?>> running = new ArrayList<>();
+      for (int t = 0; t < 4; t++) {
+        running.add(
+            threads.submit(
+                () -> {
+                  for (int i = 0; i < 500 && limited.get() == null; i++) {
+                    Cli.Run run = busy.run("summary", "--json");
+                    if (run.exit() != 0) {
+                      limited.compareAndSet(null, run);
+                    }
+                  }
+                }));
+      }
+      for (Future<?> thread : running) {
+        thread.get();
+      }
+    } finally {
+      threads.shutdownNow();
+    }
+
+    assertThat(limited.get()).as("the token's burst of 200 ran out").isNotNull();
+    assertThat(limited.get().exit()).as(limited.get().describe()).isEqualTo(1);
+    assertThat(limited.get().err()).contains("(HTTP 429)").containsPattern("retry after \\d+ s");
   }
 
   @Test
