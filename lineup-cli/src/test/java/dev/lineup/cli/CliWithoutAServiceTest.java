@@ -94,6 +94,18 @@ class CliWithoutAServiceTest {
   }
 
   @Test
+  void topicSettingsComeFromTheRunsEnvironmentAndAWordIsNoCount() {
+    var run =
+        cli()
+            .with(
+                "LINEUP_TOPICS_PARTITIONS", "many", "LINEUP_KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:1")
+            .run("topics", "provision");
+
+    assertThat(run.exit()).as(run.describe()).isEqualTo(2);
+    assertThat(run.err()).contains("LINEUP_TOPICS_PARTITIONS").contains("many");
+  }
+
+  @Test
   void aTokenWithALineBreakIsRefusedBeforeItIsSentAndNeverPrinted() throws Exception {
     Path file = home.resolve("token");
     Files.writeString(file, "abc\r\nX-Injected: yes\n");
