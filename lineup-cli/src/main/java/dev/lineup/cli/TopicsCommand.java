@@ -36,32 +36,56 @@ final class TopicsCommand {
 
     @Option(
         names = "--bootstrap-servers",
-        defaultValue = "${env:LINEUP_KAFKA_BOOTSTRAP_SERVERS:-localhost:9092}",
+        paramLabel = "HOST:PORT",
         description =
-            "Kafka bootstrap servers (env LINEUP_KAFKA_BOOTSTRAP_SERVERS; default: ${DEFAULT-VALUE}).")
+            "Kafka bootstrap servers (env LINEUP_KAFKA_BOOTSTRAP_SERVERS; default: localhost:9092).")
     String bootstrapServers;
 
     @Option(
         names = "--partitions",
-        defaultValue = "${env:LINEUP_TOPICS_PARTITIONS:-12}",
+        paramLabel = "N",
         description =
-            "Partitions of every topic (env LINEUP_TOPICS_PARTITIONS; default: ${DEFAULT-VALUE})."
+            "Partitions of every topic (env LINEUP_TOPICS_PARTITIONS; default: 12)."
                 + " The most sequencer tasks that can share the work; it cannot change later"
                 + " without moving the data.")
-    int partitions;
+    Integer partitions;
 
     @Option(
         names = "--replication-factor",
-        defaultValue = "${env:LINEUP_TOPICS_REPLICATION_FACTOR:--1}",
+        paramLabel = "R",
         description =
             "Replicas of each partition (env LINEUP_TOPICS_REPLICATION_FACTOR; default: the"
                 + " brokers' default.replication.factor). 3 in production.")
-    short replicationFactor;
+    Short replicationFactor;
+
+    /** An option, else its variable in the run's environment, else the default. */
+    private String setting(Object option, String variable, String otherwise) {
+      if (option != null) {
+        return option.toString();
+      }
+      String value = LineupCli.of(spec).env(variable);
+      return value == null || value.isBlank() ? otherwise : value.strip();
+    }
 
     @Override
     public Integer call() throws Exception {
       PrintWriter out = spec.commandLine().getOut();
       PrintWriter err = spec.commandLine().getErr();
+      String bootstrapServers =
+          setting(this.bootstrapServers, "LINEUP_KAFKA_BOOTSTRAP_SERVERS", "localhost:9092");
+      int partitions;
+      short replicationFactor;
+      try {
+        partitions = Integer.parseInt(setting(this.partitions, "LINEUP_TOPICS_PARTITIONS", "12"));
+        replicationFactor =
+            Short.parseShort(
+                setting(this.replicationFactor, "LINEUP_TOPICS_REPLICATION_FACTOR", "-1"));
+      } catch (NumberFormatException e) {
+        err.println(
+            "LINEUP_TOPICS_PARTITIONS and LINEUP_TOPICS_REPLICATION_FACTOR must be whole numbers: "
+                + e.getMessage());
+        return LineupCli.MISUSED;
+      }
       if (partitions < 1) {
         err.println("--partitions must be at least 1, not " + partitions);
         return 2;
