@@ -48,7 +48,9 @@ import io.swagger.v3.oas.annotations.tags.Tag;
     name = "adminToken",
     type = SecuritySchemeType.HTTP,
     scheme = "bearer",
-    description = "An intake API token with the admin role (or `lineup.admin-token`).")
+    description =
+        "The deployment's admin token (`lineup.admin-token`). The gateway knows no other API"
+            + " token, so it answers 401, never 403, to any other.")
 @SecurityScheme(
     name = "webhookSecret",
     type = SecuritySchemeType.APIKEY,

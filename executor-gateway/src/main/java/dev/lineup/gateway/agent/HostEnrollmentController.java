@@ -38,8 +38,8 @@ public final class HostEnrollmentController {
       operationId = "resetEnrollment",
       summary = "Reset a host's enrollment",
       description =
-          "Role: admin. Revokes the host's token, so that the host can enroll again with the"
-              + " enroll secret alone.",
+          "Needs the admin token. Revokes the host's token, so that the host can enroll again"
+              + " with the enroll secret alone.",
       security = @SecurityRequirement(name = "adminToken"))
   @ApiResponse(responseCode = "204", description = "Reset.")
   @ApiResponse(
@@ -52,13 +52,6 @@ public final class HostEnrollmentController {
   @ApiResponse(
       responseCode = "401",
       description = "No API token, or one that is not known (`WWW-Authenticate: Bearer`).",
-      content =
-          @Content(
-              mediaType = Problem.CONTENT_TYPE,
-              schema = @Schema(implementation = Problem.class)))
-  @ApiResponse(
-      responseCode = "403",
-      description = "The token's role is below admin.",
       content =
           @Content(
               mediaType = Problem.CONTENT_TYPE,
