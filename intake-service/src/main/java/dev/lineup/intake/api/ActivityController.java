@@ -1,6 +1,5 @@
 package dev.lineup.intake.api;
 
-import com.fasterxml.jackson.annotation.JsonProperty;
 import dev.lineup.avro.Activity;
 import dev.lineup.avro.ActivityState;
 import dev.lineup.avro.Command;
@@ -76,6 +75,8 @@ import java.util.function.BiFunction;
             schema = @Schema(implementation = Problem.class)))
 public final class ActivityController {
 
+  private static final String HOST_COMMAND_ACCEPTED = "#/components/schemas/HostCommandAccepted";
+
   private final ActivityValidator validator;
   private final CommandPublisher publisher;
   private final Ledger ledger;
@@ -99,16 +100,12 @@ public final class ActivityController {
     this.json = json;
   }
 
-  /** What a host-level command answers. */
-  // hostId stays camelCase as it always has (CONTRACT.md); the document's naming is snake_case.
+  /**
+   * What a host-level command answers. Its schema, HostCommandAccepted, is written by hand
+   * (src/main/openapi), as it alone keeps the camelCase {@code hostId} (CONTRACT.md).
+   */
   @Serdeable
-  @Schema(name = "HostCommandAccepted")
-  public record Accepted(
-      @JsonProperty("hostId") @Schema(example = "mac-42") String hostId,
-      @Schema(
-              allowableValues = {"cancel_upcoming", "pause", "resume", "purge"},
-              example = "pause")
-          String command) {}
+  public record Accepted(String hostId, String command) {}
 
   @Post("/hosts/{hostId}/activities")
   @Operation(
@@ -164,6 +161,7 @@ public final class ActivityController {
           @PathVariable
           String hostId,
       @io.swagger.v3.oas.annotations.parameters.RequestBody(
+              required = true,
               content =
                   @Content(
                       mediaType = "application/json",
@@ -432,9 +430,7 @@ public final class ActivityController {
       responseCode = "202",
       description = "Accepted: the command is stored.",
       content =
-          @Content(
-              mediaType = "application/json",
-              schema = @Schema(implementation = Accepted.class)))
+          @Content(mediaType = "application/json", schema = @Schema(ref = HOST_COMMAND_ACCEPTED)))
   @ApiResponse(
       responseCode = "400",
       description = "An invalid host id, or `state` is not `upcoming`.",
@@ -483,9 +479,7 @@ public final class ActivityController {
       responseCode = "202",
       description = "Accepted: the command is stored.",
       content =
-          @Content(
-              mediaType = "application/json",
-              schema = @Schema(implementation = Accepted.class)))
+          @Content(mediaType = "application/json", schema = @Schema(ref = HOST_COMMAND_ACCEPTED)))
   @ApiResponse(
       responseCode = "400",
       description = "An invalid host id.",
@@ -520,9 +514,7 @@ public final class ActivityController {
       responseCode = "202",
       description = "Accepted: the command is stored.",
       content =
-          @Content(
-              mediaType = "application/json",
-              schema = @Schema(implementation = Accepted.class)))
+          @Content(mediaType = "application/json", schema = @Schema(ref = HOST_COMMAND_ACCEPTED)))
   @ApiResponse(
       responseCode = "400",
       description = "An invalid host id.",
@@ -559,9 +551,7 @@ public final class ActivityController {
       responseCode = "202",
       description = "Accepted: the command is stored.",
       content =
-          @Content(
-              mediaType = "application/json",
-              schema = @Schema(implementation = Accepted.class)))
+          @Content(mediaType = "application/json", schema = @Schema(ref = HOST_COMMAND_ACCEPTED)))
   @ApiResponse(
       responseCode = "400",
       description = "An invalid host id.",

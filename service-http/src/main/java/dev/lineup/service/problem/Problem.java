@@ -41,9 +41,17 @@ public record Problem(
   @Serdeable
   @Schema(name = "FieldError")
   public record FieldError(
-      @Schema(description = "A JSON path in the request.", example = "payload.installer_id")
+      // Not required: an empty field (the body as a whole, as in POST /v1/cancellations' "give at
+      // least one of ...") is left out of the JSON, like every empty value.
+      @Schema(
+              description =
+                  "A JSON path in the request; absent when the error is about the body as a"
+                      + " whole.",
+              requiredMode = Schema.RequiredMode.NOT_REQUIRED,
+              example = "payload.installer_id")
           String field,
-      @Schema(example = "is required") String message) {}
+      @Schema(requiredMode = Schema.RequiredMode.REQUIRED, example = "is required")
+          String message) {}
 
   public static Problem of(
       HttpStatus status, String title, String detail, List<FieldError> errors) {
