@@ -327,6 +327,7 @@ class ApiConformanceTest {
     check.expect("GET /v1/summary", 200, () -> observer.get("/v1/summary"));
     check.expect("GET /v1/summary", 401, () -> none.get("/v1/summary"));
 
+    operations(check, intake);
     check.assertConforms(EXEMPT_EVERYWHERE, Map.of());
   }
 
@@ -459,7 +460,14 @@ class ApiConformanceTest {
     check.expect(
         "POST /v1/mdm/webhook", 401, () -> gateway.post("/v1/mdm/webhook?secret=wrong", "{}"));
 
+    operations(check, gateway);
     check.assertConforms(EXEMPT_EVERYWHERE, GATEWAY_EXEMPT);
+  }
+
+  /** {@code /health} and {@code /metrics}, which every service answers without a credential. */
+  private static void operations(Conformance check, Http service) throws Exception {
+    check.expect("GET /health", 200, () -> service.anonymous().get("/health"));
+    check.expect("GET /metrics", 200, () -> service.anonymous().get("/metrics"));
   }
 
   /** The document as the running service serves it, with no credential. */

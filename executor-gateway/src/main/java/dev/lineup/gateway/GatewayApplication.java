@@ -30,7 +30,8 @@ import io.swagger.v3.oas.annotations.tags.Tag;
     tags = {
       @Tag(name = "agent", description = "What a device agent calls."),
       @Tag(name = "mdm", description = "What an MDM server calls."),
-      @Tag(name = "operators", description = "What an admin calls, with an API token.")
+      @Tag(name = "operators", description = "What an admin calls, with an API token."),
+      @Tag(name = "operations", description = "Health and metrics, open to anyone.")
     })
 @SecurityScheme(
     name = "hostToken",

@@ -32,7 +32,8 @@ import io.swagger.v3.oas.annotations.tags.Tag;
       @Tag(name = "activities", description = "Enqueue, read, list and cancel activities."),
       @Tag(name = "batches", description = "Many activities across hosts, all or nothing."),
       @Tag(name = "contents", description = "Scripts and files, stored once by their SHA-256."),
-      @Tag(name = "tokens", description = "API tokens and their roles (admins only).")
+      @Tag(name = "tokens", description = "API tokens and their roles (admins only)."),
+      @Tag(name = "operations", description = "Health and metrics, open to anyone.")
     },
     security = @SecurityRequirement(name = "bearer"))
 @SecurityScheme(
