@@ -115,7 +115,7 @@ public final class MdmWebhookController {
               schema = @Schema(implementation = Problem.class)))
   @ApiResponse(
       responseCode = "503",
-      description = "Kafka or PostgreSQL is away; the MDM server sends it again.",
+      description = "Kafka or PostgreSQL is away; send it again (`Retry-After`).",
       content =
           @Content(
               mediaType = Problem.CONTENT_TYPE,
