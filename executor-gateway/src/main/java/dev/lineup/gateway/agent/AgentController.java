@@ -27,6 +27,14 @@ import io.micronaut.scheduling.TaskExecutors;
 import io.micronaut.scheduling.annotation.ExecuteOn;
 import io.micronaut.serde.annotation.Serdeable;
 import io.micronaut.serde.config.naming.SnakeCaseStrategy;
+import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.Parameter;
+import io.swagger.v3.oas.annotations.enums.ParameterIn;
+import io.swagger.v3.oas.annotations.media.Content;
+import io.swagger.v3.oas.annotations.media.Schema;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
+import io.swagger.v3.oas.annotations.security.SecurityRequirement;
+import io.swagger.v3.oas.annotations.tags.Tag;
 import jakarta.inject.Named;
 import java.time.Duration;
 import java.time.Instant;
@@ -47,6 +55,21 @@ import org.slf4j.LoggerFactory;
  */
 @Controller("/v1/agent")
 @ExecuteOn(TaskExecutors.BLOCKING)
+@Tag(name = "agent")
+@ApiResponse(
+    responseCode = "429",
+    description = "The address's (or token's) request rate is used up; see `Retry-After`.",
+    content =
+        @Content(
+            mediaType = Problem.CONTENT_TYPE,
+            schema = @Schema(implementation = Problem.class)))
+@ApiResponse(
+    responseCode = "503",
+    description = "Kafka or PostgreSQL is away; send the same request again (`Retry-After`).",
+    content =
+        @Content(
+            mediaType = Problem.CONTENT_TYPE,
+            schema = @Schema(implementation = Problem.class)))
 public final class AgentController {
 
   private static final Logger LOG = LoggerFactory.getLogger(AgentController.class);
@@ -54,28 +77,50 @@ public final class AgentController {
   private static final int MAX_CLAIM_KEY = 255;
 
   @Serdeable(naming = SnakeCaseStrategy.class)
-  public record EnrollRequest(@Nullable String hostId, @Nullable String enrollSecret) {}
+  @Schema(name = "EnrollRequest")
+  public record EnrollRequest(
+      @Schema(minLength = 1, maxLength = 255, example = "mac-42") @Nullable String hostId,
+      @Schema(description = "The deployment's `lineup.enroll-secret`.") @Nullable
+          String enrollSecret) {}
 
   @Serdeable(naming = SnakeCaseStrategy.class)
-  public record Enrolled(String hostToken) {}
+  @Schema(name = "Enrolled")
+  public record Enrolled(
+      @Schema(description = "The host token, for polling; keep it to rotate it later.")
+          String hostToken) {}
 
   @Serdeable(naming = SnakeCaseStrategy.class)
+  @Schema(name = "Task")
   public record Task(
       String activityId,
-      String type,
-      int attempt,
-      Map<String, Object> payload,
-      String taskToken,
+      @Schema(example = "script_run") String type,
+      @Schema(description = "1 for the first attempt.") int attempt,
+      @Schema(
+              description = "The activity type's payload fields (docs/CONTRACT.md, Activity).",
+              additionalProperties = Schema.AdditionalPropertiesValue.TRUE)
+          Map<String, Object> payload,
+      @Schema(description = "Proves this attempt: heartbeats, its result and its content.")
+          String taskToken,
       Instant leaseExpiresAt) {}
 
   @Serdeable(naming = SnakeCaseStrategy.class)
+  @Schema(name = "Lease")
   public record Lease(Instant leaseExpiresAt) {}
 
   @Serdeable(naming = SnakeCaseStrategy.class)
+  @Schema(name = "Report")
   public record Report(
-      @Nullable String outcome, @Nullable Integer exitCode, @Nullable String output) {}
+      @Schema(
+              allowableValues = {"succeeded", "failed"},
+              example = "succeeded")
+          @Nullable
+          String outcome,
+      @Nullable Integer exitCode,
+      @Schema(description = "Cut to `lineup.gateway.output-limit-bytes` (64 KiB).") @Nullable
+          String output) {}
 
   @Serdeable(naming = SnakeCaseStrategy.class)
+  @Schema(name = "Recorded")
   public record Recorded(String activityId, String outcome) {}
 
   private final Enrollments enrollments;
@@ -112,6 +157,37 @@ public final class AgentController {
    * reset ({@code DELETE /v1/agent/hosts/{hostId}/enrollment}) frees the host id.
    */
   @Post("/enroll")
+  @Operation(
+      operationId = "enroll",
+      summary = "Enroll a host and get its host token",
+      description =
+          "Public: the enroll secret in the body is the credential. A host that already holds a"
+              + " live token must also send it (`Authorization: Bearer`, the hostToken scheme) to"
+              + " rotate it; without it the answer is 409 until an admin resets the enrollment.")
+  @SecurityRequirement(name = "")
+  @SecurityRequirement(name = "hostToken")
+  @ApiResponse(responseCode = "200", description = "Enrolled: the new host token.")
+  @ApiResponse(
+      responseCode = "400",
+      description = "`host_id` is missing or invalid.",
+      content =
+          @Content(
+              mediaType = Problem.CONTENT_TYPE,
+              schema = @Schema(implementation = Problem.class)))
+  @ApiResponse(
+      responseCode = "401",
+      description = "The enroll secret is wrong.",
+      content =
+          @Content(
+              mediaType = Problem.CONTENT_TYPE,
+              schema = @Schema(implementation = Problem.class)))
+  @ApiResponse(
+      responseCode = "409",
+      description = "The host is enrolled with another token.",
+      content =
+          @Content(
+              mediaType = Problem.CONTENT_TYPE,
+              schema = @Schema(implementation = Problem.class)))
   public Enrolled enroll(@Nullable @Body EnrollRequest body, HttpRequest<?> request)
       throws Exception {
     if (body == null || !Limits.isHostId(body.hostId())) {
@@ -148,10 +224,49 @@ public final class AgentController {
    * host's signal as a future, so an idle agent costs the gateway no thread.
    */
   @Get("/tasks/next")
+  @Operation(
+      operationId = "nextTask",
+      summary = "Long-poll for the host's next task",
+      description =
+          "Waits up to `wait` seconds for the host's oldest pending script or installer attempt."
+              + " Handing it out reports it DELIVERED.",
+      security = @SecurityRequirement(name = "hostToken"))
+  @ApiResponse(
+      responseCode = "200",
+      description = "The task, with its task token.",
+      content =
+          @Content(mediaType = "application/json", schema = @Schema(implementation = Task.class)))
+  @ApiResponse(responseCode = "204", description = "No task within `wait` seconds.")
+  @ApiResponse(
+      responseCode = "400",
+      description = "An invalid `Idempotency-Key` or `wait`.",
+      content =
+          @Content(
+              mediaType = Problem.CONTENT_TYPE,
+              schema = @Schema(implementation = Problem.class)))
+  @ApiResponse(
+      responseCode = "401",
+      description = "No host token, or one that is not known.",
+      content =
+          @Content(
+              mediaType = Problem.CONTENT_TYPE,
+              schema = @Schema(implementation = Problem.class)))
   public CompletableFuture<HttpResponse<Task>> next(
       HttpRequest<?> request,
-      @QueryValue(defaultValue = "30") int wait,
-      @Nullable @Header("Idempotency-Key") String claimKey)
+      @Parameter(
+              description = "Seconds to wait for a task; values outside 0 to 60 are clamped.",
+              schema = @Schema(minimum = "0", maximum = "60", defaultValue = "30"))
+          @QueryValue(defaultValue = "30")
+          int wait,
+      @Parameter(
+              in = ParameterIn.HEADER,
+              description =
+                  "Makes the poll safe to send again after a lost answer: the same key gets the"
+                      + " task it claimed back, under a new task token.",
+              schema = @Schema(minLength = 1, maxLength = 255))
+          @Nullable
+          @Header("Idempotency-Key")
+          String claimKey)
       throws Exception {
     Optional<String> known = enrollments.host(bearer(request));
     if (known.isEmpty()) {
@@ -222,6 +337,22 @@ public final class AgentController {
    * of the two.
    */
   @Post("/tasks/{activityId}/heartbeat")
+  @Operation(
+      operationId = "heartbeat",
+      summary = "Extend a task's lease",
+      description =
+          "To now plus `lineup.gateway.heartbeat-extension` (10m), or the lease it had if that is"
+              + " later.",
+      security = @SecurityRequirement(name = "taskToken"))
+  @ApiResponse(responseCode = "200", description = "The lease now.")
+  @ApiResponse(
+      responseCode = "401",
+      description =
+          "No task token, or one not valid for this task (expired, revoked, ended, or another task's).",
+      content =
+          @Content(
+              mediaType = Problem.CONTENT_TYPE,
+              schema = @Schema(implementation = Problem.class)))
   public Lease heartbeat(@PathVariable String activityId, HttpRequest<?> request) throws Exception {
     TaskBoard.Held task = held(activityId, request);
     Instant now = Instant.now().truncatedTo(ChronoUnit.MILLIS);
@@ -232,6 +363,41 @@ public final class AgentController {
   }
 
   @Post("/tasks/{activityId}/result")
+  @Operation(
+      operationId = "reportResult",
+      summary = "Report a task's outcome",
+      description = "Ends the attempt; the task token stops working.",
+      security = @SecurityRequirement(name = "taskToken"))
+  @ApiResponse(responseCode = "200", description = "Recorded.")
+  @ApiResponse(
+      responseCode = "400",
+      description = "`outcome` is not succeeded or failed.",
+      content =
+          @Content(
+              mediaType = Problem.CONTENT_TYPE,
+              schema = @Schema(implementation = Problem.class)))
+  @ApiResponse(
+      responseCode = "401",
+      description =
+          "No task token, or one not valid for this task (expired, revoked, ended, or another task's).",
+      content =
+          @Content(
+              mediaType = Problem.CONTENT_TYPE,
+              schema = @Schema(implementation = Problem.class)))
+  @ApiResponse(
+      responseCode = "409",
+      description = "The task ended while this report was being recorded.",
+      content =
+          @Content(
+              mediaType = Problem.CONTENT_TYPE,
+              schema = @Schema(implementation = Problem.class)))
+  @ApiResponse(
+      responseCode = "413",
+      description = "A body over `micronaut.server.max-request-size` (1 MB).",
+      content =
+          @Content(
+              mediaType = Problem.CONTENT_TYPE,
+              schema = @Schema(implementation = Problem.class)))
   public Recorded result(@PathVariable String activityId, @Body Report body, HttpRequest<?> request)
       throws Exception {
     TaskBoard.Held task = held(activityId, request);
@@ -259,9 +425,52 @@ public final class AgentController {
   @Get(
       value = "/contents/{sha256}",
       produces = io.micronaut.http.MediaType.APPLICATION_OCTET_STREAM)
+  @Operation(
+      operationId = "taskContent",
+      summary = "Read content the task references",
+      description = "Its script, its install scripts or its profile, and nothing else.",
+      security = @SecurityRequirement(name = "taskToken"))
+  @ApiResponse(
+      responseCode = "200",
+      description = "The stored bytes.",
+      content =
+          @Content(
+              mediaType = io.micronaut.http.MediaType.APPLICATION_OCTET_STREAM,
+              schema = @Schema(type = "string", format = "binary")))
+  @ApiResponse(
+      responseCode = "400",
+      description = "`activity_id` is missing.",
+      content =
+          @Content(
+              mediaType = Problem.CONTENT_TYPE,
+              schema = @Schema(implementation = Problem.class)))
+  @ApiResponse(
+      responseCode = "401",
+      description =
+          "No task token, or one not valid for this task (expired, revoked, ended, or another task's).",
+      content =
+          @Content(
+              mediaType = Problem.CONTENT_TYPE,
+              schema = @Schema(implementation = Problem.class)))
+  @ApiResponse(
+      responseCode = "403",
+      description = "The task does not reference this content.",
+      content =
+          @Content(
+              mediaType = Problem.CONTENT_TYPE,
+              schema = @Schema(implementation = Problem.class)))
+  @ApiResponse(
+      responseCode = "404",
+      description = "The content is not stored.",
+      content =
+          @Content(
+              mediaType = Problem.CONTENT_TYPE,
+              schema = @Schema(implementation = Problem.class)))
   public byte[] content(
       @PathVariable String sha256,
-      @QueryValue("activity_id") String activityId,
+      @Parameter(description = "The task's activity, whose token is sent.")
+          @QueryValue("activity_id")
+          String activityId,
       HttpRequest<?> request)
       throws Exception {
     TaskBoard.Held task = held(activityId, request);

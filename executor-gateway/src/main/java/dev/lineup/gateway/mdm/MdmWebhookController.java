@@ -8,6 +8,7 @@ import dev.lineup.schemas.Results;
 import dev.lineup.service.auth.RequestCharge;
 import dev.lineup.service.auth.TokenHashes;
 import dev.lineup.service.problem.ApiException;
+import dev.lineup.service.problem.Problem;
 import io.micronaut.context.annotation.Value;
 import io.micronaut.core.annotation.Nullable;
 import io.micronaut.http.HttpRequest;
@@ -21,6 +22,13 @@ import io.micronaut.scheduling.TaskExecutors;
 import io.micronaut.scheduling.annotation.ExecuteOn;
 import io.micronaut.serde.annotation.Serdeable;
 import io.micronaut.serde.config.naming.SnakeCaseStrategy;
+import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.Parameter;
+import io.swagger.v3.oas.annotations.media.Content;
+import io.swagger.v3.oas.annotations.media.Schema;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
+import io.swagger.v3.oas.annotations.security.SecurityRequirement;
+import io.swagger.v3.oas.annotations.tags.Tag;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.Base64;
@@ -41,16 +49,28 @@ import java.util.stream.Stream;
  */
 @Controller("/v1/mdm/webhook")
 @ExecuteOn(TaskExecutors.BLOCKING)
+@Tag(name = "mdm")
 public final class MdmWebhookController {
 
   @Serdeable(naming = SnakeCaseStrategy.class)
-  public record Webhook(@Nullable String topic, @Nullable AcknowledgeEvent acknowledgeEvent) {}
+  @Schema(name = "MdmWebhook", description = "A NanoMDM/MicroMDM webhook event.")
+  public record Webhook(
+      @Nullable String topic,
+      // type = object: OpenAPI 3.0 wants a type beside `nullable` on a reference.
+      @Schema(type = "object") @Nullable AcknowledgeEvent acknowledgeEvent) {}
 
   @Serdeable(naming = SnakeCaseStrategy.class)
+  @Schema(name = "MdmAcknowledgeEvent")
   public record AcknowledgeEvent(
       @Nullable String udid,
       @Nullable String enrollmentId,
-      @Nullable String status,
+      @Schema(
+              description =
+                  "Acknowledged ends the attempt SUCCEEDED; Error or CommandFormatError FAILED;"
+                      + " NotNow extends its lease. Others are ignored.",
+              example = "Acknowledged")
+          @Nullable
+          String status,
       @Nullable String commandUuid,
       @Nullable String rawPayload) {}
 
@@ -71,8 +91,39 @@ public final class MdmWebhookController {
   }
 
   @Post
+  @Operation(
+      operationId = "mdmWebhook",
+      summary = "Take an MDM server's acknowledgement",
+      description =
+          "Counts only when both the enrollment (or UDID) and the command UUID match an attempt"
+              + " Lineup sent; anything else is answered 200 and ignored.",
+      security = @SecurityRequirement(name = "webhookSecret"))
+  @ApiResponse(responseCode = "200", description = "Taken (or ignored).")
+  @ApiResponse(
+      responseCode = "401",
+      description = "The webhook secret is wrong, missing or not configured.",
+      content =
+          @Content(
+              mediaType = Problem.CONTENT_TYPE,
+              schema = @Schema(implementation = Problem.class)))
+  @ApiResponse(
+      responseCode = "429",
+      description = "The address's request rate is used up; see `Retry-After`.",
+      content =
+          @Content(
+              mediaType = Problem.CONTENT_TYPE,
+              schema = @Schema(implementation = Problem.class)))
+  @ApiResponse(
+      responseCode = "503",
+      description = "Kafka or PostgreSQL is away; send it again (`Retry-After`).",
+      content =
+          @Content(
+              mediaType = Problem.CONTENT_TYPE,
+              schema = @Schema(implementation = Problem.class)))
   public HttpResponse<Void> webhook(
-      @Nullable @QueryValue String secret, @Nullable @Body Webhook body, HttpRequest<?> request)
+      @Parameter(hidden = true) @Nullable @QueryValue String secret,
+      @Nullable @Body Webhook body,
+      HttpRequest<?> request)
       throws Exception {
     if (secretHash == null
         || secret == null

@@ -33,6 +33,14 @@ import io.micronaut.json.JsonMapper;
 import io.micronaut.scheduling.TaskExecutors;
 import io.micronaut.scheduling.annotation.ExecuteOn;
 import io.micronaut.serde.annotation.Serdeable;
+import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.Parameter;
+import io.swagger.v3.oas.annotations.enums.ParameterIn;
+import io.swagger.v3.oas.annotations.media.Content;
+import io.swagger.v3.oas.annotations.media.ExampleObject;
+import io.swagger.v3.oas.annotations.media.Schema;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
+import io.swagger.v3.oas.annotations.tags.Tag;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -43,7 +51,31 @@ import java.util.function.BiFunction;
 /** The activity API of CONTRACT.md: enqueue, read, list, cancel, pause, resume, purge. */
 @Controller("/v1")
 @ExecuteOn(TaskExecutors.BLOCKING)
+@Tag(name = "activities")
+@ApiResponse(
+    responseCode = "401",
+    description = "No bearer token, or one that is not known (`WWW-Authenticate: Bearer`).",
+    content =
+        @Content(
+            mediaType = Problem.CONTENT_TYPE,
+            schema = @Schema(implementation = Problem.class)))
+@ApiResponse(
+    responseCode = "429",
+    description = "The token's (or the address's) request rate is used up; see `Retry-After`.",
+    content =
+        @Content(
+            mediaType = Problem.CONTENT_TYPE,
+            schema = @Schema(implementation = Problem.class)))
+@ApiResponse(
+    responseCode = "503",
+    description = "Kafka or PostgreSQL is away; send the same request again (`Retry-After`).",
+    content =
+        @Content(
+            mediaType = Problem.CONTENT_TYPE,
+            schema = @Schema(implementation = Problem.class)))
 public final class ActivityController {
+
+  private static final String HOST_COMMAND_ACCEPTED = "#/components/schemas/HostCommandAccepted";
 
   private final ActivityValidator validator;
   private final CommandPublisher publisher;
@@ -68,15 +100,94 @@ public final class ActivityController {
     this.json = json;
   }
 
-  /** What a host-level command answers. */
+  /**
+   * What a host-level command answers. Its schema, HostCommandAccepted, is written by hand
+   * (src/main/openapi), as it alone keeps the camelCase {@code hostId} (CONTRACT.md).
+   */
   @Serdeable
   public record Accepted(String hostId, String command) {}
 
   @Post("/hosts/{hostId}/activities")
+  @Operation(
+      operationId = "enqueueActivity",
+      summary = "Enqueue one activity on a host's queue",
+      description =
+          "Role: operator. Validates the activity, publishes it to Kafka and answers once Kafka"
+              + " holds it. Sending an `activity_id` the host already has, or the same"
+              + " `Idempotency-Key` with the same body, answers that activity again.")
+  @ApiResponse(
+      responseCode = "202",
+      description = "Accepted: the activity as the ledger holds it now.",
+      content =
+          @Content(
+              mediaType = "application/json",
+              schema = @Schema(implementation = ActivityView.class)))
+  @ApiResponse(
+      responseCode = "400",
+      description = "Invalid: every invalid field is named in `errors`.",
+      content =
+          @Content(
+              mediaType = Problem.CONTENT_TYPE,
+              schema = @Schema(implementation = Problem.class)))
+  @ApiResponse(
+      responseCode = "403",
+      description = "The token's role is below operator.",
+      content =
+          @Content(
+              mediaType = Problem.CONTENT_TYPE,
+              schema = @Schema(implementation = Problem.class)))
+  @ApiResponse(
+      responseCode = "409",
+      description =
+          "The `Idempotency-Key` was used with another body, or the `activity_id` belongs to another host (`reason`: `ID_CONFLICT`).",
+      content =
+          @Content(
+              mediaType = Problem.CONTENT_TYPE,
+              schema = @Schema(implementation = Problem.class)))
+  @ApiResponse(
+      responseCode = "413",
+      description =
+          "A payload over its limit (an inline script over 1 MiB, a raw MDM command over 64 KiB) or a body over 2 MB.",
+      content =
+          @Content(
+              mediaType = Problem.CONTENT_TYPE,
+              schema = @Schema(implementation = Problem.class)))
   public HttpResponse<ActivityView> enqueue(
-      @PathVariable String hostId,
-      @Body EnqueueRequest body,
-      @Nullable @Header("Idempotency-Key") String idempotencyKey,
+      @Parameter(
+              description =
+                  "The host's queue: 1 to 255 characters, no control characters, not `*`.",
+              example = "mac-42",
+              schema = @Schema(minLength = 1, maxLength = 255))
+          @PathVariable
+          String hostId,
+      @io.swagger.v3.oas.annotations.parameters.RequestBody(
+              required = true,
+              content =
+                  @Content(
+                      mediaType = "application/json",
+                      schema = @Schema(implementation = EnqueueRequest.class),
+                      examples = {
+                        @ExampleObject(
+                            name = "script",
+                            value =
+                                "{\"type\":\"script_run\",\"payload\":{\"script\":\"echo hi\"}}"),
+                        @ExampleObject(
+                            name = "urgent lock",
+                            value =
+                                "{\"type\":\"lock\",\"payload\":{\"message\":\"Call IT\"},"
+                                    + "\"priority\":100,\"preempt\":true}")
+                      }))
+          @Body
+          EnqueueRequest body,
+      @Parameter(
+              in = ParameterIn.HEADER,
+              description =
+                  "Makes a retry safe: the same key (scoped to the caller's token) with the same"
+                      + " body answers the same activity.",
+              schema = @Schema(minLength = 1, maxLength = 255))
+          @Nullable
+          @Header("Idempotency-Key")
+          String idempotencyKey,
       HttpRequest<?> request)
       throws Exception {
     if (idempotencyKey == null) {
@@ -156,7 +267,21 @@ public final class ActivityController {
   }
 
   @Get("/activities/{activityId}")
-  public ActivityView activity(@PathVariable String activityId) throws Exception {
+  @Operation(
+      operationId = "getActivity",
+      summary = "Read one activity",
+      description = "Role: observer. The activity as the ledger holds it.")
+  @ApiResponse(responseCode = "200", description = "The activity.")
+  @ApiResponse(
+      responseCode = "404",
+      description = "No such activity.",
+      content =
+          @Content(
+              mediaType = Problem.CONTENT_TYPE,
+              schema = @Schema(implementation = Problem.class)))
+  public ActivityView activity(
+      @Parameter(example = "0b8e8f4e-4a59-4d3a-9a52-2a6a0f1a7c11") @PathVariable String activityId)
+      throws Exception {
     return findable(activityId)
         .find(activityId)
         .orElseThrow(() -> ApiException.notFound("activity " + activityId));
@@ -174,11 +299,41 @@ public final class ActivityController {
   }
 
   @Get("/hosts/{hostId}/activities")
+  @Operation(
+      operationId = "listActivities",
+      summary = "List a host's upcoming or past activities",
+      description =
+          "Role: observer. `upcoming`: unfinished ones, in flight first, then by priority, then by"
+              + " acceptance. `past`: finished ones, newest first. Pages follow `next_cursor`"
+              + " until it is null.")
+  @ApiResponse(responseCode = "200", description = "One page of activities.")
+  @ApiResponse(
+      responseCode = "400",
+      description = "An invalid host id, `state`, `cursor` or `limit`.",
+      content =
+          @Content(
+              mediaType = Problem.CONTENT_TYPE,
+              schema = @Schema(implementation = Problem.class)))
   public Page list(
-      @PathVariable String hostId,
-      @QueryValue(defaultValue = "upcoming") String state,
-      @Nullable @QueryValue String cursor,
-      @QueryValue(defaultValue = "50") int limit)
+      @Parameter(
+              description =
+                  "The host's queue: 1 to 255 characters, no control characters, not `*`.",
+              example = "mac-42",
+              schema = @Schema(minLength = 1, maxLength = 255))
+          @PathVariable
+          String hostId,
+      @Parameter(
+              schema =
+                  @Schema(
+                      allowableValues = {"upcoming", "past"},
+                      defaultValue = "upcoming"))
+          @QueryValue(defaultValue = "upcoming")
+          String state,
+      @Parameter(description = "The `next_cursor` of the page before.") @Nullable @QueryValue
+          String cursor,
+      @Parameter(schema = @Schema(minimum = "1", maximum = "500", defaultValue = "50"))
+          @QueryValue(defaultValue = "50")
+          int limit)
       throws Exception {
     ActivityValidator.checkHostId(hostId);
     if (limit < 1 || limit > 500) {
@@ -194,8 +349,58 @@ public final class ActivityController {
   }
 
   @Delete("/hosts/{hostId}/activities/{activityId}")
+  @Operation(
+      operationId = "cancelActivity",
+      summary = "Cancel one activity",
+      description =
+          "Role: operator. Cancels an upcoming activity, or a released one whose type can stop"
+              + " (not a lock or wipe). The cancel is a command: the activity ends CANCELLED once"
+              + " the sequencer has it.")
+  @ApiResponse(
+      responseCode = "202",
+      description = "Accepted: the activity as it was before the cancel.",
+      content =
+          @Content(
+              mediaType = "application/json",
+              schema = @Schema(implementation = ActivityView.class)))
+  @ApiResponse(
+      responseCode = "400",
+      description = "An invalid host id.",
+      content =
+          @Content(
+              mediaType = Problem.CONTENT_TYPE,
+              schema = @Schema(implementation = Problem.class)))
+  @ApiResponse(
+      responseCode = "403",
+      description = "The token's role is below operator.",
+      content =
+          @Content(
+              mediaType = Problem.CONTENT_TYPE,
+              schema = @Schema(implementation = Problem.class)))
+  @ApiResponse(
+      responseCode = "404",
+      description = "No such activity on this host.",
+      content =
+          @Content(
+              mediaType = Problem.CONTENT_TYPE,
+              schema = @Schema(implementation = Problem.class)))
+  @ApiResponse(
+      responseCode = "409",
+      description = "The activity has ended, or it is a released lock or wipe.",
+      content =
+          @Content(
+              mediaType = Problem.CONTENT_TYPE,
+              schema = @Schema(implementation = Problem.class)))
   public HttpResponse<ActivityView> cancel(
-      @PathVariable String hostId, @PathVariable String activityId) throws Exception {
+      @Parameter(
+              description =
+                  "The host's queue: 1 to 255 characters, no control characters, not `*`.",
+              example = "mac-42",
+              schema = @Schema(minLength = 1, maxLength = 255))
+          @PathVariable
+          String hostId,
+      @PathVariable String activityId)
+      throws Exception {
     ActivityValidator.checkHostId(hostId);
     ActivityView activity =
         findable(activityId)
@@ -216,8 +421,44 @@ public final class ActivityController {
   }
 
   @Delete("/hosts/{hostId}/activities")
+  @Operation(
+      operationId = "cancelUpcoming",
+      summary = "Cancel every upcoming activity of a host",
+      description =
+          "Role: operator. `state=upcoming` is required, so that nothing is cancelled by accident.")
+  @ApiResponse(
+      responseCode = "202",
+      description = "Accepted: the command is stored.",
+      content =
+          @Content(mediaType = "application/json", schema = @Schema(ref = HOST_COMMAND_ACCEPTED)))
+  @ApiResponse(
+      responseCode = "400",
+      description = "An invalid host id, or `state` is not `upcoming`.",
+      content =
+          @Content(
+              mediaType = Problem.CONTENT_TYPE,
+              schema = @Schema(implementation = Problem.class)))
+  @ApiResponse(
+      responseCode = "403",
+      description = "The token's role is below operator.",
+      content =
+          @Content(
+              mediaType = Problem.CONTENT_TYPE,
+              schema = @Schema(implementation = Problem.class)))
   public HttpResponse<Accepted> cancelUpcoming(
-      @PathVariable String hostId, @Nullable @QueryValue String state) {
+      @Parameter(
+              description =
+                  "The host's queue: 1 to 255 characters, no control characters, not `*`.",
+              example = "mac-42",
+              schema = @Schema(minLength = 1, maxLength = 255))
+          @PathVariable
+          String hostId,
+      @Parameter(
+              description = "Must be `upcoming`.",
+              schema = @Schema(allowableValues = "upcoming"))
+          @Nullable
+          @QueryValue
+          String state) {
     ActivityValidator.checkHostId(hostId);
     if (!"upcoming".equals(state)) {
       throw ApiException.invalid(
@@ -230,17 +471,109 @@ public final class ActivityController {
   }
 
   @Post("/hosts/{hostId}/pause")
-  public HttpResponse<Accepted> pause(@PathVariable String hostId) {
+  @Operation(
+      operationId = "pauseHost",
+      summary = "Hold a host's releases",
+      description = "Role: operator. Nothing more is released to the host until it is resumed.")
+  @ApiResponse(
+      responseCode = "202",
+      description = "Accepted: the command is stored.",
+      content =
+          @Content(mediaType = "application/json", schema = @Schema(ref = HOST_COMMAND_ACCEPTED)))
+  @ApiResponse(
+      responseCode = "400",
+      description = "An invalid host id.",
+      content =
+          @Content(
+              mediaType = Problem.CONTENT_TYPE,
+              schema = @Schema(implementation = Problem.class)))
+  @ApiResponse(
+      responseCode = "403",
+      description = "The token's role is below operator.",
+      content =
+          @Content(
+              mediaType = Problem.CONTENT_TYPE,
+              schema = @Schema(implementation = Problem.class)))
+  public HttpResponse<Accepted> pause(
+      @Parameter(
+              description =
+                  "The host's queue: 1 to 255 characters, no control characters, not `*`.",
+              example = "mac-42",
+              schema = @Schema(minLength = 1, maxLength = 255))
+          @PathVariable
+          String hostId) {
     return hostCommand(hostId, Commands::pause, "pause");
   }
 
   @Post("/hosts/{hostId}/resume")
-  public HttpResponse<Accepted> resume(@PathVariable String hostId) {
+  @Operation(
+      operationId = "resumeHost",
+      summary = "Resume a paused host's releases",
+      description = "Role: operator.")
+  @ApiResponse(
+      responseCode = "202",
+      description = "Accepted: the command is stored.",
+      content =
+          @Content(mediaType = "application/json", schema = @Schema(ref = HOST_COMMAND_ACCEPTED)))
+  @ApiResponse(
+      responseCode = "400",
+      description = "An invalid host id.",
+      content =
+          @Content(
+              mediaType = Problem.CONTENT_TYPE,
+              schema = @Schema(implementation = Problem.class)))
+  @ApiResponse(
+      responseCode = "403",
+      description = "The token's role is below operator.",
+      content =
+          @Content(
+              mediaType = Problem.CONTENT_TYPE,
+              schema = @Schema(implementation = Problem.class)))
+  public HttpResponse<Accepted> resume(
+      @Parameter(
+              description =
+                  "The host's queue: 1 to 255 characters, no control characters, not `*`.",
+              example = "mac-42",
+              schema = @Schema(minLength = 1, maxLength = 255))
+          @PathVariable
+          String hostId) {
     return hostCommand(hostId, Commands::resume, "resume");
   }
 
   @Delete("/hosts/{hostId}")
-  public HttpResponse<Accepted> purge(@PathVariable String hostId) {
+  @Operation(
+      operationId = "purgeHost",
+      summary = "Purge a host",
+      description =
+          "Role: admin. Ends every activity of the host (CANCELLED, `HOST_PURGED`) and deletes its"
+              + " queue state; the ledger keeps its history.")
+  @ApiResponse(
+      responseCode = "202",
+      description = "Accepted: the command is stored.",
+      content =
+          @Content(mediaType = "application/json", schema = @Schema(ref = HOST_COMMAND_ACCEPTED)))
+  @ApiResponse(
+      responseCode = "400",
+      description = "An invalid host id.",
+      content =
+          @Content(
+              mediaType = Problem.CONTENT_TYPE,
+              schema = @Schema(implementation = Problem.class)))
+  @ApiResponse(
+      responseCode = "403",
+      description = "The token's role is below admin.",
+      content =
+          @Content(
+              mediaType = Problem.CONTENT_TYPE,
+              schema = @Schema(implementation = Problem.class)))
+  public HttpResponse<Accepted> purge(
+      @Parameter(
+              description =
+                  "The host's queue: 1 to 255 characters, no control characters, not `*`.",
+              example = "mac-42",
+              schema = @Schema(minLength = 1, maxLength = 255))
+          @PathVariable
+          String hostId) {
     return hostCommand(hostId, Commands::purge, "purge");
   }
 

@@ -19,6 +19,11 @@ import io.micronaut.http.annotation.PathVariable;
 import io.micronaut.http.annotation.Post;
 import io.micronaut.scheduling.TaskExecutors;
 import io.micronaut.scheduling.annotation.ExecuteOn;
+import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.media.Content;
+import io.swagger.v3.oas.annotations.media.Schema;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
+import io.swagger.v3.oas.annotations.tags.Tag;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
@@ -31,6 +36,28 @@ import java.util.UUID;
 /** Batches: many activities across hosts, enqueued all or nothing, tracked as a group. */
 @Controller("/v1/batches")
 @ExecuteOn(TaskExecutors.BLOCKING)
+@Tag(name = "batches")
+@ApiResponse(
+    responseCode = "401",
+    description = "No bearer token, or one that is not known (`WWW-Authenticate: Bearer`).",
+    content =
+        @Content(
+            mediaType = Problem.CONTENT_TYPE,
+            schema = @Schema(implementation = Problem.class)))
+@ApiResponse(
+    responseCode = "429",
+    description = "The token's (or the address's) request rate is used up; see `Retry-After`.",
+    content =
+        @Content(
+            mediaType = Problem.CONTENT_TYPE,
+            schema = @Schema(implementation = Problem.class)))
+@ApiResponse(
+    responseCode = "503",
+    description = "Kafka or PostgreSQL is away; send the same request again (`Retry-After`).",
+    content =
+        @Content(
+            mediaType = Problem.CONTENT_TYPE,
+            schema = @Schema(implementation = Problem.class)))
 public final class BatchController {
 
   /** Rule 15: a batch holds at most this many activities, whatever the setting says. */
@@ -60,6 +87,50 @@ public final class BatchController {
   }
 
   @Post
+  @Operation(
+      operationId = "enqueueBatch",
+      summary = "Enqueue activities across hosts, all or nothing",
+      description =
+          "Role: operator. 1 to `lineup.intake.limits.batch-size` (1000) activities, validated as"
+              + " a whole and published in one Kafka transaction. The same batch sent again within"
+              + " the idempotency window answers the batch it made.")
+  @ApiResponse(
+      responseCode = "202",
+      description = "Accepted: the batch.",
+      content =
+          @Content(
+              mediaType = "application/json",
+              schema = @Schema(implementation = BatchView.class)))
+  @ApiResponse(
+      responseCode = "400",
+      description =
+          "Invalid: every invalid field is named, as `activities[i].field`; nothing was enqueued.",
+      content =
+          @Content(
+              mediaType = Problem.CONTENT_TYPE,
+              schema = @Schema(implementation = Problem.class)))
+  @ApiResponse(
+      responseCode = "403",
+      description = "The token's role is below operator.",
+      content =
+          @Content(
+              mediaType = Problem.CONTENT_TYPE,
+              schema = @Schema(implementation = Problem.class)))
+  @ApiResponse(
+      responseCode = "409",
+      description =
+          "Some activity ids belong to other hosts (`reason`: `ID_CONFLICT`) or were enqueued before (`DUPLICATE`); nothing was enqueued.",
+      content =
+          @Content(
+              mediaType = Problem.CONTENT_TYPE,
+              schema = @Schema(implementation = Problem.class)))
+  @ApiResponse(
+      responseCode = "413",
+      description = "A body over 2 MB, or a payload over its limit.",
+      content =
+          @Content(
+              mediaType = Problem.CONTENT_TYPE,
+              schema = @Schema(implementation = Problem.class)))
   public HttpResponse<BatchView> enqueue(@Body BatchRequest body) throws Exception {
     List<BatchRequest.Item> items =
         body == null || body.activities() == null ? List.of() : body.activities();
@@ -178,6 +249,19 @@ public final class BatchController {
   }
 
   @Get("/{batchId}")
+  @Operation(
+      operationId = "getBatch",
+      summary = "Read a batch's progress",
+      description =
+          "Role: observer. How many of its activities are in each state, and the batch's own state.")
+  @ApiResponse(responseCode = "200", description = "The batch.")
+  @ApiResponse(
+      responseCode = "404",
+      description = "No such batch.",
+      content =
+          @Content(
+              mediaType = Problem.CONTENT_TYPE,
+              schema = @Schema(implementation = Problem.class)))
   public BatchView batch(@PathVariable String batchId) throws Exception {
     return ledger.batch(batchId).orElseThrow(() -> ApiException.notFound("batch " + batchId));
   }

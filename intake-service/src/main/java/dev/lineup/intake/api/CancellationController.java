@@ -16,6 +16,11 @@ import io.micronaut.scheduling.TaskExecutors;
 import io.micronaut.scheduling.annotation.ExecuteOn;
 import io.micronaut.serde.annotation.Serdeable;
 import io.micronaut.serde.config.naming.SnakeCaseStrategy;
+import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.media.Content;
+import io.swagger.v3.oas.annotations.media.Schema;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
+import io.swagger.v3.oas.annotations.tags.Tag;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -31,17 +36,51 @@ import java.util.regex.Pattern;
  */
 @Controller("/v1/cancellations")
 @ExecuteOn(TaskExecutors.BLOCKING)
+@Tag(name = "activities")
+@ApiResponse(
+    responseCode = "401",
+    description = "No bearer token, or one that is not known (`WWW-Authenticate: Bearer`).",
+    content =
+        @Content(
+            mediaType = Problem.CONTENT_TYPE,
+            schema = @Schema(implementation = Problem.class)))
+@ApiResponse(
+    responseCode = "429",
+    description = "The token's (or the address's) request rate is used up; see `Retry-After`.",
+    content =
+        @Content(
+            mediaType = Problem.CONTENT_TYPE,
+            schema = @Schema(implementation = Problem.class)))
+@ApiResponse(
+    responseCode = "503",
+    description = "Kafka or PostgreSQL is away; send the same request again (`Retry-After`).",
+    content =
+        @Content(
+            mediaType = Problem.CONTENT_TYPE,
+            schema = @Schema(implementation = Problem.class)))
 public final class CancellationController {
 
   private static final Pattern SHA256 = Pattern.compile("[0-9a-f]{64}");
 
   /** Every given field must match; at least one is required. */
   @Serdeable(naming = SnakeCaseStrategy.class)
+  @Schema(name = "CancellationSelector")
   public record SelectorRequest(
-      @Nullable String type, @Nullable String installerId, @Nullable String scriptSha256) {}
+      @Schema(description = "An activity type.", example = "software_install") @Nullable
+          String type,
+      @Schema(maxLength = 255, example = "zoom") @Nullable String installerId,
+      @Schema(
+              description = "Matches script runs, and the scripts of installs and uninstalls.",
+              pattern = "^[0-9a-f]{64}$")
+          @Nullable
+          String scriptSha256) {}
 
   @Serdeable(naming = SnakeCaseStrategy.class)
-  public record Accepted(String cancellationId, int partitions) {}
+  @Schema(name = "CancellationAccepted")
+  public record Accepted(
+      String cancellationId,
+      @Schema(description = "The partitions of `lineup.commands` the command went to.")
+          int partitions) {}
 
   private final CommandPublisher publisher;
 
@@ -50,6 +89,33 @@ public final class CancellationController {
   }
 
   @Post
+  @Operation(
+      operationId = "cancelMatching",
+      summary = "Cancel every matching upcoming activity on every host",
+      description =
+          "Role: operator. Give at least one of `type`, `installer_id`, `script_sha256`; every"
+              + " given one must match. The 202 follows once every partition holds the command.")
+  @ApiResponse(
+      responseCode = "202",
+      description = "Accepted: the command is stored on every partition.",
+      content =
+          @Content(
+              mediaType = "application/json",
+              schema = @Schema(implementation = Accepted.class)))
+  @ApiResponse(
+      responseCode = "400",
+      description = "No selector field, or an invalid one.",
+      content =
+          @Content(
+              mediaType = Problem.CONTENT_TYPE,
+              schema = @Schema(implementation = Problem.class)))
+  @ApiResponse(
+      responseCode = "403",
+      description = "The token's role is below operator.",
+      content =
+          @Content(
+              mediaType = Problem.CONTENT_TYPE,
+              schema = @Schema(implementation = Problem.class)))
   public HttpResponse<Accepted> cancel(@Body SelectorRequest body) {
     Selector selector = selector(body);
     String id = UUID.randomUUID().toString();

@@ -5,6 +5,7 @@ import dev.lineup.intake.validation.ActivityDraft.Given;
 import io.micronaut.core.annotation.Nullable;
 import io.micronaut.serde.annotation.Serdeable;
 import io.micronaut.serde.config.naming.SnakeCaseStrategy;
+import io.swagger.v3.oas.annotations.media.Schema;
 import java.util.List;
 import java.util.Map;
 
@@ -14,19 +15,39 @@ import java.util.Map;
  * missing or wrong field at once.
  */
 @Serdeable(naming = SnakeCaseStrategy.class)
+@Schema(description = "An activity to enqueue: `type` and `payload` are required.")
 public record EnqueueRequest(
-    @Nullable String activityId,
-    @Nullable String type,
-    @Nullable Map<String, Object> payload,
-    @Nullable String lane,
-    @Nullable Integer priority,
-    @Nullable Boolean preempt,
-    @Nullable List<String> dependsOn,
-    @Nullable String notBefore,
-    @Nullable String dedupeKey,
-    @Nullable Retry retry,
+    @Schema(description = "A UUID; giving one makes the request idempotent.") @Nullable
+        String activityId,
+    @Schema(
+            description =
+                "mdm_command, mdm_query, profile_install, profile_remove, app_store_install,"
+                    + " script_run, software_install, software_uninstall, lock or wipe"
+                    + " (any case).",
+            example = "script_run")
+        @Nullable
+        String type,
+    @Schema(
+            description = "The type's fields (docs/CONTRACT.md, Activity).",
+            additionalProperties = Schema.AdditionalPropertiesValue.TRUE)
+        @Nullable
+        Map<String, Object> payload,
+    @Schema(description = "default, setup, or bypass (mdm_query only).", example = "default")
+        @Nullable
+        String lane,
+    @Schema(description = "Higher goes first; default 0.") @Nullable Integer priority,
+    @Schema(description = "Cancel everything upcoming on the host and go first.") @Nullable
+        Boolean preempt,
+    @Schema(description = "Up to 100 activity ids on the same host that must succeed first.")
+        @Nullable
+        List<String> dependsOn,
+    @Schema(description = "An RFC 3339 time; not released before it.", format = "date-time")
+        @Nullable
+        String notBefore,
+    @Schema(maxLength = 255) @Nullable String dedupeKey,
+    @Schema(type = "object") @Nullable Retry retry,
     @Nullable Long timeoutMs,
-    @Nullable Initiator initiator) {
+    @Schema(type = "object") @Nullable Initiator initiator) {
 
   /** The same request naming its activity id (for idempotent retries). */
   public EnqueueRequest withActivityId(String id) {

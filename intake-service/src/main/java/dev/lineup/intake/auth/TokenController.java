@@ -16,6 +16,11 @@ import io.micronaut.scheduling.TaskExecutors;
 import io.micronaut.scheduling.annotation.ExecuteOn;
 import io.micronaut.serde.annotation.Serdeable;
 import io.micronaut.serde.config.naming.SnakeCaseStrategy;
+import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.media.Content;
+import io.swagger.v3.oas.annotations.media.Schema;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
+import io.swagger.v3.oas.annotations.tags.Tag;
 import java.time.Instant;
 import java.util.List;
 import java.util.Locale;
@@ -24,17 +29,58 @@ import java.util.regex.Pattern;
 /** Admins make, list and revoke API tokens. A token is shown once, in the answer that makes it. */
 @Controller("/v1/tokens")
 @ExecuteOn(TaskExecutors.BLOCKING)
+@Tag(name = "tokens")
+@ApiResponse(
+    responseCode = "401",
+    description = "No bearer token, or one that is not known (`WWW-Authenticate: Bearer`).",
+    content =
+        @Content(
+            mediaType = Problem.CONTENT_TYPE,
+            schema = @Schema(implementation = Problem.class)))
+@ApiResponse(
+    responseCode = "429",
+    description = "The token's (or the address's) request rate is used up; see `Retry-After`.",
+    content =
+        @Content(
+            mediaType = Problem.CONTENT_TYPE,
+            schema = @Schema(implementation = Problem.class)))
+@ApiResponse(
+    responseCode = "503",
+    description = "Kafka or PostgreSQL is away; send the same request again (`Retry-After`).",
+    content =
+        @Content(
+            mediaType = Problem.CONTENT_TYPE,
+            schema = @Schema(implementation = Problem.class)))
+@ApiResponse(
+    responseCode = "403",
+    description = "The token's role is below admin.",
+    content =
+        @Content(
+            mediaType = Problem.CONTENT_TYPE,
+            schema = @Schema(implementation = Problem.class)))
 public final class TokenController {
 
   private static final Pattern NAME = Pattern.compile("[A-Za-z0-9._-]{1,64}");
 
   @Serdeable(naming = SnakeCaseStrategy.class)
-  public record NewToken(@Nullable String name, @Nullable String role) {}
+  @Schema(name = "NewToken")
+  public record NewToken(
+      @Schema(pattern = "^[A-Za-z0-9._-]{1,64}$", example = "dashboard") @Nullable String name,
+      @Schema(
+              allowableValues = {"admin", "operator", "observer"},
+              example = "observer")
+          @Nullable
+          String role) {}
 
   @Serdeable(naming = SnakeCaseStrategy.class)
-  public record Made(String name, String role, String token) {}
+  @Schema(name = "MadeToken")
+  public record Made(
+      String name,
+      String role,
+      @Schema(description = "The bearer token, shown only in this answer.") String token) {}
 
   @Serdeable(naming = SnakeCaseStrategy.class)
+  @Schema(name = "ListedToken")
   public record Listed(String name, String role, Instant createdAt, @Nullable Instant revokedAt) {}
 
   private final StoredTokens tokens;
@@ -44,6 +90,30 @@ public final class TokenController {
   }
 
   @Post
+  @Operation(
+      operationId = "createToken",
+      summary = "Make an API token",
+      description =
+          "Role: admin. The token is shown once, in this answer; only its SHA-256 is stored.")
+  @ApiResponse(
+      responseCode = "201",
+      description = "Made: the token.",
+      content =
+          @Content(mediaType = "application/json", schema = @Schema(implementation = Made.class)))
+  @ApiResponse(
+      responseCode = "400",
+      description = "An invalid name or role.",
+      content =
+          @Content(
+              mediaType = Problem.CONTENT_TYPE,
+              schema = @Schema(implementation = Problem.class)))
+  @ApiResponse(
+      responseCode = "409",
+      description = "A token with this name exists.",
+      content =
+          @Content(
+              mediaType = Problem.CONTENT_TYPE,
+              schema = @Schema(implementation = Problem.class)))
   public HttpResponse<Made> create(@Body NewToken body) throws Exception {
     if (body == null || body.name() == null || !NAME.matcher(body.name()).matches()) {
       throw ApiException.invalid(
@@ -66,9 +136,15 @@ public final class TokenController {
 
   /** Lists answer objects, like every other list of the API. */
   @Serdeable(naming = SnakeCaseStrategy.class)
+  @Schema(name = "TokenList")
   public record Tokens(List<Listed> tokens) {}
 
   @Get
+  @Operation(
+      operationId = "listTokens",
+      summary = "List API tokens",
+      description = "Role: admin. Names, roles and times; never the tokens.")
+  @ApiResponse(responseCode = "200", description = "Every token made, revoked ones too.")
   public Tokens list() throws Exception {
     List<Listed> listed = new java.util.ArrayList<>();
     for (StoredTokens.Listed t : tokens.list()) {
@@ -80,6 +156,18 @@ public final class TokenController {
   }
 
   @Delete("/{name}")
+  @Operation(
+      operationId = "revokeToken",
+      summary = "Revoke an API token",
+      description = "Role: admin. The token stops working at once.")
+  @ApiResponse(responseCode = "204", description = "Revoked.")
+  @ApiResponse(
+      responseCode = "404",
+      description = "No token of this name.",
+      content =
+          @Content(
+              mediaType = Problem.CONTENT_TYPE,
+              schema = @Schema(implementation = Problem.class)))
   public HttpResponse<Void> revoke(@PathVariable String name) throws Exception {
     if (!tokens.revoke(name)) {
       throw ApiException.notFound("token " + name);

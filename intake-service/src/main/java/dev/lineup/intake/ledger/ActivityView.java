@@ -3,6 +3,7 @@ package dev.lineup.intake.ledger;
 import io.micronaut.core.annotation.Nullable;
 import io.micronaut.serde.annotation.Serdeable;
 import io.micronaut.serde.config.naming.SnakeCaseStrategy;
+import io.swagger.v3.oas.annotations.media.Schema;
 import java.time.Instant;
 
 /** One activity as every read API answers it. */
@@ -21,7 +22,9 @@ public record ActivityView(
     Instant createdAt,
     @Nullable Instant releasedAt,
     @Nullable Instant finishedAt,
-    @Nullable Result result) {
+    // type = object: OpenAPI 3.0 wants a type beside `nullable` on a reference.
+    @Schema(type = "object", description = "What the device reported, once it has.") @Nullable
+        Result result) {
 
   /** What the device reported, once it has. */
   @Serdeable(naming = SnakeCaseStrategy.class)

@@ -6,6 +6,7 @@ import io.micronaut.http.HttpStatus;
 import io.micronaut.http.MediaType;
 import io.micronaut.http.MutableHttpResponse;
 import io.micronaut.serde.annotation.Serdeable;
+import io.swagger.v3.oas.annotations.media.Schema;
 import java.util.List;
 
 /**
@@ -16,20 +17,41 @@ import java.util.List;
  *     status alone does not say what happened
  */
 @Serdeable
+@Schema(
+    name = "Problem",
+    description = "An RFC 9457 problem detail: how every Lineup API answers an error.")
 public record Problem(
-    String type,
-    String title,
-    int status,
-    @Nullable String detail,
-    @Nullable List<FieldError> errors,
-    @Nullable String reason) {
+    @Schema(example = "about:blank") String type,
+    @Schema(example = "Invalid request") String title,
+    @Schema(description = "The HTTP status.", example = "400") int status,
+    @Schema(example = "1 field(s) are invalid") @Nullable String detail,
+    @Schema(description = "For a 400, every invalid field; for a 409, the fields in conflict.")
+        @Nullable
+        List<FieldError> errors,
+    @Schema(
+            description = "A reason code a program can act on, when the status does not say.",
+            example = "ID_CONFLICT")
+        @Nullable
+        String reason) {
 
   public static final String CONTENT_TYPE = "application/problem+json";
   public static final MediaType MEDIA_TYPE = MediaType.of(CONTENT_TYPE);
 
   /** One invalid field: its JSON path in the request and what is wrong with it. */
   @Serdeable
-  public record FieldError(String field, String message) {}
+  @Schema(name = "FieldError")
+  public record FieldError(
+      // Not required: an empty field (the body as a whole, as in POST /v1/cancellations' "give at
+      // least one of ...") is left out of the JSON, like every empty value.
+      @Schema(
+              description =
+                  "A JSON path in the request; absent when the error is about the body as a"
+                      + " whole.",
+              requiredMode = Schema.RequiredMode.NOT_REQUIRED,
+              example = "payload.installer_id")
+          String field,
+      @Schema(requiredMode = Schema.RequiredMode.REQUIRED, example = "is required")
+          String message) {}
 
   public static Problem of(
       HttpStatus status, String title, String detail, List<FieldError> errors) {
