@@ -327,6 +327,27 @@ class ApiConformanceTest {
     check.expect("GET /v1/summary", 200, () -> observer.get("/v1/summary"));
     check.expect("GET /v1/summary", 401, () -> none.get("/v1/summary"));
 
+    // What the ops page reads.
+    check.expect("GET /v1/me", 200, () -> observer.get("/v1/me"));
+    check.expect("GET /v1/me", 401, () -> none.get("/v1/me"));
+    check.expect("GET /v1/batches", 200, () -> observer.get("/v1/batches?limit=5"));
+    check.expect("GET /v1/batches", 400, () -> observer.get("/v1/batches?limit=0"));
+    check.expect("GET /v1/batches", 401, () -> none.get("/v1/batches"));
+    check.expect("GET /v1/dead-letters", 200, () -> observer.get("/v1/dead-letters?limit=5"));
+    check.expect("GET /v1/dead-letters", 400, () -> observer.get("/v1/dead-letters?limit=0"));
+    check.expect("GET /v1/dead-letters", 401, () -> none.get("/v1/dead-letters"));
+    check.expect("GET /v1/events", 200, () -> observer.get("/v1/events?limit=5&host=" + host));
+    check.expect("GET /v1/events", 400, () -> observer.get("/v1/events?after=not-a-cursor"));
+    check.expect("GET /v1/events", 401, () -> none.get("/v1/events"));
+    String queue = "/v1/hosts/" + host + "/queue";
+    check.expect("GET /v1/hosts/{hostId}/queue", 200, () -> observer.get(queue));
+    check.expect("GET /v1/hosts/{hostId}/queue", 400, () -> observer.get(queue + "?limit=0"));
+    check.expect("GET /v1/hosts/{hostId}/queue", 401, () -> none.get(queue));
+    check.expect(
+        "GET /v1/hosts/{hostId}/queue",
+        404,
+        () -> observer.get("/v1/hosts/never-seen-" + SUFFIX + "/queue"));
+
     operations(check, intake);
     check.assertConforms(EXEMPT_EVERYWHERE, Map.of());
   }

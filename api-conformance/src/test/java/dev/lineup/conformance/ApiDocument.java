@@ -31,7 +31,13 @@ record ApiDocument(String name, OpenAPI openApi, List<String> messages) {
     try (InputStream in =
         ApiDocument.class.getClassLoader().getResourceAsStream("META-INF/swagger/" + name)) {
       if (in == null) {
-        throw new AssertionError("no META-INF/swagger/" + name + " on the classpath");
+        // micronaut-openapi writes the document on a full compile only: a module that maven
+        // recompiled because a dependency changed loses it (seen with 6.19). `mvn clean` restores.
+        throw new AssertionError(
+            "no META-INF/swagger/"
+                + name
+                + " on the classpath: build with `mvn clean verify` (an incremental recompile of"
+                + " the service drops the generated document)");
       }
       return parse(name, new String(in.readAllBytes(), StandardCharsets.UTF_8));
     }

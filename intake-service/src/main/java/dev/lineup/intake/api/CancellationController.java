@@ -127,8 +127,9 @@ public final class CancellationController {
     List<Problem.FieldError> errors = new ArrayList<>();
     if (body == null
         || (body.type() == null && body.installerId() == null && body.scriptSha256() == null)) {
+      // Every 400 names a field: the first of the three a selector may give.
       errors.add(
-          new Problem.FieldError("", "give at least one of type, installer_id, script_sha256"));
+          new Problem.FieldError("type", "give at least one of type, installer_id, script_sha256"));
       throw ApiException.invalid(errors);
     }
     ActivityType type = null;

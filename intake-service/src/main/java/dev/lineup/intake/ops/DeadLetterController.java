@@ -1,5 +1,6 @@
 package dev.lineup.intake.ops;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.lineup.schemas.Topic;
 import dev.lineup.schemas.Topics;
 import dev.lineup.service.problem.ApiException;
@@ -15,6 +16,10 @@ import io.micronaut.scheduling.annotation.ExecuteOn;
 import io.micronaut.serde.annotation.Serdeable;
 import io.micronaut.serde.config.naming.SnakeCaseStrategy;
 import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.media.Content;
+import io.swagger.v3.oas.annotations.media.Schema;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
+import io.swagger.v3.oas.annotations.tags.Tag;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -30,6 +35,29 @@ import org.apache.kafka.common.TopicPartition;
  * consumer ({@link TopicWindow}); nothing is consumed or committed, so reading them here changes
  * nothing for a tool that replays them.
  */
+@Tag(name = "operations")
+@ApiResponse(
+    responseCode = "401",
+    description = "No bearer token, or one that is not known (`WWW-Authenticate: Bearer`).",
+    content =
+        @Content(
+            mediaType = Problem.CONTENT_TYPE,
+            schema = @Schema(implementation = Problem.class)))
+@ApiResponse(
+    responseCode = "429",
+    description = "The token's (or the address's) request rate is used up; see `Retry-After`.",
+    content =
+        @Content(
+            mediaType = Problem.CONTENT_TYPE,
+            schema = @Schema(implementation = Problem.class)))
+@ApiResponse(
+    responseCode = "503",
+    description =
+        "Kafka did not answer in time, or too many reads run at once; send the same request again (`Retry-After`).",
+    content =
+        @Content(
+            mediaType = Problem.CONTENT_TYPE,
+            schema = @Schema(implementation = Problem.class)))
 @Controller("/v1/dead-letters")
 @ExecuteOn(TaskExecutors.BLOCKING)
 public final class DeadLetterController {
@@ -52,10 +80,27 @@ public final class DeadLetterController {
 
   /** The newest dead letters first. */
   @Serdeable(naming = SnakeCaseStrategy.class)
+  @JsonInclude(JsonInclude.Include.ALWAYS)
   public record DeadLetters(List<DeadLetterView> deadLetters) {}
 
+  @Operation(
+      operationId = "listDeadLetters",
+      summary = "The newest dead letters of one dead-letter topic or all four",
+      description =
+          "Role: observer. Newest first, with the reason, the record's origin and the consumer"
+              + " that refused it, from the headers.")
+  @ApiResponse(
+      responseCode = "200",
+      description = "The dead letters.",
+      content = @Content(schema = @Schema(implementation = DeadLetterController.DeadLetters.class)))
+  @ApiResponse(
+      responseCode = "400",
+      description = "`topic` unknown or `limit` out of bounds; each named in `errors`.",
+      content =
+          @Content(
+              mediaType = Problem.CONTENT_TYPE,
+              schema = @Schema(implementation = Problem.class)))
   @Get
-  @Operation(summary = "The newest dead letters of one dead-letter topic or all four")
   public HttpResponse<?> deadLetters(
       @Nullable @QueryValue String topic, @QueryValue(defaultValue = "50") int limit) {
     List<Problem.FieldError> errors = new ArrayList<>();

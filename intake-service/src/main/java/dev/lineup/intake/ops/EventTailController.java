@@ -1,5 +1,6 @@
 package dev.lineup.intake.ops;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.lineup.avro.LifecycleEvent;
 import dev.lineup.intake.validation.ActivityValidator;
 import dev.lineup.schemas.Topics;
@@ -16,6 +17,10 @@ import io.micronaut.scheduling.annotation.ExecuteOn;
 import io.micronaut.serde.annotation.Serdeable;
 import io.micronaut.serde.config.naming.SnakeCaseStrategy;
 import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.media.Content;
+import io.swagger.v3.oas.annotations.media.Schema;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
+import io.swagger.v3.oas.annotations.tags.Tag;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -34,6 +39,29 @@ import org.apache.kafka.common.TopicPartition;
  * stream: no consumer outlives its request, a client that goes away leaves nothing open, and {@code
  * lineup.intake.ops.max-reads} bounds how many run at once.
  */
+@Tag(name = "operations")
+@ApiResponse(
+    responseCode = "401",
+    description = "No bearer token, or one that is not known (`WWW-Authenticate: Bearer`).",
+    content =
+        @Content(
+            mediaType = Problem.CONTENT_TYPE,
+            schema = @Schema(implementation = Problem.class)))
+@ApiResponse(
+    responseCode = "429",
+    description = "The token's (or the address's) request rate is used up; see `Retry-After`.",
+    content =
+        @Content(
+            mediaType = Problem.CONTENT_TYPE,
+            schema = @Schema(implementation = Problem.class)))
+@ApiResponse(
+    responseCode = "503",
+    description =
+        "Kafka did not answer in time, or too many reads run at once; send the same request again (`Retry-After`).",
+    content =
+        @Content(
+            mediaType = Problem.CONTENT_TYPE,
+            schema = @Schema(implementation = Problem.class)))
 @Controller("/v1/events")
 @ExecuteOn(TaskExecutors.BLOCKING)
 public final class EventTailController {
@@ -57,10 +85,28 @@ public final class EventTailController {
 
   /** A page of the tail and where the next one starts. */
   @Serdeable(naming = SnakeCaseStrategy.class)
+  // An empty page is [] (not left out), as a client iterating it expects.
+  @JsonInclude(JsonInclude.Include.ALWAYS)
   public record Tail(List<EventView> events, String next, int undecodable) {}
 
+  @Operation(
+      operationId = "tailEvents",
+      summary = "A page of lineup.events after a cursor, optionally of one host",
+      description =
+          "Role: observer. Without `after`, the newest events; pass `next` back as `after` to"
+              + " follow the tail.")
+  @ApiResponse(
+      responseCode = "200",
+      description = "Events after the cursor, and the cursor to pass next.",
+      content = @Content(schema = @Schema(implementation = EventTailController.Tail.class)))
+  @ApiResponse(
+      responseCode = "400",
+      description = "`after`, `host` or `limit` out of bounds; each named in `errors`.",
+      content =
+          @Content(
+              mediaType = Problem.CONTENT_TYPE,
+              schema = @Schema(implementation = Problem.class)))
   @Get
-  @Operation(summary = "A page of lineup.events after a cursor, optionally of one host")
   public HttpResponse<?> eventTail(
       @Nullable @QueryValue String after,
       @Nullable @QueryValue String host,

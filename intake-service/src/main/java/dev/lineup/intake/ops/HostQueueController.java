@@ -15,6 +15,10 @@ import io.micronaut.http.annotation.QueryValue;
 import io.micronaut.scheduling.TaskExecutors;
 import io.micronaut.scheduling.annotation.ExecuteOn;
 import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.media.Content;
+import io.swagger.v3.oas.annotations.media.Schema;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
+import io.swagger.v3.oas.annotations.tags.Tag;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URLEncoder;
@@ -33,6 +37,29 @@ import java.util.List;
  * ledger's view of the same host. The sequencer's answer (200, or 404 for a host it holds nothing
  * for) is passed through as it is; anything else is a 503, and the ledger's view still answers.
  */
+@Tag(name = "operations")
+@ApiResponse(
+    responseCode = "401",
+    description = "No bearer token, or one that is not known (`WWW-Authenticate: Bearer`).",
+    content =
+        @Content(
+            mediaType = Problem.CONTENT_TYPE,
+            schema = @Schema(implementation = Problem.class)))
+@ApiResponse(
+    responseCode = "429",
+    description = "The token's (or the address's) request rate is used up; see `Retry-After`.",
+    content =
+        @Content(
+            mediaType = Problem.CONTENT_TYPE,
+            schema = @Schema(implementation = Problem.class)))
+@ApiResponse(
+    responseCode = "503",
+    description =
+        "The sequencer or Kafka is away, or the sequencer is rebalancing; send the same request again (`Retry-After`).",
+    content =
+        @Content(
+            mediaType = Problem.CONTENT_TYPE,
+            schema = @Schema(implementation = Problem.class)))
 @Controller("/v1/hosts/{hostId}/queue")
 @ExecuteOn(TaskExecutors.BLOCKING)
 public final class HostQueueController {
@@ -56,8 +83,36 @@ public final class HostQueueController {
     this.timeout = timeout;
   }
 
+  @Operation(
+      operationId = "getHostQueue",
+      summary = "The host's live queue, from the sequencer",
+      description =
+          "Role: observer. The sequencer's own view (its `GET /v1/hosts/{hostId}/queue`), passed"
+              + " through: what it holds and releases now, which the ledger follows.")
+  @ApiResponse(
+      responseCode = "200",
+      description = "The live queue, as the sequencer answers it.",
+      content =
+          @Content(
+              schema =
+                  @Schema(
+                      type = "object",
+                      description = "The sequencer's queue view (docs/CONTRACT.md, Sequencer).")))
+  @ApiResponse(
+      responseCode = "404",
+      description = "The sequencer holds nothing for this host.",
+      content =
+          @Content(
+              mediaType = Problem.CONTENT_TYPE,
+              schema = @Schema(implementation = Problem.class)))
+  @ApiResponse(
+      responseCode = "400",
+      description = "`hostId` or `limit` out of bounds; each named in `errors`.",
+      content =
+          @Content(
+              mediaType = Problem.CONTENT_TYPE,
+              schema = @Schema(implementation = Problem.class)))
   @Get(produces = MediaType.APPLICATION_JSON)
-  @Operation(summary = "The host's live queue, from the sequencer")
   public HttpResponse<?> hostQueue(
       @PathVariable String hostId, @QueryValue(defaultValue = "100") int limit)
       throws InterruptedException {

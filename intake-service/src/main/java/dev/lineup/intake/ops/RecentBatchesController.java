@@ -1,5 +1,6 @@
 package dev.lineup.intake.ops;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.lineup.intake.ledger.BatchView;
 import dev.lineup.intake.ledger.Ledger;
 import dev.lineup.service.problem.ApiException;
@@ -11,6 +12,10 @@ import io.micronaut.scheduling.TaskExecutors;
 import io.micronaut.scheduling.annotation.ExecuteOn;
 import io.micronaut.serde.annotation.Serdeable;
 import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.media.Content;
+import io.swagger.v3.oas.annotations.media.Schema;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
+import io.swagger.v3.oas.annotations.tags.Tag;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -24,6 +29,28 @@ import javax.sql.DataSource;
  * time index; each batch's counts from the activities' batch index, so a page costs {@code limit}
  * small reads however many batches the ledger holds.
  */
+@Tag(name = "operations")
+@ApiResponse(
+    responseCode = "401",
+    description = "No bearer token, or one that is not known (`WWW-Authenticate: Bearer`).",
+    content =
+        @Content(
+            mediaType = Problem.CONTENT_TYPE,
+            schema = @Schema(implementation = Problem.class)))
+@ApiResponse(
+    responseCode = "429",
+    description = "The token's (or the address's) request rate is used up; see `Retry-After`.",
+    content =
+        @Content(
+            mediaType = Problem.CONTENT_TYPE,
+            schema = @Schema(implementation = Problem.class)))
+@ApiResponse(
+    responseCode = "503",
+    description = "PostgreSQL is away; send the same request again (`Retry-After`).",
+    content =
+        @Content(
+            mediaType = Problem.CONTENT_TYPE,
+            schema = @Schema(implementation = Problem.class)))
 @Controller("/v1/batches")
 @ExecuteOn(TaskExecutors.BLOCKING)
 public final class RecentBatchesController {
@@ -40,10 +67,23 @@ public final class RecentBatchesController {
 
   /** The newest batches first. */
   @Serdeable
+  // An empty page is [] (not left out), as a client iterating it expects.
+  @JsonInclude(JsonInclude.Include.ALWAYS)
   public record Batches(List<BatchView> batches) {}
 
+  @Operation(
+      operationId = "listRecentBatches",
+      summary = "The newest batches with their counts by state",
+      description = "Role: observer. From the ledger.")
+  @ApiResponse(responseCode = "200", description = "The newest batches, newest first.")
+  @ApiResponse(
+      responseCode = "400",
+      description = "`limit` out of bounds; each named in `errors`.",
+      content =
+          @Content(
+              mediaType = Problem.CONTENT_TYPE,
+              schema = @Schema(implementation = Problem.class)))
   @Get
-  @Operation(summary = "The newest batches with their counts by state")
   public Batches recentBatches(@QueryValue(defaultValue = "20") int limit) throws Exception {
     if (limit < 1 || limit > MAX_LIMIT) {
       throw ApiException.invalid(

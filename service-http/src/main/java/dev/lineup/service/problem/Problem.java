@@ -41,13 +41,9 @@ public record Problem(
   @Serdeable
   @Schema(name = "FieldError")
   public record FieldError(
-      // Not required: an empty field (the body as a whole, as in POST /v1/cancellations' "give at
-      // least one of ...") is left out of the JSON, like every empty value.
       @Schema(
-              description =
-                  "A JSON path in the request; absent when the error is about the body as a"
-                      + " whole.",
-              requiredMode = Schema.RequiredMode.NOT_REQUIRED,
+              description = "A JSON path in the request",
+              requiredMode = Schema.RequiredMode.REQUIRED,
               example = "payload.installer_id")
           String field,
       @Schema(requiredMode = Schema.RequiredMode.REQUIRED, example = "is required")
