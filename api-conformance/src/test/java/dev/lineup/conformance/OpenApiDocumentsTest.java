@@ -145,6 +145,12 @@ class OpenApiDocumentsTest {
         if (!property.equals(property.toLowerCase(java.util.Locale.ROOT)) && !camelCaseByContract) {
           wrong.add(e.getKey() + "." + property + " is not snake_case");
         }
+        // OpenAPI 3.0 (redocly's nullable-type-sibling): `nullable` needs a `type` beside it, also
+        // on a reference (allOf), or generators drop the property's nullability.
+        var schema = (io.swagger.v3.oas.models.media.Schema<?>) properties.get(property);
+        if (Boolean.TRUE.equals(schema.getNullable()) && schema.getType() == null) {
+          wrong.add(e.getKey() + "." + property + " is nullable without a type");
+        }
       }
     }
 

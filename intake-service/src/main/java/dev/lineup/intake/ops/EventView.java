@@ -6,6 +6,7 @@ import dev.lineup.schemas.StoredText;
 import io.micronaut.core.annotation.Nullable;
 import io.micronaut.serde.annotation.Serdeable;
 import io.micronaut.serde.config.naming.SnakeCaseStrategy;
+import io.swagger.v3.oas.annotations.media.Schema;
 import java.time.Instant;
 import java.util.Locale;
 
@@ -30,7 +31,9 @@ public record EventView(
     int attempt,
     @Nullable String batchId,
     Instant occurredAt,
-    @Nullable ActivityView.Result result) {
+    // type = object: OpenAPI 3.0 wants a type beside `nullable` on a reference.
+    @Schema(type = "object", description = "What the device reported, on a final event.") @Nullable
+        ActivityView.Result result) {
 
   /**
    * An agent's output may be 64 KiB per event; the tail shows its start, and the activity read
