@@ -103,6 +103,11 @@ public final class Devstack implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     Path dir = dataDir != null ? dataDir : Files.createTempDirectory("lineup-devstack-");
+    if (dataDir == null) {
+      // A throwaway directory on purpose: Kafka Streams' warning about state kept in the temp
+      // directory would be the only line of a normal run.
+      quiet("org.apache.kafka.streams.processor.internals.StateDirectory");
+    }
     Files.createDirectories(dir);
     String admin =
         firstOf(
@@ -294,6 +299,13 @@ public final class Devstack implements Callable<Integer> {
   }
 
   /** Services first (they talk to the broker), then the broker, then the database. */
+  /** Only errors from {@code logger}, where logback is the backend (it always is here). */
+  private static void quiet(String logger) {
+    if (org.slf4j.LoggerFactory.getLogger(logger) instanceof ch.qos.logback.classic.Logger l) {
+      l.setLevel(ch.qos.logback.classic.Level.ERROR);
+    }
+  }
+
   private static String firstOf(String... values) {
     for (String v : values) {
       if (v != null && !v.isBlank()) {

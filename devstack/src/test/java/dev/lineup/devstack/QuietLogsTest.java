@@ -91,6 +91,9 @@ class QuietLogsTest {
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 // The services' logging, as ./devstack.sh has it; the tests' own would win here.
                 "-Dlogback.configurationFile=" + logging,
+                // The data directory stands for one the user chose, outside the temp directory
+                // (Kafka Streams rightly warns of state kept there; the checkout may be in /tmp).
+                "-Djava.io.tmpdir=" + tmp(dir),
                 "-cp",
                 System.getProperty("java.class.path"),
                 Devstack.class.getName(),
@@ -147,6 +150,10 @@ class QuietLogsTest {
       }
     }
     return Files.readAllLines(dir.resolve("stderr.log"), StandardCharsets.UTF_8);
+  }
+
+  private static String tmp(Path dir) throws Exception {
+    return Files.createDirectories(dir.resolveSibling(dir.getFileName() + "-tmp")).toString();
   }
 
   /** The intake URL once the devstack printed that it is ready, else null. */
