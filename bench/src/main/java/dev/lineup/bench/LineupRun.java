@@ -201,40 +201,10 @@ final class LineupRun {
         new Thread(
             () -> {
               try (KafkaConsumer<String, ReleasedActivity> releases =
-                      new KafkaConsumer<>(
-                          Map.of(
-                              ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
-                              bootstrap,
-                              ConsumerConfig.GROUP_ID_CONFIG,
-                              prefix + "devices",
-                              ConsumerConfig.AUTO_OFFSET_RESET_CONFIG,
-                              "latest",
-                              ConsumerConfig.ISOLATION_LEVEL_CONFIG,
-                              "read_committed",
-                              ConsumerConfig.MAX_POLL_RECORDS_CONFIG,
-                              5000,
-                              // A device answers as soon as a release is visible, not on the
-                              // broker's default half-second fetch wait.
-                              ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG,
-                              10),
-                          Topics.RELEASED_SCRIPT.keySerde().deserializer(),
-                          Topics.RELEASED_SCRIPT.valueSerde().deserializer());
+                      DeviceClients.releases(bootstrap, prefix + "devices");
                   KafkaProducer<String, ActivityResult> results =
-                      new KafkaProducer<>(
-                          Map.of(
-                              ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
-                              bootstrap,
-                              ProducerConfig.LINGER_MS_CONFIG,
-                              1,
-                              ProducerConfig.ACKS_CONFIG,
-                              "all"),
-                          Topics.RESULTS.keySerde().serializer(),
-                          Topics.RESULTS.valueSerde().serializer())) {
-                releases.subscribe(
-                    List.of(
-                        Topics.RELEASED_SCRIPT.name(),
-                        Topics.RELEASED_INSTALLER.name(),
-                        Topics.RELEASED_MDM.name()));
+                      DeviceClients.results(bootstrap)) {
+                releases.subscribe(DeviceClients.RELEASED);
                 while (running.get()) {
                   for (var r : releases.poll(Duration.ofMillis(50))) {
                     var a = r.value().getActivity();

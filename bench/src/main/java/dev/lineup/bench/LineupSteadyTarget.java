@@ -8,13 +8,11 @@ import dev.lineup.schemas.Topics;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Collection;
-import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -83,38 +81,10 @@ final class LineupSteadyTarget implements SteadyLoad.Target {
 
   private void devices(SteadyLoad.Meter meter, CountDownLatch listening) {
     try (KafkaConsumer<String, ReleasedActivity> releases =
-            new KafkaConsumer<>(
-                Map.of(
-                    ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
-                    bootstrap,
-                    ConsumerConfig.GROUP_ID_CONFIG,
-                    prefix + "devices",
-                    ConsumerConfig.AUTO_OFFSET_RESET_CONFIG,
-                    "latest",
-                    ConsumerConfig.ISOLATION_LEVEL_CONFIG,
-                    "read_committed",
-                    ConsumerConfig.MAX_POLL_RECORDS_CONFIG,
-                    5000,
-                    ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG,
-                    10),
-                Topics.RELEASED_SCRIPT.keySerde().deserializer(),
-                Topics.RELEASED_SCRIPT.valueSerde().deserializer());
-        KafkaProducer<String, ActivityResult> results =
-            new KafkaProducer<>(
-                Map.of(
-                    ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
-                    bootstrap,
-                    ProducerConfig.LINGER_MS_CONFIG,
-                    1,
-                    ProducerConfig.ACKS_CONFIG,
-                    "all"),
-                Topics.RESULTS.keySerde().serializer(),
-                Topics.RESULTS.valueSerde().serializer())) {
+            DeviceClients.releases(bootstrap, prefix + "devices");
+        KafkaProducer<String, ActivityResult> results = DeviceClients.results(bootstrap)) {
       releases.subscribe(
-          List.of(
-              Topics.RELEASED_SCRIPT.name(),
-              Topics.RELEASED_INSTALLER.name(),
-              Topics.RELEASED_MDM.name()),
+          DeviceClients.RELEASED,
           new ConsumerRebalanceListener() {
             @Override
             public void onPartitionsRevoked(Collection<TopicPartition> partitions) {}
