@@ -1,24 +1,18 @@
 package dev.lineup.service.logging;
 
-import ch.qos.logback.core.PropertyDefinerBase;
 import java.util.Locale;
 
 /**
- * Which appender the services' {@code logback.xml} logs through, from {@code LINEUP_LOG_FORMAT}:
- * {@code json} (any case) for one JSON object a line, anything else text. A value that is neither
- * is said once on stderr rather than logging nothing: logback would otherwise look for an appender
- * of that name, find none, and stay silent for the life of the process.
+ * The log format {@code LINEUP_LOG_FORMAT} asks for: {@code json} (any case) for one JSON object a
+ * line, anything else text. A value that is neither is said once on stderr, and logs as text.
  */
-public final class LogFormat extends PropertyDefinerBase {
+final class LogFormat {
 
   static final String VARIABLE = "LINEUP_LOG_FORMAT";
 
-  @Override
-  public String getPropertyValue() {
-    return of(System.getenv(VARIABLE));
-  }
+  private LogFormat() {}
 
-  /** The appender's name for a variable's value. */
+  /** The format for a variable's value: "json" or "text". */
   static String of(String value) {
     if (value == null || value.isBlank()) {
       return "text";
