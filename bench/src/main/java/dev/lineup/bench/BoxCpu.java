@@ -119,19 +119,28 @@ final class BoxCpu {
     }
   }
 
+  /**
+   * {busy, total} clock ticks of every core since boot, from the first line of {@code /proc/stat}:
+   * user, nice, system, idle, iowait, irq and softirq; idle and iowait are not busy. Steal (time a
+   * hypervisor took) and guest (already in user) are left out.
+   */
+  static long[] machineTicks() throws IOException {
+    String cpu = Files.readAllLines(Path.of("/proc/stat")).get(0);
+    String[] fields = cpu.substring("cpu".length()).trim().split("\\s+");
+    long total = 0;
+    for (int i = 0; i < Math.min(7, fields.length); i++) {
+      total += Long.parseLong(fields[i]);
+    }
+    long idle = Long.parseLong(fields[3]) + Long.parseLong(fields[4]);
+    return new long[] {total - idle, total};
+  }
+
   /** Ticks since boot: the machine's busy ones, this process's, PostgreSQL's, per thread group. */
   private record Snapshot(long busy, long self, long postgres, Map<String, Long> groups) {
 
     static Snapshot take(Path postmasterPid) {
       try {
-        String cpu = Files.readAllLines(Path.of("/proc/stat")).get(0);
-        String[] fields = cpu.substring("cpu".length()).trim().split("\\s+");
-        long total = 0;
-        // user nice system idle iowait irq softirq: steal is time a hypervisor took, not ours.
-        for (int i = 0; i < Math.min(7, fields.length); i++) {
-          total += Long.parseLong(fields[i]);
-        }
-        long idle = Long.parseLong(fields[3]) + Long.parseLong(fields[4]);
+        long[] machine = machineTicks();
         long self = ticks(Path.of("/proc/self/stat"));
         String postmaster = Files.readAllLines(postmasterPid).get(0).trim();
         // The server's own time, its exited backends' (cutime, cstime) and its live backends'.
@@ -157,7 +166,7 @@ final class BoxCpu {
             }
           }
         }
-        return new Snapshot(total - idle, self, postgres, groups);
+        return new Snapshot(machine[0], self, postgres, groups);
       } catch (IOException | RuntimeException e) {
         return null;
       }

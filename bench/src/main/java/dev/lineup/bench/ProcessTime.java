@@ -3,9 +3,6 @@ package dev.lineup.bench;
 import java.io.IOException;
 import java.lang.management.GarbageCollectorMXBean;
 import java.lang.management.ManagementFactory;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.Arrays;
 
 /**
  * The CPU a measured run cost: this process's (the broker, the services and the simulated devices
@@ -83,14 +80,7 @@ final class ProcessTime {
   /** {busy, total} clock ticks of every core since boot, or null where there is no /proc/stat. */
   private static long[] machineTicks() {
     try {
-      String cpu = Files.readAllLines(Path.of("/proc/stat")).get(0);
-      long[] ticks =
-          Arrays.stream(cpu.substring("cpu".length()).trim().split("\\s+"))
-              .mapToLong(Long::parseLong)
-              .toArray();
-      long total = Arrays.stream(ticks).sum();
-      long idle = ticks[3] + (ticks.length > 4 ? ticks[4] : 0); // idle + iowait
-      return new long[] {total - idle, total};
+      return BoxCpu.machineTicks();
     } catch (IOException | RuntimeException e) {
       return null;
     }
