@@ -56,12 +56,16 @@ class SteadyLoadTest {
                   "steady "
                       + queue
                       + " @ 50 act/s offered: achieved (\\d+) act/s, handoff p50 [0-9.]+ ms p99"
-                      + " [0-9.]+ ms \\(\\d+\\), enqueue-to-release p99 [0-9.]+ ms, backlog \\d+ ->"
+                      + " [0-9.]+ ms \\(\\d+\\), enqueue-to-release p99 [0-9.]+ ms, backlog (\\d+) ->"
                       + " \\d+, sustained")
               .matcher(out);
       assertThat(step.find()).as("%s sustained 50 act/s", queue).isTrue();
-      // Open loop: what was offered is what ran, give or take the window's edges.
-      assertThat(Integer.parseInt(step.group(1))).as("%s achieved", queue).isBetween(45, 55);
+      // Open loop: what was offered is what ran, give or take the window's edges, plus what the
+      // warm-up left waiting (a cold JVM's backlog drains inside the 4 s window).
+      int leftByWarmUp = Integer.parseInt(step.group(2)) / 4;
+      assertThat(Integer.parseInt(step.group(1)))
+          .as("%s achieved", queue)
+          .isBetween(45, 55 + leftByWarmUp);
     }
     assertThat(out)
         .containsPattern(
