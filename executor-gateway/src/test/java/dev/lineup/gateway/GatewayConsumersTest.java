@@ -140,7 +140,7 @@ class GatewayConsumersTest {
     // The gateway's revocations consumer reads the cancel before its released consumer reads the
     // release: they are different consumers of different topics.
     topics.awaitConsumed(
-        REVOCATIONS_GROUP, topics.write(Topics.EVENTS, host, TopicProbe.cancelled(release)));
+        REVOCATIONS_GROUP, topics.write(Topics.REVOCATIONS, host, TopicProbe.cancelled(release)));
     topics.awaitConsumed(RELEASED_GROUP, topics.write(Topics.RELEASED_SCRIPT, host, release));
 
     assertThat(noTaskStatus(agent)).isEqualTo(204);
@@ -177,9 +177,9 @@ class GatewayConsumersTest {
     ReleasedActivity longAgo = scriptRelease(host, Instant.now().plus(Duration.ofHours(1)));
     ReleasedActivity recent = scriptRelease(host, Instant.now().plus(Duration.ofHours(1)));
     topics.awaitConsumed(
-        REVOCATIONS_GROUP, topics.write(Topics.EVENTS, host, TopicProbe.cancelled(longAgo)));
+        REVOCATIONS_GROUP, topics.write(Topics.REVOCATIONS, host, TopicProbe.cancelled(longAgo)));
     topics.awaitConsumed(
-        REVOCATIONS_GROUP, topics.write(Topics.EVENTS, host, TopicProbe.cancelled(recent)));
+        REVOCATIONS_GROUP, topics.write(Topics.REVOCATIONS, host, TopicProbe.cancelled(recent)));
     assertThat(revocations(longAgo)).isEqualTo(1);
 
     // Recorded nine days ago: past the retention (8 days), itself past the longest lease (7 days),

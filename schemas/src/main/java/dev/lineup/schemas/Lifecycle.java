@@ -34,6 +34,14 @@ public final class Lifecycle {
       Collections.unmodifiableSet(EnumSet.of(ActivityState.RELEASED, ActivityState.DELIVERED));
 
   /**
+   * The states that end an activity other than by its device's report: its task credential stops
+   * working and none of its attempts may be handed out any more (the events on {@code
+   * lineup.revocations}).
+   */
+  public static final Set<ActivityState> ENDED_ELSEWHERE =
+      Collections.unmodifiableSet(EnumSet.of(ActivityState.CANCELLED, ActivityState.EXPIRED));
+
+  /**
    * Reasons of events that restate the activity's state instead of changing it: a duplicate enqueue
    * or result, a late result, a refused cancel ("notes keep the state").
    */
@@ -60,6 +68,14 @@ public final class Lifecycle {
 
   public static boolean isNote(ReasonCode reason) {
     return NOTES.contains(reason);
+  }
+
+  /**
+   * Whether this event revokes its activity's deliveries: it ends the activity other than by a
+   * report, and is not a note restating an end already announced.
+   */
+  public static boolean revokes(ActivityState state, ReasonCode reason) {
+    return ENDED_ELSEWHERE.contains(state) && !isNote(reason);
   }
 
   public static boolean isCancellableOnceReleased(ActivityType type) {

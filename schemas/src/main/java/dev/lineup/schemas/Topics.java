@@ -54,6 +54,15 @@ public final class Topics {
       new Topic<>("lineup.events", HOST_ID, AvroSerde.of(LifecycleEvent.class));
 
   /**
+   * The events that end an activity other than by its report (CANCELLED, EXPIRED), also written to
+   * {@link #EVENTS} in the same transaction: whoever hands work out (the gateway, device gateways)
+   * learns here which task credentials and pending deliveries to revoke, without reading every
+   * lifecycle event.
+   */
+  public static final Topic<String, LifecycleEvent> REVOCATIONS =
+      new Topic<>("lineup.revocations", HOST_ID, AvroSerde.of(LifecycleEvent.class));
+
+  /**
    * Records the sequencer could not decode or whose processing threw (changing no state), with the
    * reason in headers.
    */
@@ -79,6 +88,7 @@ public final class Topics {
           RELEASED_INSTALLER,
           RESULTS,
           EVENTS,
+          REVOCATIONS,
           SEQUENCER_DLQ,
           LEDGER_DLQ,
           GATEWAY_DLQ);

@@ -12,6 +12,7 @@ import dev.lineup.avro.Purge;
 import dev.lineup.avro.ReleasedActivity;
 import dev.lineup.avro.ResultKind;
 import dev.lineup.avro.Resume;
+import dev.lineup.schemas.Lifecycle;
 import dev.lineup.schemas.Topics;
 import dev.lineup.sequencer.queue.HostQueues;
 import dev.lineup.sequencer.queue.Outbox;
@@ -270,9 +271,12 @@ final class SequencerProcessor implements Processor<String, SpecificRecord, Obje
 
     @Override
     public void event(LifecycleEvent event) {
-      hold(
-          new Record<>(event.getHostId(), event, event.getOccurredAt().toEpochMilli()),
-          Topics.EVENTS.name());
+      Record<Object, Object> record =
+          new Record<>(event.getHostId(), event, event.getOccurredAt().toEpochMilli());
+      hold(record, Topics.EVENTS.name());
+      if (Lifecycle.revokes(event.getState(), event.getReason())) {
+        hold(record, Topics.REVOCATIONS.name());
+      }
     }
 
     @Override

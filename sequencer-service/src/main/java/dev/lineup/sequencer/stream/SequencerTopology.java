@@ -70,6 +70,7 @@ public final class SequencerTopology {
         Topics.RESULTS.name());
     topology.addStateStore(storeBuilder(QUEUE_STORE, persistent), PROCESSOR);
     addSink(topology, Topics.EVENTS);
+    addSink(topology, Topics.REVOCATIONS);
     Topics.RELEASED.forEach(t -> addSink(topology, t));
     // The dead letters of a tick's parts put aside; a record's own go through the exception
     // handler.

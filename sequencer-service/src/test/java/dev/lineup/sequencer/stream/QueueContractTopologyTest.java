@@ -689,6 +689,35 @@ class QueueContractTopologyTest {
     }
 
     @Test
+    void onlyEndsOtherThanByAReportGoToTheRevocationsTopicEachOnceAsOnTheEventsTopic() {
+      var q = start();
+      q.enqueue(script("h1", "ran").setTimeoutMs(60_000L));
+      q.enqueue(script("h1", "cancelled-running"));
+      q.enqueue(script("h1", "cancelled-upcoming"));
+      q.enqueue(script("h1", "silent").setTimeoutMs(60_000L));
+      ReleasedActivity ran = only(q.releases());
+      q.deliver(ran);
+      q.succeed(ran);
+      ReleasedActivity running = only(q.releases());
+      q.cancel("h1", "cancelled-upcoming");
+      q.cancel("h1", "cancelled-running");
+      q.succeed(running); // late: a note restating CANCELLED, not a second revocation
+      only(q.releases());
+      q.advance(Duration.ofSeconds(61));
+
+      List<LifecycleEvent> revoked = q.revocations();
+      assertThat(revoked)
+          .extracting(LifecycleEvent::getActivityId, LifecycleEvent::getState)
+          .containsExactly(
+              org.assertj.core.groups.Tuple.tuple("cancelled-upcoming", ActivityState.CANCELLED),
+              org.assertj.core.groups.Tuple.tuple("cancelled-running", ActivityState.CANCELLED),
+              org.assertj.core.groups.Tuple.tuple("silent", ActivityState.EXPIRED));
+      // The same events as on the lifecycle log, not a copy that could differ.
+      assertThat(q.allEvents()).containsAll(revoked);
+      assertThat(q.last("cancelled-running").getReason()).isEqualTo(ReasonCode.LATE_RESULT);
+    }
+
+    @Test
     void everyTransitionIsOneEventWithAStrictlyIncreasingSequence() {
       var q = start();
       q.enqueue(script("h1", "a1"));

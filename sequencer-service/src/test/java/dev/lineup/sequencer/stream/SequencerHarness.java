@@ -51,6 +51,7 @@ final class SequencerHarness implements AutoCloseable {
   private final TestInputTopic<String, ActivityResult> results;
   private final TestInputTopic<String, byte[]> rawCommands;
   private final TestOutputTopic<String, LifecycleEvent> events;
+  private final TestOutputTopic<String, LifecycleEvent> revocations;
   private final List<TestOutputTopic<String, ReleasedActivity>> released = new ArrayList<>();
   private final TestOutputTopic<byte[], byte[]> deadLetters;
   private final List<LifecycleEvent> seenEvents = new ArrayList<>();
@@ -96,6 +97,11 @@ final class SequencerHarness implements AutoCloseable {
             Topics.EVENTS.name(),
             Serdes.String().deserializer(),
             Topics.EVENTS.valueSerde().deserializer());
+    revocations =
+        driver.createOutputTopic(
+            Topics.REVOCATIONS.name(),
+            Serdes.String().deserializer(),
+            Topics.REVOCATIONS.valueSerde().deserializer());
     for (var topic : Topics.RELEASED) {
       released.add(
           driver.createOutputTopic(
@@ -302,6 +308,11 @@ final class SequencerHarness implements AutoCloseable {
     List<LifecycleEvent> fresh = events.readValuesToList();
     seenEvents.addAll(fresh);
     return fresh;
+  }
+
+  /** What went to {@code lineup.revocations} since the last call. */
+  List<LifecycleEvent> revocations() {
+    return revocations.readValuesToList();
   }
 
   /** Every event so far (including those already read through {@link #events()}). */
