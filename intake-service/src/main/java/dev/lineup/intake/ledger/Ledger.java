@@ -161,14 +161,18 @@ public final class Ledger {
     s.setTimestamp(8, Timestamp.from(a.getAcceptedAt()));
   }
 
-  /** Applies a batch of events in one transaction, in order. */
+  /**
+   * Applies a batch of events in one transaction, in order, each activity's folded into one write
+   * where they may be ({@link FoldedEvents}).
+   */
   public void apply(List<LifecycleEvent> events) throws SQLException {
     try (Connection c = db.getConnection()) {
       c.setAutoCommit(false);
       try (PreparedStatement upsert = c.prepareStatement(APPLY);
           PreparedStatement upsertCurrentRun = c.prepareStatement(APPLY_TO_CURRENT_RUN);
           PreparedStatement note = c.prepareStatement(NOTE)) {
-        for (LifecycleEvent e : events) {
+        for (FoldedEvents write : FoldedEvents.fold(events)) {
+          LifecycleEvent e = write.last();
           if (Lifecycle.isNote(e.getReason())) {
             note.setLong(1, e.getSequence());
             note.setString(
@@ -181,10 +185,10 @@ public final class Ledger {
                 5, e.getAcceptedAt() == null ? null : Timestamp.from(e.getAcceptedAt()));
             note.addBatch();
           } else if (e.getAcceptedAt() == null) {
-            bind(upsertCurrentRun, e);
+            bind(upsertCurrentRun, write);
             upsertCurrentRun.addBatch();
           } else {
-            bind(upsert, e);
+            bind(upsert, write);
             upsert.addBatch();
           }
         }
@@ -199,8 +203,8 @@ public final class Ledger {
     }
   }
 
-  private static void bind(PreparedStatement s, LifecycleEvent e) throws SQLException {
-    Instant at = e.getOccurredAt();
+  private static void bind(PreparedStatement s, FoldedEvents write) throws SQLException {
+    LifecycleEvent e = write.last();
     s.setString(1, e.getActivityId());
     s.setString(2, e.getHostId());
     s.setString(3, e.getType() == null ? "UNKNOWN_TYPE" : e.getType().name());
@@ -213,15 +217,16 @@ public final class Ledger {
     s.setString(9, e.getDetail() == null ? null : StoredText.clean(e.getDetail()));
     s.setInt(10, e.getAttempt());
     s.setLong(11, e.getSequence());
-    s.setTimestamp(12, Timestamp.from(e.getAcceptedAt() == null ? at : e.getAcceptedAt()));
-    s.setTimestamp(13, e.getState() == ActivityState.RELEASED ? Timestamp.from(at) : null);
-    s.setTimestamp(14, Lifecycle.isTerminal(e.getState()) ? Timestamp.from(at) : null);
-    if (e.getExitCode() == null) {
+    s.setTimestamp(
+        12, Timestamp.from(e.getAcceptedAt() == null ? e.getOccurredAt() : e.getAcceptedAt()));
+    s.setTimestamp(13, write.releasedAt() == null ? null : Timestamp.from(write.releasedAt()));
+    s.setTimestamp(14, write.finishedAt() == null ? null : Timestamp.from(write.finishedAt()));
+    if (write.exitCode() == null) {
       s.setNull(15, Types.INTEGER);
     } else {
-      s.setInt(15, e.getExitCode());
+      s.setInt(15, write.exitCode());
     }
-    s.setString(16, e.getOutput() == null ? null : StoredText.clean(e.getOutput()));
+    s.setString(16, write.output() == null ? null : StoredText.clean(write.output()));
   }
 
   /** Records an accepted batch and the REQUESTED rows of its activities, in one transaction. */

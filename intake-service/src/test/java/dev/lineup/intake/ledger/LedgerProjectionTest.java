@@ -212,4 +212,159 @@ class LedgerProjectionTest {
         .containsExactly(first, second);
     assertThat(ledger.find(first).orElseThrow().state()).isEqualTo("QUEUED");
   }
+
+  /**
+   * A batch of interleaved events of many activities, written at once (each activity's events
+   * folded into one write where they may be), leaves every row as applying the events one at a time
+   * does: random histories, with retries, results, notes, out-of-order replays, a second run of the
+   * same id and intake's own REQUESTED row.
+   */
+  @Test
+  void aBatchWrittenFoldedLeavesEveryRowAsTheEventsAppliedOneByOne() throws Exception {
+    long seed = new java.util.Random().nextLong();
+    java.util.Random random = new java.util.Random(seed);
+    String run = UUID.randomUUID().toString().substring(0, 8);
+    List<LifecycleEvent> batch = new java.util.ArrayList<>();
+    List<String> ids = new java.util.ArrayList<>();
+    for (int a = 0; a < 150; a++) {
+      String id = run + "-" + a;
+      ids.add(id);
+      Instant accepted = Instant.parse("2026-11-24T10:00:00Z").plusSeconds(a);
+      if (random.nextInt(4) == 0) {
+        Instant requestedAt = random.nextBoolean() ? accepted : accepted.plusSeconds(30);
+        ledger.recordRequested(requested("fold-" + id, "h1", requestedAt));
+        ledger.recordRequested(requested("one-" + id, "h1", requestedAt));
+      }
+      batch.addAll(history(random, id, accepted));
+      if (random.nextInt(10) == 0) {
+        batch.addAll(history(random, id, accepted.plus(java.time.Duration.ofDays(40))));
+      }
+    }
+    List<LifecycleEvent> ordered = inPartitionOrder(batch, random);
+
+    ledger.apply(ordered.stream().map(e -> renamed(e, "fold-")).toList());
+    for (LifecycleEvent e : ordered) {
+      ledger.apply(List.of(renamed(e, "one-")));
+    }
+
+    for (String id : ids) {
+      var folded = ledger.find("fold-" + id).orElseThrow();
+      var oneByOne = ledger.find("one-" + id).orElseThrow();
+      assertThat(folded)
+          .as("activity %s, seed %d", id, seed)
+          .usingRecursiveComparison()
+          .ignoringFields("activityId")
+          .isEqualTo(oneByOne);
+    }
+  }
+
+  /** One run's events: queued, then releases, results, notes and ends in a random order. */
+  private static List<LifecycleEvent> history(
+      java.util.Random random, String id, Instant accepted) {
+    ActivityState[] states = {
+      ActivityState.RELEASED,
+      ActivityState.DELIVERED,
+      ActivityState.QUEUED,
+      ActivityState.SUCCEEDED,
+      ActivityState.FAILED,
+      ActivityState.CANCELLED,
+      ActivityState.EXPIRED
+    };
+    ReasonCode[] reasons = {
+      ReasonCode.RELEASED, ReasonCode.RETRY_RELEASED, ReasonCode.DELIVERED, ReasonCode.FAILED,
+      ReasonCode.SUCCEEDED, ReasonCode.USER_CANCEL, ReasonCode.LEASE_EXPIRED, ReasonCode.DUPLICATE,
+      ReasonCode.LATE_RESULT
+    };
+    List<LifecycleEvent> events = new java.util.ArrayList<>();
+    int length = 1 + random.nextInt(8);
+    for (int sequence = 1; sequence <= length; sequence++) {
+      ActivityState state =
+          sequence == 1 ? ActivityState.QUEUED : states[random.nextInt(states.length)];
+      ReasonCode reason = sequence == 1 ? ReasonCode.ACCEPTED : reasons[random.nextInt(9)];
+      events.add(
+          LifecycleEvent.newBuilder()
+              .setEventId(id + ":" + accepted + ":" + sequence)
+              .setActivityId(id)
+              .setHostId("h1")
+              .setSequence(sequence)
+              .setState(state)
+              .setReason(reason)
+              .setDetail(random.nextInt(3) == 0 ? "detail " + sequence : null)
+              .setOccurredAt(accepted.plusMillis(100L * sequence + random.nextInt(50)))
+              .setType(ActivityType.SCRIPT_RUN)
+              .setAcceptedAt(accepted)
+              .setAttempt(random.nextInt(3))
+              .setExitCode(random.nextInt(3) == 0 ? random.nextInt(5) : null)
+              .setOutput(random.nextInt(3) == 0 ? "out " + sequence : null)
+              .build());
+    }
+    return events;
+  }
+
+  /**
+   * The events as one partition holds them: interleaved across activities, each activity's in
+   * sequence order, except a few replayed (an earlier event again, later in the batch).
+   */
+  private static List<LifecycleEvent> inPartitionOrder(
+      List<LifecycleEvent> events, java.util.Random random) {
+    java.util.Map<String, java.util.Deque<LifecycleEvent>> byActivityRun =
+        new java.util.LinkedHashMap<>();
+    List<LifecycleEvent> sorted = new java.util.ArrayList<>(events);
+    sorted.sort(
+        java.util.Comparator.comparing(LifecycleEvent::getAcceptedAt)
+            .thenComparing(LifecycleEvent::getSequence));
+    for (LifecycleEvent e : sorted) {
+      byActivityRun.computeIfAbsent(e.getActivityId(), k -> new java.util.ArrayDeque<>()).add(e);
+    }
+    List<LifecycleEvent> out = new java.util.ArrayList<>();
+    List<java.util.Deque<LifecycleEvent>> queues =
+        new java.util.ArrayList<>(byActivityRun.values());
+    while (!queues.isEmpty()) {
+      int pick = random.nextInt(queues.size());
+      LifecycleEvent next = queues.get(pick).poll();
+      out.add(next);
+      if (random.nextInt(20) == 0) {
+        out.add(out.get(random.nextInt(out.size())));
+      }
+      if (queues.get(pick).isEmpty()) {
+        queues.remove(pick);
+      }
+    }
+    return out;
+  }
+
+  private static LifecycleEvent renamed(LifecycleEvent e, String prefix) {
+    return LifecycleEvent.newBuilder(e).setActivityId(prefix + e.getActivityId()).build();
+  }
+
+  /**
+   * The transitions before an activity's end change no indexed column, so PostgreSQL makes them
+   * heap-only updates: no new index entries, no index bloat to vacuum.
+   */
+  @Test
+  void theTransitionsBeforeTheEndAreHeapOnlyUpdates() throws Exception {
+    String id = UUID.randomUUID().toString();
+    ledger.apply(List.of(event(id, 1, ActivityState.QUEUED, ReasonCode.ACCEPTED)));
+    long before = heapOnlyUpdates();
+
+    ledger.apply(List.of(event(id, 2, ActivityState.RELEASED, ReasonCode.RELEASED)));
+    ledger.apply(List.of(event(id, 3, ActivityState.DELIVERED, ReasonCode.DELIVERED)));
+
+    long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+    while (heapOnlyUpdates() < before + 2 && System.nanoTime() < deadline) {
+      Thread.sleep(100); // the statistics reach other sessions within about a second
+    }
+    assertThat(heapOnlyUpdates()).isGreaterThanOrEqualTo(before + 2);
+  }
+
+  private static long heapOnlyUpdates() throws Exception {
+    try (var c = db.getConnection();
+        var s = c.createStatement();
+        var r =
+            s.executeQuery(
+                "SELECT n_tup_hot_upd FROM pg_stat_user_tables WHERE relname = 'activities'")) {
+      r.next();
+      return r.getLong(1);
+    }
+  }
 }
