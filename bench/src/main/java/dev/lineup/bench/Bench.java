@@ -143,10 +143,16 @@ public final class Bench implements Callable<Integer> {
   @Option(
       names = "--steady",
       description =
-          "Instead of the burst: open-loop steady state. Offer activities at fixed rates over"
-              + " --hosts, find the highest rate each queue sustains with a flat backlog, and the"
+          "After the burst: open-loop steady state. Offer activities at fixed rates over --hosts,"
+              + " find the highest rate each queue sustains with a flat backlog, and the"
               + " latencies at half of it.")
   boolean steady;
+
+  @Option(names = "--skip-burst", description = "With --steady: only the steady state.")
+  boolean skipBurst;
+
+  private SteadyLoad.Capacity steadyLineup;
+  private SteadyLoad.Capacity steadySql;
 
   @Option(
       names = "--steady-warmup-seconds",
@@ -195,9 +201,13 @@ public final class Bench implements Callable<Integer> {
   }
 
   private int run(Path dir) throws Exception {
+    if (skipBurst && !steady) {
+      throw new CommandLine.ParameterException(
+          new CommandLine(this), "--skip-burst needs --steady");
+    }
     try (EmbeddedDatabase database = EmbeddedDatabase.start(dir, 0)) {
       postmasterPid = dir.toAbsolutePath().resolve("postgres/postmaster.pid");
-      LineupRun.Outcome lineup;
+      LineupRun.Outcome lineup = null;
       if (cluster.bootstrap != null) {
         if (scaleHosts > 0) {
           new ScaleRun(cluster.bootstrap, dir, scaleHosts, scalePerHost).run();
@@ -207,12 +217,14 @@ public final class Bench implements Callable<Integer> {
           throw new CommandLine.ParameterException(
               new CommandLine(this), "--bootstrap needs --intake-url and --token");
         }
-        if (steady) {
-          return steady(cluster.bootstrap, database);
+        if (!skipBurst) {
+          System.out.printf(
+              "workload: %d hosts x %d activities against %s%n", hosts, perHost, cluster.bootstrap);
+          lineup = measure(cluster.bootstrap, cluster.intakeUrl, cluster.token, null);
         }
-        System.out.printf(
-            "workload: %d hosts x %d activities against %s%n", hosts, perHost, cluster.bootstrap);
-        lineup = measure(cluster.bootstrap, cluster.intakeUrl, cluster.token, null);
+        if (steady) {
+          steadyLineup = steadyLineup(cluster.bootstrap);
+        }
       } else {
         System.out.printf(
             "workload: %d hosts x %d activities, in process, %d partitions, exactly-once on%n",
@@ -238,19 +250,23 @@ public final class Bench implements Callable<Integer> {
                       0,
                       serviceProperties()))) {
             services.awaitHealthy(Duration.ofMinutes(2));
-            if (steady) {
-              return steady(kafka.bootstrapServers(), database);
+            if (!skipBurst) {
+              lineup =
+                  measure(
+                      kafka.bootstrapServers(),
+                      services.intakeUrl(),
+                      admin,
+                      services.sequencer().getBean(SequencerRuntime.class).streams());
             }
-            lineup =
-                measure(
-                    kafka.bootstrapServers(),
-                    services.intakeUrl(),
-                    admin,
-                    services.sequencer().getBean(SequencerRuntime.class).streams());
+            if (steady) {
+              steadyLineup = steadyLineup(kafka.bootstrapServers());
+            }
           }
         }
       }
-      report(lineup);
+      if (lineup != null) {
+        report(lineup);
+      }
       LineupRun.Outcome sql = null;
       LineupRun.Outcome fleetStyle = null;
       if (!skipSql) {
@@ -259,26 +275,35 @@ public final class Bench implements Callable<Integer> {
           db.setJdbcUrl(database.jdbcUrl("sql_baseline"));
           db.setUsername(database.user());
           db.setMaximumPoolSize(sqlWorkers * 2 + 2);
-          BoxCpu box = new BoxCpu(postmasterPid);
-          sql =
-              new SqlQueueRun(db, new MinimalSqlQueue(), hosts, perHost, sqlWorkers, deviceDelay())
-                  .run();
-          sqlBox = box.stop(sql.activities());
-          print("sql-baseline", sql);
-          if (sqlBox != null) {
-            System.out.println(sqlBox.summary("sql-baseline"));
+          if (lineup != null) {
+            BoxCpu box = new BoxCpu(postmasterPid);
+            sql =
+                new SqlQueueRun(
+                        db, new MinimalSqlQueue(), hosts, perHost, sqlWorkers, deviceDelay())
+                    .run();
+            sqlBox = box.stop(sql.activities());
+            print("sql-baseline", sql);
+            if (sqlBox != null) {
+              System.out.println(sqlBox.summary("sql-baseline"));
+            }
+            fleetStyle =
+                new SqlQueueRun(
+                        db, new FleetStyleSqlQueue(), hosts, perHost, sqlWorkers, deviceDelay())
+                    .run();
+            print("fleet-style-sql", fleetStyle);
           }
-          fleetStyle =
-              new SqlQueueRun(
-                      db, new FleetStyleSqlQueue(), hosts, perHost, sqlWorkers, deviceDelay())
-                  .run();
-          print("fleet-style-sql", fleetStyle);
+          if (steady) {
+            steadySql(db);
+          }
         }
       }
-      System.out.printf("peak heap: %d MiB%n", peakHeapMiB());
-      if (!skipDepth) {
+      if (lineup != null) {
+        System.out.printf("peak heap: %d MiB%n", peakHeapMiB());
+      }
+      if (!skipDepth && !skipBurst) {
         depthSweep();
       }
+      // The run's last lines, in this order: burst, Fleet-style burst, steady state, CPU.
       if (sql != null) {
         System.out.printf(
             "lineup %.0f act/s, sql-baseline %.0f act/s, ratio %.2f; handoff p99 lineup %.1f ms, sql %.1f ms%n",
@@ -290,57 +315,57 @@ public final class Bench implements Callable<Integer> {
         System.out.printf(
             "fleet-style-sql %.0f act/s, ratio %.2f%n",
             fleetStyle.perSecond(), lineup.perSecond() / fleetStyle.perSecond());
-        if (lineupBox != null && sqlBox != null) {
-          System.out.printf(
-              "cpu per activity, whole box: lineup %.0f us, sql %.0f us%n",
-              lineupBox.perActivity(), sqlBox.perActivity());
-        }
+      }
+      if (steadyLineup != null && steadySql != null) {
+        System.out.printf(
+            "steady capacity lineup %.0f act/s, sql %.0f act/s; handoff p99 at half capacity lineup"
+                + " %s ms, sql %s ms%n",
+            steadyLineup.rate(), steadySql.rate(), halfP99(steadyLineup), halfP99(steadySql));
+      } else if (steadyLineup != null) {
+        System.out.printf(
+            "steady capacity lineup %.0f act/s; handoff p99 at half capacity lineup %s ms%n",
+            steadyLineup.rate(), halfP99(steadyLineup));
+      }
+      if (lineupBox != null && sqlBox != null) {
+        System.out.printf(
+            "cpu per activity, whole box: lineup %.0f us, sql %.0f us%n",
+            lineupBox.perActivity(), sqlBox.perActivity());
       }
     }
     return 0;
   }
 
-  /**
-   * The steady-state capacity search for Lineup and, unless --skip-sql, for both SQL queues on the
-   * same PostgreSQL; ends with the comparison line.
-   */
-  private int steady(String bootstrap, EmbeddedDatabase database) throws Exception {
+  /** The steady-state capacity search against Lineup's running services. */
+  private SteadyLoad.Capacity steadyLineup(String bootstrap) throws Exception {
     System.out.printf(
-        "steady state: %d hosts, %d s warm-up and %d s measured per rate%n",
-        hosts, steadyWarmupSeconds, steadySeconds);
-    SteadyLoad load =
-        new SteadyLoad(
-            hosts, Duration.ofSeconds(steadyWarmupSeconds), Duration.ofSeconds(steadySeconds));
-    SteadyLoad.Capacity lineup;
+        "steady state: %d hosts, %d s warm-up (%d s for a search's first rate) and %d s measured"
+            + " per rate%n",
+        hosts, steadyWarmupSeconds, steadyWarmupSeconds * SteadyLoad.FIRST_WARMUP, steadySeconds);
     try (LineupSteadyTarget target = new LineupSteadyTarget(bootstrap)) {
-      lineup = load.capacity(target, steadyStartRate, steadyMaxRate);
+      return steadyLoad().capacity(target, steadyStartRate, steadyMaxRate);
     }
-    if (skipSql) {
-      System.out.printf("steady capacity lineup %.0f act/s%n", lineup.rate());
-      return 0;
+  }
+
+  /**
+   * The same search for both SQL queues on the bench's PostgreSQL; the Fleet-style queue's answer
+   * is printed here, the minimal queue's in the run's last lines.
+   */
+  private void steadySql(HikariDataSource db) throws Exception {
+    try (SqlSteadyTarget target = new SqlSteadyTarget(db, new MinimalSqlQueue(), sqlWorkers)) {
+      steadySql = steadyLoad().capacity(target, steadyStartRate, steadyMaxRate);
     }
-    SteadyLoad.Capacity sql;
     SteadyLoad.Capacity fleet;
-    database.ensureDatabase("sql_baseline");
-    try (HikariDataSource db = new HikariDataSource()) {
-      db.setJdbcUrl(database.jdbcUrl("sql_baseline"));
-      db.setUsername(database.user());
-      db.setMaximumPoolSize(sqlWorkers * 2 + 2);
-      try (SqlSteadyTarget target = new SqlSteadyTarget(db, new MinimalSqlQueue(), sqlWorkers)) {
-        sql = load.capacity(target, steadyStartRate, steadyMaxRate);
-      }
-      try (SqlSteadyTarget target = new SqlSteadyTarget(db, new FleetStyleSqlQueue(), sqlWorkers)) {
-        fleet = load.capacity(target, steadyStartRate, steadyMaxRate);
-      }
+    try (SqlSteadyTarget target = new SqlSteadyTarget(db, new FleetStyleSqlQueue(), sqlWorkers)) {
+      fleet = steadyLoad().capacity(target, steadyStartRate, steadyMaxRate);
     }
-    System.out.printf(
-        "steady capacity lineup %.0f act/s, sql %.0f act/s; handoff p99 at half capacity lineup"
-            + " %s ms, sql %s ms%n",
-        lineup.rate(), sql.rate(), halfP99(lineup), halfP99(sql));
     System.out.printf(
         "steady capacity fleet-style-sql %.0f act/s; handoff p99 at half capacity %s ms%n",
         fleet.rate(), halfP99(fleet));
-    return 0;
+  }
+
+  private SteadyLoad steadyLoad() {
+    return new SteadyLoad(
+        hosts, Duration.ofSeconds(steadyWarmupSeconds), Duration.ofSeconds(steadySeconds));
   }
 
   private static String halfP99(SteadyLoad.Capacity capacity) {

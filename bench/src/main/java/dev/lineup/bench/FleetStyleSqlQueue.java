@@ -47,7 +47,7 @@ final class FleetStyleSqlQueue implements SqlQueue {
               "software_install_upcoming_activities",
               "script_upcoming_activities",
               "upcoming_activities")) {
-        s.execute("DROP TABLE IF EXISTS " + table);
+        s.execute("DROP TABLE IF EXISTS " + table + " CASCADE");
       }
       s.execute(
           """

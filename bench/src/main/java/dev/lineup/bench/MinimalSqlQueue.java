@@ -23,7 +23,9 @@ final class MinimalSqlQueue implements SqlQueue {
   @Override
   public void create(Connection c) throws SQLException {
     try (var s = c.createStatement()) {
-      s.execute("DROP TABLE IF EXISTS upcoming_activities");
+      // CASCADE: the Fleet-style queue's tables, left by an earlier run in the same database, refer
+      // to a table of this name.
+      s.execute("DROP TABLE IF EXISTS upcoming_activities CASCADE");
       s.execute(
           "CREATE TABLE upcoming_activities (id text PRIMARY KEY, host_id integer NOT NULL,"
               + " priority integer NOT NULL DEFAULT 0,"

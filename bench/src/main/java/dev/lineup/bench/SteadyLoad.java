@@ -26,6 +26,12 @@ import org.HdrHistogram.Recorder;
  */
 final class SteadyLoad {
 
+  /** Activities offered to a host at once. */
+  static final int PAIR = 2;
+
+  /** The first step's warm-up, in warm-ups: it also carries the JVMs' cold start. */
+  static final int FIRST_WARMUP = 3;
+
   /** The queue under test, and its simulated devices. */
   interface Target extends AutoCloseable {
     String name();
@@ -144,7 +150,8 @@ final class SteadyLoad {
     // A step whose backlog did not drain leaves work behind that would skew every later one.
     boolean stuck = false;
     for (double rate = startRate; rate <= maxRate; rate *= 2) {
-      Step step = step(target, meter, rate);
+      Step step =
+          step(target, meter, rate, rate == startRate ? warmup.multipliedBy(FIRST_WARMUP) : warmup);
       if (step == null) {
         stuck = true;
         break;
@@ -181,10 +188,15 @@ final class SteadyLoad {
   }
 
   /**
-   * Offers {@code rate} activities a second for the warm-up and the window, then waits for the
-   * backlog to drain (at most two minutes; null if it does not, which ends the search).
+   * Offers {@code rate} activities a second (in pairs per host) for the warm-up and the window,
+   * then waits for the backlog to drain (at most two minutes; null if it does not, which ends the
+   * search).
    */
   Step step(Target target, Meter meter, double rate) throws Exception {
+    return step(target, meter, rate, warmup);
+  }
+
+  private Step step(Target target, Meter meter, double rate, Duration warmup) throws Exception {
     AtomicBoolean offering = new AtomicBoolean(true);
     int[] perHost = new int[hosts];
     List<Throwable> failures = new ArrayList<>();
@@ -197,11 +209,16 @@ final class SteadyLoad {
               while (offering.get()) {
                 long due = (long) ((System.nanoTime() - started) / 1e9 * rate);
                 try {
-                  for (; sent < due; sent++, host++) {
+                  // Two at a time to one host: the second waits behind the first, so every rate,
+                  // however low, has hand-offs to measure (one at a time, a host's next activity
+                  // mostly arrives after its last result, and there is no hand-off at all).
+                  for (; sent < due; sent += PAIR, host++) {
                     int h = (int) (host % hosts);
-                    String id = UUID.randomUUID().toString();
-                    meter.offered(target.host(h), id, System.nanoTime());
-                    target.offer(h, perHost[h]++, id);
+                    for (int i = 0; i < PAIR; i++) {
+                      String id = UUID.randomUUID().toString();
+                      meter.offered(target.host(h), id, System.nanoTime());
+                      target.offer(h, perHost[h]++, id);
+                    }
                   }
                   Thread.sleep(2);
                 } catch (InterruptedException e) {
