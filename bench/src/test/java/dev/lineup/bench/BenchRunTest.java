@@ -2,13 +2,9 @@ package dev.lineup.bench;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
-import picocli.CommandLine;
 
 /**
  * The bench is an instrument: a small run must complete with the contract checked (releases in the
@@ -19,33 +15,24 @@ class BenchRunTest {
 
   @Test
   void aSmallRunKeepsTheContractAndPrintsTheComparison() {
-    ByteArrayOutputStream captured = new ByteArrayOutputStream();
-    PrintStream original = System.out;
-    int exit;
-    try (PrintStream tee = new PrintStream(captured, true, StandardCharsets.UTF_8)) {
-      System.setOut(tee);
-      exit =
-          new CommandLine(new Bench())
-              .execute(
-                  "--hosts",
-                  "120",
-                  "--per-host",
-                  "5",
-                  "--partitions",
-                  "3",
-                  "--sql-workers",
-                  "2",
-                  "--http-requests",
-                  "50",
-                  "--warmup-runs",
-                  "0",
-                  "--timeline",
-                  "--skip-depth");
-    } finally {
-      System.setOut(original);
-    }
-    String out = captured.toString(StandardCharsets.UTF_8);
-    original.print(out);
+    BenchOutput run =
+        BenchOutput.run(
+            "--hosts",
+            "120",
+            "--per-host",
+            "5",
+            "--partitions",
+            "3",
+            "--sql-workers",
+            "2",
+            "--http-requests",
+            "50",
+            "--warmup-runs",
+            "0",
+            "--timeline",
+            "--skip-depth");
+    int exit = run.exit();
+    String out = run.out();
 
     assertThat(exit).as(out).isZero();
     // 120 hosts x 5, plus a preempting lock on hosts 7 and 107; hosts 3, 53 and 103 cancel one.

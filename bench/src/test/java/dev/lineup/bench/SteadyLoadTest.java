@@ -2,13 +2,9 @@ package dev.lineup.bench;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
-import picocli.CommandLine;
 
 /**
  * The steady-state mode after a small burst: rates offered open loop to Lineup and to both SQL
@@ -20,41 +16,32 @@ class SteadyLoadTest {
 
   @Test
   void offersRatesOpenLoopAndReportsEachQueuesSustainedCapacity() {
-    ByteArrayOutputStream captured = new ByteArrayOutputStream();
-    PrintStream original = System.out;
-    int exit;
-    try (PrintStream tee = new PrintStream(captured, true, StandardCharsets.UTF_8)) {
-      System.setOut(tee);
-      exit =
-          new CommandLine(new Bench())
-              .execute(
-                  "--steady",
-                  "--hosts",
-                  "40",
-                  "--per-host",
-                  "5",
-                  "--warmup-runs",
-                  "0",
-                  "--http-requests",
-                  "20",
-                  "--skip-depth",
-                  "--partitions",
-                  "3",
-                  "--sql-workers",
-                  "2",
-                  "--steady-warmup-seconds",
-                  "2",
-                  "--steady-seconds",
-                  "4",
-                  "--steady-start-rate",
-                  "50",
-                  "--steady-max-rate",
-                  "50");
-    } finally {
-      System.setOut(original);
-    }
-    String out = captured.toString(StandardCharsets.UTF_8);
-    original.print(out);
+    BenchOutput run =
+        BenchOutput.run(
+            "--steady",
+            "--hosts",
+            "40",
+            "--per-host",
+            "5",
+            "--warmup-runs",
+            "0",
+            "--http-requests",
+            "20",
+            "--skip-depth",
+            "--partitions",
+            "3",
+            "--sql-workers",
+            "2",
+            "--steady-warmup-seconds",
+            "2",
+            "--steady-seconds",
+            "4",
+            "--steady-start-rate",
+            "50",
+            "--steady-max-rate",
+            "50");
+    int exit = run.exit();
+    String out = run.out();
 
     assertThat(exit).as(out).isZero();
     for (String queue : new String[] {"lineup", "sql-baseline", "fleet-style-sql"}) {

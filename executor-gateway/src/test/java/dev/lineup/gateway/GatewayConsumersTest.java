@@ -31,7 +31,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * are kept while a release could still come, and forgotten after their retention.
  *
  * <p>The gateway alone, on a real broker and PostgreSQL: this test plays the sequencer (it writes
- * releases and lifecycle events) and the agent (it speaks the agent API).
+ * releases and revocations) and the agent (it speaks the agent API).
  */
 @ExtendWith(LineupInfrastructure.class)
 class GatewayConsumersTest {
@@ -129,6 +129,25 @@ class GatewayConsumersTest {
     assertThat(TopicProbe.header(dead, DeadLetterHeaders.CONSUMER)).isEqualTo("gateway-released");
     assertThat(task(other, 20).get("activity_id")).isEqualTo(next);
     assertThat(noTaskStatus(bad)).isEqualTo(204);
+  }
+
+  @Test
+  void aGarbageRevocationIsDeadLetteredAndTheCancelAfterItStillRevokes() throws Exception {
+    String host = "garbage-revocation-host-" + UUID.randomUUID();
+    String agent = gateway.enroll(host);
+    ReleasedActivity release = scriptRelease(host, Instant.now().plus(Duration.ofHours(1)));
+
+    var garbage =
+        topics.write(
+            Topics.REVOCATIONS.name(), host, "not an avro record".getBytes(StandardCharsets.UTF_8));
+    topics.awaitConsumed(
+        REVOCATIONS_GROUP, topics.write(Topics.REVOCATIONS, host, TopicProbe.cancelled(release)));
+    topics.awaitConsumed(RELEASED_GROUP, topics.write(Topics.RELEASED_SCRIPT, host, release));
+
+    var dead = topics.awaitDeadLetter(Topics.GATEWAY_DLQ.name(), garbage);
+    assertThat(TopicProbe.header(dead, DeadLetterHeaders.REASON)).startsWith("undecodable");
+    assertThat(TopicProbe.header(dead, DeadLetterHeaders.CONSUMER)).isEqualTo("task-revocations");
+    assertThat(noTaskStatus(agent)).isEqualTo(204);
   }
 
   @Test
