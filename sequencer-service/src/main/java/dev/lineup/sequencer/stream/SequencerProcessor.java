@@ -311,7 +311,9 @@ final class SequencerProcessor implements Processor<String, SpecificRecord, Obje
       for (int i = 0; i < records.size(); i++) {
         Record<Object, Object> record = records.get(i);
         context.forward(record, sinks.get(i));
-        if (record.value() instanceof LifecycleEvent event) {
+        if (record.value() instanceof LifecycleEvent event
+            && sinks.get(i).equals(Topics.EVENTS.name())) {
+          // Counted once, on the lifecycle log: a revocation is the same event again.
           metrics.event(event);
         } else if (record.value() instanceof ReleasedActivity released) {
           metrics.release(released, handoffFrom);
