@@ -492,7 +492,7 @@ class NanoMdmAdapterTest {
     ReleasedActivity release = mdmRelease(host, commandUuid, plist("RestartDevice", commandUuid));
 
     topics.awaitConsumed(
-        REVOCATIONS_GROUP, topics.write(Topics.EVENTS, host, TopicProbe.cancelled(release)));
+        REVOCATIONS_GROUP, topics.write(Topics.REVOCATIONS, host, TopicProbe.cancelled(release)));
     topics.write(Topics.RELEASED_MDM, host, release);
     String lock = enqueueLock(host);
 
