@@ -110,6 +110,14 @@ public final class Bench implements Callable<Integer> {
   int scalePerHost;
 
   @Option(
+      names = "--scale-failover",
+      description =
+          "With --scale: then a standby's takeover. A second instance copies the state as a"
+              + " standby replica, the first stops without leaving the group, and the run reports"
+              + " how long until the second runs every task.")
+  boolean scaleFailover;
+
+  @Option(
       names = "--device-delay-ms",
       defaultValue = "0",
       description = "How long a simulated device runs each activity (default: ${DEFAULT-VALUE}).")
@@ -210,7 +218,7 @@ public final class Bench implements Callable<Integer> {
       LineupRun.Outcome lineup = null;
       if (cluster.bootstrap != null) {
         if (scaleHosts > 0) {
-          new ScaleRun(cluster.bootstrap, dir, scaleHosts, scalePerHost).run();
+          new ScaleRun(cluster.bootstrap, dir, scaleHosts, scalePerHost, scaleFailover).run();
           return 0;
         }
         if (cluster.intakeUrl == null || cluster.token == null) {
@@ -233,7 +241,8 @@ public final class Bench implements Callable<Integer> {
             EmbeddedKafka.start(dir, 0, Map.of("num.partitions", Integer.toString(partitions)))) {
           TopicProvisioner.provision(kafka.bootstrapServers(), partitions, (short) 1);
           if (scaleHosts > 0) {
-            new ScaleRun(kafka.bootstrapServers(), dir, scaleHosts, scalePerHost).run();
+            new ScaleRun(kafka.bootstrapServers(), dir, scaleHosts, scalePerHost, scaleFailover)
+                .run();
             return 0;
           }
           String admin = "bench-admin-token-0123456789";

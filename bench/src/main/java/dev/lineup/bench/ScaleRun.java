@@ -54,12 +54,14 @@ final class ScaleRun {
   private final Path dir;
   private final int hosts;
   private final int perHost;
+  private final boolean failover;
 
-  ScaleRun(String bootstrap, Path dir, int hosts, int perHost) {
+  ScaleRun(String bootstrap, Path dir, int hosts, int perHost, boolean failover) {
     this.bootstrap = bootstrap;
     this.dir = dir;
     this.hosts = hosts;
     this.perHost = perHost;
+    this.failover = failover;
   }
 
   void run() throws Exception {
@@ -102,6 +104,121 @@ final class ScaleRun {
         throw new IllegalStateException(
             "restored only " + restored.get() + " records for " + hosts * perHost + " activities");
       }
+      if (failover) {
+        // Leaving, or the next instance would wait out this one's session before it got tasks.
+        streams.close(
+            org.apache.kafka.streams.CloseOptions.groupMembershipOperation(
+                    org.apache.kafka.streams.CloseOptions.GroupMembershipOperation.LEAVE_GROUP)
+                .withTimeout(Duration.ofMinutes(1)));
+        failover(fresh);
+      }
+    }
+  }
+
+  /**
+   * A standby's takeover: the instance that holds every task (its state directory up to date) runs
+   * beside a second instance with one standby replica; once the standby copies have caught up, the
+   * first is stopped without leaving the group, as a killed process does, and the run reports how
+   * long until the second runs every task: the session timeout that notices the loss, then the
+   * rebalance and what the standbys had not copied yet.
+   */
+  private void failover(Path warm) throws Exception {
+    int tasks = commandPartitions();
+    AtomicLong restored = new AtomicLong();
+    try (KafkaStreams first = start(warm, null, true)) {
+      await(() -> first.state() == KafkaStreams.State.RUNNING && activeTasks(first) == tasks);
+      long started = System.nanoTime();
+      try (KafkaStreams second = start(dir.resolve("scale-standby"), restored, true)) {
+        // Kafka Streams spreads the active tasks over both once the second has caught up; each
+        // task is active on one and a standby on the other.
+        await(
+            () ->
+                first.state() == KafkaStreams.State.RUNNING
+                    && second.state() == KafkaStreams.State.RUNNING
+                    && activeTasks(first) + activeTasks(second) == tasks
+                    && standbyTasks(first) + standbyTasks(second) == tasks
+                    && caughtUp(first)
+                    && caughtUp(second));
+        System.out.printf(
+            "failover: a second instance copied every task's state in %.1f s; active tasks %d"
+                + " and %d%n",
+            (System.nanoTime() - started) / 1e9, activeTasks(first), activeTasks(second));
+        // The one with more active tasks goes, as a killed process does: without leaving.
+        KafkaStreams killed = activeTasks(first) >= activeTasks(second) ? first : second;
+        KafkaStreams survivor = killed == first ? second : first;
+        int moving = activeTasks(killed);
+        restored.set(0);
+        killed.close(
+            org.apache.kafka.streams.CloseOptions.groupMembershipOperation(
+                    org.apache.kafka.streams.CloseOptions.GroupMembershipOperation.REMAIN_IN_GROUP)
+                .withTimeout(Duration.ofSeconds(30)));
+        long stopped = System.nanoTime();
+        long noticed = 0;
+        long deadline = stopped + Duration.ofMinutes(30).toNanos();
+        while (!(survivor.state() == KafkaStreams.State.RUNNING
+            && activeTasks(survivor) == tasks)) {
+          if (noticed == 0 && survivor.state() == KafkaStreams.State.REBALANCING) {
+            noticed = System.nanoTime();
+          }
+          if (System.nanoTime() > deadline) {
+            throw new IllegalStateException("the survivor did not take over in 30 minutes");
+          }
+          Thread.sleep(10);
+        }
+        long done = System.nanoTime();
+        noticed = noticed == 0 ? stopped : noticed;
+        System.out.printf(
+            "failover: the survivor runs all %d tasks (%d taken over from its standbys) %.1f s"
+                + " after the other instance stopped without leaving the group (its loss noticed"
+                + " after %.1f s, the session timeout; taken over %.1f s later, %d store records"
+                + " restored)%n",
+            tasks,
+            moving,
+            (done - stopped) / 1e9,
+            (noticed - stopped) / 1e9,
+            (done - noticed) / 1e9,
+            restored.get());
+      }
+    }
+  }
+
+  private static void await(java.util.function.BooleanSupplier condition) throws Exception {
+    long deadline = System.nanoTime() + Duration.ofMinutes(30).toNanos();
+    while (!condition.getAsBoolean()) {
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException("the failover run waited 30 minutes");
+      }
+      Thread.sleep(20);
+    }
+  }
+
+  private static int activeTasks(KafkaStreams streams) {
+    return streams.metadataForLocalThreads().stream().mapToInt(t -> t.activeTasks().size()).sum();
+  }
+
+  private static int standbyTasks(KafkaStreams streams) {
+    return streams.metadataForLocalThreads().stream().mapToInt(t -> t.standbyTasks().size()).sum();
+  }
+
+  /** Every local store partition within a thousand records of its changelog's end. */
+  private static boolean caughtUp(KafkaStreams streams) {
+    var lags = streams.allLocalStorePartitionLags();
+    return !lags.isEmpty()
+        && lags.values().stream()
+            .flatMap(byPartition -> byPartition.values().stream())
+            .allMatch(lag -> lag.offsetLag() <= 1000);
+  }
+
+  private int commandPartitions() throws Exception {
+    try (Admin admin =
+        Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
+      return admin
+          .describeTopics(Set.of(Topics.COMMANDS.name()))
+          .allTopicNames()
+          .get()
+          .get(Topics.COMMANDS.name())
+          .partitions()
+          .size();
     }
   }
 
@@ -156,12 +273,25 @@ final class ScaleRun {
   }
 
   private KafkaStreams start(Path stateDir, AtomicLong restored) {
+    return start(stateDir, restored, false);
+  }
+
+  /**
+   * With {@code standbys}: one standby replica of each task, and a 6 s session (the broker's
+   * least), so that a stopped instance's loss is noticed as soon as a group can notice it.
+   */
+  private KafkaStreams start(Path stateDir, AtomicLong restored, boolean standbys) {
     Properties props = new Properties();
     props.put(StreamsConfig.APPLICATION_ID_CONFIG, APPLICATION);
     props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
     props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
     props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 1000);
     props.put(StreamsConfig.consumerPrefix("auto.offset.reset"), "earliest");
+    if (standbys) {
+      props.put(StreamsConfig.NUM_STANDBY_REPLICAS_CONFIG, 1);
+      props.put(StreamsConfig.consumerPrefix("session.timeout.ms"), 6000);
+      props.put(StreamsConfig.consumerPrefix("heartbeat.interval.ms"), 1500);
+    }
     props.putAll(SequencerStreams.errorHandling());
     props.putAll(SequencerStreams.guarantees());
     KafkaStreams streams =
