@@ -117,10 +117,11 @@ final class ScaleRun {
 
   /**
    * A standby's takeover: the instance that holds every task (its state directory up to date) runs
-   * beside a second instance with one standby replica; once the standby copies have caught up, the
-   * first is stopped without leaving the group, as a killed process does, and the run reports how
-   * long until the second runs every task: the session timeout that notices the loss, then the
-   * rebalance and what the standbys had not copied yet.
+   * beside a second instance, both with one standby replica; once every task is active on one and a
+   * standby on the other, both caught up, the one with more active tasks is stopped without leaving
+   * the group, as a killed process does, and the run reports how long until the survivor runs every
+   * task: the session timeout that notices the loss, then the rebalance and what the standbys had
+   * not copied yet.
    */
   private void failover(Path warm) throws Exception {
     int tasks = commandPartitions();
@@ -212,14 +213,21 @@ final class ScaleRun {
   private int commandPartitions() throws Exception {
     try (Admin admin =
         Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
-      return admin
-          .describeTopics(Set.of(Topics.COMMANDS.name()))
-          .allTopicNames()
-          .get()
-          .get(Topics.COMMANDS.name())
-          .partitions()
-          .size();
+      return commandPartitions(admin).size();
     }
+  }
+
+  /** The partitions of lineup.commands: one sequencer task each. */
+  private static Set<TopicPartition> commandPartitions(Admin admin) throws Exception {
+    return admin
+        .describeTopics(Set.of(Topics.COMMANDS.name()))
+        .allTopicNames()
+        .get()
+        .get(Topics.COMMANDS.name())
+        .partitions()
+        .stream()
+        .map(p -> new TopicPartition(Topics.COMMANDS.name(), p.partition()))
+        .collect(Collectors.toSet());
   }
 
   private long write() {
@@ -324,16 +332,7 @@ final class ScaleRun {
   private void awaitCaughtUp(long written) throws Exception {
     try (Admin admin =
         Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
-      Set<TopicPartition> partitions =
-          admin
-              .describeTopics(Set.of(Topics.COMMANDS.name()))
-              .allTopicNames()
-              .get()
-              .get(Topics.COMMANDS.name())
-              .partitions()
-              .stream()
-              .map(p -> new TopicPartition(Topics.COMMANDS.name(), p.partition()))
-              .collect(Collectors.toSet());
+      Set<TopicPartition> partitions = commandPartitions(admin);
       Map<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> ends =
           admin
               .listOffsets(
