@@ -84,7 +84,8 @@ final class ScaleRun {
           sizeOf(first) >> 20,
           ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed() >> 20,
           changelogBytes() >> 20);
-      streams.close(Duration.ofMinutes(1));
+      // Leaving, so that the fresh instance's figure is its restore, not this one's session.
+      leave(streams);
     }
     Path fresh = dir.resolve("scale-fresh");
     AtomicLong restored = new AtomicLong();
@@ -106,10 +107,7 @@ final class ScaleRun {
       }
       if (failover) {
         // Leaving, or the next instance would wait out this one's session before it got tasks.
-        streams.close(
-            org.apache.kafka.streams.CloseOptions.groupMembershipOperation(
-                    org.apache.kafka.streams.CloseOptions.GroupMembershipOperation.LEAVE_GROUP)
-                .withTimeout(Duration.ofMinutes(1)));
+        leave(streams);
         failover(fresh);
       }
     }
@@ -181,6 +179,17 @@ final class ScaleRun {
             restored.get());
       }
     }
+  }
+
+  /**
+   * Closes and leaves the group. Kafka Streams stays a member on close by default, and the next
+   * instance would get no task until this one's session timed out.
+   */
+  private static void leave(KafkaStreams streams) {
+    streams.close(
+        org.apache.kafka.streams.CloseOptions.groupMembershipOperation(
+                org.apache.kafka.streams.CloseOptions.GroupMembershipOperation.LEAVE_GROUP)
+            .withTimeout(Duration.ofMinutes(1)));
   }
 
   private static void await(java.util.function.BooleanSupplier condition) throws Exception {
