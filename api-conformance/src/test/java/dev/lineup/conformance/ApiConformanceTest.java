@@ -348,6 +348,65 @@ class ApiConformanceTest {
         404,
         () -> observer.get("/v1/hosts/never-seen-" + SUFFIX + "/queue"));
 
+    // Schedules: one that starts a month ahead, so nothing fires during the run.
+    String scheduleBody =
+        "{\"host_id\":\""
+            + host
+            + "\",\"every\":\"PT6H\",\"start_at\":\""
+            + java.time.Instant.now()
+                .plus(Duration.ofDays(30))
+                .truncatedTo(java.time.temporal.ChronoUnit.MINUTES)
+            + "\",\"activity\":"
+            + scriptRun("echo scheduled")
+            + "}";
+    String scheduleId =
+        check
+            .expect("POST /v1/schedules", 201, () -> operator.post("/v1/schedules", scheduleBody))
+            .field("schedule_id");
+    check.expect("POST /v1/schedules", 400, () -> operator.post("/v1/schedules", "{}"));
+    check.expect("POST /v1/schedules", 401, () -> none.post("/v1/schedules", scheduleBody));
+    check.expect("POST /v1/schedules", 403, () -> observer.post("/v1/schedules", scheduleBody));
+    check.expect(
+        "POST /v1/schedules",
+        409,
+        () ->
+            operator.post(
+                "/v1/schedules",
+                scheduleBody
+                    .replace("PT6H", "PT7H")
+                    .replace(
+                        "{\"host_id\"", "{\"schedule_id\":\"" + scheduleId + "\",\"host_id\"")));
+    check.expect(
+        "POST /v1/schedules",
+        413,
+        () ->
+            operator.post(
+                "/v1/schedules",
+                "{\"host_id\":\"big\",\"every\":\"PT1H\",\"activity\":"
+                    + scriptRun("x".repeat(1024 * 1024 + 1))
+                    + "}"));
+    String schedule = "/v1/schedules/" + scheduleId;
+    String noSchedule = "/v1/schedules/" + UUID.randomUUID();
+    check.expect("GET /v1/schedules/{scheduleId}", 200, () -> observer.get(schedule));
+    check.expect("GET /v1/schedules/{scheduleId}", 401, () -> none.get(schedule));
+    check.expect("GET /v1/schedules/{scheduleId}", 404, () -> observer.get(noSchedule));
+    String hostSchedules = "/v1/hosts/" + host + "/schedules";
+    check.expect("GET /v1/hosts/{hostId}/schedules", 200, () -> observer.get(hostSchedules));
+    check.expect(
+        "GET /v1/hosts/{hostId}/schedules", 400, () -> observer.get(tooLong + "/schedules"));
+    check.expect("GET /v1/hosts/{hostId}/schedules", 401, () -> none.get(hostSchedules));
+    for (String command : List.of("pause", "resume")) {
+      String op = "POST /v1/schedules/{scheduleId}/" + command;
+      check.expect(op, 200, () -> operator.post(schedule + "/" + command, ""));
+      check.expect(op, 401, () -> none.post(schedule + "/" + command, ""));
+      check.expect(op, 403, () -> observer.post(schedule + "/" + command, ""));
+      check.expect(op, 404, () -> operator.post(noSchedule + "/" + command, ""));
+    }
+    check.expect("DELETE /v1/schedules/{scheduleId}", 401, () -> none.delete(schedule));
+    check.expect("DELETE /v1/schedules/{scheduleId}", 403, () -> observer.delete(schedule));
+    check.expect("DELETE /v1/schedules/{scheduleId}", 204, () -> operator.delete(schedule));
+    check.expect("DELETE /v1/schedules/{scheduleId}", 404, () -> operator.delete(schedule));
+
     operations(check, intake);
     check.assertConforms(EXEMPT_EVERYWHERE, Map.of());
   }

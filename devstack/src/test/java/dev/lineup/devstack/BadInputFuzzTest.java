@@ -132,6 +132,9 @@ class BadInputFuzzTest {
         for (int i = 0; i < 8; i++) {
           badBatch();
         }
+        for (int i = 0; i < 12; i++) {
+          badSchedule();
+        }
         for (int i = 0; i < 15; i++) {
           badRequestRecord(requestOffsets);
         }
@@ -351,6 +354,47 @@ class BadInputFuzzTest {
         intakePost("/v1/batches", json(Map.of("activities", activities))),
         null,
         "batch with " + m.field() + " = " + abbreviate(String.valueOf(value)));
+  }
+
+  /** A schedule with one bad field of its own, or a bad activity (named inside `activity`). */
+  private static void badSchedule() throws Exception {
+    Map<String, Object> body = new java.util.HashMap<>();
+    body.put("host_id", "fuzz-schedule-host");
+    body.put("every", "PT6H");
+    body.put("activity", validScriptBody());
+    String junk = sample(junkText());
+    List<Mutation> own =
+        List.of(
+            set("every", junk + "P"),
+            set("every", "PT" + sample(Arbitraries.integers().between(0, 59)) + "S"),
+            set("every", "P" + sample(Arbitraries.integers().between(367, 1 << 30)) + "D"),
+            new Mutation("cron", b -> b.put("cron", "0 3 * * *")),
+            new Mutation("every", b -> b.remove("every")),
+            set("time_zone", junk + "Mars/Olympus"),
+            set("start_at", junk),
+            set("start_at", Instant.now().plus(Duration.ofDays(400)).toString()),
+            set("schedule_id", junk + "not-a-uuid"),
+            set("host_id", "bad\u0000host"),
+            set("activity", sample(wrongType())));
+    if (RANDOM.nextBoolean()) {
+      Mutation m = own.get(RANDOM.nextInt(own.size()));
+      Object value = m.apply().apply(body);
+      expect4xx(
+          intakePost("/v1/schedules", json(body)),
+          value instanceof Map || value instanceof List || "activity".equals(m.field())
+              ? null
+              : m.field(),
+          "schedule " + m.field() + " = " + abbreviate(String.valueOf(value)));
+      return;
+    }
+    @SuppressWarnings("unchecked")
+    Map<String, Object> activity = (Map<String, Object>) body.get("activity");
+    Mutation m = mutation();
+    Object value = m.apply().apply(activity);
+    expect4xx(
+        intakePost("/v1/schedules", json(body)),
+        value instanceof Map || value instanceof List ? null : "activity." + m.field(),
+        "schedule activity " + m.field() + " = " + abbreviate(String.valueOf(value)));
   }
 
   private static void expect4xx(Answer answer, String field, String input) {

@@ -585,6 +585,21 @@ class IntakeApiTest {
     }
 
     @Test
+    void aFieldOfTheWrongFormInABatchIsNamedFromTheOutsideIn() throws Exception {
+      var batch =
+          intake.post(
+              "/v1/batches",
+              "{\"activities\":[{\"host_id\":\""
+                  + host()
+                  + "\",\"type\":\"lock\",\"payload\":{}},{\"host_id\":\""
+                  + host()
+                  + "\",\"type\":\"lock\",\"payload\":{},\"priority\":\"high\"}]}");
+
+      assertThat(batch.status()).isEqualTo(400);
+      assertThat(invalidFields(batch)).containsExactly("activities[1].priority");
+    }
+
+    @Test
     void anActivityInABatchIsBoundedLikeASingleOne() throws Exception {
       var batch =
           intake.post(

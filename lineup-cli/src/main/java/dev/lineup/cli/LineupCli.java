@@ -46,6 +46,7 @@ import picocli.CommandLine.Model.CommandSpec;
       BatchCommand.class,
       TokensCommand.class,
       ContentsCommand.class,
+      ScheduleCommands.class,
       EventsCommand.class,
       DlqCommand.class,
       TopicsCommand.class,

@@ -16,6 +16,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
@@ -315,6 +317,44 @@ class OperatorCliTest {
     var revoked = observer.run("get", activity);
     assertThat(revoked.exit()).isEqualTo(3);
     assertThat(revoked.err()).contains("401").doesNotContain(token);
+  }
+
+  @Test
+  void aScheduleIsCreatedListedPausedResumedAndDeleted(@TempDir Path files) throws Exception {
+    String host = host("scheduled");
+    Path script = files.resolve("inventory.sh");
+    Files.writeString(script, "#!/bin/sh\necho inventory\n");
+    String startAt =
+        Instant.now().plus(Duration.ofDays(30)).truncatedTo(ChronoUnit.MINUTES).toString();
+
+    var created =
+        ok(
+            admin,
+            "schedules",
+            "create",
+            host,
+            "--every",
+            "PT6H",
+            "--start-at",
+            startAt,
+            "--script",
+            script.toString(),
+            "--json");
+    String id = created.json().get("schedule_id").asText();
+    var listed = ok(admin, "schedules", "list", host);
+    var paused = ok(admin, "schedules", "pause", id, "--json");
+    var resumed = ok(admin, "schedules", "resume", id, "--json");
+    var deleted = ok(admin, "schedules", "delete", id);
+    var gone = admin.run("schedules", "get", id);
+    var neither = admin.run("schedules", "create", host, "--script", script.toString());
+
+    assertThat(created.json().get("next_fire_at").asText()).isEqualTo(startAt);
+    assertThat(listed.out()).contains(id).contains("PT6H").contains(startAt);
+    assertThat(paused.json().get("paused").asBoolean()).isTrue();
+    assertThat(resumed.json().get("paused").asBoolean()).isFalse();
+    assertThat(deleted.out()).contains("deleted schedule " + id);
+    assertThat(gone.exit()).isEqualTo(LineupCli.REFUSED);
+    assertThat(neither.exit()).isEqualTo(LineupCli.MISUSED);
   }
 
   @Test

@@ -3,12 +3,13 @@ package dev.lineup.intake.api;
 import dev.lineup.avro.Activity;
 import dev.lineup.avro.ActivityState;
 import dev.lineup.avro.Command;
-import dev.lineup.intake.admission.ActivityClaims;
+import dev.lineup.intake.admission.Admission;
 import dev.lineup.intake.ledger.ActivityView;
 import dev.lineup.intake.ledger.Ledger;
 import dev.lineup.intake.ledger.Page;
 import dev.lineup.intake.ledger.Requests;
 import dev.lineup.intake.publish.CommandPublisher;
+import dev.lineup.intake.schedule.Schedules;
 import dev.lineup.intake.validation.ActivityValidator;
 import dev.lineup.intake.validation.FieldErrors;
 import dev.lineup.schemas.Commands;
@@ -41,6 +42,7 @@ import io.swagger.v3.oas.annotations.media.ExampleObject;
 import io.swagger.v3.oas.annotations.media.Schema;
 import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import io.swagger.v3.oas.annotations.tags.Tag;
+import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -81,7 +83,8 @@ public final class ActivityController {
   private final CommandPublisher publisher;
   private final Ledger ledger;
   private final Requests requests;
-  private final ActivityClaims claims;
+  private final Admission admission;
+  private final Schedules schedules;
   private final JsonMapper json;
   private final Clock clock = Clock.systemUTC();
 
@@ -90,13 +93,15 @@ public final class ActivityController {
       CommandPublisher publisher,
       Ledger ledger,
       Requests requests,
-      ActivityClaims claims,
+      Admission admission,
+      Schedules schedules,
       JsonMapper json) {
     this.validator = validator;
     this.publisher = publisher;
     this.ledger = ledger;
     this.requests = requests;
-    this.claims = claims;
+    this.admission = admission;
+    this.schedules = schedules;
     this.json = json;
   }
 
@@ -245,24 +250,12 @@ public final class ActivityController {
     Instant now = clock.instant().truncatedTo(ChronoUnit.MILLIS);
     Activity activity = validator.validate(hostId, EnqueueRequest.draft(body), now);
     String id = activity.getActivityId();
-    String origin = "http:" + UUID.randomUUID();
-    ActivityClaims.Claim claim = claims.claim(id, hostId, origin);
-    switch (claim.outcome()) {
-      case CONFLICT -> throw ActivityClaims.idConflict("activity_id", id);
-      case RESENT -> {
-        // Enqueued before, within the idempotency window: a no-op answered with the activity.
-        return HttpResponse.accepted().body(awaitRecorded(id));
-      }
-      case ADMITTED -> {}
-    }
     boolean preempt = body.preempt() != null && body.preempt();
-    try {
-      publisher.publish(Commands.enqueue(activity, preempt));
-    } catch (RuntimeException e) {
-      claims.abandon(List.of(id), origin);
-      throw e;
+    if (admission.enqueue(activity, preempt, "http:" + UUID.randomUUID())
+        == Admission.Outcome.RESENT) {
+      // Enqueued before, within the idempotency window: a no-op answered with the activity.
+      return HttpResponse.accepted().body(awaitRecorded(id));
     }
-    ledger.recordRequested(activity);
     return HttpResponse.accepted().body(ledger.find(id).orElseThrow());
   }
 
@@ -545,8 +538,8 @@ public final class ActivityController {
       operationId = "purgeHost",
       summary = "Purge a host",
       description =
-          "Role: admin. Ends every activity of the host (CANCELLED, `HOST_PURGED`) and deletes its"
-              + " queue state; the ledger keeps its history.")
+          "Role: admin. Ends every activity of the host (CANCELLED, `HOST_PURGED`), deletes its"
+              + " queue state and its schedules; the ledger keeps its history.")
   @ApiResponse(
       responseCode = "202",
       description = "Accepted: the command is stored.",
@@ -573,7 +566,11 @@ public final class ActivityController {
               example = "mac-42",
               schema = @Schema(minLength = 1, maxLength = 255))
           @PathVariable
-          String hostId) {
+          String hostId)
+      throws SQLException {
+    ActivityValidator.checkHostId(hostId);
+    // Its schedules first: a firing after the purge would bring the host's queue back.
+    schedules.deleteHost(hostId);
     return hostCommand(hostId, Commands::purge, "purge");
   }
 

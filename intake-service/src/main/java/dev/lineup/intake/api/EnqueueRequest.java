@@ -61,7 +61,7 @@ public record EnqueueRequest(
    * null for no body. (Static, so that it is no property of the body, whose JSON is hashed for
    * Idempotency-Key.)
    */
-  static ActivityDraft draft(EnqueueRequest body) {
+  public static ActivityDraft draft(EnqueueRequest body) {
     if (body == null) {
       return null;
     }

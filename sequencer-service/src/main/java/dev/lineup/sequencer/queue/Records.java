@@ -9,6 +9,7 @@ import dev.lineup.avro.ReasonCode;
 import dev.lineup.avro.ReleasedActivity;
 import dev.lineup.avro.RetryPolicy;
 import dev.lineup.schemas.Limits;
+import dev.lineup.schemas.Rejection;
 import dev.lineup.schemas.StoredText;
 import dev.lineup.sequencer.state.ActivityRecord;
 import dev.lineup.sequencer.state.HostRecord;
@@ -103,21 +104,7 @@ final class Records {
 
   /** The only event of an activity refused before it was queued: REQUESTED straight to REJECTED. */
   static LifecycleEvent rejected(Activity activity, ReasonCode reason, String detail, long now) {
-    return LifecycleEvent.newBuilder()
-        .setEventId(activity.getActivityId() + ":1")
-        .setActivityId(activity.getActivityId())
-        .setHostId(activity.getHostId())
-        .setSequence(1)
-        .setState(ActivityState.REJECTED)
-        .setReason(reason)
-        .setOccurredAt(Instant.ofEpochMilli(now))
-        .setType(activity.getType())
-        .setLane(activity.getLane())
-        .setPriority(activity.getPriority())
-        .setBatchId(activity.getBatchId())
-        .setAcceptedAt(activity.getAcceptedAt())
-        .setDetail(detail)
-        .build();
+    return Rejection.of(activity, reason, detail, Instant.ofEpochMilli(now));
   }
 
   /** One attempt of an activity, released to its channel with its lease. */

@@ -76,7 +76,11 @@ public final class ProblemErrorResponseProcessor implements ErrorResponseProcess
     for (Throwable t = context.getRootCause().orElse(null); t != null; t = t.getCause()) {
       if (t instanceof SerdeException serde && !serde.getPath().isEmpty()) {
         StringBuilder field = new StringBuilder();
-        for (ReferencePath step : serde.getPath()) {
+        // The decoder lists the path innermost first ("payload", then "activity"); the body reads
+        // outermost first (activity.payload).
+        java.util.List<ReferencePath> path = new java.util.ArrayList<>(serde.getPath());
+        java.util.Collections.reverse(path);
+        for (ReferencePath step : path) {
           if (step instanceof CollectionItemReferencePath item) {
             field.append('[').append(item.index()).append(']');
           } else if (step instanceof MapItemReferencePath entry) {
