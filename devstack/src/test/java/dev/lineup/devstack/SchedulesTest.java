@@ -402,6 +402,7 @@ class SchedulesTest {
         .contains(
             "schedule_id",
             "host_id",
+            "cron",
             "time_zone",
             "start_at",
             "activity.type",

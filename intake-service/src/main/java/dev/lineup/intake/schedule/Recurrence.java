@@ -101,14 +101,21 @@ public sealed interface Recurrence {
   static Recurrence of(
       String every, String cron, String zone, Instant startAt, FieldErrors errors) {
     ZoneId zoneId = ZoneId.of("UTC");
+    boolean zoneKnown = true;
     if (zone != null) {
       try {
         zoneId = ZoneId.of(zone);
       } catch (DateTimeException e) {
         errors.add("time_zone", "must be an IANA time zone such as Europe/Paris");
-        return null;
+        zoneKnown = false;
       }
     }
+    Recurrence recurrence = parse(every, cron, zoneId, startAt, errors);
+    return zoneKnown ? recurrence : null;
+  }
+
+  private static Recurrence parse(
+      String every, String cron, ZoneId zoneId, Instant startAt, FieldErrors errors) {
     if ((every == null) == (cron == null)) {
       errors.add(every == null ? "every" : "cron", "give exactly one of every and cron");
       return null;
