@@ -407,6 +407,37 @@ class ApiConformanceTest {
     check.expect("DELETE /v1/schedules/{scheduleId}", 204, () -> operator.delete(schedule));
     check.expect("DELETE /v1/schedules/{scheduleId}", 404, () -> operator.delete(schedule));
 
+    // Workflows.
+    String workflow = "/v1/workflows/conformance-" + SUFFIX;
+    String definition =
+        "{\"inputs\":[\"what\"],\"steps\":[{\"name\":\"say\",\"type\":\"script_run\","
+            + "\"payload\":{\"script\":\"echo ${inputs.what}\"}}]}";
+    check.expect("PUT /v1/workflows/{name}", 201, () -> operator.putJson(workflow, definition));
+    check.expect("PUT /v1/workflows/{name}", 200, () -> operator.putJson(workflow, definition));
+    check.expect(
+        "PUT /v1/workflows/{name}", 400, () -> operator.putJson(workflow, "{\"steps\":[]}"));
+    check.expect("PUT /v1/workflows/{name}", 401, () -> none.putJson(workflow, definition));
+    check.expect("PUT /v1/workflows/{name}", 403, () -> observer.putJson(workflow, definition));
+    check.expect("GET /v1/workflows/{name}", 200, () -> observer.get(workflow + "?version=1"));
+    check.expect("GET /v1/workflows/{name}", 401, () -> none.get(workflow));
+    check.expect("GET /v1/workflows/{name}", 404, () -> observer.get(workflow + "?version=9"));
+    check.expect("GET /v1/workflows", 200, () -> observer.get("/v1/workflows"));
+    check.expect("GET /v1/workflows", 401, () -> none.get("/v1/workflows"));
+    String run = "{\"host_ids\":[\"" + host + "\"],\"inputs\":{\"what\":\"hi\"}}";
+    check.expect(
+        "POST /v1/workflows/{name}/runs", 202, () -> operator.post(workflow + "/runs", run));
+    check.expect(
+        "POST /v1/workflows/{name}/runs",
+        400,
+        () -> operator.post(workflow + "/runs", "{\"host_ids\":[\"" + host + "\"]}"));
+    check.expect("POST /v1/workflows/{name}/runs", 401, () -> none.post(workflow + "/runs", run));
+    check.expect(
+        "POST /v1/workflows/{name}/runs", 403, () -> observer.post(workflow + "/runs", run));
+    check.expect(
+        "POST /v1/workflows/{name}/runs",
+        404,
+        () -> operator.post("/v1/workflows/never-" + SUFFIX + "/runs", run));
+
     operations(check, intake);
     check.assertConforms(EXEMPT_EVERYWHERE, Map.of());
   }

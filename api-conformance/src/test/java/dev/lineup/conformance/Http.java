@@ -69,6 +69,10 @@ final class Http {
     return send("POST", path, json.getBytes(StandardCharsets.UTF_8), "application/json");
   }
 
+  Answer putJson(String path, String json) throws Exception {
+    return send("PUT", path, json.getBytes(StandardCharsets.UTF_8), "application/json");
+  }
+
   Answer put(String path, byte[] body, String contentType) throws Exception {
     return send("PUT", path, body, contentType);
   }

@@ -53,6 +53,13 @@ final class LineupClient {
     return send(HttpRequest.newBuilder(base.resolve(path)).DELETE());
   }
 
+  Answer putJson(String path, String body) throws IOException, InterruptedException {
+    return send(
+        HttpRequest.newBuilder(base.resolve(path))
+            .header("Content-Type", "application/json")
+            .PUT(HttpRequest.BodyPublishers.ofString(body)));
+  }
+
   Answer put(String path, byte[] body) throws IOException, InterruptedException {
     return send(
         HttpRequest.newBuilder(base.resolve(path))
@@ -83,6 +90,20 @@ final class LineupClient {
       request.headers(headers);
     }
     return send(request.GET());
+  }
+
+  /** The body of a GET as bytes (stored content); fails unless the answer is 200. */
+  byte[] getBytes(String path) throws IOException, InterruptedException {
+    HttpRequest.Builder request = HttpRequest.newBuilder(base.resolve(path));
+    if (token != null) {
+      request.header("Authorization", "Bearer " + token);
+    }
+    HttpResponse<byte[]> answer =
+        http.send(request.GET().build(), HttpResponse.BodyHandlers.ofByteArray());
+    if (answer.statusCode() != 200) {
+      throw new IOException("GET " + path + " answered " + answer.statusCode());
+    }
+    return answer.body();
   }
 
   private Answer send(HttpRequest.Builder request) throws IOException, InterruptedException {

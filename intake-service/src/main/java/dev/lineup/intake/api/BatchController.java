@@ -1,13 +1,10 @@
 package dev.lineup.intake.api;
 
 import dev.lineup.avro.Activity;
-import dev.lineup.avro.Command;
-import dev.lineup.intake.admission.ActivityClaims;
+import dev.lineup.intake.admission.BatchAdmission;
 import dev.lineup.intake.ledger.BatchView;
 import dev.lineup.intake.ledger.Ledger;
-import dev.lineup.intake.publish.BatchPublisher;
 import dev.lineup.intake.validation.ActivityValidator;
-import dev.lineup.schemas.Commands;
 import dev.lineup.service.problem.ApiException;
 import dev.lineup.service.problem.Problem;
 import io.micronaut.context.annotation.Value;
@@ -29,7 +26,6 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 
@@ -64,25 +60,22 @@ public final class BatchController {
   static final int MAX_SIZE = 1_000;
 
   private final ActivityValidator validator;
-  private final BatchPublisher publisher;
+  private final BatchAdmission admission;
   private final Ledger ledger;
-  private final ActivityClaims claims;
   private final int maxSize;
 
   public BatchController(
       ActivityValidator validator,
-      BatchPublisher publisher,
+      BatchAdmission admission,
       Ledger ledger,
-      ActivityClaims claims,
       @Value("${lineup.intake.limits.batch-size}") int maxSize) {
     if (maxSize < 1 || maxSize > MAX_SIZE) {
       throw new IllegalArgumentException(
           "lineup.intake.limits.batch-size must be 1 to " + MAX_SIZE + " (rule 15)");
     }
     this.validator = validator;
-    this.publisher = publisher;
+    this.admission = admission;
     this.ledger = ledger;
-    this.claims = claims;
     this.maxSize = maxSize;
   }
 
@@ -175,77 +168,7 @@ public final class BatchController {
       // All or nothing: one invalid activity and none is enqueued.
       throw ApiException.invalid(errors);
     }
-    String origin = "batch:" + batchId;
-    List<ActivityClaims.Claim> claimed =
-        claims.claimAll(
-            activities.stream()
-                .map(a -> new ActivityClaims.Wanted(a.getActivityId(), a.getHostId()))
-                .toList(),
-            origin,
-            batchId);
-    Optional<BatchView> resent = refused(claimed);
-    if (resent.isPresent()) {
-      return HttpResponse.accepted().body(resent.get());
-    }
-    List<Command> commands = new ArrayList<>();
-    for (int i = 0; i < activities.size(); i++) {
-      // Preempt as a single enqueue would: at its place in the batch, on its host.
-      commands.add(Commands.enqueue(activities.get(i), preempts.get(i)));
-    }
-    try {
-      publisher.publish(commands);
-    } catch (RuntimeException e) {
-      claims.abandon(ids, origin);
-      throw e;
-    }
-    ledger.recordBatch(batchId, activities);
-    return HttpResponse.accepted().body(ledger.batch(batchId).orElseThrow());
-  }
-
-  /**
-   * What to answer when not every id was admitted (then none was claimed): a 409 naming the ids of
-   * other hosts (ID_CONFLICT) or those enqueued before; or, for the whole batch sent again within
-   * the idempotency window, the batch it made. Empty when every id was admitted.
-   */
-  private Optional<BatchView> refused(List<ActivityClaims.Claim> claimed) throws Exception {
-    List<Problem.FieldError> conflicts = new ArrayList<>();
-    List<Problem.FieldError> resent = new ArrayList<>();
-    Set<String> earlierBatches = new HashSet<>();
-    for (int i = 0; i < claimed.size(); i++) {
-      ActivityClaims.Claim claim = claimed.get(i);
-      String field = "activities[" + i + "].activity_id";
-      switch (claim.outcome()) {
-        case CONFLICT -> conflicts.add(new Problem.FieldError(field, "belongs to another host"));
-        case RESENT -> {
-          resent.add(new Problem.FieldError(field, "was enqueued before"));
-          earlierBatches.add(String.valueOf(claim.batchId()));
-        }
-        case ADMITTED -> {}
-      }
-    }
-    if (!conflicts.isEmpty()) {
-      throw ApiException.conflict(
-          ActivityClaims.ID_CONFLICT,
-          conflicts.size()
-              + " activity id(s) belong to other hosts: an id is never reused across hosts;"
-              + " nothing was enqueued",
-          conflicts);
-    }
-    if (resent.isEmpty()) {
-      return Optional.empty();
-    }
-    if (resent.size() == claimed.size() && earlierBatches.size() == 1) {
-      Optional<BatchView> earlier = ledger.batch(earlierBatches.iterator().next());
-      if (earlier.isPresent() && earlier.get().size() == claimed.size()) {
-        return earlier;
-      }
-    }
-    throw ApiException.conflict(
-        "DUPLICATE",
-        resent.size()
-            + " activity id(s) were enqueued before, within the idempotency window, and a batch is"
-            + " all or nothing: send the batch again whole, or without them; nothing was enqueued",
-        resent);
+    return HttpResponse.accepted().body(admission.admit(batchId, activities, preempts));
   }
 
   @Get("/{batchId}")
