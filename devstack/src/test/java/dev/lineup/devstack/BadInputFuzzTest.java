@@ -135,6 +135,9 @@ class BadInputFuzzTest {
         for (int i = 0; i < 12; i++) {
           badSchedule();
         }
+        for (int i = 0; i < 8; i++) {
+          badWorkflow();
+        }
         for (int i = 0; i < 15; i++) {
           badRequestRecord(requestOffsets);
         }
@@ -395,6 +398,44 @@ class BadInputFuzzTest {
         intakePost("/v1/schedules", json(body)),
         value instanceof Map || value instanceof List ? null : "activity." + m.field(),
         "schedule activity " + m.field() + " = " + abbreviate(String.valueOf(value)));
+  }
+
+  /** A workflow with one bad step, or a run of a good one with bad inputs or hosts. */
+  private static void badWorkflow() throws Exception {
+    if (RANDOM.nextBoolean()) {
+      Map<String, Object> step = validScriptBody();
+      step.put("name", "only");
+      Mutation m = mutation();
+      Object value = m.apply().apply(step);
+      expect4xx(
+          raw(
+              "PUT",
+              services.intakeUrl().resolve("/v1/workflows/fuzz-" + RANDOM.nextInt(1_000)),
+              json(Map.of("steps", List.of(step))),
+              ADMIN),
+          "steps[0]",
+          "workflow step " + m.field() + " = " + abbreviate(String.valueOf(value)));
+      return;
+    }
+    Answer stored =
+        raw(
+            "PUT",
+            services.intakeUrl().resolve("/v1/workflows/fuzz-run"),
+            "{\"inputs\":[\"who\"],\"steps\":[{\"name\":\"s\",\"type\":\"script_run\","
+                + "\"payload\":{\"script\":\"echo ${inputs.who}\"}}]}",
+            ADMIN);
+    assertThat(stored.status()).isIn(200, 201);
+    String junk = sample(junkText());
+    Map<String, Object> run = new java.util.HashMap<>();
+    run.put("host_ids", List.of("fuzz-run-host"));
+    run.put("inputs", Map.of("who", "x"));
+    switch (RANDOM.nextInt(4)) {
+      case 0 -> run.put("inputs", Map.of("who", sample(wrongType())));
+      case 1 -> run.put("inputs", Map.of("who", "x", junk + "extra", "y"));
+      case 2 -> run.put("host_ids", List.of("bad\u0000" + junk));
+      default -> run.put("version", sample(Arbitraries.integers().between(2, Integer.MAX_VALUE)));
+    }
+    expect4xx(intakePost("/v1/workflows/fuzz-run/runs", json(run)), null, "workflow run " + run);
   }
 
   private static void expect4xx(Answer answer, String field, String input) {

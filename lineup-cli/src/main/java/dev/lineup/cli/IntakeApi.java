@@ -89,6 +89,10 @@ final class IntakeApi {
     return send(request, "POST " + path);
   }
 
+  Answer putJson(String path, JsonNode body) {
+    return send("PUT", path, BodyPublishers.ofString(Json.write(body)), "application/json");
+  }
+
   Answer put(String path, byte[] body) {
     return send("PUT", path, BodyPublishers.ofByteArray(body), "application/octet-stream");
   }

@@ -47,6 +47,7 @@ import picocli.CommandLine.Model.CommandSpec;
       TokensCommand.class,
       ContentsCommand.class,
       ScheduleCommands.class,
+      WorkflowCommands.class,
       EventsCommand.class,
       DlqCommand.class,
       TopicsCommand.class,

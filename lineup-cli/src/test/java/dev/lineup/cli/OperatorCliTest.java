@@ -358,6 +358,42 @@ class OperatorCliTest {
   }
 
   @Test
+  void aWorkflowIsStoredListedAndRunOnHosts() {
+    String name = host("decommission");
+    String host = host("retired");
+    String example = Path.of("..", "docs", "workflows", "decommission.json").toString();
+
+    var put = ok(admin, "workflows", "put", name, example);
+    var again = ok(admin, "workflows", "put", name, example, "--json");
+    var listed = ok(admin, "workflows", "list");
+    var run =
+        ok(
+            admin,
+            "workflows",
+            "run",
+            name,
+            "--host",
+            host,
+            "--input",
+            "message=Return to IT",
+            "--json");
+    var missing = admin.run("workflows", "run", name, "--host", host);
+
+    assertThat(put.out()).contains(name + " version 1");
+    assertThat(again.json().get("version").asInt()).isEqualTo(1);
+    assertThat(listed.out()).contains(name).contains("message");
+    assertThat(run.json().get("activities").asInt()).isEqualTo(2);
+    assertThat(
+            ok(admin, "batch", "status", run.json().get("batch_id").asText(), "--json")
+                .json()
+                .get("size")
+                .asInt())
+        .isEqualTo(2);
+    assertThat(missing.exit()).isEqualTo(LineupCli.MISUSED);
+    assertThat(missing.err()).contains("inputs.message");
+  }
+
+  @Test
   void contentIsStoredByItsHashAndAScriptRunsByIt(@TempDir Path files) throws Exception {
     byte[] body = "#!/bin/sh\necho stored\n".getBytes(StandardCharsets.UTF_8);
     Path file = files.resolve("stored.sh");
