@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.sun.net.httpserver.HttpServer;
 import dev.lineup.avro.ActivityType;
+import dev.lineup.avro.AppStoreInstallPayload;
 import dev.lineup.avro.Channel;
 import dev.lineup.avro.MdmCommandPayload;
 import dev.lineup.avro.Platform;
@@ -70,6 +71,7 @@ class NanoMdmAdapterTest {
   private static LineupClient intake;
   private static LineupClient gateway;
   private static TopicProbe topics;
+  private static String kafkaBootstrap;
 
   @BeforeAll
   static void start(EmbeddedKafka kafka, EmbeddedDatabase database) throws Exception {
@@ -123,6 +125,7 @@ class NanoMdmAdapterTest {
     intake = new LineupClient(services.intakeUrl(), ADMIN, json);
     gateway = new LineupClient(services.gatewayUrl(), null, json);
     topics = new TopicProbe(kafka.bootstrapServers());
+    kafkaBootstrap = kafka.bootstrapServers();
   }
 
   @AfterEach
@@ -365,24 +368,157 @@ class NanoMdmAdapterTest {
   @Test
   void aCommandTheAdapterCannotBuildEndsFailedAndTheHostsQueueMovesOn() throws Exception {
     String host = "enrollment-" + UUID.randomUUID();
-    String profile =
-        intake
-            .post(
-                "/v1/hosts/" + host + "/activities",
-                "{\"type\":\"profile_remove\",\"payload\":{\"platform\":\"apple\","
-                    + "\"profile_identifier\":\"com.example.wifi\"}}")
-            .text("activity_id");
-    String lock = enqueueLock(host);
+    // Intake refuses such an id; a release written by another producer can still carry one.
+    ReleasedActivity release =
+        TopicProbe.released(
+            TopicProbe.activity(
+                host,
+                ActivityType.APP_STORE_INSTALL,
+                Channel.MDM,
+                AppStoreInstallPayload.newBuilder()
+                    .setPlatform(Platform.APPLE)
+                    .setAppStoreId("not-a-number")
+                    .build()),
+            Instant.now().plus(Duration.ofHours(1)));
 
-    awaitState(profile, "FAILED");
-    @SuppressWarnings("unchecked")
-    String output =
-        (String)
-            ((Map<String, Object>) intake.get("/v1/activities/" + profile).body().get("result"))
-                .get("output");
-    assertThat(output).contains("profile_remove");
+    topics.write(Topics.RELEASED_MDM, host, release);
+
+    var failed =
+        topics.awaitResult(
+            release.getActivity().getActivityId(), r -> r.getKind() == ResultKind.FAILED);
+    assertThat(failed.getOutput()).contains("app_store_id").contains("not-a-number");
+    String lock = enqueueLock(host);
     awaitState(lock, "DELIVERED");
     assertThat(sentTo(host)).hasSize(1);
+  }
+
+  /** Enqueues on a host of its own, and answers the command NanoMDM got for it, acknowledged. */
+  private static String sentAndAcknowledged(String type, String payload) throws Exception {
+    String host = "enrollment-" + UUID.randomUUID();
+    var accepted =
+        intake.post(
+            "/v1/hosts/" + host + "/activities",
+            "{\"type\":\"" + type + "\",\"payload\":" + payload + "}");
+    assertThat(accepted.status()).as(String.valueOf(accepted.body())).isEqualTo(202);
+    String id = accepted.text("activity_id");
+    awaitState(id, "DELIVERED");
+    String body = sentTo(host).get(0).body();
+    // A well-formed plist whose CommandUUID is the activity id: what the acknowledgement names.
+    assertThat(
+            dev.lineup.schemas.mdm.CommandPlist.commandUuid(body.getBytes(StandardCharsets.UTF_8)))
+        .isEqualTo(id);
+    assertThat(webhook(WEBHOOK_SECRET, host, id, "Acknowledged").status()).isEqualTo(200);
+    awaitState(id, "SUCCEEDED");
+    return body;
+  }
+
+  @Test
+  void aProfileInstallSendsTheStoredSignedProfile() throws Exception {
+    byte[] profile =
+        ("<?xml version=\"1.0\"?><plist version=\"1.0\"><dict><key>PayloadIdentifier</key>"
+                + "<string>com.example.wifi."
+                + UUID.randomUUID()
+                + "</string></dict></plist>")
+            .getBytes(StandardCharsets.UTF_8);
+    String sha = intake.put("/v1/contents", profile).text("sha256");
+
+    String sent =
+        sentAndAcknowledged(
+            "profile_install",
+            "{\"platform\":\"apple\",\"profile_identifier\":\"com.example.wifi\","
+                + "\"profile_sha256\":\""
+                + sha
+                + "\"}");
+
+    assertThat(sent)
+        .contains("<string>InstallProfile</string>")
+        .contains(
+            "<key>Payload</key><data>" + Base64.getEncoder().encodeToString(profile) + "</data>");
+  }
+
+  @Test
+  void aProfileRemoveNamesTheProfileByItsIdentifier() throws Exception {
+    String sent =
+        sentAndAcknowledged(
+            "profile_remove",
+            "{\"platform\":\"apple\",\"profile_identifier\":\"com.example.vpn&co\"}");
+
+    assertThat(sent)
+        .contains("<string>RemoveProfile</string>")
+        .contains("<key>Identifier</key><string>com.example.vpn&amp;co</string>");
+  }
+
+  @Test
+  void anAppStoreInstallNamesTheAppByItsStoreId() throws Exception {
+    String sent =
+        sentAndAcknowledged(
+            "app_store_install",
+            "{\"platform\":\"apple\",\"app_store_id\":\"409183694\","
+                + "\"bundle_id\":\"com.apple.Keynote\"}");
+
+    assertThat(sent)
+        .contains("<string>InstallApplication</string>")
+        .contains("<key>iTunesStoreID</key><integer>409183694</integer>")
+        .contains("<key>ManagementFlags</key><integer>1</integer>");
+  }
+
+  @Test
+  void aLockCarriesItsMessageAndAWipeIsAnEraseDevice() throws Exception {
+    String lock = sentAndAcknowledged("lock", "{\"message\":\"Lost? Call IT <555-0100>\"}");
+    String wipe = sentAndAcknowledged("wipe", "{}");
+
+    assertThat(lock)
+        .contains("<string>DeviceLock</string>")
+        .contains("<key>Message</key><string>Lost? Call IT &lt;555-0100&gt;</string>")
+        .doesNotContain("PIN");
+    assertThat(wipe).contains("<string>EraseDevice</string>");
+  }
+
+  @Test
+  void anAppleAppStoreIdThatIsNotANumberIsRefusedAtTheDoor() throws Exception {
+    var refused =
+        intake.post(
+            "/v1/hosts/enrollment-" + UUID.randomUUID() + "/activities",
+            "{\"type\":\"app_store_install\",\"payload\":{\"platform\":\"apple\","
+                + "\"app_store_id\":\"keynote\"}}");
+
+    assertThat(refused.status()).isEqualTo(400);
+    assertThat(refused.body().toString()).contains("payload.app_store_id");
+  }
+
+  @Test
+  void aWindowsCommandIsLeftToTheWindowsBridgeWhichReportsItsResult() throws Exception {
+    String host = "windows-" + UUID.randomUUID();
+    String commandUuid = UUID.randomUUID().toString();
+    String syncMl =
+        "<Exec><CmdID>"
+            + commandUuid
+            + "</CmdID><Item><Target><LocURI>./Device/Vendor/MSFT/RemoteWipe/doWipe</LocURI>"
+            + "</Target></Item></Exec>";
+    try (var bridge = new WindowsMdmBridge(kafkaBootstrap)) {
+      String id =
+          intake
+              .post(
+                  "/v1/hosts/" + host + "/activities",
+                  "{\"type\":\"mdm_command\",\"payload\":{\"platform\":\"windows\","
+                      + "\"request_type\":\"Exec\",\"command_uuid\":\""
+                      + commandUuid
+                      + "\",\"raw_command\":\""
+                      + Base64.getEncoder().encodeToString(syncMl.getBytes(StandardCharsets.UTF_8))
+                      + "\"}}")
+              .text("activity_id");
+
+      awaitState(id, "SUCCEEDED");
+      assertThat(bridge.received)
+          .extracting(WindowsMdmBridge.Received::activityId, WindowsMdmBridge.Received::cmdId)
+          .containsExactly(org.assertj.core.groups.Tuple.tuple(id, commandUuid));
+      @SuppressWarnings("unchecked")
+      Map<String, Object> result =
+          (Map<String, Object>) intake.get("/v1/activities/" + id).body().get("result");
+      assertThat((String) result.get("output")).contains("<CmdRef>" + commandUuid + "</CmdRef>");
+      // The Apple adapter left it alone.
+      assertThat(sentTo(host)).isEmpty();
+    }
   }
 
   @Test

@@ -36,7 +36,7 @@ public final class MdmHandOff {
 
   public void handOver(ReleasedActivity released) throws Exception {
     var a = released.getActivity();
-    if (!mdm.sendsCommands() || !deliveries.mdmPushable(a.getActivityId(), released.getAttempt())) {
+    if (!mdm.sends(released) || !deliveries.mdmPushable(a.getActivityId(), released.getAttempt())) {
       return;
     }
     MdmChannel.Command command;

@@ -24,11 +24,24 @@ public interface MdmChannel {
   boolean sendsCommands();
 
   /**
+   * Whether this adapter sends this attempt. One it does not send is left, untouched, to a device
+   * gateway that reads the topic (a Windows MDM bridge beside an Apple MDM server, docs/MDM.md).
+   */
+  default boolean sends(ReleasedActivity released) {
+    return sendsCommands();
+  }
+
+  /**
    * The command for one released attempt.
    *
    * @throws UndeliverableCommand if this command can never be delivered as it is
+   * @throws dev.lineup.service.kafka.Failures.TransientFailure if what it needs (stored content) is
+   *     away for now
    */
-  Command command(ReleasedActivity released) throws UndeliverableCommand;
+  Command command(ReleasedActivity released)
+      throws UndeliverableCommand,
+          dev.lineup.service.kafka.Failures.TransientFailure,
+          InterruptedException;
 
   /**
    * Hands a command to the MDM server for {@code enrollment} (the host id).

@@ -1,6 +1,7 @@
 package dev.lineup.gateway.mdm;
 
 import dev.lineup.avro.ReleasedActivity;
+import dev.lineup.gateway.agent.ContentSource;
 import dev.lineup.service.health.Readiness;
 import dev.lineup.service.kafka.Failures;
 import io.micronaut.context.annotation.Requires;
@@ -52,6 +53,7 @@ public final class NanoMdmChannel implements MdmChannel, Readiness {
   private static final int MAX_ANSWER_QUOTED = 500;
 
   private final HttpClient http;
+  private final ContentSource contents;
   private final String base;
   private final String authorization;
   private final Duration timeout;
@@ -60,9 +62,11 @@ public final class NanoMdmChannel implements MdmChannel, Readiness {
   private final AtomicReference<Instant> downSince = new AtomicReference<>();
 
   public NanoMdmChannel(
+      ContentSource contents,
       @Value("${lineup.gateway.mdm.nanomdm.url}") String base,
       @Value("${lineup.gateway.mdm.nanomdm.api-key}") String apiKey,
       @Value("${lineup.gateway.mdm.nanomdm.timeout}") Duration timeout) {
+    this.contents = contents;
     this.base = base.endsWith("/") ? base.substring(0, base.length() - 1) : base;
     this.authorization =
         "Basic "
@@ -81,9 +85,16 @@ public final class NanoMdmChannel implements MdmChannel, Readiness {
     return true;
   }
 
+  /** Apple's protocol only: an MDM activity for another platform is left to a device gateway. */
   @Override
-  public Command command(ReleasedActivity released) throws UndeliverableCommand {
-    return MdmCommands.of(released.getActivity());
+  public boolean sends(ReleasedActivity released) {
+    return MdmCommands.isApple(released.getActivity());
+  }
+
+  @Override
+  public Command command(ReleasedActivity released)
+      throws UndeliverableCommand, Failures.TransientFailure, InterruptedException {
+    return MdmCommands.of(released.getActivity(), contents);
   }
 
   @Override

@@ -47,6 +47,7 @@ import java.util.regex.Pattern;
 public final class ActivityValidator {
 
   private static final Pattern SHA256 = Pattern.compile("[0-9a-f]{64}");
+  private static final Pattern APPLE_STORE_ID = Pattern.compile("[0-9]{1,20}");
   private static final int NAME = 255;
 
   // Rule 15: every field is bounded, so no value can overflow or wedge what reads it later (a
@@ -278,6 +279,12 @@ public final class ActivityValidator {
             errors.symbol(
                 Platform.class, errors.identifier(p, at, "platform", NAME), at + "platform", true);
         String appId = errors.identifier(p, at, "app_store_id", NAME);
+        if (platform == Platform.APPLE
+            && appId != null
+            && !APPLE_STORE_ID.matcher(appId).matches()) {
+          // Apple's InstallApplication takes the store's number (apps.apple.com/app/id<number>).
+          errors.add(at + "app_store_id", "an Apple App Store id is a number of 1 to 20 digits");
+        }
         String bundle = errors.optionalIdentifier(p, at, "bundle_id", NAME);
         yield errors.isEmpty()
             ? AppStoreInstallPayload.newBuilder()
