@@ -438,6 +438,49 @@ class ApiConformanceTest {
         404,
         () -> operator.post("/v1/workflows/never-" + SUFFIX + "/runs", run));
 
+    // Secrets.
+    String secret = "/v1/secrets/CONFORMANCE_" + SUFFIX.toUpperCase().replace("-", "_");
+    String value = "{\"value\":\"conformance-value-" + SUFFIX + "\"}";
+    check.expect("PUT /v1/secrets/{name}", 201, () -> intake.putJson(secret, value));
+    check.expect("PUT /v1/secrets/{name}", 200, () -> intake.putJson(secret, value));
+    check.expect(
+        "PUT /v1/secrets/{name}", 400, () -> intake.putJson(secret, "{\"value\":\"abc\"}"));
+    check.expect("PUT /v1/secrets/{name}", 401, () -> none.putJson(secret, value));
+    check.expect("PUT /v1/secrets/{name}", 403, () -> operator.putJson(secret, value));
+    check.expect("GET /v1/secrets", 200, () -> operator.get("/v1/secrets"));
+    check.expect("GET /v1/secrets", 401, () -> none.get("/v1/secrets"));
+    check.expect("GET /v1/secrets", 403, () -> observer.get("/v1/secrets"));
+    check.expect("GET /v1/secrets/{name}/sealed", 200, () -> operator.get(secret + "/sealed"));
+    check.expect("GET /v1/secrets/{name}/sealed", 401, () -> none.get(secret + "/sealed"));
+    check.expect("GET /v1/secrets/{name}/sealed", 403, () -> observer.get(secret + "/sealed"));
+    check.expect(
+        "GET /v1/secrets/{name}/sealed", 404, () -> operator.get("/v1/secrets/NEVER/sealed"));
+    String user = "/v1/hosts/conformance-secret-" + SUFFIX;
+    check.expect("POST /v1/hosts/{hostId}/pause", 202, () -> operator.post(user + "/pause", ""));
+    String using =
+        check
+            .expect(
+                "POST /v1/hosts/{hostId}/activities",
+                202,
+                () ->
+                    operator.post(
+                        user + "/activities",
+                        scriptRun(
+                            "echo $LINEUP_SECRET_" + secret.substring("/v1/secrets/".length()))))
+            .field("activity_id");
+    check.expect("DELETE /v1/secrets/{name}", 409, () -> intake.delete(secret));
+    check.expect("DELETE /v1/secrets/{name}", 401, () -> none.delete(secret));
+    check.expect("DELETE /v1/secrets/{name}", 403, () -> operator.delete(secret));
+    check.expect("DELETE /v1/secrets/{name}", 404, () -> intake.delete("/v1/secrets/NEVER"));
+    check.expect(
+        "DELETE /v1/hosts/{hostId}/activities",
+        202,
+        () -> operator.delete(user + "/activities?state=upcoming"));
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(() -> intake.get("/v1/activities/" + using).field("state").equals("CANCELLED"));
+    check.expect("DELETE /v1/secrets/{name}", 204, () -> intake.delete(secret));
+
     operations(check, intake);
     check.assertConforms(EXEMPT_EVERYWHERE, Map.of());
   }

@@ -162,7 +162,8 @@ public final class Devstack implements Callable<Integer> {
                       // Every agent of a devstack, simulated or not, comes from this machine: one
                       // address's budget would throttle a few hundred enrolling at once.
                       "lineup.rate-limit.per-address.per-second", "10000",
-                      "lineup.rate-limit.per-address.burst", "10000")));
+                      "lineup.rate-limit.per-address.burst", "10000",
+                      "lineup.secrets-key", secretsKey(dir))));
       started.services.awaitHealthy(Duration.ofMinutes(2));
       if (simulatedAgents > 0) {
         // Their host tokens live in the data directory: a restart on it keeps them enrolled.
@@ -187,6 +188,32 @@ public final class Devstack implements Callable<Integer> {
     }
     stopped.await();
     return 0;
+  }
+
+  /**
+   * LINEUP_SECRETS_KEY, or the key kept in the data directory (made on its first run, readable by
+   * its owner only): secrets stored on a --data-dir stay readable across restarts.
+   */
+  private static String secretsKey(Path dir) throws java.io.IOException {
+    String given = System.getenv("LINEUP_SECRETS_KEY");
+    if (given != null && !given.isBlank()) {
+      return given;
+    }
+    Path file = dir.resolve("secrets.key");
+    if (Files.exists(file)) {
+      return Files.readString(file).trim();
+    }
+    byte[] key = new byte[32];
+    new java.security.SecureRandom().nextBytes(key);
+    String encoded = java.util.Base64.getEncoder().encodeToString(key);
+    Files.writeString(file, encoded + "\n");
+    try {
+      Files.setPosixFilePermissions(
+          file, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+    } catch (UnsupportedOperationException e) {
+      // Not a POSIX file system: the directory's own permissions guard it.
+    }
+    return encoded;
   }
 
   /** What has started so far, stopped in the reverse order, once. */

@@ -42,12 +42,16 @@ public final class LineupServices implements AutoCloseable {
 
   private final List<ApplicationContext> contexts = new ArrayList<>();
   private final Settings settings;
+  private final String secretsKey;
   private final ApplicationContext sequencer;
   private final ApplicationContext intake;
   private ApplicationContext gateway;
 
   private LineupServices(Settings settings) throws Exception {
     this.settings = settings;
+    byte[] key = new byte[32];
+    new java.security.SecureRandom().nextBytes(key);
+    this.secretsKey = java.util.Base64.getEncoder().encodeToString(key);
     settings.database().ensureDatabase(INTAKE_DATABASE);
     settings.database().ensureDatabase(GATEWAY_DATABASE);
     int sequencerPort = dev.lineup.embedded.FreePorts.orFree(settings.sequencerPort());
@@ -130,6 +134,8 @@ public final class LineupServices implements AutoCloseable {
     properties.put("micronaut.server.host", "127.0.0.1");
     properties.put("lineup.kafka.bootstrap-servers", settings.bootstrapServers());
     properties.put("lineup.admin-token", settings.adminToken());
+    // One secrets key for the services of one stack (tests get a fresh one per stack).
+    properties.put("lineup.secrets-key", secretsKey);
     properties.putAll(own);
     properties.putAll(settings.extraProperties());
     // A plain context, not Micronaut.start(): that registers a shutdown hook of its own which

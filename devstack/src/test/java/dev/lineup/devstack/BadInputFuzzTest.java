@@ -138,6 +138,9 @@ class BadInputFuzzTest {
         for (int i = 0; i < 8; i++) {
           badWorkflow();
         }
+        for (int i = 0; i < 6; i++) {
+          badSecret();
+        }
         for (int i = 0; i < 15; i++) {
           badRequestRecord(requestOffsets);
         }
@@ -436,6 +439,58 @@ class BadInputFuzzTest {
       default -> run.put("version", sample(Arbitraries.integers().between(2, Integer.MAX_VALUE)));
     }
     expect4xx(intakePost("/v1/workflows/fuzz-run/runs", json(run)), null, "workflow run " + run);
+  }
+
+  /** A secret with a bad name or value, or a script naming a secret that does not exist. */
+  private static void badSecret() throws Exception {
+    String junk = sample(junkText());
+    switch (RANDOM.nextInt(4)) {
+      case 0 ->
+          expect4xx(
+              raw(
+                  "PUT",
+                  services
+                      .intakeUrl()
+                      .resolve(
+                          "/v1/secrets/"
+                              + URLEncoder.encode("bad " + junk, StandardCharsets.UTF_8)
+                                  .replace("+", "%20")),
+                  json(Map.of("value", "long enough")),
+                  ADMIN),
+              null,
+              "secret name " + abbreviate(junk));
+      case 1 ->
+          expect4xx(
+              raw(
+                  "PUT",
+                  services.intakeUrl().resolve("/v1/secrets/FUZZ"),
+                  json(Map.of("value", junk.length() > 3 ? junk + "\u0000" : junk)),
+                  ADMIN),
+              "value",
+              "secret value " + abbreviate(junk));
+      case 2 ->
+          expect4xx(
+              raw(
+                  "PUT",
+                  services.intakeUrl().resolve("/v1/secrets/FUZZ"),
+                  // Serde reads a number or a boolean as its text (documented leniency), so only
+                  // shapes no reader takes for a string are wrong here.
+                  json(
+                      Map.of(
+                          "value",
+                          RANDOM.nextBoolean() ? List.of(junk, junk) : Map.of("nested", junk))),
+                  ADMIN),
+              null,
+              "secret value of the wrong type");
+      default -> {
+        Map<String, Object> body = validScriptBody();
+        body.put("payload", Map.of("script", "echo $LINEUP_SECRET_NEVER_" + RANDOM.nextInt(1_000)));
+        expect4xx(
+            intakePost("/v1/hosts/fuzz-host/activities", json(body)),
+            "payload.script",
+            "a script naming an unknown secret");
+      }
+    }
   }
 
   private static void expect4xx(Answer answer, String field, String input) {

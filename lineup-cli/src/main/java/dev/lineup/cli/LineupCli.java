@@ -48,6 +48,7 @@ import picocli.CommandLine.Model.CommandSpec;
       ContentsCommand.class,
       ScheduleCommands.class,
       WorkflowCommands.class,
+      SecretCommands.class,
       EventsCommand.class,
       DlqCommand.class,
       TopicsCommand.class,

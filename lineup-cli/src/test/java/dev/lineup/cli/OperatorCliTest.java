@@ -394,6 +394,26 @@ class OperatorCliTest {
   }
 
   @Test
+  void aSecretIsSetFromStandardInputListedWithoutItsValueAndDeleted() {
+    String name =
+        "CLI_" + UUID.randomUUID().toString().substring(0, 8).toUpperCase().replace("-", "_");
+    String value = "cli-value-" + UUID.randomUUID();
+
+    var set =
+        admin.runWithInput(
+            (value + "\n").getBytes(StandardCharsets.UTF_8), "secrets", "set", name, "-");
+    var listed = ok(admin, "secrets", "list");
+    var deleted = ok(admin, "secrets", "delete", name);
+    var gone = admin.run("secrets", "delete", name);
+
+    assertThat(set.exit()).as(set.describe()).isZero();
+    assertThat(set.out()).contains("set " + name).doesNotContain(value);
+    assertThat(listed.out()).contains(name).doesNotContain(value);
+    assertThat(deleted.out()).contains("deleted secret " + name);
+    assertThat(gone.exit()).isEqualTo(LineupCli.REFUSED);
+  }
+
+  @Test
   void contentIsStoredByItsHashAndAScriptRunsByIt(@TempDir Path files) throws Exception {
     byte[] body = "#!/bin/sh\necho stored\n".getBytes(StandardCharsets.UTF_8);
     Path file = files.resolve("stored.sh");

@@ -129,6 +129,7 @@ public final class AgentController {
   private final ResultPublisher results;
   private final ContentSource contents;
   private final ReportedOutput output;
+  private final TaskSecrets secrets;
   private final Duration heartbeatExtension;
   private final ExecutorService blocking;
 
@@ -139,6 +140,7 @@ public final class AgentController {
       ResultPublisher results,
       ContentSource contents,
       ReportedOutput output,
+      TaskSecrets secrets,
       @Value("${lineup.gateway.heartbeat-extension}") Duration heartbeatExtension,
       @Named(TaskExecutors.BLOCKING) ExecutorService blocking) {
     this.enrollments = enrollments;
@@ -147,6 +149,7 @@ public final class AgentController {
     this.results = results;
     this.contents = contents;
     this.output = output;
+    this.secrets = secrets;
     this.heartbeatExtension = heartbeatExtension;
     this.blocking = blocking;
   }
@@ -407,7 +410,8 @@ public final class AgentController {
       throw ApiException.invalid(
           List.of(new Problem.FieldError("outcome", "must be succeeded or failed")));
     }
-    String output = this.output.keep(body.output());
+    // Masked before anything keeps it: no secret value reaches a topic, the ledger or a log.
+    String output = this.output.keep(secrets.scrub(released(task), body.output()));
     ResultKind kind = outcome.equals("succeeded") ? ResultKind.SUCCEEDED : ResultKind.FAILED;
     // Report first, then close the row: a crash in between makes the agent retry, and a repeated
     // result is a recorded no-op in the sequencer. The other order could lose the outcome.
@@ -474,21 +478,30 @@ public final class AgentController {
       HttpRequest<?> request)
       throws Exception {
     TaskBoard.Held task = held(activityId, request);
-    ReleasedActivity released =
-        dev.lineup.schemas.Topics.RELEASED_SCRIPT
-            .valueSerde()
-            .deserializer()
-            .deserialize("deliveries", task.released());
+    ReleasedActivity released = released(task);
     Map<String, Object> payload =
         PayloadFields.of((SpecificRecord) released.getActivity().getPayload());
-    boolean referenced =
+    Optional<String> field =
         payload.entrySet().stream()
-            .anyMatch(e -> e.getKey().endsWith("sha256") && sha256.equals(e.getValue()));
-    if (!referenced) {
+            .filter(e -> e.getKey().endsWith("sha256") && sha256.equals(e.getValue()))
+            .map(Map.Entry::getKey)
+            .findFirst();
+    if (field.isEmpty()) {
       throw new ApiException(
           HttpStatus.FORBIDDEN, "Forbidden", "this task does not reference that content");
     }
-    return contents.fetch(sha256).orElseThrow(() -> ApiException.notFound("content " + sha256));
+    byte[] body =
+        contents.fetch(sha256).orElseThrow(() -> ApiException.notFound("content " + sha256));
+    // A script reaches the task's holder, and only it, with its secrets in (CONTRACT.md, Secrets).
+    return TaskSecrets.isScript(field.get()) ? secrets.resolve(released, body) : body;
+  }
+
+  /** The released attempt a held task is, as the deliveries table keeps it. */
+  private static ReleasedActivity released(TaskBoard.Held task) {
+    return dev.lineup.schemas.Topics.RELEASED_SCRIPT
+        .valueSerde()
+        .deserializer()
+        .deserialize("deliveries", task.released());
   }
 
   private TaskBoard.Held held(String activityId, HttpRequest<?> request) throws Exception {

@@ -35,9 +35,21 @@ public final class ContentSource {
   }
 
   public Optional<byte[]> fetch(String sha256) throws IOException, InterruptedException {
+    return get("/v1/contents/" + sha256, "content " + sha256);
+  }
+
+  /**
+   * A secret's sealed form from intake ({@code GET /v1/secrets/{name}/sealed}, JSON), or empty if
+   * there is no such secret.
+   */
+  public Optional<byte[]> sealedSecret(String name) throws IOException, InterruptedException {
+    return get("/v1/secrets/" + name + "/sealed", "secret " + name);
+  }
+
+  private Optional<byte[]> get(String path, String what) throws IOException, InterruptedException {
     HttpResponse<byte[]> answer =
         http.send(
-            HttpRequest.newBuilder(URI.create(intakeUrl + "/v1/contents/" + sha256))
+            HttpRequest.newBuilder(URI.create(intakeUrl + path))
                 .header("Authorization", "Bearer " + token)
                 .timeout(Duration.ofSeconds(30))
                 .build(),
@@ -46,7 +58,7 @@ public final class ContentSource {
       return Optional.empty();
     }
     if (answer.statusCode() != 200) {
-      throw new IOException("intake answered " + answer.statusCode() + " for content " + sha256);
+      throw new IOException("intake answered " + answer.statusCode() + " for " + what);
     }
     return Optional.of(answer.body());
   }

@@ -27,11 +27,14 @@ public final class Admission {
   private final ActivityClaims claims;
   private final CommandPublisher publisher;
   private final Ledger ledger;
+  private final SecretReferencing secrets;
 
-  public Admission(ActivityClaims claims, CommandPublisher publisher, Ledger ledger) {
+  public Admission(
+      ActivityClaims claims, CommandPublisher publisher, Ledger ledger, SecretReferencing secrets) {
     this.claims = claims;
     this.publisher = publisher;
     this.ledger = ledger;
+    this.secrets = secrets;
   }
 
   /**
@@ -50,6 +53,7 @@ public final class Admission {
       }
       case ADMITTED -> {}
     }
+    secrets.record(List.of(activity));
     try {
       publisher.publish(Commands.enqueue(activity, preempt));
     } catch (RuntimeException e) {

@@ -27,11 +27,14 @@ public final class BatchAdmission {
   private final BatchPublisher publisher;
   private final Ledger ledger;
   private final ActivityClaims claims;
+  private final SecretReferencing secrets;
 
-  public BatchAdmission(BatchPublisher publisher, Ledger ledger, ActivityClaims claims) {
+  public BatchAdmission(
+      BatchPublisher publisher, Ledger ledger, ActivityClaims claims, SecretReferencing secrets) {
     this.publisher = publisher;
     this.ledger = ledger;
     this.claims = claims;
+    this.secrets = secrets;
   }
 
   /**
@@ -53,6 +56,7 @@ public final class BatchAdmission {
     if (resent.isPresent()) {
       return resent.get();
     }
+    secrets.record(activities);
     List<Command> commands = new ArrayList<>();
     for (int i = 0; i < activities.size(); i++) {
       // Preempt as a single enqueue would: at its place in the batch, on its host.

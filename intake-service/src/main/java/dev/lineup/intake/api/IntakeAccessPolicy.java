@@ -27,6 +27,12 @@ public final class IntakeAccessPolicy implements AccessPolicy {
       return Optional.of(Role.ADMIN);
     }
     HttpMethod method = request.getMethod();
+    if (path.startsWith("/v1/secrets")) {
+      // Names and sealed values for operators (who reference them, and the gateway's token);
+      // setting and deleting for admins.
+      return Optional.of(
+          method == HttpMethod.GET || method == HttpMethod.HEAD ? Role.OPERATOR : Role.ADMIN);
+    }
     if (path.startsWith("/v1/contents")) {
       // Stored scripts and files may hold credentials or other sensitive material, so reading
       // them takes the role that can run them: observers see hashes in payloads, never bodies.

@@ -4,6 +4,7 @@ import dev.lineup.avro.Activity;
 import dev.lineup.avro.ActivityRequest;
 import dev.lineup.avro.Command;
 import dev.lineup.intake.admission.ActivityClaims;
+import dev.lineup.intake.admission.SecretReferencing;
 import dev.lineup.intake.validation.ActivityValidator;
 import dev.lineup.schemas.Commands;
 import dev.lineup.schemas.Topics;
@@ -51,17 +52,20 @@ public final class RequestFrontDoor implements Readiness, Instrumented, AutoClos
 
   private final ActivityValidator validator;
   private final ActivityClaims claims;
+  private final SecretReferencing secrets;
   private final TransactionalLoop loop;
 
   public RequestFrontDoor(
       ActivityValidator validator,
       ActivityClaims claims,
+      SecretReferencing secrets,
       ProducerSettings producerSettings,
       @Value("${lineup.kafka.bootstrap-servers}") String bootstrapServers,
       @Value("${lineup.intake.front-door.group-id}") String groupId,
       @Value("${lineup.intake.instance-id}") String instanceId) {
     this.validator = validator;
     this.claims = claims;
+    this.secrets = secrets;
     Map<String, Object> config = GroupMembership.member(bootstrapServers, groupId, instanceId);
     config.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 500);
     loop =
@@ -113,13 +117,20 @@ public final class RequestFrontDoor implements Readiness, Instrumented, AutoClos
       }
     }
     Iterator<ActivityClaims.Claim> decided = claims.claimEach(wanted, origins).iterator();
+    List<Activity> admitted = new ArrayList<>();
     for (Admission admission : admissions) {
       if (admission.activity() == null) {
         deadLetter(admission.record(), admission.refused(), out);
         continue;
       }
-      enqueue(admission, decided.next(), out);
+      ActivityClaims.Claim claim = decided.next();
+      if (claim.outcome() == ActivityClaims.Outcome.ADMITTED) {
+        admitted.add(admission.activity());
+      }
+      enqueue(admission, claim, out);
     }
+    // Before the transaction commits the enqueues (CONTRACT.md, Secrets: deleting a secret).
+    secrets.record(admitted);
   }
 
   /** One request decoded and validated: an activity, or the reason it is refused. */

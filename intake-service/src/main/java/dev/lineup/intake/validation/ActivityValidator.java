@@ -64,16 +64,25 @@ public final class ActivityValidator {
   static final int MAX_COMMAND_UUID = 64;
 
   private final ContentStore contents;
+  private final dev.lineup.intake.secret.SecretScan secrets;
   private final int maxInlinePayloadBytes;
   private final int maxScriptBytes;
 
+  @jakarta.inject.Inject
   public ActivityValidator(
       ContentStore contents,
+      dev.lineup.intake.secret.SecretScan secrets,
       @Value("${lineup.intake.limits.inline-payload-bytes}") int maxInlinePayloadBytes,
       @Value("${lineup.intake.limits.script-bytes}") int maxScriptBytes) {
     this.contents = contents;
+    this.secrets = secrets;
     this.maxInlinePayloadBytes = maxInlinePayloadBytes;
     this.maxScriptBytes = maxScriptBytes;
+  }
+
+  /** Without the secrets check: for tests of the fields alone, with no database. */
+  public ActivityValidator(ContentStore contents, int maxInlinePayloadBytes, int maxScriptBytes) {
+    this(contents, null, maxInlinePayloadBytes, maxScriptBytes);
   }
 
   /**
@@ -142,22 +151,29 @@ public final class ActivityValidator {
     Initiator initiator = initiator(body.initiator(), errors);
     errors.throwIfAny();
 
-    return Activity.newBuilder()
-        .setActivityId(id)
-        .setHostId(hostId)
-        .setType(type)
-        .setChannel(Channels.of(type, typed))
-        .setLane(lane == null ? Lane.DEFAULT : lane)
-        .setPriority(body.priority() == null ? 0 : body.priority())
-        .setInitiator(initiator)
-        .setDependsOn(List.copyOf(new LinkedHashSet<>(dependsOn)))
-        .setNotBefore(notBefore)
-        .setDedupeKey(dedupeKey)
-        .setRetry(retry)
-        .setTimeoutMs(body.timeoutMs())
-        .setAcceptedAt(acceptedAt)
-        .setPayload(typed)
-        .build();
+    Activity activity =
+        Activity.newBuilder()
+            .setActivityId(id)
+            .setHostId(hostId)
+            .setType(type)
+            .setChannel(Channels.of(type, typed))
+            .setLane(lane == null ? Lane.DEFAULT : lane)
+            .setPriority(body.priority() == null ? 0 : body.priority())
+            .setInitiator(initiator)
+            .setDependsOn(List.copyOf(new LinkedHashSet<>(dependsOn)))
+            .setNotBefore(notBefore)
+            .setDedupeKey(dedupeKey)
+            .setRetry(retry)
+            .setTimeoutMs(body.timeoutMs())
+            .setAcceptedAt(acceptedAt)
+            .setPayload(typed)
+            .build();
+    if (secrets != null) {
+      // Its scripts may name only secrets that exist (CONTRACT.md, Secrets).
+      secrets.checkKnown(activity, errors);
+      errors.throwIfAny();
+    }
+    return activity;
   }
 
   /**

@@ -1,0 +1,186 @@
+package dev.lineup.intake.secret;
+
+import dev.lineup.service.secrets.SecretBox;
+import jakarta.inject.Singleton;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import javax.sql.DataSource;
+
+/** The secrets table (sealed values) and which activities reference which secret. */
+@Singleton
+public final class Secrets {
+
+  /** A secret as anyone may see it: its name and when it last changed. */
+  public record Named(String name, Instant updatedAt) {}
+
+  private final DataSource db;
+
+  public Secrets(DataSource db) {
+    this.db = db;
+  }
+
+  /** Stores or replaces a sealed value; true if the name is new. */
+  boolean put(String name, SecretBox.Sealed sealed) throws SQLException {
+    try (Connection c = db.getConnection();
+        PreparedStatement s =
+            c.prepareStatement(
+                "INSERT INTO secrets (name, nonce, sealed) VALUES (?, ?, ?)"
+                    + " ON CONFLICT (name) DO UPDATE SET nonce = EXCLUDED.nonce,"
+                    + " sealed = EXCLUDED.sealed, updated_at = now()"
+                    + " RETURNING (xmax = 0)")) {
+      s.setString(1, name);
+      s.setBytes(2, sealed.nonce());
+      s.setBytes(3, sealed.ciphertext());
+      try (ResultSet rs = s.executeQuery()) {
+        rs.next();
+        return rs.getBoolean(1);
+      }
+    }
+  }
+
+  Optional<Named> find(String name) throws SQLException {
+    try (Connection c = db.getConnection();
+        PreparedStatement s =
+            c.prepareStatement("SELECT name, updated_at FROM secrets WHERE name = ?")) {
+      s.setString(1, name);
+      try (ResultSet rs = s.executeQuery()) {
+        return rs.next()
+            ? Optional.of(new Named(rs.getString(1), rs.getTimestamp(2).toInstant()))
+            : Optional.empty();
+      }
+    }
+  }
+
+  List<Named> list() throws SQLException {
+    try (Connection c = db.getConnection();
+        PreparedStatement s =
+            c.prepareStatement("SELECT name, updated_at FROM secrets ORDER BY name")) {
+      List<Named> names = new ArrayList<>();
+      try (ResultSet rs = s.executeQuery()) {
+        while (rs.next()) {
+          names.add(new Named(rs.getString(1), rs.getTimestamp(2).toInstant()));
+        }
+      }
+      return names;
+    }
+  }
+
+  Optional<SecretBox.Sealed> sealed(String name) throws SQLException {
+    try (Connection c = db.getConnection();
+        PreparedStatement s =
+            c.prepareStatement("SELECT nonce, sealed FROM secrets WHERE name = ?")) {
+      s.setString(1, name);
+      try (ResultSet rs = s.executeQuery()) {
+        return rs.next()
+            ? Optional.of(new SecretBox.Sealed(rs.getBytes(1), rs.getBytes(2)))
+            : Optional.empty();
+      }
+    }
+  }
+
+  /** Of {@code names}, those no secret has. */
+  public Set<String> missing(Collection<String> names) throws SQLException {
+    Set<String> missing = new TreeSet<>(names);
+    if (missing.isEmpty()) {
+      return missing;
+    }
+    try (Connection c = db.getConnection();
+        PreparedStatement s = c.prepareStatement("SELECT name FROM secrets WHERE name = ANY (?)")) {
+      s.setArray(1, c.createArrayOf("text", names.toArray(String[]::new)));
+      try (ResultSet rs = s.executeQuery()) {
+        while (rs.next()) {
+          missing.remove(rs.getString(1));
+        }
+      }
+    }
+    return missing;
+  }
+
+  /** Records that each activity references these secrets. */
+  public void recordReferences(List<String> activityIds, List<Set<String>> names)
+      throws SQLException {
+    try (Connection c = db.getConnection();
+        PreparedStatement s =
+            c.prepareStatement(
+                "INSERT INTO secret_references (activity_id, name) VALUES (?, ?)"
+                    + " ON CONFLICT DO NOTHING")) {
+      boolean any = false;
+      for (int i = 0; i < activityIds.size(); i++) {
+        for (String name : names.get(i)) {
+          s.setString(1, activityIds.get(i));
+          s.setString(2, name);
+          s.addBatch();
+          any = true;
+        }
+      }
+      if (any) {
+        s.executeBatch();
+      }
+    }
+  }
+
+  /**
+   * Deletes a secret unless an unfinished activity references it; answers those activities (at most
+   * 100), and deletes nothing, if one does. Empty if there was no such secret either.
+   */
+  record Deletion(boolean existed, List<String> blockedBy) {}
+
+  Deletion delete(String name) throws SQLException {
+    try (Connection c = db.getConnection()) {
+      c.setAutoCommit(false);
+      try {
+        // Locks the secret's row, so an enqueue checking it waits for the answer.
+        try (PreparedStatement lock =
+            c.prepareStatement("SELECT 1 FROM secrets WHERE name = ? FOR UPDATE")) {
+          lock.setString(1, name);
+          try (ResultSet rs = lock.executeQuery()) {
+            if (!rs.next()) {
+              c.rollback();
+              return new Deletion(false, List.of());
+            }
+          }
+        }
+        List<String> blockedBy = new ArrayList<>();
+        try (PreparedStatement users =
+            c.prepareStatement(
+                "SELECT r.activity_id FROM secret_references r"
+                    + " JOIN activities a ON a.activity_id = r.activity_id"
+                    + " WHERE r.name = ? AND a.finished_at IS NULL"
+                    + " ORDER BY r.activity_id LIMIT 100")) {
+          users.setString(1, name);
+          try (ResultSet rs = users.executeQuery()) {
+            while (rs.next()) {
+              blockedBy.add(rs.getString(1));
+            }
+          }
+        }
+        if (!blockedBy.isEmpty()) {
+          c.rollback();
+          return new Deletion(true, blockedBy);
+        }
+        try (PreparedStatement delete = c.prepareStatement("DELETE FROM secrets WHERE name = ?");
+            PreparedStatement forget =
+                c.prepareStatement("DELETE FROM secret_references WHERE name = ?")) {
+          delete.setString(1, name);
+          delete.executeUpdate();
+          forget.setString(1, name);
+          forget.executeUpdate();
+        }
+        c.commit();
+        return new Deletion(true, List.of());
+      } catch (SQLException | RuntimeException e) {
+        c.rollback();
+        throw e;
+      }
+    }
+  }
+}
