@@ -135,7 +135,10 @@ class GatewayServiceTest {
     assertThat(failed.getActivityId()).isEqualTo(r.getActivity().getActivityId());
     assertThat(failed.getAttempt()).isEqualTo(1);
     assertThat(failed.getExitCode()).isEqualTo(3);
-    assertThat(failed.getOutput()).isEqualTo("no disk");
+    // This gateway runs without intake (port 9): it cannot read the task's script to know which
+    // secrets to mask in its output, so the output is withheld rather than risked. With intake up,
+    // the output passes (AgentApiTest) and secrets in it are masked (SecretsTest).
+    assertThat(failed.getOutput()).startsWith("[output withheld");
   }
 
   @Test

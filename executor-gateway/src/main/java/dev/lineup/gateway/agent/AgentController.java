@@ -493,7 +493,7 @@ public final class AgentController {
     byte[] body =
         contents.fetch(sha256).orElseThrow(() -> ApiException.notFound("content " + sha256));
     // A script reaches the task's holder, and only it, with its secrets in (CONTRACT.md, Secrets).
-    return TaskSecrets.isScript(field.get()) ? secrets.resolve(released, body) : body;
+    return TaskSecrets.isScript(field.get()) ? secrets.resolve(released, sha256, body) : body;
   }
 
   /** The released attempt a held task is, as the deliveries table keeps it. */

@@ -32,26 +32,30 @@ import org.apache.avro.specific.SpecificRecord;
 @Singleton
 public final class TaskSecrets {
 
-  /** Tasks whose handed-out values are remembered, at most; in memory only, never stored. */
-  private static final int REMEMBERED_TASKS = 10_000;
+  /** What replaces output that could not be checked for secrets: it is withheld, never leaked. */
+  static final String WITHHELD =
+      "[output withheld: the gateway could not read the secrets this task's scripts reference to"
+          + " mask them; the outcome and exit code stand]";
+
+  /** Tasks, and scripts, remembered at most; in memory only, never stored. */
+  private static final int REMEMBERED = 10_000;
+
+  /** What this gateway handed one task: which of its scripts, and the values put into them. */
+  private record HandedOut(Set<String> scripts, Set<String> values) {}
 
   private final ContentSource contents;
   private final JsonMapper json;
   private final Optional<SecretBox> box;
 
+  /** The secrets each stored script references: content never changes under its hash. */
+  private final Map<String, Set<String>> namesByScript = bounded();
+
   /**
-   * The values each task's holder was given, by task ({@code activity id:attempt}), so its output
-   * is masked with them even if a secret changed since. Lost with the process: after a restart the
-   * output is masked with the current values only.
+   * By task ({@code activity id:attempt}), what its holder was given here, so that its output is
+   * masked with those values even if a secret changed since, and without reading the scripts again.
+   * Lost with the process.
    */
-  private final Map<String, Set<String>> handedOut =
-      java.util.Collections.synchronizedMap(
-          new LinkedHashMap<>(256, 0.75f, false) {
-            @Override
-            protected boolean removeEldestEntry(Map.Entry<String, Set<String>> eldest) {
-              return size() > REMEMBERED_TASKS;
-            }
-          });
+  private final Map<String, HandedOut> handedOut = bounded();
 
   public TaskSecrets(
       ContentSource contents, JsonMapper json, @Value("${lineup.secrets-key:}") String key) {
@@ -60,56 +64,96 @@ public final class TaskSecrets {
     this.box = SecretBox.of(key);
   }
 
+  private static <V> Map<String, V> bounded() {
+    return java.util.Collections.synchronizedMap(
+        new LinkedHashMap<>(256, 0.75f, true) {
+          @Override
+          protected boolean removeEldestEntry(Map.Entry<String, V> eldest) {
+            return size() > REMEMBERED;
+          }
+        });
+  }
+
   /** Whether a payload field names a script, whose references are resolved. */
   static boolean isScript(String field) {
     return field.endsWith("script_sha256");
   }
 
   /**
-   * {@code body} (a script) with its secret references resolved. A 409 if a secret it names is
-   * gone, a 503 if the gateway has no key or intake does not answer.
+   * The script {@code body} (stored under {@code sha}) with its secret references resolved, for the
+   * holder of {@code released}. A 409 if a secret it names is gone, a 503 if the gateway has no key
+   * or intake does not answer.
    */
-  byte[] resolve(ReleasedActivity released, byte[] body) throws InterruptedException {
+  byte[] resolve(ReleasedActivity released, String sha, byte[] body) throws InterruptedException {
     String text = new String(body, StandardCharsets.UTF_8);
     Set<String> names = SecretReferences.in(text);
-    if (names.isEmpty()) {
-      return body;
-    }
-    Map<String, String> values = values(names);
-    handedOut
-        .computeIfAbsent(task(released), k -> java.util.concurrent.ConcurrentHashMap.newKeySet())
-        .addAll(values.values());
-    return SecretReferences.resolve(text, values).getBytes(StandardCharsets.UTF_8);
+    namesByScript.put(sha, Set.copyOf(names));
+    Map<String, String> values = names.isEmpty() ? Map.of() : values(names);
+    HandedOut given =
+        handedOut.computeIfAbsent(
+            task(released),
+            k ->
+                new HandedOut(
+                    java.util.concurrent.ConcurrentHashMap.newKeySet(),
+                    java.util.concurrent.ConcurrentHashMap.newKeySet()));
+    given.scripts().add(sha);
+    given.values().addAll(values.values());
+    return names.isEmpty()
+        ? body
+        : SecretReferences.resolve(text, values).getBytes(StandardCharsets.UTF_8);
   }
 
   private static String task(ReleasedActivity released) {
     return released.getActivity().getActivityId() + ":" + released.getAttempt();
   }
 
-  /** {@code output} with the value of every secret the task's scripts reference masked. */
+  /**
+   * {@code output} with the value of every secret the task's scripts reference masked. A script
+   * handed out here is masked with the values it was given; one this gateway did not hand out (its
+   * holder fetched it from another instance, or before a restart) with the current values, which
+   * takes reading it (once per script) and its secrets from intake. If that is impossible now, the
+   * output is withheld rather than risked: a result must not wait on intake, and a secret must not
+   * leak.
+   */
   String scrub(ReleasedActivity released, String output) throws InterruptedException {
-    Set<String> given = handedOut.remove(task(released));
+    HandedOut given = handedOut.remove(task(released));
     if (output == null || output.isEmpty()) {
       return output;
     }
-    List<String> names = new ArrayList<>();
-    for (Map.Entry<String, Object> field :
-        PayloadFields.of((SpecificRecord) released.getActivity().getPayload()).entrySet()) {
-      if (isScript(field.getKey()) && field.getValue() instanceof String sha) {
-        Optional<byte[]> script = fetch(sha);
-        script.ifPresent(
-            body -> names.addAll(SecretReferences.in(new String(body, StandardCharsets.UTF_8))));
-      }
-    }
     List<String> values = new ArrayList<>();
     if (given != null) {
-      values.addAll(given);
+      values.addAll(given.values());
     }
-    for (String name : names) {
-      // The current values too: the holder may have fetched its script from another gateway.
-      open(name).ifPresent(values::add);
+    try {
+      for (Map.Entry<String, Object> field :
+          PayloadFields.of((SpecificRecord) released.getActivity().getPayload()).entrySet()) {
+        if (isScript(field.getKey())
+            && field.getValue() instanceof String sha
+            && (given == null || !given.scripts().contains(sha))) {
+          for (String name : referencedBy(sha)) {
+            open(name).ifPresent(values::add);
+          }
+        }
+      }
+    } catch (IOException | ApiException e) {
+      return WITHHELD;
     }
     return SecretReferences.scrub(output, values);
+  }
+
+  /** The secrets a stored script references. */
+  private Set<String> referencedBy(String sha) throws IOException, InterruptedException {
+    Set<String> known = namesByScript.get(sha);
+    if (known != null) {
+      return known;
+    }
+    Set<String> names =
+        contents
+            .fetch(sha)
+            .map(body -> SecretReferences.in(new String(body, StandardCharsets.UTF_8)))
+            .orElse(Set.of());
+    namesByScript.put(sha, Set.copyOf(names));
+    return names;
   }
 
   private Map<String, String> values(Set<String> names) throws InterruptedException {
@@ -166,14 +210,6 @@ public final class TaskSecrets {
               + name
               + " does not open with the gateway's key; intake and the gateway must"
               + " share lineup.secrets-key");
-    }
-  }
-
-  private Optional<byte[]> fetch(String sha) throws InterruptedException {
-    try {
-      return contents.fetch(sha);
-    } catch (IOException e) {
-      throw unavailable("intake did not answer for content " + sha);
     }
   }
 
