@@ -10,7 +10,9 @@ CREATE TABLE secrets (
 -- Which secrets each admitted activity's scripts reference: a secret an unfinished activity
 -- references cannot be deleted.
 CREATE TABLE secret_references (
-    activity_id text NOT NULL,
-    name        text NOT NULL,
+    activity_id text        NOT NULL,
+    name        text        NOT NULL,
+    -- Until the ledger has the activity's row, a recent reference counts as in use.
+    recorded_at timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (name, activity_id)
 );

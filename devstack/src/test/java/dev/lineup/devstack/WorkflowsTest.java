@@ -234,6 +234,35 @@ class WorkflowsTest {
   }
 
   @Test
+  void aNamedRunSentAgainAnswersTheBatchItMadeInsteadOfRunningTwice() throws Exception {
+    String name = unique("decommission");
+    String host = unique("retired");
+    putExample(name, "decommission.json");
+    String run =
+        "{\"run_id\":\""
+            + UUID.randomUUID()
+            + "\",\"host_ids\":[\""
+            + host
+            + "\"],\"inputs\":{\"message\":\"Return to IT\"}}";
+
+    var first = intake.post("/v1/workflows/" + name + "/runs", run);
+    var again = intake.post("/v1/workflows/" + name + "/runs", run);
+
+    assertThat(first.status()).isEqualTo(202);
+    assertThat(again.status()).isEqualTo(202);
+    assertThat(again.text("batch_id")).isEqualTo(first.text("batch_id"));
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .untilAsserted(() -> assertThat(upcoming(host)).hasSize(2));
+    assertThat(
+            fields(
+                intake.post(
+                    "/v1/workflows/" + name + "/runs",
+                    run.replace("\"run_id\":\"", "\"run_id\":\"x"))))
+        .containsExactly("run_id");
+  }
+
+  @Test
   void aTemplateIsCheckedWhenItIsStoredNamingEveryProblem() throws Exception {
     var answer =
         intake.putJson(

@@ -411,7 +411,8 @@ public final class AgentController {
           List.of(new Problem.FieldError("outcome", "must be succeeded or failed")));
     }
     // Masked before anything keeps it: no secret value reaches a topic, the ledger or a log.
-    String output = this.output.keep(secrets.scrub(released(task), body.output()));
+    ReleasedActivity released = released(task);
+    String output = this.output.keep(secrets.scrub(released, body.output()));
     ResultKind kind = outcome.equals("succeeded") ? ResultKind.SUCCEEDED : ResultKind.FAILED;
     // Report first, then close the row: a crash in between makes the agent retry, and a repeated
     // result is a recorded no-op in the sequencer. The other order could lose the outcome.
@@ -419,6 +420,7 @@ public final class AgentController {
     if (!board.finish(task, kind.name(), body.exitCode(), output)) {
       throw ApiException.conflict("the task already ended");
     }
+    secrets.forget(released);
     return new Recorded(activityId, outcome);
   }
 

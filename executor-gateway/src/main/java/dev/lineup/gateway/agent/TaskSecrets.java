@@ -116,7 +116,7 @@ public final class TaskSecrets {
    * leak.
    */
   String scrub(ReleasedActivity released, String output) throws InterruptedException {
-    HandedOut given = handedOut.remove(task(released));
+    HandedOut given = handedOut.get(task(released));
     if (output == null || output.isEmpty()) {
       return output;
     }
@@ -139,6 +139,11 @@ public final class TaskSecrets {
       return WITHHELD;
     }
     return SecretReferences.scrub(output, values);
+  }
+
+  /** Forgets what a task was handed, once its result is recorded (not before: it may be resent). */
+  void forget(ReleasedActivity released) {
+    handedOut.remove(task(released));
   }
 
   /** The secrets a stored script references. */

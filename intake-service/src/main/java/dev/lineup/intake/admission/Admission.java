@@ -53,10 +53,13 @@ public final class Admission {
       }
       case ADMITTED -> {}
     }
-    secrets.record(List.of(activity));
     try {
+      java.util.Set<String> deleted = secrets.record(List.of(activity));
+      if (!deleted.isEmpty()) {
+        throw SecretReferencing.deleted(deleted);
+      }
       publisher.publish(Commands.enqueue(activity, preempt));
-    } catch (RuntimeException e) {
+    } catch (RuntimeException | SQLException e) {
       claims.abandon(List.of(id), origin);
       throw e;
     }

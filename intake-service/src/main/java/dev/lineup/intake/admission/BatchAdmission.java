@@ -44,7 +44,17 @@ public final class BatchAdmission {
    */
   public BatchView admit(String batchId, List<Activity> activities, List<Boolean> preempts)
       throws Exception {
-    String origin = "batch:" + batchId;
+    return admit(batchId, activities, preempts, "batch:" + batchId);
+  }
+
+  /**
+   * The same, claiming as {@code origin}: a caller that names its batch (a workflow run's {@code
+   * run_id}) gives each request an origin of its own, so a resend is answered with the batch it
+   * made and nothing is sent twice.
+   */
+  public BatchView admit(
+      String batchId, List<Activity> activities, List<Boolean> preempts, String origin)
+      throws Exception {
     List<ActivityClaims.Claim> claimed =
         claims.claimAll(
             activities.stream()
@@ -56,15 +66,18 @@ public final class BatchAdmission {
     if (resent.isPresent()) {
       return resent.get();
     }
-    secrets.record(activities);
     List<Command> commands = new ArrayList<>();
     for (int i = 0; i < activities.size(); i++) {
       // Preempt as a single enqueue would: at its place in the batch, on its host.
       commands.add(Commands.enqueue(activities.get(i), preempts.get(i)));
     }
     try {
+      Set<String> deleted = secrets.record(activities);
+      if (!deleted.isEmpty()) {
+        throw SecretReferencing.deleted(deleted);
+      }
       publisher.publish(commands);
-    } catch (RuntimeException e) {
+    } catch (RuntimeException | java.sql.SQLException e) {
       claims.abandon(activities.stream().map(Activity::getActivityId).toList(), origin);
       throw e;
     }

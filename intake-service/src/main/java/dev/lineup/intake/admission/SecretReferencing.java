@@ -24,7 +24,11 @@ public final class SecretReferencing {
     this.secrets = secrets;
   }
 
-  public void record(List<Activity> activities) throws SQLException {
+  /**
+   * Records the references of {@code activities}; answers the secrets among them deleted since the
+   * activities were validated (then nothing is recorded, and they must not be enqueued).
+   */
+  public Set<String> record(List<Activity> activities) throws SQLException {
     List<String> ids = new ArrayList<>();
     List<Set<String>> names = new ArrayList<>();
     for (Activity a : activities) {
@@ -34,8 +38,14 @@ public final class SecretReferencing {
         names.add(referenced);
       }
     }
-    if (!ids.isEmpty()) {
-      secrets.recordReferences(ids, names);
-    }
+    return ids.isEmpty() ? Set.of() : secrets.recordReferences(ids, names);
+  }
+
+  /** The 409 for an enqueue whose secrets were deleted while it was admitted. */
+  public static dev.lineup.service.problem.ApiException deleted(Set<String> names) {
+    return dev.lineup.service.problem.ApiException.conflict(
+        "secrets were deleted while the request was admitted: "
+            + String.join(", ", names)
+            + "; nothing was enqueued");
   }
 }

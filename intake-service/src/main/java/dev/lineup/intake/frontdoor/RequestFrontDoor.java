@@ -129,7 +129,9 @@ public final class RequestFrontDoor implements Readiness, Instrumented, AutoClos
       }
       enqueue(admission, claim, out);
     }
-    // Before the transaction commits the enqueues (CONTRACT.md, Secrets: deleting a secret).
+    // Before the transaction commits the enqueues (CONTRACT.md, Secrets: deleting a secret). A
+    // secret deleted since this poll's validation is not refused here: its task's script fetch
+    // answers 409 and the attempt fails (docs/ARCHITECTURE.md, Secrets).
     secrets.record(admitted);
   }
 

@@ -183,7 +183,9 @@ public final class ScheduleFiring implements Instrumented {
     Activity activity;
     try {
       body = json.readValue(s.activityJson(), EnqueueRequest.class).withActivityId(activityId);
-      activity = validator.validate(s.hostId(), EnqueueRequest.draft(body), now);
+      // Accepted "at" its slot: a firing repeated after a crash is then the same activity to the
+      // ledger too, whose REQUESTED row a later acceptance would take for a new run.
+      activity = validator.validate(s.hostId(), EnqueueRequest.draft(body), slot);
     } catch (ApiException e) {
       if (e.status().getCode() >= 500) {
         throw e;

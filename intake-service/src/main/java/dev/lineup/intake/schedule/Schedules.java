@@ -78,6 +78,17 @@ public final class Schedules {
           lock.setString(1, "schedules:" + s.hostId());
           lock.executeQuery().close();
         }
+        // A resend of a stored schedule is answered by the caller, even on a full host.
+        try (PreparedStatement exists =
+            c.prepareStatement("SELECT 1 FROM schedules WHERE schedule_id = ?")) {
+          exists.setString(1, s.scheduleId());
+          try (ResultSet rs = exists.executeQuery()) {
+            if (rs.next()) {
+              c.rollback();
+              return false;
+            }
+          }
+        }
         try (PreparedStatement count =
             c.prepareStatement("SELECT count(*) FROM schedules WHERE host_id = ?")) {
           count.setString(1, s.hostId());

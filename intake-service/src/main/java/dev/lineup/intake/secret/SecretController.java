@@ -156,9 +156,9 @@ public final class SecretController {
     if (!errors.isEmpty()) {
       throw ApiException.invalid(errors);
     }
-    boolean created = secrets.put(name, box().seal(name, value));
-    SecretView view = new SecretView(name, secrets.find(name).orElseThrow().updatedAt());
-    return created ? HttpResponse.created(view) : HttpResponse.ok(view);
+    Secrets.Put put = secrets.put(name, box().seal(name, value));
+    SecretView view = new SecretView(name, put.updatedAt());
+    return put.created() ? HttpResponse.created(view) : HttpResponse.ok(view);
   }
 
   @Get

@@ -28,34 +28,24 @@ public final class Secrets {
     this.db = db;
   }
 
-  /** Stores or replaces a sealed value; true if the name is new. */
-  boolean put(String name, SecretBox.Sealed sealed) throws SQLException {
+  /** What a put did: whether the name is new, and when it changed. */
+  record Put(boolean created, Instant updatedAt) {}
+
+  /** Stores or replaces a sealed value. */
+  Put put(String name, SecretBox.Sealed sealed) throws SQLException {
     try (Connection c = db.getConnection();
         PreparedStatement s =
             c.prepareStatement(
                 "INSERT INTO secrets (name, nonce, sealed) VALUES (?, ?, ?)"
                     + " ON CONFLICT (name) DO UPDATE SET nonce = EXCLUDED.nonce,"
                     + " sealed = EXCLUDED.sealed, updated_at = now()"
-                    + " RETURNING (xmax = 0)")) {
+                    + " RETURNING (xmax = 0), updated_at")) {
       s.setString(1, name);
       s.setBytes(2, sealed.nonce());
       s.setBytes(3, sealed.ciphertext());
       try (ResultSet rs = s.executeQuery()) {
         rs.next();
-        return rs.getBoolean(1);
-      }
-    }
-  }
-
-  Optional<Named> find(String name) throws SQLException {
-    try (Connection c = db.getConnection();
-        PreparedStatement s =
-            c.prepareStatement("SELECT name, updated_at FROM secrets WHERE name = ?")) {
-      s.setString(1, name);
-      try (ResultSet rs = s.executeQuery()) {
-        return rs.next()
-            ? Optional.of(new Named(rs.getString(1), rs.getTimestamp(2).toInstant()))
-            : Optional.empty();
+        return new Put(rs.getBoolean(1), rs.getTimestamp(2).toInstant());
       }
     }
   }
@@ -105,25 +95,51 @@ public final class Secrets {
     return missing;
   }
 
-  /** Records that each activity references these secrets. */
-  public void recordReferences(List<String> activityIds, List<Set<String>> names)
+  /**
+   * Records that each activity references these secrets, holding the secrets' rows (FOR SHARE) so
+   * that no delete passes in between; answers the names that no longer exist (deleted since the
+   * activity was validated), and records nothing then.
+   */
+  public Set<String> recordReferences(List<String> activityIds, List<Set<String>> names)
       throws SQLException {
-    try (Connection c = db.getConnection();
-        PreparedStatement s =
+    Set<String> wanted = new TreeSet<>();
+    names.forEach(wanted::addAll);
+    try (Connection c = db.getConnection()) {
+      c.setAutoCommit(false);
+      try {
+        Set<String> missing = new TreeSet<>(wanted);
+        try (PreparedStatement hold =
+            c.prepareStatement(
+                "SELECT name FROM secrets WHERE name = ANY (?) ORDER BY name FOR SHARE")) {
+          hold.setArray(1, c.createArrayOf("text", wanted.toArray(String[]::new)));
+          try (ResultSet rs = hold.executeQuery()) {
+            while (rs.next()) {
+              missing.remove(rs.getString(1));
+            }
+          }
+        }
+        if (!missing.isEmpty()) {
+          c.rollback();
+          return missing;
+        }
+        try (PreparedStatement s =
             c.prepareStatement(
                 "INSERT INTO secret_references (activity_id, name) VALUES (?, ?)"
-                    + " ON CONFLICT DO NOTHING")) {
-      boolean any = false;
-      for (int i = 0; i < activityIds.size(); i++) {
-        for (String name : names.get(i)) {
-          s.setString(1, activityIds.get(i));
-          s.setString(2, name);
-          s.addBatch();
-          any = true;
+                    + " ON CONFLICT (name, activity_id) DO UPDATE SET recorded_at = now()")) {
+          for (int i = 0; i < activityIds.size(); i++) {
+            for (String name : names.get(i)) {
+              s.setString(1, activityIds.get(i));
+              s.setString(2, name);
+              s.addBatch();
+            }
+          }
+          s.executeBatch();
         }
-      }
-      if (any) {
-        s.executeBatch();
+        c.commit();
+        return Set.of();
+      } catch (SQLException | RuntimeException e) {
+        c.rollback();
+        throw e;
       }
     }
   }
@@ -138,7 +154,8 @@ public final class Secrets {
     try (Connection c = db.getConnection()) {
       c.setAutoCommit(false);
       try {
-        // Locks the secret's row, so an enqueue checking it waits for the answer.
+        // Locks the secret's row: an enqueue recording a reference to it (FOR SHARE) waits for
+        // the answer, or this waits for the enqueue's reference.
         try (PreparedStatement lock =
             c.prepareStatement("SELECT 1 FROM secrets WHERE name = ? FOR UPDATE")) {
           lock.setString(1, name);
@@ -152,9 +169,14 @@ public final class Secrets {
         List<String> blockedBy = new ArrayList<>();
         try (PreparedStatement users =
             c.prepareStatement(
+                // Unfinished in the ledger, or not in it yet: the ledger lags the enqueue (a
+                // Kafka front door request has no row until the projection writes it). A
+                // reference the ledger never came to know (an enqueue that failed) stops
+                // counting after a day.
                 "SELECT r.activity_id FROM secret_references r"
-                    + " JOIN activities a ON a.activity_id = r.activity_id"
-                    + " WHERE r.name = ? AND a.finished_at IS NULL"
+                    + " LEFT JOIN activities a ON a.activity_id = r.activity_id"
+                    + " WHERE r.name = ? AND (a.finished_at IS NULL AND a.activity_id IS NOT NULL"
+                    + " OR a.activity_id IS NULL AND r.recorded_at > now() - interval '1 day')"
                     + " ORDER BY r.activity_id LIMIT 100")) {
           users.setString(1, name);
           try (ResultSet rs = users.executeQuery()) {

@@ -11,6 +11,12 @@ import java.util.Map;
 @Serdeable(naming = SnakeCaseStrategy.class)
 @Schema(description = "A run: the hosts, a value for every input, and optionally the version.")
 public record RunRequest(
+    @Schema(
+            description =
+                "A UUID naming this run: the same run sent again answers the batch it made"
+                    + " instead of running twice. It becomes the batch id.")
+        @Nullable
+        String runId,
     @Schema(description = "1 or more hosts; hosts x steps is at most 1000 (one batch).") @Nullable
         List<String> hostIds,
     @Schema(

@@ -277,16 +277,29 @@ public final class WorkflowController {
         errors.add("host_ids[" + h + "]", "must be 1 to 255 characters without control characters");
       }
     }
+    String runId = body.runId();
+    if (runId != null && !isUuid(runId)) {
+      errors.add("run_id", "must be a UUID");
+    }
     errors.throwIfAny();
 
-    String batchId = UUID.randomUUID().toString();
+    // A named run's ids are its own: sent again, every claim is a resend, and the batch it made
+    // is the answer (BatchAdmission), not a second run on every host.
+    String batchId = runId != null ? runId : UUID.randomUUID().toString();
     Instant now = Instant.now().truncatedTo(ChronoUnit.MILLIS);
     List<Activity> activities = new ArrayList<>();
     List<Boolean> preempts = new ArrayList<>();
     for (String host : hosts) {
       Map<String, String> ids = new LinkedHashMap<>();
       for (WorkflowTemplate.Step step : template.inDependencyOrder()) {
-        ids.put(step.name(), UUID.randomUUID().toString());
+        ids.put(
+            step.name(),
+            runId == null
+                ? UUID.randomUUID().toString()
+                : UUID.nameUUIDFromBytes(
+                        ("lineup-workflow-run:" + runId + ":" + host + ":" + step.name())
+                            .getBytes(java.nio.charset.StandardCharsets.UTF_8))
+                    .toString());
       }
       for (WorkflowTemplate.Step step : template.inDependencyOrder()) {
         @SuppressWarnings("unchecked")
@@ -302,9 +315,12 @@ public final class WorkflowController {
         preempts.add(Boolean.TRUE.equals(fields.get("preempt")));
       }
     }
-    admission.admit(batchId, activities, preempts);
+    var batch =
+        admission.admit(
+            batchId, activities, preempts, "workflow-run:" + batchId + ":" + UUID.randomUUID());
     return HttpResponse.accepted()
-        .body(new RunView(batchId, name, version.version(), hosts.size(), activities.size()));
+        .body(
+            new RunView(batch.batchId(), name, version.version(), hosts.size(), activities.size()));
   }
 
   /** The activity {@code fields} describe on {@code host}; null with errors named in the step. */
@@ -340,6 +356,14 @@ public final class WorkflowController {
         }
       }
       return null;
+    }
+  }
+
+  private static boolean isUuid(String value) {
+    try {
+      return UUID.fromString(value).toString().equalsIgnoreCase(value);
+    } catch (IllegalArgumentException e) {
+      return false;
     }
   }
 
