@@ -30,6 +30,17 @@ final class ActivityCommands {
       return spec.commandLine().getOut();
     }
 
+    /** The bytes of {@code file}, or of standard input for {@code -}; exit 2 if unreadable. */
+    byte[] readFileOrStdin(String file) {
+      try {
+        return "-".equals(file)
+            ? LineupCli.of(spec).in().readAllBytes()
+            : java.nio.file.Files.readAllBytes(java.nio.file.Path.of(file));
+      } catch (java.io.IOException e) {
+        throw CliFailure.misused("cannot read " + file + " (" + e.getMessage() + ")");
+      }
+    }
+
     /** Prints an answer: the JSON as it came, or its fields for people. */
     int printRecord(IntakeApi.Answer answer) {
       if (output.json) {

@@ -31,15 +31,7 @@ final class ContentsCommand {
 
     @Override
     public Integer call() {
-      byte[] body;
-      try {
-        body =
-            "-".equals(file)
-                ? LineupCli.of(spec).in().readAllBytes()
-                : Files.readAllBytes(Path.of(file));
-      } catch (IOException e) {
-        throw CliFailure.misused("cannot read " + file + " (" + e.getMessage() + ")");
-      }
+      byte[] body = readFileOrStdin(file);
       if (body.length == 0) {
         throw CliFailure.misused(file + " is empty: intake stores 1 byte to 1 MiB");
       }

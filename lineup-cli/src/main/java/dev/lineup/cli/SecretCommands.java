@@ -4,10 +4,7 @@ import static dev.lineup.cli.IntakeApi.segment;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 
@@ -46,16 +43,7 @@ final class SecretCommands {
 
     @Override
     public Integer call() {
-      String value;
-      try {
-        byte[] bytes =
-            "-".equals(file)
-                ? LineupCli.of(spec).in().readAllBytes()
-                : Files.readAllBytes(Path.of(file));
-        value = new String(bytes, StandardCharsets.UTF_8);
-      } catch (IOException e) {
-        throw CliFailure.misused("cannot read " + file + " (" + e.getMessage() + ")");
-      }
+      String value = new String(readFileOrStdin(file), StandardCharsets.UTF_8);
       if (value.endsWith("\n")) {
         value = value.substring(0, value.length() - 1);
       }

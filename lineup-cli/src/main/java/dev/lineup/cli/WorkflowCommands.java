@@ -5,9 +5,6 @@ import static dev.lineup.cli.IntakeApi.segment;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -48,15 +45,7 @@ final class WorkflowCommands {
 
     @Override
     public Integer call() {
-      String text;
-      try {
-        text =
-            "-".equals(file)
-                ? new String(LineupCli.of(spec).in().readAllBytes())
-                : Files.readString(Path.of(file));
-      } catch (IOException e) {
-        throw CliFailure.misused("cannot read " + file + " (" + e.getMessage() + ")");
-      }
+      String text = new String(readFileOrStdin(file), java.nio.charset.StandardCharsets.UTF_8);
       JsonNode definition = Json.parse(text);
       IntakeApi.Answer answer = api.api().putJson("/v1/workflows/" + segment(name), definition);
       if (output.json) {

@@ -158,7 +158,7 @@ public final class ScheduleController {
     }
     String scheduleId =
         body.scheduleId() == null ? UUID.randomUUID().toString() : body.scheduleId();
-    if (body.scheduleId() != null && !isUuid(body.scheduleId())) {
+    if (body.scheduleId() != null && !ActivityValidator.isUuid(body.scheduleId())) {
       errors.add("schedule_id", "must be a UUID");
     }
     if (body.hostId() == null) {
@@ -508,13 +508,5 @@ public final class ScheduleController {
       return null;
     }
     return at.truncatedTo(ChronoUnit.MILLIS);
-  }
-
-  private static boolean isUuid(String value) {
-    try {
-      return UUID.fromString(value).toString().equalsIgnoreCase(value);
-    } catch (IllegalArgumentException e) {
-      return false;
-    }
   }
 }

@@ -519,7 +519,8 @@ public final class ActivityValidator {
     return notBefore;
   }
 
-  private static boolean isUuid(String value) {
+  /** Whether {@code value} is a UUID in its canonical form (any case). */
+  public static boolean isUuid(String value) {
     try {
       return UUID.fromString(value).toString().equalsIgnoreCase(value);
     } catch (IllegalArgumentException e) {

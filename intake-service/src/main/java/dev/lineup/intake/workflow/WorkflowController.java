@@ -278,7 +278,7 @@ public final class WorkflowController {
       }
     }
     String runId = body.runId();
-    if (runId != null && !isUuid(runId)) {
+    if (runId != null && !ActivityValidator.isUuid(runId)) {
       errors.add("run_id", "must be a UUID");
     }
     errors.throwIfAny();
@@ -356,14 +356,6 @@ public final class WorkflowController {
         }
       }
       return null;
-    }
-  }
-
-  private static boolean isUuid(String value) {
-    try {
-      return UUID.fromString(value).toString().equalsIgnoreCase(value);
-    } catch (IllegalArgumentException e) {
-      return false;
     }
   }
 
