@@ -318,6 +318,20 @@ class ApiConformanceTest {
     check.expect("GET /v1/batches/{batchId}", 401, () -> none.get("/v1/batches/" + batchId));
     check.expect(
         "GET /v1/batches/{batchId}", 404, () -> observer.get("/v1/batches/" + UUID.randomUUID()));
+    String batchActivities = "/v1/batches/" + batchId + "/activities";
+    check.expect(
+        "GET /v1/batches/{batchId}/activities",
+        200,
+        () -> observer.get(batchActivities + "?state=queued"));
+    check.expect(
+        "GET /v1/batches/{batchId}/activities",
+        400,
+        () -> observer.get(batchActivities + "?limit=0"));
+    check.expect("GET /v1/batches/{batchId}/activities", 401, () -> none.get(batchActivities));
+    check.expect(
+        "GET /v1/batches/{batchId}/activities",
+        404,
+        () -> observer.get("/v1/batches/" + UUID.randomUUID() + "/activities"));
 
     String selector = "{\"installer_id\":\"conformance-" + SUFFIX + "\"}";
     check.expect("POST /v1/cancellations", 202, () -> operator.post("/v1/cancellations", selector));

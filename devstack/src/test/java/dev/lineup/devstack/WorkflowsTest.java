@@ -167,6 +167,24 @@ class WorkflowsTest {
     assertThat(upcoming(fine))
         .extracting(x -> x.get("type") + " " + x.get("state"))
         .containsExactly("software_install RELEASED");
+    // Which hosts the rollout failed on, from the batch.
+    String batch = "/v1/batches/" + run.text("batch_id") + "/activities";
+    assertThat(listed(intake.get(batch + "?state=failed")))
+        .containsExactly(refused + " script_run FAILED");
+    assertThat(listed(intake.get(batch + "?state=CANCELLED")))
+        .containsExactly(refused + " software_install CANCELLED");
+    assertThat(listed(intake.get(batch))).hasSize(4);
+    assertThat(listed(intake.get(batch + "?limit=1"))).hasSize(1);
+    assertThat(fields(intake.get(batch + "?state=sideways"))).containsExactly("state");
+    assertThat(intake.get("/v1/batches/" + UUID.randomUUID() + "/activities").status())
+        .isEqualTo(404);
+  }
+
+  @SuppressWarnings("unchecked")
+  private static List<String> listed(LineupClient.Answer page) {
+    assertThat(page.status()).isEqualTo(200);
+    return ((List<Map<String, Object>>) page.body().get("activities"))
+        .stream().map(a -> a.get("host_id") + " " + a.get("type") + " " + a.get("state")).toList();
   }
 
   /** The host's agent takes its task, checks the script went in with its inputs, and reports. */

@@ -251,10 +251,20 @@ final class BatchCommand {
   @Command(
       name = "status",
       mixinStandardHelpOptions = true,
-      description = "A batch's state and counts (GET /v1/batches/{id}), by staged name or by id.")
+      description = {
+        "A batch's state and counts (GET /v1/batches/{id}), by staged name or by id.",
+        "With --state, its activities in that state instead (GET /v1/batches/{id}/activities):"
+            + " --state failed lists the hosts a rollout failed on."
+      })
   static final class Status extends StageCommand {
     @Parameters(index = "0", paramLabel = "NAME|BATCH_ID")
     String nameOrId;
+
+    @picocli.CommandLine.Option(
+        names = "--state",
+        paramLabel = "STATE",
+        description = "queued, released, succeeded, failed, cancelled, expired, ... (any case).")
+    String state;
 
     @Mixin ApiOptions api;
     @Mixin OutputOptions output;
@@ -274,6 +284,9 @@ final class BatchCommand {
         }
         batchId = staged.get("batch_id").asText();
       }
+      if (state != null) {
+        return printActivities(batchId);
+      }
       IntakeApi.Answer answer = api.api().get("/v1/batches/" + segment(batchId));
       if (output.json) {
         out().println(answer.text());
@@ -287,6 +300,37 @@ final class BatchCommand {
       batch.path("counts").fields().forEachRemaining(e -> counts.row(e.getKey(), e.getValue()));
       out().println();
       counts.print(out());
+      return LineupCli.OK;
+    }
+
+    /** Every page of the batch's activities in {@code state}: JSON lines of pages, or a table. */
+    private int printActivities(String batchId) {
+      Table table = new Table("HOST", "ACTIVITY", "TYPE", "STATE", "REASON", "ENDED");
+      String next = null;
+      do {
+        String path =
+            "/v1/batches/"
+                + segment(batchId)
+                + "/activities?state="
+                + segment(state)
+                + (next == null ? "" : "&cursor=" + segment(next));
+        IntakeApi.Answer answer = api.api().get(path);
+        JsonNode page = answer.json();
+        if (output.json) {
+          out().println(answer.text());
+        } else {
+          for (JsonNode a : page.path("activities")) {
+            table.row(a, "host_id", "activity_id", "type", "state", "reason", "finished_at");
+          }
+        }
+        next = page.hasNonNull("next_cursor") ? page.get("next_cursor").asText() : null;
+      } while (next != null);
+      if (!output.json) {
+        table.print(out());
+        if (table.size() == 0) {
+          out().println("(no " + state.toLowerCase(java.util.Locale.ROOT) + " activities)");
+        }
+      }
       return LineupCli.OK;
     }
   }

@@ -277,6 +277,29 @@ class OperatorCliTest {
     var twice = admin.run("batch", "submit", "rollout");
     assertThat(twice.exit()).isEqualTo(3);
     assertThat(twice.err()).contains("was submitted as " + batchId);
+    // Each host's only activity is released at once: none waits, both are in flight.
+    awaitState(
+        ok(admin, "list", one, "--json")
+            .json()
+            .get("activities")
+            .get(0)
+            .get("activity_id")
+            .asText(),
+        "RELEASED");
+    awaitState(
+        ok(admin, "list", two, "--json")
+            .json()
+            .get("activities")
+            .get(0)
+            .get("activity_id")
+            .asText(),
+        "RELEASED");
+    var released = ok(admin, "batch", "status", "rollout", "--state", "released");
+    assertThat(released.out()).contains(one).contains(two).contains("lock");
+    assertThat(ok(admin, "batch", "status", batchId, "--state", "failed").out())
+        .contains("(no failed activities)");
+    assertThat(admin.run("batch", "status", batchId, "--state", "sideways").exit())
+        .isEqualTo(LineupCli.MISUSED);
   }
 
   @Test

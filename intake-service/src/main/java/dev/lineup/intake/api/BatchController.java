@@ -1,22 +1,28 @@
 package dev.lineup.intake.api;
 
 import dev.lineup.avro.Activity;
+import dev.lineup.avro.ActivityState;
 import dev.lineup.intake.admission.BatchAdmission;
 import dev.lineup.intake.ledger.BatchView;
 import dev.lineup.intake.ledger.Ledger;
+import dev.lineup.intake.ledger.Page;
 import dev.lineup.intake.validation.ActivityValidator;
+import dev.lineup.schemas.Lifecycle;
 import dev.lineup.service.problem.ApiException;
 import dev.lineup.service.problem.Problem;
 import io.micronaut.context.annotation.Value;
+import io.micronaut.core.annotation.Nullable;
 import io.micronaut.http.HttpResponse;
 import io.micronaut.http.annotation.Body;
 import io.micronaut.http.annotation.Controller;
 import io.micronaut.http.annotation.Get;
 import io.micronaut.http.annotation.PathVariable;
 import io.micronaut.http.annotation.Post;
+import io.micronaut.http.annotation.QueryValue;
 import io.micronaut.scheduling.TaskExecutors;
 import io.micronaut.scheduling.annotation.ExecuteOn;
 import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.Parameter;
 import io.swagger.v3.oas.annotations.media.Content;
 import io.swagger.v3.oas.annotations.media.Schema;
 import io.swagger.v3.oas.annotations.responses.ApiResponse;
@@ -169,6 +175,61 @@ public final class BatchController {
       throw ApiException.invalid(errors);
     }
     return HttpResponse.accepted().body(admission.admit(batchId, activities, preempts));
+  }
+
+  @Get("/{batchId}/activities")
+  @Operation(
+      operationId = "listBatchActivities",
+      summary = "List a batch's activities",
+      description =
+          "Role: observer. In the order the ledger first saw them; with `state`, only those in it"
+              + " (which hosts a rollout failed on: `state=FAILED`). Pages follow `next_cursor`.")
+  @ApiResponse(responseCode = "200", description = "One page of the batch's activities.")
+  @ApiResponse(
+      responseCode = "400",
+      description = "An unknown `state`, or a `cursor` or `limit` out of bounds.",
+      content =
+          @Content(
+              mediaType = Problem.CONTENT_TYPE,
+              schema = @Schema(implementation = Problem.class)))
+  @ApiResponse(
+      responseCode = "404",
+      description = "No such batch.",
+      content =
+          @Content(
+              mediaType = Problem.CONTENT_TYPE,
+              schema = @Schema(implementation = Problem.class)))
+  public Page activities(
+      @PathVariable String batchId,
+      @Parameter(
+              description =
+                  "REQUESTED, QUEUED, RELEASED, DELIVERED, SUCCEEDED, FAILED, CANCELLED, EXPIRED or"
+                      + " REJECTED (any case); all without it.")
+          @Nullable
+          @QueryValue
+          String state,
+      @Parameter(description = "The `next_cursor` of the page before.") @Nullable @QueryValue
+          String cursor,
+      @Parameter(schema = @Schema(minimum = "1", maximum = "500", defaultValue = "100"))
+          @QueryValue(defaultValue = "100")
+          int limit)
+      throws Exception {
+    List<Problem.FieldError> errors = new ArrayList<>();
+    ActivityState wanted = null;
+    if (state != null) {
+      wanted = Lifecycle.state(state);
+      if (wanted == ActivityState.UNKNOWN_STATE) {
+        errors.add(new Problem.FieldError("state", "must be a lifecycle state, e.g. FAILED"));
+      }
+    }
+    if (limit < 1 || limit > 500) {
+      errors.add(new Problem.FieldError("limit", "must be 1 to 500"));
+    }
+    if (!errors.isEmpty()) {
+      throw ApiException.invalid(errors);
+    }
+    batch(batchId);
+    return ledger.inBatch(batchId, wanted == null ? null : wanted.name(), cursor, limit);
   }
 
   @Get("/{batchId}")

@@ -372,6 +372,31 @@ public final class Ledger {
     }
   }
 
+  /**
+   * A batch's activities in the order the ledger first saw them, only those in {@code state} if it
+   * is given: which hosts a rollout failed on, or still waits for.
+   */
+  public Page inBatch(String batchId, String state, String cursor, int limit) throws SQLException {
+    long[] after = decodeCursor(cursor, 1, new long[] {Long.MIN_VALUE});
+    String sql =
+        "SELECT "
+            + COLUMNS
+            + " FROM activities WHERE batch_id = ?"
+            + (state == null ? "" : " AND state = ?")
+            + " AND seen_order > ? ORDER BY seen_order LIMIT ?";
+    try (Connection c = db.getConnection();
+        PreparedStatement s = c.prepareStatement(sql)) {
+      int i = 1;
+      s.setString(i++, batchId);
+      if (state != null) {
+        s.setString(i++, state);
+      }
+      s.setLong(i++, after[0]);
+      s.setInt(i, limit + 1);
+      return page(s, limit, rs -> new long[] {rs.getLong("seen_order")});
+    }
+  }
+
   /** The sort key of a row, which its page's cursor carries. */
   private interface CursorKey {
     long[] of(ResultSet row) throws SQLException;
