@@ -464,12 +464,13 @@ class NanoMdmAdapterTest {
 
   @Test
   void aLockCarriesItsMessageAndAWipeIsAnEraseDevice() throws Exception {
-    String lock = sentAndAcknowledged("lock", "{\"message\":\"Lost? Call IT <555-0100>\"}");
+    String lock = sentAndAcknowledged("lock", "{\"message\":\"Lost? Call IT <555-0100>\\u0007\"}");
     String wipe = sentAndAcknowledged("wipe", "{}");
 
     assertThat(lock)
         .contains("<string>DeviceLock</string>")
-        .contains("<key>Message</key><string>Lost? Call IT &lt;555-0100&gt;</string>")
+        // The bell, which XML forbids, is replaced: the plist stays well-formed (parsed above).
+        .contains("<key>Message</key><string>Lost? Call IT &lt;555-0100&gt;\uFFFD</string>")
         .doesNotContain("PIN");
     assertThat(wipe).contains("<string>EraseDevice</string>");
   }

@@ -153,10 +153,31 @@ final class MdmCommands {
     }
   }
 
+  /**
+   * A plist string. Characters XML 1.0 forbids (control characters but tab, newline and carriage
+   * return; U+FFFE and U+FFFF), which free text such as a lock message may hold, become U+FFFD: the
+   * command stays a plist the MDM server can read.
+   */
   private static String string(String value) {
-    return "<string>"
-        + value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-        + "</string>";
+    StringBuilder xml = new StringBuilder(value.length() + 17).append("<string>");
+    value
+        .codePoints()
+        .forEach(
+            c -> {
+              switch (c) {
+                case '&' -> xml.append("&amp;");
+                case '<' -> xml.append("&lt;");
+                case '>' -> xml.append("&gt;");
+                default -> {
+                  boolean forbidden =
+                      (c < 0x20 && c != '\t' && c != '\n' && c != '\r')
+                          || c == 0xFFFE
+                          || c == 0xFFFF;
+                  xml.appendCodePoint(forbidden ? 0xFFFD : c);
+                }
+              }
+            });
+    return xml.append("</string>").toString();
   }
 
   private static byte[] plist(String commandUuid, String requestType, String fields) {
