@@ -145,6 +145,8 @@ class SchedulesTest {
         .containsEntry("type", "script_run");
     // The stored body holds the script's hash, never the script.
     assertThat(after.get("activity").toString()).contains("script_sha256").doesNotContain("echo");
+    // Rule 10: recurring work without an initiator is the system's, under the release budget.
+    assertThat(after.get("activity").toString()).contains("initiator={kind=system}");
   }
 
   @Test

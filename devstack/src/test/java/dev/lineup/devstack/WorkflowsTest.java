@@ -345,6 +345,20 @@ class WorkflowsTest {
         .contains("host_ids");
     assertThat(fields(intake.post(runs, "{\"inputs\":{\"who\":\"x\"}}")))
         .containsExactly("host_ids");
+    // A placeholder repeated in a step may not blow a small request up: 100 x 30,000 characters.
+    String repeated = unique("repeated");
+    intake.putJson(
+        "/v1/workflows/" + repeated,
+        "{\"inputs\":[\"big\"],\"steps\":[{\"name\":\"s\",\"type\":\"script_run\","
+            + "\"payload\":{\"script\":\""
+            + "${inputs.big}".repeat(100)
+            + "\"}}]}");
+    assertThat(
+            fields(
+                intake.post(
+                    "/v1/workflows/" + repeated + "/runs",
+                    "{\"host_ids\":[\"h\"],\"inputs\":{\"big\":\"" + "x".repeat(30_000) + "\"}}")))
+        .containsExactly("steps[0]");
     assertThat(
             intake
                 .post(

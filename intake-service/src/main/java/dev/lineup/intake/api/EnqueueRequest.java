@@ -56,6 +56,40 @@ public record EnqueueRequest(
         timeoutMs, initiator);
   }
 
+  /** The same request with another payload (a schedule keeps an inline script by its hash). */
+  public EnqueueRequest withPayload(Map<String, Object> other) {
+    return new EnqueueRequest(
+        activityId,
+        type,
+        other,
+        lane,
+        priority,
+        preempt,
+        dependsOn,
+        notBefore,
+        dedupeKey,
+        retry,
+        timeoutMs,
+        initiator);
+  }
+
+  /** The same request initiated by {@code other}. */
+  public EnqueueRequest withInitiator(Initiator other) {
+    return new EnqueueRequest(
+        activityId,
+        type,
+        payload,
+        lane,
+        priority,
+        preempt,
+        dependsOn,
+        notBefore,
+        dedupeKey,
+        retry,
+        timeoutMs,
+        other);
+  }
+
   /**
    * What {@code body} asks for, as the validator reads it: every value as the JSON text gave it;
    * null for no body. (Static, so that it is no property of the body, whose JSON is hashed for

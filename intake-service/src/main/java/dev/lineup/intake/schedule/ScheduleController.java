@@ -420,19 +420,7 @@ public final class ScheduleController {
       }
     }
     if (activity.initiator() == null) {
-      return new EnqueueRequest(
-          activity.activityId(),
-          activity.type(),
-          activity.payload(),
-          activity.lane(),
-          activity.priority(),
-          activity.preempt(),
-          activity.dependsOn(),
-          activity.notBefore(),
-          activity.dedupeKey(),
-          activity.retry(),
-          activity.timeoutMs(),
-          new EnqueueRequest.Initiator("system", null, null, null, null));
+      return activity.withInitiator(new EnqueueRequest.Initiator("system", null, null, null, null));
     }
     return activity;
   }
@@ -449,20 +437,7 @@ public final class ScheduleController {
       Map<String, Object> payload = new LinkedHashMap<>(template.payload());
       payload.remove("script");
       payload.put("script_sha256", script.getScriptSha256());
-      stored =
-          new EnqueueRequest(
-              template.activityId(),
-              template.type(),
-              payload,
-              template.lane(),
-              template.priority(),
-              template.preempt(),
-              template.dependsOn(),
-              template.notBefore(),
-              template.dedupeKey(),
-              template.retry(),
-              template.timeoutMs(),
-              template.initiator());
+      stored = template.withPayload(payload);
     }
     return json.readValue(
         json.writeValueAsString(stored),

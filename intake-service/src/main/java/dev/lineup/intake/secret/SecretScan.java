@@ -83,6 +83,14 @@ public final class SecretScan {
     }
   }
 
+  /**
+   * Remembers what a script just stored under {@code sha} references, from its text in hand, so
+   * checking it does not read back from the database what was just written there.
+   */
+  public void stored(String sha, String script) {
+    byScript.put(sha, Set.copyOf(SecretReferences.in(script)));
+  }
+
   private Set<String> referencedBy(String sha) throws SQLException {
     Set<String> known = byScript.get(sha);
     if (known != null) {

@@ -402,6 +402,9 @@ public final class ActivityValidator {
         }
         if (errors.isEmpty()) {
           sha = contents.put(body);
+          if (secrets != null) {
+            secrets.stored(sha, script);
+          }
         }
       }
     } else {

@@ -289,6 +289,16 @@ public final class WorkflowController {
     Instant now = Instant.now().truncatedTo(ChronoUnit.MILLIS);
     List<Activity> activities = new ArrayList<>();
     List<Boolean> preempts = new ArrayList<>();
+    // The inputs are the same on every host: each step is expanded once.
+    Map<String, Map<String, Object>> expanded = new LinkedHashMap<>();
+    for (WorkflowTemplate.Step step : template.inDependencyOrder()) {
+      try {
+        expanded.put(step.name(), WorkflowTemplate.substitute(step.fields(), inputs));
+      } catch (WorkflowTemplate.TooLarge e) {
+        errors.add("steps[" + step.index() + "]", e.getMessage());
+      }
+    }
+    errors.throwIfAny();
     for (String host : hosts) {
       Map<String, String> ids = new LinkedHashMap<>();
       for (WorkflowTemplate.Step step : template.inDependencyOrder()) {
@@ -302,9 +312,7 @@ public final class WorkflowController {
                     .toString());
       }
       for (WorkflowTemplate.Step step : template.inDependencyOrder()) {
-        @SuppressWarnings("unchecked")
-        Map<String, Object> fields =
-            (Map<String, Object>) WorkflowTemplate.substitute(step.fields(), inputs);
+        Map<String, Object> fields = new LinkedHashMap<>(expanded.get(step.name()));
         fields.put("activity_id", ids.get(step.name()));
         fields.put("depends_on", step.dependsOn().stream().distinct().map(ids::get).toList());
         Activity activity = checkStep(host, step, fields, now, errors);

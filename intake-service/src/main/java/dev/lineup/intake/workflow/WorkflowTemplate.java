@@ -199,11 +199,44 @@ final class WorkflowTemplate {
     return false;
   }
 
-  /** {@code value} with every {@code ${inputs.x}} in its strings replaced by the input's value. */
-  static Object substitute(Object value, Map<String, String> inputs) {
+  /**
+   * What one step may grow to once its inputs are in, in characters: a run's request is at most 2
+   * MB, and a placeholder repeated many times must not turn a small request into gigabytes.
+   */
+  static final long MAX_EXPANDED_CHARS = 2L * 1024 * 1024;
+
+  /** A step that would outgrow {@link #MAX_EXPANDED_CHARS} once its inputs are in. */
+  static final class TooLarge extends Exception {
+    TooLarge() {
+      super("is over " + MAX_EXPANDED_CHARS + " characters once its inputs are in");
+    }
+  }
+
+  /**
+   * A step's fields with every {@code ${inputs.x}} in their strings replaced by the input's value;
+   * {@link TooLarge} before anything that large is built.
+   */
+  @SuppressWarnings("unchecked")
+  static Map<String, Object> substitute(Map<String, Object> fields, Map<String, String> inputs)
+      throws TooLarge {
+    long[] left = {MAX_EXPANDED_CHARS};
+    return (Map<String, Object>) substitute(fields, inputs, left);
+  }
+
+  private static Object substitute(Object value, Map<String, String> inputs, long[] left)
+      throws TooLarge {
     if (value instanceof String text) {
       Matcher m = PLACEHOLDER.matcher(text);
-      StringBuilder out = new StringBuilder();
+      long length = text.length();
+      while (m.find()) {
+        length += inputs.get(m.group(1)).length() - (m.end() - m.start());
+      }
+      left[0] -= length;
+      if (left[0] < 0) {
+        throw new TooLarge();
+      }
+      m.reset();
+      StringBuilder out = new StringBuilder((int) length);
       while (m.find()) {
         m.appendReplacement(out, Matcher.quoteReplacement(inputs.get(m.group(1))));
       }
@@ -211,10 +244,16 @@ final class WorkflowTemplate {
       return out.toString();
     } else if (value instanceof Map<?, ?> map) {
       Map<Object, Object> copy = new LinkedHashMap<>();
-      map.forEach((k, v) -> copy.put(k, substitute(v, inputs)));
+      for (Map.Entry<?, ?> e : map.entrySet()) {
+        copy.put(e.getKey(), substitute(e.getValue(), inputs, left));
+      }
       return copy;
     } else if (value instanceof List<?> list) {
-      return list.stream().map(v -> substitute(v, inputs)).toList();
+      List<Object> copy = new ArrayList<>(list.size());
+      for (Object v : list) {
+        copy.add(substitute(v, inputs, left));
+      }
+      return copy;
     }
     return value;
   }
