@@ -312,6 +312,15 @@ public final class Bench implements Callable<Integer> {
       if (!skipDepth && !skipBurst) {
         depthSweep();
       }
+      if (steadyCpu(steadyLineup) != null) {
+        // The last lines' CPU is the burst's, JIT included; this is where every queue runs warm.
+        System.out.printf(
+            "cpu per activity at steady capacity, whole box: lineup %.0f us, sql %s us%n",
+            steadyCpu(steadyLineup).perActivity(),
+            steadyCpu(steadySql) == null
+                ? "n/a"
+                : String.format("%.0f", steadyCpu(steadySql).perActivity()));
+      }
       // The run's last lines, in this order: burst, Fleet-style burst, steady state, CPU.
       if (sql != null) {
         System.out.printf(
@@ -374,7 +383,14 @@ public final class Bench implements Callable<Integer> {
 
   private SteadyLoad steadyLoad() {
     return new SteadyLoad(
-        hosts, Duration.ofSeconds(steadyWarmupSeconds), Duration.ofSeconds(steadySeconds));
+        hosts,
+        Duration.ofSeconds(steadyWarmupSeconds),
+        Duration.ofSeconds(steadySeconds),
+        postmasterPid);
+  }
+
+  private static BoxCpu.Result steadyCpu(SteadyLoad.Capacity capacity) {
+    return capacity == null || capacity.atCapacity() == null ? null : capacity.atCapacity().cpu();
   }
 
   private static String halfP99(SteadyLoad.Capacity capacity) {

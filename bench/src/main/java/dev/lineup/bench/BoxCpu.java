@@ -12,10 +12,11 @@ import java.util.StringJoiner;
 
 /**
  * The whole machine's CPU over a measured run, from {@code /proc}: every core's busy time, split by
- * process (this JVM, PostgreSQL's processes, everything else) and, inside this JVM, by thread group
- * (the broker, the sequencer's stream threads, Kafka clients' network threads, the services'
- * consumer loops, HTTP, the simulated devices, the JIT, the collector). On a shared box a queue's
- * cost is what the whole box spent, its database included, not one process's share.
+ * process (this JVM, the bench's PostgreSQL, Lineup's services and infrastructure when they run
+ * apart, everything else) and, inside this JVM, by thread group (the broker, the sequencer's stream
+ * threads, Kafka clients' network threads, the services' consumer loops, HTTP, the simulated
+ * devices, the JIT, the collector). On a shared box a queue's cost is what the whole box spent, its
+ * database included, not one process's share.
  *
  * <p>Linux only; elsewhere {@link #summary} says so. Threads that ended during the run are counted
  * in their process, not in a group ("ended threads").
@@ -58,6 +59,20 @@ final class BoxCpu {
           new String[] {"GC Thread", "gc"},
           new String[] {"G1 ", "gc"});
 
+  /** {@link Snapshot#apart}: the label of a process of Lineup's running apart, or null. */
+  static String apartLabel(String comm, String cmdline) {
+    return Snapshot.apart(comm, cmdline);
+  }
+
+  /** What a java process's command line holds, and what it is called in the split. */
+  private static final List<String[]> SERVICES =
+      List.of(
+          // First: the devstack's class path names every service's jar too.
+          new String[] {"dev.lineup.devstack.Devstack", "devstack (broker)"},
+          new String[] {"intake-service", "intake"},
+          new String[] {"sequencer-service", "sequencer"},
+          new String[] {"executor-gateway", "gateway"});
+
   private final Path postmasterPid;
   private final Snapshot start;
 
@@ -86,7 +101,16 @@ final class BoxCpu {
     long busy = end.busy - start.busy;
     processes.put("this jvm", jvm * perActivity);
     processes.put("postgres", postgres * perActivity);
-    processes.put("other", Math.max(0, busy - jvm - postgres) * perActivity);
+    long named = 0;
+    for (var entry : end.apart.entrySet()) {
+      // A process that ended during the run takes its ticks with it: never below zero.
+      long ticks = Math.max(0, entry.getValue() - start.apart.getOrDefault(entry.getKey(), 0L));
+      if (ticks > 0) {
+        processes.put(entry.getKey(), ticks * perActivity);
+        named += ticks;
+      }
+    }
+    processes.put("other", Math.max(0, busy - jvm - postgres - named) * perActivity);
     Map<String, Double> threads = new LinkedHashMap<>();
     long grouped = 0;
     for (var entry : end.groups.entrySet()) {
@@ -135,13 +159,17 @@ final class BoxCpu {
     return new long[] {total - idle, total};
   }
 
-  /** Ticks since boot: the machine's busy ones, this process's, PostgreSQL's, per thread group. */
-  private record Snapshot(long busy, long self, long postgres, Map<String, Long> groups) {
+  /**
+   * Ticks since boot: the machine's busy ones, this process's, the bench's PostgreSQL's, per thread
+   * group, and per process of Lineup's that runs apart ({@link #apart(String, String)}).
+   */
+  private record Snapshot(
+      long busy, long self, long postgres, Map<String, Long> groups, Map<String, Long> apart) {
 
     static Snapshot take(Path postmasterPid) {
       try {
         long[] machine = machineTicks();
-        long self = ticks(Path.of("/proc/self/stat"));
+        long selfTicks = ticks(Path.of("/proc/self/stat"));
         String postmaster = Files.readAllLines(postmasterPid).get(0).trim();
         // The server's own time, its exited backends' (cutime, cstime) and its live backends'.
         long postgres = 0;
@@ -149,11 +177,28 @@ final class BoxCpu {
         if (server != null) {
           postgres += ticks(server) + childTicks(server);
         }
+        Map<String, Long> apart = new HashMap<>();
+        String self = Long.toString(ProcessHandle.current().pid());
         try (DirectoryStream<Path> pids = Files.newDirectoryStream(Path.of("/proc"), "[0-9]*")) {
           for (Path pid : pids) {
             String stat = read(pid.resolve("stat"));
-            if (stat != null && postmaster.equals(parent(stat))) {
+            if (stat == null) {
+              continue;
+            }
+            if (postmaster.equals(parent(stat))) {
               postgres += ticks(stat);
+              continue;
+            }
+            String name = pid.getFileName().toString();
+            if (name.equals(self) || name.equals(postmaster)) {
+              continue;
+            }
+            String label = apart(comm(stat), read(pid.resolve("cmdline")));
+            if (label != null) {
+              // A PostgreSQL server also counts the backends that exited under it.
+              long own =
+                  ticks(stat) + (label.startsWith("services' postgres") ? childTicks(stat) : 0);
+              apart.merge(label, own, Long::sum);
             }
           }
         }
@@ -166,10 +211,34 @@ final class BoxCpu {
             }
           }
         }
-        return new Snapshot(machine[0], self, postgres, groups);
+        return new Snapshot(machine[0], selfTicks, postgres, groups, apart);
       } catch (IOException | RuntimeException e) {
         return null;
       }
+    }
+
+    /**
+     * What a process is, if it is part of Lineup running apart from the bench (the production
+     * shape, {@code --bootstrap}): one of the packaged services, the devstack's broker (with {@code
+     * --infra-only}), or the PostgreSQL they use (its server and backends). Null for anything else.
+     */
+    static String apart(String comm, String cmdline) {
+      if (cmdline == null) {
+        return null;
+      }
+      String args = cmdline.replace('\0', ' ');
+      if (comm.equals("postgres")) {
+        return "services' postgres";
+      }
+      if (!comm.equals("java")) {
+        return null;
+      }
+      for (String[] service : SERVICES) {
+        if (args.contains(service[0])) {
+          return service[1];
+        }
+      }
+      return null;
     }
 
     private static String group(String thread) {

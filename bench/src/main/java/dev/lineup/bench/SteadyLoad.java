@@ -106,12 +106,13 @@ final class SteadyLoad {
       Histogram enqueueToRelease,
       long backlogStart,
       long backlogEnd,
-      boolean sustained) {
+      boolean sustained,
+      BoxCpu.Result cpu) {
 
     String render(String name) {
       return String.format(
           "steady %s @ %.0f act/s offered: achieved %.0f act/s, handoff p50 %.1f ms p99 %.1f ms"
-              + " (%d), enqueue-to-release p99 %.1f ms, backlog %d -> %d, %s",
+              + " (%d), enqueue-to-release p99 %.1f ms, backlog %d -> %d, %s%s",
           name,
           offered,
           achieved,
@@ -121,21 +122,31 @@ final class SteadyLoad {
           enqueueToRelease.getValueAtPercentile(99) / 1e6,
           backlogStart,
           backlogEnd,
-          sustained ? "sustained" : "NOT sustained");
+          sustained ? "sustained" : "NOT sustained",
+          cpu == null ? "" : "\n  " + cpu.summary("steady " + name));
     }
   }
 
-  /** The search's answer: the highest sustained rate, and the step run at half of it. */
-  record Capacity(double rate, Step half) {}
+  /**
+   * The search's answer: the highest sustained rate, the step that sustained it, and the step run
+   * at half of it (either null if none).
+   */
+  record Capacity(double rate, Step atCapacity, Step half) {}
 
   private final int hosts;
   private final Duration warmup;
   private final Duration window;
+  private final java.nio.file.Path postmasterPid;
 
-  SteadyLoad(int hosts, Duration warmup, Duration window) {
+  /**
+   * @param postmasterPid the bench's PostgreSQL's pid file, to measure the whole box's CPU over
+   *     each window ({@link BoxCpu}); null to leave it out
+   */
+  SteadyLoad(int hosts, Duration warmup, Duration window, java.nio.file.Path postmasterPid) {
     this.hosts = hosts;
     this.warmup = warmup;
     this.window = window;
+    this.postmasterPid = postmasterPid;
   }
 
   /**
@@ -146,6 +157,7 @@ final class SteadyLoad {
     Meter meter = new Meter();
     target.start(meter);
     double sustained = 0;
+    Step atCapacity = null;
     double failed = -1;
     // A step whose backlog did not drain leaves work behind that would skew every later one.
     boolean stuck = false;
@@ -162,6 +174,7 @@ final class SteadyLoad {
         break;
       }
       sustained = rate;
+      atCapacity = step;
     }
     for (int i = 0; i < 3 && failed > 0 && sustained > 0 && !stuck; i++) {
       double rate = Math.floor((sustained + failed) / 2);
@@ -173,6 +186,7 @@ final class SteadyLoad {
       System.out.println(step.render(target.name()));
       if (step.sustained()) {
         sustained = rate;
+        atCapacity = step;
       } else {
         failed = rate;
       }
@@ -184,7 +198,7 @@ final class SteadyLoad {
         System.out.println(half.render(target.name()) + " (half of capacity)");
       }
     }
-    return new Capacity(sustained, half);
+    return new Capacity(sustained, atCapacity, half);
   }
 
   /**
@@ -238,9 +252,11 @@ final class SteadyLoad {
     long answeredStart = meter.answered.get();
     meter.handoff.reset();
     meter.enqueueToRelease.reset();
+    BoxCpu box = postmasterPid == null ? null : new BoxCpu(postmasterPid);
     long windowStart = System.nanoTime();
     Thread.sleep(window.toMillis());
     long answeredEnd = meter.answered.get();
+    BoxCpu.Result cpu = box == null ? null : box.stop(answeredEnd - answeredStart);
     double seconds = (System.nanoTime() - windowStart) / 1e9;
     long backlogEnd = meter.backlog();
     Histogram handoff = meter.handoff.getIntervalHistogram();
@@ -263,7 +279,8 @@ final class SteadyLoad {
     // Flat: over the window the backlog grew by less than a second of arrivals (or 50).
     boolean sustained = backlogEnd - backlogStart <= Math.max(50, rate) && achieved >= 0.95 * rate;
     Step step =
-        new Step(rate, achieved, handoff, enqueueToRelease, backlogStart, backlogEnd, sustained);
+        new Step(
+            rate, achieved, handoff, enqueueToRelease, backlogStart, backlogEnd, sustained, cpu);
     long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
     while (meter.backlog() > 0) {
       if (System.nanoTime() > deadline) {

@@ -64,6 +64,16 @@ class SteadyLoadTest {
     assertThat(out)
         .containsPattern(
             "steady capacity fleet-style-sql 50 act/s; handoff p99 at half capacity [0-9.]+ ms");
+    // Each window's whole-box CPU, and the figure at capacity, where no queue still pays the JIT.
+    assertThat(out)
+        .containsPattern("\n  steady lineup whole-box cpu: \\d+ us per activity; by process");
+    Matcher cpu =
+        Pattern.compile(
+                "\ncpu per activity at steady capacity, whole box: lineup (\\d+) us, sql (\\d+) us\n")
+            .matcher(out);
+    assertThat(cpu.find()).as(out).isTrue();
+    assertThat(Integer.parseInt(cpu.group(1))).as("lineup's cpu per activity, steady").isPositive();
+    assertThat(Integer.parseInt(cpu.group(2))).as("sql's cpu per activity, steady").isPositive();
     // The burst's and the steady state's comparisons close the run, in this order. Offers come in
     // pairs, so even half of 50 act/s has hand-offs to measure: no "n/a".
     assertThat(out)

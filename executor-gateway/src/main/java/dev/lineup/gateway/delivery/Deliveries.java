@@ -31,29 +31,42 @@ public final class Deliveries {
    * already revoked (its cancel seen first) is recorded REVOKED.
    */
   public void record(List<ReleasedActivity> released) throws SQLException {
-    try (Connection c = db.getConnection();
-        PreparedStatement s =
-            c.prepareStatement(
-                "INSERT INTO deliveries (activity_id, attempt, host_id, channel, type, state,"
-                    + " released_at, lease_expires_at, released, accepted_at, finished_at)"
-                    + " SELECT v.*, CASE WHEN v.state = 'REVOKED' THEN now() END FROM (SELECT"
-                    + " ?::text AS activity_id, ?::integer AS attempt, ?::text AS host_id,"
-                    + " ?::text AS channel, ?::text AS type, CASE WHEN EXISTS (SELECT 1 FROM"
-                    + " revocations r WHERE r.activity_id = ? AND r.accepted_at = ?"
-                    + " AND r.attempt >= ?) THEN 'REVOKED' ELSE 'PENDING' END AS state,"
-                    + " ?::timestamptz AS released_at, ?::timestamptz AS lease_expires_at,"
-                    + " ?::bytea AS released, ?::timestamptz AS accepted_at) v"
-                    // The same attempt of a later run (the id enqueued again after the
-                    // idempotency window; the sequencer counts its attempts from 1 again) takes
-                    // the row over; a replay of the same run changes nothing.
-                    + " ON CONFLICT (activity_id, attempt) DO UPDATE SET host_id = EXCLUDED.host_id,"
-                    + " channel = EXCLUDED.channel, type = EXCLUDED.type, state = EXCLUDED.state,"
-                    + " released_at = EXCLUDED.released_at,"
-                    + " lease_expires_at = EXCLUDED.lease_expires_at, released = EXCLUDED.released,"
-                    + " accepted_at = EXCLUDED.accepted_at, finished_at = EXCLUDED.finished_at,"
-                    + " recorded_at = now(), task_token_sha256 = NULL, delivered_at = NULL,"
-                    + " exit_code = NULL, output = NULL, command_uuid = NULL"
-                    + " WHERE deliveries.accepted_at < EXCLUDED.accepted_at")) {
+    try (Connection c = db.getConnection()) {
+      c.setAutoCommit(false);
+      try {
+        insert(c, released);
+        notifyHosts(c, released);
+        c.commit();
+      } catch (SQLException | RuntimeException e) {
+        c.rollback();
+        throw e;
+      }
+    }
+  }
+
+  private static void insert(Connection c, List<ReleasedActivity> released) throws SQLException {
+    try (PreparedStatement s =
+        c.prepareStatement(
+            "INSERT INTO deliveries (activity_id, attempt, host_id, channel, type, state,"
+                + " released_at, lease_expires_at, released, accepted_at, finished_at)"
+                + " SELECT v.*, CASE WHEN v.state = 'REVOKED' THEN now() END FROM (SELECT"
+                + " ?::text AS activity_id, ?::integer AS attempt, ?::text AS host_id,"
+                + " ?::text AS channel, ?::text AS type, CASE WHEN EXISTS (SELECT 1 FROM"
+                + " revocations r WHERE r.activity_id = ? AND r.accepted_at = ?"
+                + " AND r.attempt >= ?) THEN 'REVOKED' ELSE 'PENDING' END AS state,"
+                + " ?::timestamptz AS released_at, ?::timestamptz AS lease_expires_at,"
+                + " ?::bytea AS released, ?::timestamptz AS accepted_at) v"
+                // The same attempt of a later run (the id enqueued again after the
+                // idempotency window; the sequencer counts its attempts from 1 again) takes
+                // the row over; a replay of the same run changes nothing.
+                + " ON CONFLICT (activity_id, attempt) DO UPDATE SET host_id = EXCLUDED.host_id,"
+                + " channel = EXCLUDED.channel, type = EXCLUDED.type, state = EXCLUDED.state,"
+                + " released_at = EXCLUDED.released_at,"
+                + " lease_expires_at = EXCLUDED.lease_expires_at, released = EXCLUDED.released,"
+                + " accepted_at = EXCLUDED.accepted_at, finished_at = EXCLUDED.finished_at,"
+                + " recorded_at = now(), task_token_sha256 = NULL, delivered_at = NULL,"
+                + " exit_code = NULL, output = NULL, command_uuid = NULL"
+                + " WHERE deliveries.accepted_at < EXCLUDED.accepted_at")) {
       for (ReleasedActivity r : released) {
         var a = r.getActivity();
         Timestamp accepted = Timestamp.from(a.getAcceptedAt());
@@ -72,15 +85,26 @@ public final class Deliveries {
         s.addBatch();
       }
       s.executeBatch();
-      // Wake the hosts' long-polling agents, on whichever gateway instance they wait.
-      try (PreparedStatement notify =
-          c.prepareStatement("SELECT pg_notify('" + NOTIFY_CHANNEL + "', ?)")) {
-        for (String host :
-            released.stream().map(r -> r.getActivity().getHostId()).distinct().toList()) {
-          notify.setString(1, host);
-          notify.execute();
-        }
-      }
+    }
+  }
+
+  /**
+   * Wakes the hosts' long-polling agents, on whichever gateway instance they wait: a notification
+   * per host, all sent in one statement and delivered when the rows they announce are committed
+   * with them (one round trip and one wake-up of each listener per poll, not one per host).
+   */
+  private static void notifyHosts(Connection c, List<ReleasedActivity> released)
+      throws SQLException {
+    String[] hosts =
+        released.stream().map(r -> r.getActivity().getHostId()).distinct().toArray(String[]::new);
+    if (hosts.length == 0) {
+      return;
+    }
+    try (PreparedStatement notify =
+        c.prepareStatement(
+            "SELECT count(pg_notify('" + NOTIFY_CHANNEL + "', h)) FROM unnest(?::text[]) AS h")) {
+      notify.setArray(1, c.createArrayOf("text", hosts));
+      notify.execute();
     }
   }
 
