@@ -196,8 +196,7 @@ final class BoxCpu {
             String label = apart(comm(stat), read(pid.resolve("cmdline")));
             if (label != null) {
               // A PostgreSQL server also counts the backends that exited under it.
-              long own =
-                  ticks(stat) + (label.startsWith("services' postgres") ? childTicks(stat) : 0);
+              long own = ticks(stat) + (label.equals("other postgres") ? childTicks(stat) : 0);
               apart.merge(label, own, Long::sum);
             }
           }
@@ -219,8 +218,9 @@ final class BoxCpu {
 
     /**
      * What a process is, if it is part of Lineup running apart from the bench (the production
-     * shape, {@code --bootstrap}): one of the packaged services, the devstack's broker (with {@code
-     * --infra-only}), or the PostgreSQL they use (its server and backends). Null for anything else.
+     * shape, {@code --bootstrap}): one of the packaged services (by its jar), the devstack's broker
+     * (with {@code --infra-only}), or a PostgreSQL other than the bench's (its server and backends:
+     * on a bench box, the services'). Null for anything else.
      */
     static String apart(String comm, String cmdline) {
       if (cmdline == null) {
@@ -228,7 +228,8 @@ final class BoxCpu {
       }
       String args = cmdline.replace('\0', ' ');
       if (comm.equals("postgres")) {
-        return "services' postgres";
+        // Any other PostgreSQL on the box: with --bootstrap on a box of its own, the services'.
+        return "other postgres";
       }
       if (!comm.equals("java")) {
         return null;

@@ -256,8 +256,8 @@ final class SteadyLoad {
     long windowStart = System.nanoTime();
     Thread.sleep(window.toMillis());
     long answeredEnd = meter.answered.get();
-    BoxCpu.Result cpu = box == null ? null : box.stop(answeredEnd - answeredStart);
     double seconds = (System.nanoTime() - windowStart) / 1e9;
+    BoxCpu.Result cpu = box == null ? null : box.stop(answeredEnd - answeredStart);
     long backlogEnd = meter.backlog();
     Histogram handoff = meter.handoff.getIntervalHistogram();
     Histogram enqueueToRelease = meter.enqueueToRelease.getIntervalHistogram();

@@ -26,9 +26,9 @@ class BoxCpuTest {
   }
 
   @Test
-  void postgresIsTheServicesDatabaseAndAnythingElseIsNotLineups() {
+  void anotherPostgresIsNamedSoAndAnythingElseIsNotLineups() {
     assertThat(label("postgres", "postgres: lineup intake 127.0.0.1 idle"))
-        .isEqualTo("services' postgres");
+        .isEqualTo("other postgres");
     assertThat(label("java", "java\0-jar\0some-other-app.jar")).isNull();
     assertThat(label("bash", "bash\0intake-service")).isNull();
     assertThat(label("java", null)).as("a process that ended while read").isNull();

@@ -58,6 +58,7 @@ class LedgerProjectionDeadLetterTest {
             bootstrap,
             "ledger-dlq-test-" + UUID.randomUUID(),
             500,
+            Duration.ofMillis(200),
             "t1");
   }
 

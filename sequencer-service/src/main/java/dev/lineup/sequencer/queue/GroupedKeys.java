@@ -1,16 +1,24 @@
 package dev.lineup.sequencer.queue;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.function.BiConsumer;
 
 /**
  * A section keyed by a group, then a member of it: {@code [len][group][member]}. The released index
- * (host, then each of its released activities), the dependents (a dependency, then each activity
- * waiting for it) and the dedupe keys (host, then each key held, its value the holder).
+ * (host, then each of its released bypass activities), the dependents (a dependency, then each
+ * activity waiting for it) and the dedupe keys (host, then each key held, its value the holder).
  */
 final class GroupedKeys {
 
   private static final byte[] PRESENT = new byte[0];
+
+  /** Where {@link #forEachMember} starts: before every key. */
+  static final byte[] START = new byte[0];
+
+  /** After every key: a group's length takes two bytes, and no UTF-8 id holds 0xFF. */
+  private static final byte[] END = {(byte) 0xFF, (byte) 0xFF, (byte) 0xFF};
 
   private final SortedStore section;
 
@@ -44,6 +52,25 @@ final class GroupedKeys {
   /** Removes and answers the members of a group. */
   List<String> take(String group) {
     return read(group, true);
+  }
+
+  /**
+   * Up to {@code limit} (group, member) pairs of the section, in key order, from the key {@code
+   * from} on ({@link #START} for the first); {@code action} may remove the member it is given.
+   * Answers where the next call goes on from, or null once the section has no more.
+   */
+  byte[] forEachMember(byte[] from, int limit, BiConsumer<String, String> action) {
+    List<SortedStore.Entry> page = section.range(from, END, limit);
+    for (SortedStore.Entry e : page) {
+      int groupEnd = KeyParts.lengthPrefixedLength(e.key());
+      action.accept(
+          KeyParts.id(e.key(), 2, groupEnd), KeyParts.id(e.key(), groupEnd, e.key().length));
+    }
+    if (page.size() < limit) {
+      return null;
+    }
+    byte[] last = page.get(page.size() - 1).key();
+    return Arrays.copyOf(last, last.length + 1); // the first key after it
   }
 
   private List<String> read(String group, boolean remove) {

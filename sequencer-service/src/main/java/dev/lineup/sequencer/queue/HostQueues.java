@@ -62,7 +62,7 @@ public final class HostQueues {
   private final LifecycleEvents events;
 
   /**
-   * @param store the task's queue store, its sections' bounds written ({@link Section#writeBounds})
+   * @param store the task's queue store, in this version's layout ({@link StoredLayout#prepare})
    */
   public HostQueues(SortedStore store, QueueSettings settings, Outbox outbox) {
     this.stored = new StoredQueues(store);
@@ -232,7 +232,7 @@ public final class HostQueues {
     }
     Host host = found.get();
     cancelAllUpcoming(host, ReasonCode.HOST_PURGED, "host purged", Set.of(), now);
-    for (String id : stored.released(hostId)) {
+    for (String id : stored.inFlight(host)) {
       stored
           .activity(id)
           .filter(QueuedActivity::isReleased)

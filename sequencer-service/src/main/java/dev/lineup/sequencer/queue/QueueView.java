@@ -7,7 +7,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashSet;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -30,7 +29,7 @@ public final class QueueView {
       Long retryAt) {}
 
   /**
-   * @param inFlight the holders of the ordered lanes
+   * @param inFlight released activities of every lane, and ordered lanes' holders waiting to retry
    * @param upcoming ready activities in release order per lane, then the ones not yet ready
    */
   public record HostQueue(
@@ -48,16 +47,18 @@ public final class QueueView {
       return Optional.empty();
     }
     Host host = found.get();
-    // Released in any lane, plus lane holders waiting to retry.
-    Set<String> inFlightIds = new LinkedHashSet<>(stored.released(hostId));
-    for (Lane lane : List.of(Lane.DEFAULT, Lane.SETUP)) {
-      String holder = host.holder(lane);
-      if (holder != null) {
-        inFlightIds.add(holder);
-      }
-    }
+    // Released in any lane, plus lane holders waiting to retry; an index entry an older version
+    // left for an activity since ended is not in flight (StoredLayout).
+    Set<String> holders = new HashSet<>();
+    StoredQueues.ORDERED_LANES.forEach(lane -> holders.add(host.holder(lane)));
     List<Item> inFlight = new ArrayList<>();
-    inFlightIds.forEach(id -> stored.activity(id).map(QueueView::item).ifPresent(inFlight::add));
+    for (String id : stored.inFlight(host)) {
+      stored
+          .activity(id)
+          .filter(a -> a.isReleased() || holders.contains(a.id()))
+          .map(QueueView::item)
+          .ifPresent(inFlight::add);
+    }
     List<Item> upcoming = new ArrayList<>();
     Set<String> listed = new HashSet<>();
     for (Lane lane : Lane.values()) {

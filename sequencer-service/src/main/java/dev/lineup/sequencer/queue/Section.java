@@ -33,7 +33,10 @@ public enum Section {
   READY(4),
   /** Every upcoming activity of each host, in acceptance order ({@link UpcomingIndex}). */
   UPCOMING(5),
-  /** Every released activity of each host, any lane, bypass included ({@link GroupedKeys}). */
+  /**
+   * The released activities of each host's bypass lane ({@link GroupedKeys}); an ordered lane's is
+   * its holder, in the host record. Before {@link StoredLayout#RELEASED_BYPASS_ONLY}, every lane's.
+   */
   RELEASED(6),
   /** What must happen when, in time order ({@link Deadline}). */
   DEADLINES(7),
@@ -44,7 +47,9 @@ public enum Section {
   /** Host lanes whose next release waits for the system release budget ({@link BudgetWaits}). */
   BUDGET_WAITS(10),
   /** Selector cancels still under way, with their progress ({@link PendingCancellations}). */
-  CANCELLATIONS(11);
+  CANCELLATIONS(11),
+  /** The changes of the stored layout this store has had, a key each ({@link StoredLayout}). */
+  LAYOUT(12);
 
   private final byte tag;
 

@@ -4,6 +4,7 @@ import dev.lineup.avro.Activity;
 import dev.lineup.avro.InitiatorKind;
 import dev.lineup.avro.Lane;
 import dev.lineup.schemas.AvroSerde;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
@@ -20,6 +21,10 @@ import java.util.Optional;
 final class StoredQueues {
 
   static final List<InitiatorKind> INITIATORS = List.of(InitiatorKind.USER, InitiatorKind.SYSTEM);
+
+  /** The lanes with one holder at a time: every lane but bypass. */
+  static final List<Lane> ORDERED_LANES =
+      java.util.Arrays.stream(Lane.values()).filter(l -> l != Lane.BYPASS).toList();
 
   private static final AvroSerde<Activity> PAYLOADS = AvroSerde.of(Activity.class);
 
@@ -242,17 +247,60 @@ final class StoredQueues {
 
   // ------------------------------------------------------------------ released
 
+  /**
+   * Indexes a released bypass activity. An ordered lane's released activity is its holder, already
+   * in the host record: indexing it too cost two store writes (and two changelog records) per
+   * activity for the sake of purge and the operators' queue view.
+   */
   void joinReleased(QueuedActivity a) {
-    released.add(a.hostId(), a.id());
+    if (!a.inOrderedLane()) {
+      released.add(a.hostId(), a.id());
+    }
   }
 
   void leaveReleased(QueuedActivity a) {
-    released.remove(a.hostId(), a.id());
+    if (!a.inOrderedLane()) {
+      released.remove(a.hostId(), a.id());
+    }
   }
 
-  /** A host's released activity ids, in every lane. */
-  List<String> released(String hostId) {
-    return released.members(hostId);
+  /**
+   * A host's activities in flight: the released ones of its bypass lane, and each ordered lane's
+   * holder (released, delivered, or waiting to retry).
+   */
+  List<String> inFlight(Host host) {
+    List<String> ids = new ArrayList<>(released.members(host.id()));
+    for (Lane lane : ORDERED_LANES) {
+      String holder = host.holder(lane);
+      if (holder != null && !ids.contains(holder)) {
+        ids.add(holder);
+      }
+    }
+    return ids;
+  }
+
+  /**
+   * Takes out of the released index, up to {@code limit} entries from the key {@code from} on, what
+   * a store written before {@link StoredLayout#RELEASED_BYPASS_ONLY} has there and this version no
+   * longer reads or removes: the ordered lanes' entries, and any whose activity is gone. An entry
+   * whose activity record cannot be read is left as it is (purge and the queue view pass it over as
+   * they pass over any such record). Answers where the next page starts, or null.
+   */
+  byte[] dropOrderedLanesFromReleasedIndex(byte[] from, int limit) {
+    return released.forEachMember(
+        from,
+        limit,
+        (hostId, activityId) -> {
+          Optional<QueuedActivity> a;
+          try {
+            a = activity(activityId);
+          } catch (RuntimeException unreadable) {
+            return;
+          }
+          if (a.isEmpty() || a.get().inOrderedLane()) {
+            released.remove(hostId, activityId);
+          }
+        });
   }
 
   // ------------------------------------------------------------------ dependents and dedupe keys

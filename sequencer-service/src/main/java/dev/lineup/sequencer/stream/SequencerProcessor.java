@@ -18,9 +18,9 @@ import dev.lineup.sequencer.queue.HostQueues;
 import dev.lineup.sequencer.queue.Outbox;
 import dev.lineup.sequencer.queue.PutAside;
 import dev.lineup.sequencer.queue.QueueSettings;
-import dev.lineup.sequencer.queue.Section;
 import dev.lineup.sequencer.queue.SeparateSteps;
 import dev.lineup.sequencer.queue.StagedStore;
+import dev.lineup.sequencer.queue.StoredLayout;
 import dev.lineup.service.kafka.Failures;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -60,7 +60,7 @@ final class SequencerProcessor implements Processor<String, SpecificRecord, Obje
   private StagedStore store;
   private final HeldOutput output = new HeldOutput();
   private final SeparateSteps parts = new Parts();
-  private boolean boundsWritten;
+  private boolean layoutPrepared;
 
   SequencerProcessor(QueueSettings settings, Duration tick, SequencerMetrics metrics) {
     this.settings = settings;
@@ -74,7 +74,7 @@ final class SequencerProcessor implements Processor<String, SpecificRecord, Obje
     store =
         new StagedStore(
             KeyValueSortedStore.of(context.getStateStore(SequencerTopology.QUEUE_STORE)));
-    boundsWritten = false;
+    layoutPrepared = false;
     queues = new HostQueues(store, settings, output);
     metrics.budgetOpened(queues.budget());
     context.schedule(tick, PunctuationType.WALL_CLOCK_TIME, now -> queues.onTime(now, parts));
@@ -116,7 +116,7 @@ final class SequencerProcessor implements Processor<String, SpecificRecord, Obje
    */
   private RuntimeException attempt(Runnable step) {
     try {
-      writeBoundsOnce();
+      prepareLayout();
       step.run();
     } catch (RuntimeException e) {
       store.discard();
@@ -124,7 +124,7 @@ final class SequencerProcessor implements Processor<String, SpecificRecord, Obje
       // What the rules remember between steps (where seeks may start) may have been learnt from
       // the discarded writes.
       queues.forgetRemembered();
-      boundsWritten = false;
+      layoutPrepared = false;
       return e;
     }
     store.commit();
@@ -133,13 +133,12 @@ final class SequencerProcessor implements Processor<String, SpecificRecord, Obje
   }
 
   /**
-   * The sections' bounds, written with the first record or punctuation this task handles (a store
-   * written in {@code init} would have no record to log the change with).
+   * The store's layout ({@link StoredLayout}: the sections' bounds, and any change of layout it has
+   * not had), a step of it with each record or punctuation this task handles until it is done.
    */
-  private void writeBoundsOnce() {
-    if (!boundsWritten) {
-      Section.writeBounds(store);
-      boundsWritten = true;
+  private void prepareLayout() {
+    if (!layoutPrepared) {
+      layoutPrepared = StoredLayout.prepare(store);
     }
   }
 

@@ -8,7 +8,6 @@ import dev.lineup.avro.ActivityType;
 import dev.lineup.avro.Channel;
 import dev.lineup.avro.Initiator;
 import dev.lineup.avro.InitiatorKind;
-import dev.lineup.avro.LifecycleEvent;
 import dev.lineup.avro.ReleasedActivity;
 import dev.lineup.avro.ResultKind;
 import dev.lineup.avro.ScriptRunPayload;
@@ -16,7 +15,6 @@ import dev.lineup.sequencer.state.ActivityRecord;
 import dev.lineup.sequencer.state.HostRecord;
 import java.nio.ByteBuffer;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import org.apache.avro.Schema;
 import org.apache.avro.generic.GenericData;
@@ -34,20 +32,9 @@ class StateCodecTest {
   private static final long NOW = Instant.parse("2026-11-24T10:00:00Z").toEpochMilli();
 
   private final SortedStore store = InMemorySortedStore.withSectionBounds();
-  private final List<ReleasedActivity> released = new ArrayList<>();
-  private final HostQueues queues =
-      new HostQueues(
-          store,
-          QueueSettings.defaults(),
-          new Outbox() {
-            @Override
-            public void event(LifecycleEvent event) {}
-
-            @Override
-            public void release(ReleasedActivity r) {
-              released.add(r);
-            }
-          });
+  private final RecordingOutbox outbox = new RecordingOutbox();
+  private final List<ReleasedActivity> released = outbox.released;
+  private final HostQueues queues = new HostQueues(store, QueueSettings.defaults(), outbox);
 
   @Test
   void aHostRecordWrittenBeforeReadyCountsIsCountedFromItsIndexAndItsQueueMovesOn()
