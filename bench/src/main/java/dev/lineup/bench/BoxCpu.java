@@ -75,6 +75,7 @@ final class BoxCpu {
 
   private final Path postmasterPid;
   private final Snapshot start;
+  private final BrokerRequests requests = new BrokerRequests();
 
   /**
    * @param postmasterPid the bench's PostgreSQL's {@code postmaster.pid}: its server and its
@@ -121,16 +122,34 @@ final class BoxCpu {
       }
     }
     threads.put("ended threads", Math.max(0, jvm - grouped) * perActivity);
-    return new Result(busy * perActivity, processes, threads);
+    return new Result(
+        busy * perActivity,
+        processes,
+        threads,
+        requests.stop(activities),
+        requests.stopClients(activities));
   }
 
   /** The whole box's CPU per activity, in microseconds, and its splits. */
-  record Result(double perActivity, Map<String, Double> processes, Map<String, Double> threads) {
+  record Result(
+      double perActivity,
+      Map<String, Double> processes,
+      Map<String, Double> threads,
+      Map<String, Double> brokerRequests,
+      Map<String, Double> clientRequests) {
 
+    /** One line, and a second with the broker's requests when the broker runs in this JVM. */
     String summary(String name) {
       return String.format(
-          "%s whole-box cpu: %.0f us per activity; by process %s; this jvm's threads %s",
-          name, perActivity, render(processes), render(threads));
+              "%s whole-box cpu: %.0f us per activity; by process %s; this jvm's threads %s",
+              name, perActivity, render(processes), render(threads))
+          + (brokerRequests.isEmpty()
+              ? ""
+              : String.format(
+                  "%n  %s broker requests per activity: %s; by client %s",
+                  name,
+                  BrokerRequests.render(brokerRequests),
+                  BrokerRequests.render(clientRequests)));
     }
 
     private static String render(Map<String, Double> split) {

@@ -276,8 +276,13 @@ final class SteadyLoad {
       }
     }
     double achieved = (answeredEnd - answeredStart) / seconds;
-    // Flat: over the window the backlog grew by less than a second of arrivals (or 50).
-    boolean sustained = backlogEnd - backlogStart <= Math.max(50, rate) && achieved >= 0.95 * rate;
+    // Flat: over the window the backlog grew by less than a second of arrivals (or 50). And small
+    // from the start: a window that only catches up what its warm-up left waiting does more than
+    // the rate while it lasts, and says nothing of whether the rate holds.
+    boolean sustained =
+        backlogStart <= Math.max(200, rate)
+            && backlogEnd - backlogStart <= Math.max(50, rate)
+            && achieved >= 0.95 * rate;
     Step step =
         new Step(
             rate, achieved, handoff, enqueueToRelease, backlogStart, backlogEnd, sustained, cpu);

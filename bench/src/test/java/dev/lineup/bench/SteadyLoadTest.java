@@ -67,6 +67,12 @@ class SteadyLoadTest {
     // Each window's whole-box CPU, and the figure at capacity, where no queue still pays the JIT.
     assertThat(out)
         .containsPattern("\n  steady lineup whole-box cpu: \\d+ us per activity; by process");
+    // The in-process broker's requests, by type and by the client that sent them: intake's Kafka
+    // front door commits a transaction for what it gathered.
+    assertThat(out)
+        .containsPattern(
+            "\n  steady lineup broker requests per activity: [^\n]*Produce [0-9.]+[^\n]*EndTxn"
+                + " [0-9.]+[^\n]*; by client [^\n]*producer producer-lineup-intake-front-door");
     Matcher cpu =
         Pattern.compile(
                 "\ncpu per activity at steady capacity, whole box: lineup (\\d+) us, sql (\\d+) us\n")
