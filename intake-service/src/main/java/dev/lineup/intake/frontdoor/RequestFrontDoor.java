@@ -10,6 +10,7 @@ import dev.lineup.schemas.Commands;
 import dev.lineup.schemas.Topics;
 import dev.lineup.service.health.Readiness;
 import dev.lineup.service.kafka.Failures;
+import dev.lineup.service.kafka.FetchGathering;
 import dev.lineup.service.kafka.GroupMembership;
 import dev.lineup.service.kafka.ProducerSettings;
 import dev.lineup.service.kafka.TransactionalLoop;
@@ -20,6 +21,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micronaut.context.annotation.Context;
 import io.micronaut.context.annotation.Value;
 import jakarta.annotation.PreDestroy;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
@@ -27,7 +29,6 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -49,6 +50,7 @@ public final class RequestFrontDoor implements Readiness, Instrumented, AutoClos
 
   private static final Logger LOG = LoggerFactory.getLogger(RequestFrontDoor.class);
   private static final String NAME = "request-front-door";
+  private static final int MAX_BATCH = 500;
 
   private final ActivityValidator validator;
   private final ActivityClaims claims;
@@ -62,12 +64,17 @@ public final class RequestFrontDoor implements Readiness, Instrumented, AutoClos
       ProducerSettings producerSettings,
       @Value("${lineup.kafka.bootstrap-servers}") String bootstrapServers,
       @Value("${lineup.intake.front-door.group-id}") String groupId,
+      @Value("${lineup.intake.front-door.gather}") Duration gather,
       @Value("${lineup.intake.instance-id}") String instanceId) {
     this.validator = validator;
     this.claims = claims;
     this.secrets = secrets;
-    Map<String, Object> config = GroupMembership.member(bootstrapServers, groupId, instanceId);
-    config.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 500);
+    // Each poll is a transaction and a claim round trip: under a steady trickle, gathering a
+    // batch first costs the broker and the database far less (docs/BENCHMARKS.md, finding 35).
+    // A request is a few hundred bytes on the wire, more with an inline script.
+    Map<String, Object> config =
+        FetchGathering.gather(
+            GroupMembership.member(bootstrapServers, groupId, instanceId), MAX_BATCH, 300, gather);
     loop =
         new TransactionalLoop(
                 NAME,

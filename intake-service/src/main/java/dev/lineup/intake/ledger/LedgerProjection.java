@@ -4,6 +4,7 @@ import dev.lineup.avro.LifecycleEvent;
 import dev.lineup.schemas.Topics;
 import dev.lineup.service.kafka.ConsumerLoop;
 import dev.lineup.service.kafka.ConsumerService;
+import dev.lineup.service.kafka.FetchGathering;
 import dev.lineup.service.kafka.GroupMembership;
 import dev.lineup.service.kafka.ProducerSettings;
 import io.micronaut.context.annotation.Context;
@@ -11,8 +12,6 @@ import io.micronaut.context.annotation.Value;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 
 /**
@@ -35,8 +34,14 @@ public final class LedgerProjection extends ConsumerService<String, LifecycleEve
         "ledger-projection",
         new ConsumerLoop<String, LifecycleEvent>(
             "ledger-projection",
-            gathering(
-                GroupMembership.member(bootstrapServers, groupId, instanceId), maxBatch, gather),
+            // A batch of at most maxBatch events, gathered for up to `gather`: more of each
+            // activity's events in one batch, to be folded into one write (FoldedEvents). Events
+            // are about 200 bytes on the wire.
+            FetchGathering.gather(
+                GroupMembership.member(bootstrapServers, groupId, instanceId),
+                maxBatch,
+                200,
+                gather),
             producerSettings,
             Topics.LEDGER_DLQ,
             records -> {
@@ -49,24 +54,5 @@ public final class LedgerProjection extends ConsumerService<String, LifecycleEve
               ledger.apply(events);
             },
             Topics.EVENTS));
-  }
-
-  /**
-   * A batch of at most {@code maxBatch} events, and a fetch the broker answers once {@code gather}
-   * has passed or a batch's worth is there, whichever is first: more of each activity's events in
-   * one batch, to be folded into one write ({@link FoldedEvents}), and fewer fetches.
-   */
-  private static Map<String, Object> gathering(
-      Map<String, Object> config, int maxBatch, Duration gather) {
-    config.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, maxBatch);
-    if (gather.toMillis() > 0) {
-      // Lifecycle events are about 200 bytes on the wire: a full batch, roughly. Capped well under
-      // what the broker counts of one partition in a fetch (max.partition.fetch.bytes, 1 MiB), so
-      // a backlog on a single partition is never held back waiting for more than it can give.
-      config.put(
-          ConsumerConfig.FETCH_MIN_BYTES_CONFIG, (int) Math.min(maxBatch * 200L, 512 * 1024));
-      config.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, (int) Math.min(gather.toMillis(), 5_000));
-    }
-    return config;
   }
 }
