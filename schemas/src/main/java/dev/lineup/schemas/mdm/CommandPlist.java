@@ -93,18 +93,51 @@ public final class CommandPlist {
     return found;
   }
 
-  private static DocumentBuilder parser() throws ParserConfigurationException {
-    DocumentBuilderFactory factory = DocumentBuilderFactory.newInstance();
-    factory.setFeature(XMLConstants.FEATURE_SECURE_PROCESSING, true);
-    factory.setAttribute(XMLConstants.ACCESS_EXTERNAL_DTD, "");
-    factory.setAttribute(XMLConstants.ACCESS_EXTERNAL_SCHEMA, "");
-    factory.setFeature("http://apache.org/xml/features/nonvalidating/load-external-dtd", false);
-    factory.setFeature("http://xml.org/sax/features/external-general-entities", false);
-    factory.setFeature("http://xml.org/sax/features/external-parameter-entities", false);
-    factory.setXIncludeAware(false);
-    factory.setExpandEntityReferences(false);
-    factory.setNamespaceAware(false);
-    DocumentBuilder builder = factory.newDocumentBuilder();
+  /**
+   * The parser's settings, made once: finding and configuring a JAXP implementation reads the class
+   * path, which cost intake's Kafka front door about a sixth of its time when it made one per MDM
+   * command (docs/BENCHMARKS.md, finding 35). A factory is not thread-safe: used under its lock.
+   */
+  private static final DocumentBuilderFactory FACTORY = factory();
+
+  /** One parser per thread, kept: a parser is not thread-safe, but is reused across documents. */
+  private static final ThreadLocal<DocumentBuilder> PARSERS =
+      ThreadLocal.withInitial(CommandPlist::newParser);
+
+  private static DocumentBuilderFactory factory() {
+    try {
+      DocumentBuilderFactory factory = DocumentBuilderFactory.newInstance();
+      factory.setFeature(XMLConstants.FEATURE_SECURE_PROCESSING, true);
+      factory.setAttribute(XMLConstants.ACCESS_EXTERNAL_DTD, "");
+      factory.setAttribute(XMLConstants.ACCESS_EXTERNAL_SCHEMA, "");
+      factory.setFeature("http://apache.org/xml/features/nonvalidating/load-external-dtd", false);
+      factory.setFeature("http://xml.org/sax/features/external-general-entities", false);
+      factory.setFeature("http://xml.org/sax/features/external-parameter-entities", false);
+      factory.setXIncludeAware(false);
+      factory.setExpandEntityReferences(false);
+      factory.setNamespaceAware(false);
+      return factory;
+    } catch (ParserConfigurationException e) {
+      throw new IllegalStateException("the JDK's XML parser refuses a security setting", e);
+    }
+  }
+
+  private static DocumentBuilder newParser() {
+    synchronized (FACTORY) {
+      try {
+        return FACTORY.newDocumentBuilder();
+      } catch (ParserConfigurationException e) {
+        throw new IllegalStateException("the JDK's XML parser refuses a security setting", e);
+      }
+    }
+  }
+
+  /** This thread's parser, back to how it was made, with every way out closed. */
+  private static DocumentBuilder parser() {
+    DocumentBuilder builder = PARSERS.get();
+    // Whatever the last document left (an aborted parse included) goes; reset also puts back the
+    // handlers the parser was made with, so ours are set again each time.
+    builder.reset();
     // Fatal errors are thrown, not printed to stderr as the default handler does.
     builder.setErrorHandler(new org.xml.sax.helpers.DefaultHandler());
     // Nothing is ever resolved: an entity or DTD that would need fetching reads as empty.

@@ -8,6 +8,11 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
@@ -146,5 +151,53 @@ class CommandPlistTest {
     assertThatThrownBy(() -> CommandPlist.commandUuid(bytes(hostile)))
         .isInstanceOf(CommandPlist.Unreadable.class);
     assertThat(Duration.between(start, Instant.now())).isLessThan(Duration.ofSeconds(2));
+  }
+
+  @Test
+  void aThreadsParserIsReusedWithEveryWayOutStillClosed() throws Exception {
+    String good = plist("<key>CommandUUID</key><string>good</string>");
+    String entity =
+        "<?xml version=\"1.0\"?><!DOCTYPE plist [<!ENTITY leak SYSTEM \"file:///etc/hostname\">]>"
+            + "<plist><dict><key>CommandUUID</key><string>&leak;</string></dict></plist>";
+    for (int i = 0; i < 3; i++) {
+      // A refused document leaves nothing behind for the next, and a good one opens nothing.
+      assertThat(CommandPlist.commandUuid(bytes(good))).isEqualTo("good");
+      assertThatThrownBy(() -> CommandPlist.commandUuid(bytes(entity)))
+          .isInstanceOfSatisfying(
+              CommandPlist.Unreadable.class,
+              e -> assertThat(e.reason()).isEqualTo(CommandPlist.Reason.NOT_A_PLIST));
+      assertThatThrownBy(() -> CommandPlist.commandUuid(bytes("<plist><dict>")))
+          .isInstanceOf(CommandPlist.Unreadable.class);
+    }
+  }
+
+  @Test
+  void threadsReadTheirOwnPlistsAtOnce() throws Exception {
+    ExecutorService pool = Executors.newFixedThreadPool(4);
+    try {
+      List<Future<Boolean>> reads = new ArrayList<>();
+      for (int t = 0; t < 4; t++) {
+        int thread = t;
+        reads.add(
+            pool.submit(
+                () -> {
+                  for (int i = 0; i < 200; i++) {
+                    String uuid = "t" + thread + "-" + i;
+                    String read =
+                        CommandPlist.commandUuid(
+                            bytes(plist("<key>CommandUUID</key><string>" + uuid + "</string>")));
+                    if (!uuid.equals(read)) {
+                      return false;
+                    }
+                  }
+                  return true;
+                }));
+      }
+      for (var read : reads) {
+        assertThat(read.get()).isTrue();
+      }
+    } finally {
+      pool.shutdownNow();
+    }
   }
 }
