@@ -153,13 +153,21 @@ final class BoxCpu {
     }
 
     private static String render(Map<String, Double> split) {
-      StringJoiner joined = new StringJoiner(", ");
-      split.entrySet().stream()
-          .sorted(Map.Entry.<String, Double>comparingByValue().reversed())
-          .filter(e -> e.getValue() >= 0.5)
-          .forEach(e -> joined.add(String.format("%s %.0f", e.getKey(), e.getValue())));
-      return joined.toString();
+      return BoxCpu.render(split, "%s %.0f", 0.5);
     }
+  }
+
+  /**
+   * A split as one line's tail, largest first, each part with {@code format} (its name, then its
+   * value), leaving out what is under {@code least}.
+   */
+  static String render(Map<String, Double> split, String format, double least) {
+    StringJoiner joined = new StringJoiner(", ");
+    split.entrySet().stream()
+        .sorted(Map.Entry.<String, Double>comparingByValue().reversed())
+        .filter(e -> e.getValue() >= least)
+        .forEach(e -> joined.add(String.format(format, e.getKey(), e.getValue())));
+    return joined.toString();
   }
 
   /**

@@ -3,7 +3,6 @@ package dev.lineup.bench;
 import java.lang.management.ManagementFactory;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.StringJoiner;
 import java.util.regex.Pattern;
 import javax.management.MBeanServer;
 import javax.management.ObjectName;
@@ -40,12 +39,7 @@ final class BrokerRequests {
 
   /** A split as one line's tail: {@code "Fetch 3.10, Produce 1.20, ..."}, each >= 0.01. */
   static String render(Map<String, Double> perActivity) {
-    StringJoiner joined = new StringJoiner(", ");
-    perActivity.entrySet().stream()
-        .sorted(Map.Entry.<String, Double>comparingByValue().reversed())
-        .filter(e -> e.getValue() >= 0.01)
-        .forEach(e -> joined.add(String.format("%s %.2f", e.getKey(), e.getValue())));
-    return joined.toString();
+    return BoxCpu.render(perActivity, "%s %.2f", 0.01);
   }
 
   private static Map<String, Double> perActivity(
