@@ -140,16 +140,15 @@ final class BoxCpu {
 
     /** One line, and a second with the broker's requests when the broker runs in this JVM. */
     String summary(String name) {
+      String requests = BrokerRequests.render(brokerRequests);
       return String.format(
               "%s whole-box cpu: %.0f us per activity; by process %s; this jvm's threads %s",
               name, perActivity, render(processes), render(threads))
-          + (brokerRequests.isEmpty()
+          + (requests.isEmpty()
               ? ""
               : String.format(
                   "%n  %s broker requests per activity: %s; by client %s",
-                  name,
-                  BrokerRequests.render(brokerRequests),
-                  BrokerRequests.render(clientRequests)));
+                  name, requests, BrokerRequests.render(clientRequests)));
     }
 
     private static String render(Map<String, Double> split) {

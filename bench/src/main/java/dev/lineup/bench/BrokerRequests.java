@@ -3,8 +3,10 @@ package dev.lineup.bench;
 import java.lang.management.ManagementFactory;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Set;
 import java.util.regex.Pattern;
 import javax.management.MBeanServer;
+import javax.management.MalformedObjectNameException;
 import javax.management.ObjectName;
 
 /**
@@ -58,14 +60,14 @@ final class BrokerRequests {
   private static Map<String, Long> byType() {
     Map<String, Long> counts = new HashMap<>();
     MBeanServer server = ManagementFactory.getPlatformMBeanServer();
-    try {
-      for (ObjectName meter : server.queryNames(new ObjectName(METERS), null)) {
+    for (ObjectName meter : query(server, METERS)) {
+      try {
         if (server.getAttribute(meter, "Count") instanceof Number n) {
           counts.merge(meter.getKeyProperty("request"), n.longValue(), Long::sum);
         }
+      } catch (Exception e) {
+        // A meter that went away between the query and the read: counted as none.
       }
-    } catch (Exception e) {
-      // A meter that went away between the query and the read: counted as none.
     }
     return counts;
   }
@@ -75,19 +77,25 @@ final class BrokerRequests {
     Map<String, Long> counts = new HashMap<>();
     MBeanServer server = ManagementFactory.getPlatformMBeanServer();
     for (String type : new String[] {"consumer", "producer"}) {
-      try {
-        for (ObjectName client :
-            server.queryNames(
-                new ObjectName("kafka." + type + ":type=" + type + "-metrics,*"), null)) {
+      for (ObjectName client : query(server, "kafka." + type + ":type=" + type + "-metrics,*")) {
+        try {
           if (server.getAttribute(client, "request-total") instanceof Number n) {
             String id = PROCESS_ID.matcher(client.getKeyProperty("client-id")).replaceAll("");
             counts.merge(type + " " + id, n.longValue(), Long::sum);
           }
+        } catch (Exception e) {
+          // A client that closed between the query and the read: counted as none.
         }
-      } catch (Exception e) {
-        // A client that closed between the query and the read: counted as none.
       }
     }
     return counts;
+  }
+
+  private static Set<ObjectName> query(MBeanServer server, String pattern) {
+    try {
+      return server.queryNames(new ObjectName(pattern), null);
+    } catch (MalformedObjectNameException e) {
+      throw new IllegalArgumentException(pattern, e);
+    }
   }
 }

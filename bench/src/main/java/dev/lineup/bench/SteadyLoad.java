@@ -179,7 +179,10 @@ final class SteadyLoad {
         // Cold JVMs (three of them, apart) may not keep up with the first rate until the JIT has
         // done its work: the window then drains the warm-up's backlog and says nothing of the
         // rate. Once more, now warm.
-        System.out.println(step.render(target.name()) + " (caught up its warm-up; once more)");
+        System.out.println(step.render(target.name()));
+        System.out.printf(
+            "steady %s @ %.0f act/s: the window only caught up its warm-up's backlog; once more%n",
+            target.name(), rate);
         step = step(target, meter, rate);
       }
       if (step == null) {

@@ -96,11 +96,17 @@ public final class CommandPlist {
   /**
    * The parser's settings, made once: finding and configuring a JAXP implementation reads the class
    * path, which cost intake's Kafka front door about a sixth of its time when it made one per MDM
-   * command (docs/BENCHMARKS.md, finding 35). A factory is not thread-safe: used under its lock.
+   * command (docs/BENCHMARKS.md, finding 37). A factory is not thread-safe: used under its lock.
    */
   private static final DocumentBuilderFactory FACTORY = factory();
 
-  /** One parser per thread, kept: a parser is not thread-safe, but is reused across documents. */
+  /**
+   * One parser per thread, kept: a parser is not thread-safe, but is reused across documents. Its
+   * security settings are the factory's, fixed when it is made; its handlers are set once, below,
+   * and nothing else ever sees it; and each parse starts afresh (the parser reinitialises itself,
+   * its entity-expansion counts included, for every document), so nothing of one document, refused
+   * or not, reaches the next.
+   */
   private static final ThreadLocal<DocumentBuilder> PARSERS =
       ThreadLocal.withInitial(CommandPlist::newParser);
 
@@ -123,27 +129,25 @@ public final class CommandPlist {
   }
 
   private static DocumentBuilder newParser() {
+    DocumentBuilder builder;
     synchronized (FACTORY) {
       try {
-        return FACTORY.newDocumentBuilder();
+        builder = FACTORY.newDocumentBuilder();
       } catch (ParserConfigurationException e) {
         throw new IllegalStateException("the JDK's XML parser refuses a security setting", e);
       }
     }
-  }
-
-  /** This thread's parser, back to how it was made, with every way out closed. */
-  private static DocumentBuilder parser() {
-    DocumentBuilder builder = PARSERS.get();
-    // Whatever the last document left (an aborted parse included) goes; reset also puts back the
-    // handlers the parser was made with, so ours are set again each time.
-    builder.reset();
     // Fatal errors are thrown, not printed to stderr as the default handler does.
     builder.setErrorHandler(new org.xml.sax.helpers.DefaultHandler());
     // Nothing is ever resolved: an entity or DTD that would need fetching reads as empty.
     builder.setEntityResolver(
         (publicId, systemId) -> new org.xml.sax.InputSource(new java.io.StringReader("")));
     return builder;
+  }
+
+  /** This thread's parser, with every way out closed. */
+  private static DocumentBuilder parser() {
+    return PARSERS.get();
   }
 
   private static List<Element> children(Element parent) {

@@ -155,19 +155,40 @@ class CommandPlistTest {
 
   @Test
   void aThreadsParserIsReusedWithEveryWayOutStillClosed() throws Exception {
-    String good = plist("<key>CommandUUID</key><string>good</string>");
-    String entity =
-        "<?xml version=\"1.0\"?><!DOCTYPE plist [<!ENTITY leak SYSTEM \"file:///etc/hostname\">]>"
-            + "<plist><dict><key>CommandUUID</key><string>&leak;</string></dict></plist>";
-    for (int i = 0; i < 3; i++) {
-      // A refused document leaves nothing behind for the next, and a good one opens nothing.
-      assertThat(CommandPlist.commandUuid(bytes(good))).isEqualTo("good");
-      assertThatThrownBy(() -> CommandPlist.commandUuid(bytes(entity)))
-          .isInstanceOfSatisfying(
-              CommandPlist.Unreadable.class,
-              e -> assertThat(e.reason()).isEqualTo(CommandPlist.Reason.NOT_A_PLIST));
-      assertThatThrownBy(() -> CommandPlist.commandUuid(bytes("<plist><dict>")))
-          .isInstanceOf(CommandPlist.Unreadable.class);
+    AtomicInteger fetched = new AtomicInteger();
+    HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    server.createContext(
+        "/",
+        exchange -> {
+          fetched.incrementAndGet();
+          byte[] dtd = "<!ENTITY remote \"from-the-network\">".getBytes(StandardCharsets.UTF_8);
+          exchange.sendResponseHeaders(200, dtd.length);
+          exchange.getResponseBody().write(dtd);
+          exchange.close();
+        });
+    server.start();
+    try {
+      String at = "http://127.0.0.1:" + server.getAddress().getPort();
+      String good = plist("<key>CommandUUID</key><string>good</string>");
+      // No internal subset, so not refused: only the closed ways out keep the entity unread.
+      String remote =
+          "<?xml version=\"1.0\"?><!DOCTYPE plist SYSTEM \""
+              + at
+              + "/plist.dtd\"><plist><dict><key>CommandUUID</key><string>&remote;</string>"
+              + "</dict></plist>";
+      for (int i = 0; i < 3; i++) {
+        // A refused document leaves nothing behind for the next, and a good one opens nothing.
+        assertThat(CommandPlist.commandUuid(bytes(good))).isEqualTo("good");
+        // The DTD is not fetched, so the entity stays undeclared and reads as nothing.
+        assertThat(CommandPlist.commandUuid(bytes(remote))).doesNotContain("network");
+        assertThatThrownBy(() -> CommandPlist.commandUuid(bytes("<plist><dict>")))
+            .isInstanceOfSatisfying(
+                CommandPlist.Unreadable.class,
+                e -> assertThat(e.reason()).isEqualTo(CommandPlist.Reason.NOT_A_PLIST));
+      }
+      assertThat(fetched).hasValue(0);
+    } finally {
+      server.stop(0);
     }
   }
 
