@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -36,6 +37,22 @@ class CommandPlistTest {
         + "\n<plist version=\"1.0\"><dict>"
         + dict
         + "</dict></plist>";
+  }
+
+  /** A server of DTDs that declare {@code remote}, counting what it is asked for. */
+  private static HttpServer dtdServer(AtomicInteger fetched) throws IOException {
+    HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    server.createContext(
+        "/",
+        exchange -> {
+          fetched.incrementAndGet();
+          byte[] dtd = "<!ENTITY remote \"from-the-network\">".getBytes(StandardCharsets.UTF_8);
+          exchange.sendResponseHeaders(200, dtd.length);
+          exchange.getResponseBody().write(dtd);
+          exchange.close();
+        });
+    server.start();
+    return server;
   }
 
   @Test
@@ -104,17 +121,7 @@ class CommandPlistTest {
   @Test
   void anExternalDtdIsNeverFetched() throws Exception {
     AtomicInteger fetched = new AtomicInteger();
-    HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-    server.createContext(
-        "/",
-        exchange -> {
-          fetched.incrementAndGet();
-          byte[] dtd = "<!ENTITY remote \"from-the-network\">".getBytes(StandardCharsets.UTF_8);
-          exchange.sendResponseHeaders(200, dtd.length);
-          exchange.getResponseBody().write(dtd);
-          exchange.close();
-        });
-    server.start();
+    HttpServer server = dtdServer(fetched);
     try {
       String at = "http://127.0.0.1:" + server.getAddress().getPort();
       String hostile =
@@ -156,17 +163,7 @@ class CommandPlistTest {
   @Test
   void aThreadsParserIsReusedWithEveryWayOutStillClosed() throws Exception {
     AtomicInteger fetched = new AtomicInteger();
-    HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-    server.createContext(
-        "/",
-        exchange -> {
-          fetched.incrementAndGet();
-          byte[] dtd = "<!ENTITY remote \"from-the-network\">".getBytes(StandardCharsets.UTF_8);
-          exchange.sendResponseHeaders(200, dtd.length);
-          exchange.getResponseBody().write(dtd);
-          exchange.close();
-        });
-    server.start();
+    HttpServer server = dtdServer(fetched);
     try {
       String at = "http://127.0.0.1:" + server.getAddress().getPort();
       String good = plist("<key>CommandUUID</key><string>good</string>");
