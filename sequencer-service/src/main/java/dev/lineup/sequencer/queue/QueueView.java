@@ -49,13 +49,12 @@ public final class QueueView {
     Host host = found.get();
     // Released in any lane, plus lane holders waiting to retry; an index entry an older version
     // left for an activity since ended is not in flight (StoredLayout).
-    Set<String> holders = new HashSet<>();
-    StoredQueues.ORDERED_LANES.forEach(lane -> holders.add(host.holder(lane)));
     List<Item> inFlight = new ArrayList<>();
     for (String id : stored.inFlight(host)) {
       stored
           .activity(id)
-          .filter(a -> a.isReleased() || holders.contains(a.id()))
+          .filter(
+              a -> a.isReleased() || (a.inOrderedLane() && a.id().equals(host.holder(a.lane()))))
           .map(QueueView::item)
           .ifPresent(inFlight::add);
     }

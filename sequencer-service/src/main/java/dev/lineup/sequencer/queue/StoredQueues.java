@@ -5,6 +5,7 @@ import dev.lineup.avro.InitiatorKind;
 import dev.lineup.avro.Lane;
 import dev.lineup.schemas.AvroSerde;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 
@@ -24,7 +25,7 @@ final class StoredQueues {
 
   /** The lanes with one holder at a time: every lane but bypass. */
   static final List<Lane> ORDERED_LANES =
-      java.util.Arrays.stream(Lane.values()).filter(l -> l != Lane.BYPASS).toList();
+      Arrays.stream(Lane.values()).filter(l -> l != Lane.BYPASS).toList();
 
   private static final AvroSerde<Activity> PAYLOADS = AvroSerde.of(Activity.class);
 
