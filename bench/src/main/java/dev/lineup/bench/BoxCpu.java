@@ -127,7 +127,8 @@ final class BoxCpu {
         processes,
         threads,
         requests.stop(activities),
-        requests.stopClients(activities));
+        requests.stopClients(activities),
+        requests.stopTopics(activities));
   }
 
   /** The whole box's CPU per activity, in microseconds, and its splits. */
@@ -136,9 +137,13 @@ final class BoxCpu {
       Map<String, Double> processes,
       Map<String, Double> threads,
       Map<String, Double> brokerRequests,
-      Map<String, Double> clientRequests) {
+      Map<String, Double> clientRequests,
+      Map<String, Double> topicRecords) {
 
-    /** One line, and a second with the broker's requests when the broker runs in this JVM. */
+    /**
+     * One line, and a second with the broker's requests and the records appended by topic when the
+     * broker runs in this JVM.
+     */
     String summary(String name) {
       String requests = BrokerRequests.render(brokerRequests);
       return String.format(
@@ -147,8 +152,11 @@ final class BoxCpu {
           + (requests.isEmpty()
               ? ""
               : String.format(
-                  "%n  %s broker requests per activity: %s; by client %s",
-                  name, requests, BrokerRequests.render(clientRequests)));
+                  "%n  %s broker requests per activity: %s; by client %s; records by topic %s",
+                  name,
+                  requests,
+                  BrokerRequests.render(clientRequests),
+                  BrokerRequests.render(topicRecords)));
     }
 
     private static String render(Map<String, Double> split) {

@@ -26,8 +26,16 @@ final class BrokerRequests {
   private static final Pattern PROCESS_ID =
       Pattern.compile("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}-");
 
+  /**
+   * Records appended per topic, from the broker's own meters. The sequencer's changelog says how
+   * many store writes an activity costs: each write is one record on it.
+   */
+  private static final String TOPIC_METERS =
+      "kafka.server:type=BrokerTopicMetrics,name=MessagesInPerSec,topic=*";
+
   private final Map<String, Long> start = byType();
   private final Map<String, Long> clientStart = byClient();
+  private final Map<String, Long> topicStart = byTopic();
 
   /** Requests per activity over the run, by type; empty if there is no broker in this JVM. */
   Map<String, Double> stop(long activities) {
@@ -37,6 +45,11 @@ final class BrokerRequests {
   /** Requests per activity over the run, by client ({@code "producer <client id>"}). */
   Map<String, Double> stopClients(long activities) {
     return perActivity(clientStart, byClient(), activities);
+  }
+
+  /** Records appended per activity over the run, by topic; empty without a broker in this JVM. */
+  Map<String, Double> stopTopics(long activities) {
+    return perActivity(topicStart, byTopic(), activities);
   }
 
   /** A split as one line's tail: {@code "Fetch 3.10, Produce 1.20, ..."}, each >= 0.01. */
@@ -64,6 +77,22 @@ final class BrokerRequests {
       try {
         if (server.getAttribute(meter, "Count") instanceof Number n) {
           counts.merge(meter.getKeyProperty("request"), n.longValue(), Long::sum);
+        }
+      } catch (Exception e) {
+        // A meter that went away between the query and the read: counted as none.
+      }
+    }
+    return counts;
+  }
+
+  /** Every topic's records appended since the broker started. */
+  private static Map<String, Long> byTopic() {
+    Map<String, Long> counts = new HashMap<>();
+    MBeanServer server = ManagementFactory.getPlatformMBeanServer();
+    for (ObjectName meter : query(server, TOPIC_METERS)) {
+      try {
+        if (server.getAttribute(meter, "Count") instanceof Number n) {
+          counts.merge(meter.getKeyProperty("topic"), n.longValue(), Long::sum);
         }
       } catch (Exception e) {
         // A meter that went away between the query and the read: counted as none.

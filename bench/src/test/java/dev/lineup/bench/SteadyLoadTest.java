@@ -72,7 +72,8 @@ class SteadyLoadTest {
     assertThat(out)
         .containsPattern(
             "\n  steady lineup broker requests per activity: [^\n]*Produce [0-9.]+[^\n]*EndTxn"
-                + " [0-9.]+[^\n]*; by client [^\n]*producer producer-lineup-intake-front-door");
+                + " [0-9.]+[^\n]*; by client [^\n]*producer producer-lineup-intake-front-door"
+                + "[^\n]*; records by topic [^\n]*sequencer-queue-changelog [0-9.]+");
     Matcher cpu =
         Pattern.compile(
                 "\ncpu per activity at steady capacity, whole box: lineup (\\d+) us, sql (\\d+) us\n")

@@ -40,8 +40,20 @@ final class Deadlines {
   }
 
   void add(Deadline deadline) {
-    byte[] key = deadline.key();
-    section.put(key, PRESENT);
+    section.put(deadline.key(), PRESENT);
+    lowerFloorTo(deadline.key());
+  }
+
+  /**
+   * {@link #add} of an activity's first deadline of its kind: no entry has its key, so a step that
+   * adds it and removes it again writes nothing ({@link SortedStore#insert}).
+   */
+  void addFirstOfKind(Deadline deadline) {
+    section.insert(deadline.key(), PRESENT);
+    lowerFloorTo(deadline.key());
+  }
+
+  private void lowerFloorTo(byte[] key) {
     if (floor != null && Arrays.compareUnsigned(key, floor) < 0) {
       floor = key;
     }

@@ -216,7 +216,12 @@ final class QueuedActivity {
       deadlines.remove(new Deadline(was, kind, id()));
     }
     set(kind, at);
-    deadlines.add(new Deadline(at, kind, id()));
+    if (was == null) {
+      // Field and key come and go together, so no key is stored (not_before keeps its field).
+      deadlines.addFirstOfKind(new Deadline(at, kind, id()));
+    } else {
+      deadlines.add(new Deadline(at, kind, id()));
+    }
   }
 
   /**

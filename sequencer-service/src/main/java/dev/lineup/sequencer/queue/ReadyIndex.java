@@ -61,7 +61,7 @@ final class ReadyIndex {
   void add(String hostId, Lane lane, InitiatorKind initiator, byte[] rank, String activityId) {
     byte[] prefix = prefix(hostId, lane, initiator);
     byte[] key = KeyParts.concat(prefix, rank, KeyParts.id(activityId));
-    section.put(key, PRESENT);
+    section.insert(key, PRESENT);
     ByteBuffer floorKey = ByteBuffer.wrap(prefix);
     byte[] floor = floors.get(floorKey);
     if (floor != null && Arrays.compareUnsigned(key, floor) < 0) {

@@ -98,6 +98,11 @@ public enum Section {
     }
 
     @Override
+    public void insert(byte[] key, byte[] value) {
+      whole.insert(inSection(key), value);
+    }
+
+    @Override
     public void delete(byte[] key) {
       whole.delete(inSection(key));
     }

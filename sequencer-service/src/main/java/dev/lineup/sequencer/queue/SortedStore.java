@@ -16,6 +16,17 @@ public interface SortedStore {
 
   void put(byte[] key, byte[] value);
 
+  /**
+   * {@link #put} of a key no stored entry has: a fresh index entry, a new activity's payload. A
+   * store that stages a step's writes ({@link StagedStore}) leaves itself untouched when the same
+   * step inserts a key and deletes it again, as an activity released in the step that queued it
+   * does with its upcoming, ready and stale entries. Where the key may be stored already, use
+   * {@code put}: deleting it in the same step would leave the stored entry behind.
+   */
+  default void insert(byte[] key, byte[] value) {
+    put(key, value);
+  }
+
   void delete(byte[] key);
 
   /** Up to {@code limit} entries whose key starts with {@code prefix}, in key order. */

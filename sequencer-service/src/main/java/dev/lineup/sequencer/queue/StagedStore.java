@@ -1,11 +1,14 @@
 package dev.lineup.sequencer.queue;
 
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.NavigableMap;
+import java.util.Set;
 import java.util.TreeMap;
 
 /**
@@ -15,6 +18,13 @@ import java.util.TreeMap;
  *
  * <p>A step writes a few dozen keys at most, so the overlay is a small sorted map, and a read that
  * touches no staged key goes straight to the store.
+ *
+ * <p>A key the step {@linkplain #insert inserted} is one the store does not have, so deleting it
+ * again in the same step only forgets the staged write: neither the entry nor its deletion reaches
+ * the store. Every write reaching the store is a RocksDB write and a changelog record through the
+ * broker and into the standby, and a deletion stays a tombstone that seeks step over until
+ * compaction. An activity released in the step that queued it so writes no upcoming, ready or stale
+ * entry at all.
  */
 public final class StagedStore implements SortedStore {
 
@@ -23,6 +33,9 @@ public final class StagedStore implements SortedStore {
 
   private final SortedStore store;
   private final NavigableMap<byte[], byte[]> staged = new TreeMap<>(Arrays::compareUnsigned);
+
+  /** The staged keys the store beneath does not have: inserted by this step. */
+  private final Set<ByteBuffer> fresh = new HashSet<>();
 
   public StagedStore(SortedStore store) {
     this.store = store;
@@ -38,11 +51,13 @@ public final class StagedStore implements SortedStore {
       }
     }
     staged.clear();
+    fresh.clear();
   }
 
   /** Forgets the step's writes: the store is as it was before the step. */
   public void discard() {
     staged.clear();
+    fresh.clear();
   }
 
   @Override
@@ -63,9 +78,25 @@ public final class StagedStore implements SortedStore {
     staged.put(key, value);
   }
 
+  /**
+   * A key staged already keeps what is known of it: one deleted earlier in this step is in the
+   * store, so inserting it again is a put.
+   */
+  @Override
+  public void insert(byte[] key, byte[] value) {
+    if (!staged.containsKey(key)) {
+      fresh.add(ByteBuffer.wrap(key));
+    }
+    put(key, value);
+  }
+
   @Override
   public void delete(byte[] key) {
-    staged.put(key, DELETED);
+    if (fresh.remove(ByteBuffer.wrap(key))) {
+      staged.remove(key);
+    } else {
+      staged.put(key, DELETED);
+    }
   }
 
   @Override

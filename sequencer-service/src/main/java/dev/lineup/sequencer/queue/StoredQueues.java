@@ -29,6 +29,9 @@ final class StoredQueues {
 
   private static final AvroSerde<Activity> PAYLOADS = AvroSerde.of(Activity.class);
 
+  /** After every activity id: no UTF-8 text holds 0xFF. */
+  private static final byte[] AFTER_EVERY_ID = {(byte) 0xFF};
+
   private final SortedStore hosts;
   private final SortedStore activities;
   private final SortedStore payloads;
@@ -128,9 +131,13 @@ final class StoredQueues {
     activities.delete(KeyParts.id(a.id()));
   }
 
-  /** Stores the payload of an activity just accepted; its record is stored with its first event. */
+  /**
+   * Stores the payload of an activity just accepted; its record is stored with its first event. The
+   * payload is kept while it can still be read: until the activity's last attempt is released
+   * ({@link #joinReleased}) or it ends.
+   */
   QueuedActivity accept(Activity activity, long seq, byte[] rank) {
-    payloads.put(KeyParts.id(activity.getActivityId()), PAYLOADS.serialize("p", activity));
+    payloads.insert(KeyParts.id(activity.getActivityId()), PAYLOADS.serialize("p", activity));
     return new QueuedActivity(Records.accepted(activity, seq, rank), deadlines);
   }
 
@@ -141,6 +148,15 @@ final class StoredQueues {
       throw new IllegalStateException("no payload stored for upcoming activity " + activityId);
     }
     return PAYLOADS.deserialize("payloads", bytes);
+  }
+
+  /**
+   * Whether its payload is stored: only an upcoming activity's is ever read (to release it, to
+   * follow its dependencies, to match a selector), and one whose last attempt is out never is
+   * again.
+   */
+  static boolean holdsPayload(QueuedActivity a) {
+    return a.attempt() < a.maxAttempts();
   }
 
   private void dropPayload(QueuedActivity a) {
@@ -182,7 +198,7 @@ final class StoredQueues {
   /**
    * Takes an activity that ends out of everything it was in: the upcoming index ({@link
    * #leaveUpcoming}) or the released one, its lease and retry deadlines, its lane's holder slot,
-   * and its payload.
+   * and its payload if it still has one.
    */
   void leaveQueue(Host host, QueuedActivity a) {
     if (a.isUpcoming()) {
@@ -195,7 +211,9 @@ final class StoredQueues {
     if (a.inOrderedLane() && a.id().equals(host.holder(a.lane()))) {
       host.free(a.lane());
     }
-    dropPayload(a);
+    if (holdsPayload(a)) {
+      dropPayload(a);
+    }
   }
 
   /** A host's upcoming activity ids, up to {@code limit}, in acceptance order. */
@@ -249,13 +267,18 @@ final class StoredQueues {
   // ------------------------------------------------------------------ released
 
   /**
-   * Indexes a released bypass activity. An ordered lane's released activity is its holder, already
-   * in the host record: indexing it too cost two store writes (and two changelog records) per
-   * activity for the sake of purge and the operators' queue view.
+   * Indexes a released bypass activity, and drops the payload of a last attempt ({@link
+   * #holdsPayload}). An ordered lane's released activity is its holder, already in the host record:
+   * indexing it too cost two store writes (and two changelog records) per activity for the sake of
+   * purge and the operators' queue view. An activity released for good in the step that queued it
+   * so never writes its payload to the store ({@link SortedStore#insert}).
    */
   void joinReleased(QueuedActivity a) {
     if (!a.inOrderedLane()) {
       released.add(a.hostId(), a.id());
+    }
+    if (!holdsPayload(a)) {
+      dropPayload(a);
     }
   }
 
@@ -302,6 +325,33 @@ final class StoredQueues {
             released.remove(hostId, activityId);
           }
         });
+  }
+
+  /**
+   * Takes out of the payloads, up to {@code limit} of them from the key {@code from} on, those a
+   * store written before {@link StoredLayout#PAYLOADS_WHILE_READ} keeps and this version no longer
+   * reads or removes: a released last attempt's ({@link #holdsPayload}), and any whose activity
+   * ended or is gone. A payload whose activity record cannot be read is left as it is. Answers
+   * where the next page starts, or null.
+   */
+  byte[] dropPayloadsNoLongerRead(byte[] from, int limit) {
+    List<SortedStore.Entry> page = payloads.range(from, AFTER_EVERY_ID, limit);
+    for (SortedStore.Entry e : page) {
+      Optional<QueuedActivity> a;
+      try {
+        a = activity(KeyParts.id(e.key()));
+      } catch (RuntimeException unreadable) {
+        continue;
+      }
+      if (a.isEmpty() || a.get().hasEnded() || !holdsPayload(a.get())) {
+        payloads.delete(e.key());
+      }
+    }
+    if (page.size() < limit) {
+      return null;
+    }
+    byte[] last = page.get(page.size() - 1).key();
+    return Arrays.copyOf(last, last.length + 1); // the first key after it
   }
 
   // ------------------------------------------------------------------ dependents and dedupe keys

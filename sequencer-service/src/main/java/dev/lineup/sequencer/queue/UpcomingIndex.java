@@ -23,7 +23,7 @@ final class UpcomingIndex {
   }
 
   void add(String hostId, long seq, String activityId) {
-    section.put(key(hostId, seq, activityId), PRESENT);
+    section.insert(key(hostId, seq, activityId), PRESENT);
   }
 
   void remove(String hostId, long seq, String activityId) {

@@ -204,7 +204,13 @@ class QueueInvariantProperties {
 
     final Ranking ranking;
     final QueueSettings settings;
+
+    /** What the checks read: the store beneath, as each step's committed writes left it. */
     final SortedStore store = InMemorySortedStore.withSectionBounds();
+
+    /** What the queue writes: each step staged, then committed, as the processor runs it. */
+    final StagedStore staged = new StagedStore(store);
+
     final HostQueues queues;
     long now = START.toEpochMilli();
     int nextId;
@@ -229,7 +235,7 @@ class QueueInvariantProperties {
               .withRanking(ranking)
               .withSystemBudget(1_000_000, 1_000_000)
               .withMaxUpcomingAge(Duration.ofHours(2));
-      this.queues = new HostQueues(store, settings, this);
+      this.queues = new HostQueues(staged, settings, this);
     }
 
     /** What the contract knows of one activity. */
@@ -257,6 +263,7 @@ class QueueInvariantProperties {
     void play(List<Step> steps) {
       for (Step step : steps) {
         apply(step);
+        staged.commit();
         checkLanes();
         checkBookkeeping();
       }
@@ -417,11 +424,13 @@ class QueueInvariantProperties {
               .setExitCode(kind == ResultKind.FAILED ? 1 : 0)
               .build();
       queues.onResult(lastReport, now);
+      staged.commit();
     }
 
     private void advance(long millis) {
       now += millis;
       queues.onTime(now);
+      staged.commit();
       assertThat(
               Section.DEADLINES
                   .of(store)
@@ -614,6 +623,7 @@ class QueueInvariantProperties {
       for (int h = 0; h < HOSTS; h++) {
         paused.put(h, false);
         queues.resume(host(h), now);
+        staged.commit();
       }
       for (int round = 0; round < 200; round++) {
         List<Ref> open = refs.values().stream().filter(r -> !TERMINAL.contains(r.state)).toList();
@@ -635,6 +645,26 @@ class QueueInvariantProperties {
             .isEqualTo(1);
       }
       assertThat(pending).as("enqueued activities that never got an event").isEmpty();
+      // Everything ended: no index entry, payload or deadline outlives its activity but the
+      // finished records, and once those are forgotten nothing is left of any activity.
+      for (Section section : List.of(Section.UPCOMING, Section.PAYLOADS, Section.RELEASED)) {
+        assertThat(entries(section)).as("%s once everything ended", section).isEmpty();
+      }
+      assertThat(entries(Section.READY))
+          .as("ready entries once everything ended (the class bounds stay with their host)")
+          .allMatch(key -> key.length == KeyParts.lengthPrefixedLength(key) + 2);
+      advance(settings.finishedRetention().plusMinutes(1).toMillis());
+      for (Section section :
+          List.of(Section.ACTIVITIES, Section.DEADLINES, Section.DEPENDENTS, Section.DEDUPE)) {
+        assertThat(entries(section)).as("%s once every record was forgotten", section).isEmpty();
+      }
+    }
+
+    /** The keys a section holds, its bounds left out. */
+    private List<byte[]> entries(Section section) {
+      return section.of(store).scan(new byte[0], Integer.MAX_VALUE).stream()
+          .map(SortedStore.Entry::key)
+          .toList();
     }
   }
 }

@@ -10,10 +10,12 @@ import net.jqwik.api.Arbitrary;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
+import org.junit.jupiter.api.Test;
 
 /**
  * A staged step reads like the store it will become, and leaves the store untouched until it
- * commits: checked against a plain sorted store that takes every write at once.
+ * commits: checked against a plain sorted store that takes every write at once. A key the step
+ * inserted and deleted again never reaches the store.
  */
 class StagedStoreProperties {
 
@@ -27,7 +29,8 @@ class StagedStoreProperties {
         case 2 -> "scan " + Arrays.toString(key) + " limit " + limit;
         case 3 -> "range " + Arrays.toString(key) + ".." + Arrays.toString(other) + " " + limit;
         case 4 -> "commit";
-        default -> "discard";
+        case 5 -> "discard";
+        default -> "insert " + Arrays.toString(key);
       };
     }
   }
@@ -48,7 +51,8 @@ class StagedStoreProperties {
                     net.jqwik.api.Tuple.of(3, 2),
                     net.jqwik.api.Tuple.of(3, 3),
                     net.jqwik.api.Tuple.of(2, 4),
-                    net.jqwik.api.Tuple.of(1, 5)),
+                    net.jqwik.api.Tuple.of(1, 5),
+                    net.jqwik.api.Tuple.of(4, 6)),
                 keys,
                 keys,
                 Arbitraries.integers().between(1, 6))
@@ -92,10 +96,21 @@ class StagedStoreProperties {
           pending.forEach(w -> apply(committed, w));
           pending.clear();
         }
-        default -> {
+        case 5 -> {
           staged.discard();
           pending.clear();
           expected = copy(committed);
+        }
+        default -> {
+          byte[] value = {op.key()[0], (byte) op.limit()};
+          // As its contract says: only a key the store does not have is inserted.
+          if (expected.get(op.key()) == null) {
+            staged.insert(op.key(), value);
+          } else {
+            staged.put(op.key(), value);
+          }
+          expected.put(op.key(), value);
+          pending.add(new byte[][] {op.key(), value});
         }
       }
       // Nothing reaches the store beneath before a commit.
@@ -103,6 +118,46 @@ class StagedStoreProperties {
           .as(ops.toString())
           .isEqualTo(render(committed.scan(new byte[0], Integer.MAX_VALUE)));
     }
+  }
+
+  @Test
+  void aKeyInsertedAndDeletedInOneStepNeverReachesTheStore() {
+    RecordingSortedStore beneath = new RecordingSortedStore();
+    StagedStore staged = new StagedStore(beneath);
+    byte[] fresh = {40};
+    byte[] stored = {41};
+    staged.put(stored, new byte[] {9});
+    staged.commit();
+    beneath.take();
+
+    staged.insert(fresh, new byte[] {7});
+    assertThat(staged.get(fresh)).containsExactly(7);
+    assertThat(staged.range(new byte[] {40}, new byte[] {42}, 10)).hasSize(2);
+    staged.delete(fresh);
+    assertThat(staged.get(fresh)).isNull();
+    // A key deleted earlier in the step is in the store: inserted again and deleted, its deletion
+    // must still reach the store.
+    staged.delete(stored);
+    staged.insert(stored, new byte[] {8});
+    staged.delete(stored);
+    staged.commit();
+
+    assertThat(beneath.take()).containsExactly("delete [41]");
+  }
+
+  @Test
+  void aKeyInsertedThenPutAndDeletedStillNeverReachesTheStore() {
+    RecordingSortedStore beneath = new RecordingSortedStore();
+    StagedStore staged = new StagedStore(beneath);
+    staged.insert(new byte[] {40}, new byte[] {7});
+    staged.put(new byte[] {40}, new byte[] {8});
+    staged.delete(new byte[] {40});
+    staged.insert(new byte[] {42}, new byte[] {7});
+    staged.discard();
+    staged.insert(new byte[] {42}, new byte[] {6});
+    staged.commit();
+
+    assertThat(beneath.take()).containsExactly("put [42]");
   }
 
   private static void apply(InMemorySortedStore store, byte[][] write) {

@@ -1,0 +1,117 @@
+package dev.lineup.sequencer.queue;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.lineup.avro.Activity;
+import dev.lineup.avro.ActivityResult;
+import dev.lineup.avro.ActivityType;
+import dev.lineup.avro.Channel;
+import dev.lineup.avro.Initiator;
+import dev.lineup.avro.InitiatorKind;
+import dev.lineup.avro.ResultKind;
+import dev.lineup.avro.ScriptRunPayload;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import java.util.TreeMap;
+import org.junit.jupiter.api.Test;
+
+/**
+ * What one activity writes to its task's store, section by section, each step staged and committed
+ * as the processor runs it: every write reaching the store is a RocksDB write and a changelog
+ * record through the broker and into the standby, so these counts are the sequencer's cost per
+ * activity (docs/BENCHMARKS.md).
+ */
+class StoreWritesTest {
+
+  private static final long NOW = Instant.parse("2026-12-05T00:00:00Z").toEpochMilli();
+  private static final QueueSettings SETTINGS = QueueSettings.defaults();
+
+  private final RecordingSortedStore store = new RecordingSortedStore();
+  private final StagedStore staged = new StagedStore(store);
+  private final RecordingOutbox outbox = new RecordingOutbox();
+  private final HostQueues queues = new HostQueues(staged, SETTINGS, outbox);
+
+  @Test
+  void anActivityReleasedInTheStepThatQueuedItWritesNineRecordsInItsWholeLife() {
+    // The host's first activity also writes its ready class's bound, once.
+    step(() -> queues.enqueue(script("h1", "warm-up"), false, NOW));
+    step(() -> queues.onResult(succeeded("h1", "warm-up"), NOW));
+
+    // Queued and released at once: no upcoming, ready or stale entry, no payload.
+    assertThat(step(() -> queues.enqueue(script("h1", "a1"), false, NOW)))
+        .isEqualTo(Map.of("hosts put", 1, "activities put", 1, "deadlines put", 1));
+    // Its result: the lease out, the forget deadline in, the record and the host.
+    assertThat(step(() -> queues.onResult(succeeded("h1", "a1"), NOW + 10)))
+        .isEqualTo(
+            Map.of("hosts put", 1, "activities put", 1, "deadlines put", 1, "deadlines delete", 1));
+    // Forgotten a day later.
+    long later = NOW + SETTINGS.finishedRetention().plus(Duration.ofMinutes(1)).toMillis();
+    assertThat(step(() -> queues.onTime(later)))
+        .isEqualTo(Map.of("activities delete", 2, "deadlines delete", 2));
+  }
+
+  @Test
+  void anActivityQueuedBehindAnotherIndexesItselfUntilItsRelease() {
+    step(() -> queues.enqueue(script("h1", "a1"), false, NOW));
+
+    assertThat(step(() -> queues.enqueue(script("h1", "a2"), false, NOW)))
+        .as("queued: payload, record, upcoming and ready entries, stale deadline, host")
+        .isEqualTo(
+            Map.of(
+                "hosts put", 1,
+                "activities put", 1,
+                "payloads put", 1,
+                "upcoming put", 1,
+                "ready put", 1,
+                "deadlines put", 1));
+    assertThat(step(() -> queues.onResult(succeeded("h1", "a1"), NOW + 10)))
+        .as("a1 ends, a2 is released: its entries and its payload (its last attempt) go")
+        .isEqualTo(
+            Map.of(
+                "hosts put", 1,
+                "activities put", 2,
+                "payloads delete", 1,
+                "upcoming delete", 1,
+                "ready delete", 1,
+                "deadlines put", 2,
+                "deadlines delete", 2));
+  }
+
+  /** Runs one step, commits it, and answers its writes counted by section and kind. */
+  private Map<String, Integer> step(Runnable step) {
+    store.writes.clear();
+    step.run();
+    staged.commit();
+    Map<String, Integer> counts = new TreeMap<>();
+    for (RecordingSortedStore.Write w : store.writes) {
+      String section = Section.values()[w.key()[0] - 1].name().toLowerCase().replace('_', ' ');
+      counts.merge(section + (w.deletion() ? " delete" : " put"), 1, Integer::sum);
+    }
+    return counts;
+  }
+
+  private static Activity script(String host, String id) {
+    return Activity.newBuilder()
+        .setActivityId(id)
+        .setHostId(host)
+        .setType(ActivityType.SCRIPT_RUN)
+        .setChannel(Channel.SCRIPT)
+        .setInitiator(Initiator.newBuilder().setKind(InitiatorKind.USER).build())
+        .setAcceptedAt(Instant.ofEpochMilli(NOW))
+        .setPayload(ScriptRunPayload.newBuilder().setScriptSha256("ab".repeat(32)).build())
+        .build();
+  }
+
+  private static ActivityResult succeeded(String host, String id) {
+    return ActivityResult.newBuilder()
+        .setResultId("r-" + id)
+        .setActivityId(id)
+        .setHostId(host)
+        .setAttempt(1)
+        .setKind(ResultKind.SUCCEEDED)
+        .setOccurredAt(Instant.ofEpochMilli(NOW))
+        .setExitCode(0)
+        .build();
+  }
+}
