@@ -236,7 +236,9 @@ class MetricsTest {
         .contains("lineup_upcoming_activities{lane=\"SETUP\"}")
         .containsPattern("lineup_ledger_counted_at_seconds [0-9.E]+")
         .containsPattern("lineup_consumer_lag_records\\{consumer=\"[^\"]+\"} ")
-        .containsPattern("lineup_consumer_lag_seconds\\{consumer=\"[^\"]+\"} ");
+        .containsPattern("lineup_consumer_lag_seconds\\{consumer=\"[^\"]+\"} ")
+        // The sequencer keeps up here: the front door is not holding back.
+        .contains("lineup_consumer_held_back{consumer=\"request-front-door\"} 0.0");
     assertThat(gateway).containsPattern("lineup_consumer_lag_records\\{consumer=\"[^\"]+\"} ");
     assertThat(sequencer)
         .contains("lineup_consumer_lag_records{consumer=\"sequencer\"}")

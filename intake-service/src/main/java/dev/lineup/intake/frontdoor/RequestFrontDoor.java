@@ -9,6 +9,7 @@ import dev.lineup.intake.validation.ActivityValidator;
 import dev.lineup.schemas.Commands;
 import dev.lineup.schemas.Topics;
 import dev.lineup.service.health.Readiness;
+import dev.lineup.service.kafka.DownstreamLag;
 import dev.lineup.service.kafka.Failures;
 import dev.lineup.service.kafka.FetchGathering;
 import dev.lineup.service.kafka.GroupMembership;
@@ -44,6 +45,12 @@ import org.slf4j.LoggerFactory;
  * id of another host is dead-lettered ({@code ID_CONFLICT}), a resend within the idempotency window
  * is a no-op. Commands, dead letters and the consumed offsets commit in one transaction, so a crash
  * neither loses nor repeats a request.
+ *
+ * <p>Under overload it holds back ({@link DownstreamLag}): while the sequencer is more than {@code
+ * lineup.intake.front-door.hold-back-at} commands behind on {@code lineup.commands}, the door reads
+ * no more requests, which wait on {@code lineup.requests}. The commands topic stays short, so what
+ * reaches it by another way (an enqueue on HTTP, an urgent lock) does not wait behind a flood of
+ * bulk requests, and the box spends nothing on turning requests into commands that would only wait.
  */
 @Context
 public final class RequestFrontDoor implements Readiness, Instrumented, AutoCloseable {
@@ -56,6 +63,7 @@ public final class RequestFrontDoor implements Readiness, Instrumented, AutoClos
   private final ActivityClaims claims;
   private final SecretReferencing secrets;
   private final TransactionalLoop loop;
+  private final DownstreamLag sequencerLag;
 
   public RequestFrontDoor(
       ActivityValidator validator,
@@ -65,6 +73,8 @@ public final class RequestFrontDoor implements Readiness, Instrumented, AutoClos
       @Value("${lineup.kafka.bootstrap-servers}") String bootstrapServers,
       @Value("${lineup.intake.front-door.group-id}") String groupId,
       @Value("${lineup.intake.front-door.gather}") Duration gather,
+      @Value("${lineup.intake.front-door.hold-back-at}") long holdBackAt,
+      @Value("${lineup.intake.front-door.sequencer-group}") String sequencerGroup,
       @Value("${lineup.intake.instance-id}") String instanceId) {
     this.validator = validator;
     this.claims = claims;
@@ -77,14 +87,27 @@ public final class RequestFrontDoor implements Readiness, Instrumented, AutoClos
             GroupMembership.member(bootstrapServers, groupId, instanceId), MAX_BATCH, 300, gather);
     loop =
         new TransactionalLoop(
+            NAME,
+            config,
+            producerSettings.transactional(
+                bootstrapServers, "lineup-intake-front-door-" + instanceId, null, null, null),
+            Topics.REQUESTS,
+            Topics.REQUESTS_DLQ,
+            this::admitAll);
+    sequencerLag =
+        holdBackAt <= 0
+            ? null
+            : new DownstreamLag(
                 NAME,
-                config,
-                producerSettings.transactional(
-                    bootstrapServers, "lineup-intake-front-door-" + instanceId, null, null, null),
-                Topics.REQUESTS,
-                Topics.REQUESTS_DLQ,
-                this::admitAll)
-            .start();
+                bootstrapServers,
+                sequencerGroup,
+                Topics.COMMANDS.name(),
+                holdBackAt,
+                Duration.ofSeconds(1));
+    if (sequencerLag != null) {
+      loop.holdBackWhile(sequencerLag::holdsBack);
+    }
+    loop.start();
   }
 
   /** A request read, validated, and ready to be claimed; or refused, with the reason. */
@@ -244,5 +267,8 @@ public final class RequestFrontDoor implements Readiness, Instrumented, AutoClos
   @Override
   public void close() {
     loop.close();
+    if (sequencerLag != null) {
+      sequencerLag.close();
+    }
   }
 }

@@ -9,6 +9,7 @@ import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -19,7 +20,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.BooleanSupplier;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.Producer;
@@ -83,6 +86,9 @@ public abstract sealed class PollingLoop implements Readiness, Instrumented, Aut
 
   /** The oldest {@link #upTo} among the partitions that lag, or 0 while none does. */
   private final AtomicLong laggingSinceMillis = new AtomicLong();
+
+  /** While it answers true, the loop reads nothing more ({@link #holdBackWhile}). */
+  private volatile BooleanSupplier holdBack = () -> false;
 
   /** The Kafka clients' meters, closed with the loop. */
   private final List<KafkaClientMetrics> clientMetrics = new ArrayList<>();
@@ -150,6 +156,12 @@ public abstract sealed class PollingLoop implements Readiness, Instrumented, Aut
         .tag("topic", deadLetterTopic)
         .tag("consumer", name)
         .register(registry);
+    Gauge.builder("lineup.consumer.held.back", this, loop -> loop.holdBack.getAsBoolean() ? 1 : 0)
+        .description(
+            "1 while this consumer loop holds back, reading nothing more, because what it writes is"
+                + " read too slowly downstream, else 0")
+        .tag("consumer", name)
+        .register(registry);
     Gauge.builder("lineup.consumer.lag.records", lagRecords, AtomicLong::get)
         .description("Records in this consumer's partitions that it has not read yet")
         .tag("consumer", name)
@@ -184,9 +196,31 @@ public abstract sealed class PollingLoop implements Readiness, Instrumented, Aut
     metrics.bindTo(registry);
   }
 
+  /**
+   * Push-back: while {@code holdBack} answers true, the loop reads nothing more. Its partitions are
+   * paused, not given up: it stays in its group, what it fetched already is processed, and the rest
+   * waits on its topic ({@link DownstreamLag}). Set before the loop starts.
+   */
+  public final void holdBackWhile(BooleanSupplier holdBack) {
+    this.holdBack = holdBack;
+  }
+
   /** Subscribes and starts the thread. */
   protected final void begin() {
-    consumer.subscribe(topics);
+    consumer.subscribe(
+        topics,
+        new ConsumerRebalanceListener() {
+          @Override
+          public void onPartitionsRevoked(Collection<TopicPartition> partitions) {}
+
+          /** Called inside a poll, before it fetches: a loop holding back fetches nothing new. */
+          @Override
+          public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+            if (holdBack.getAsBoolean()) {
+              consumer.pause(partitions);
+            }
+          }
+        });
     thread.start();
   }
 
@@ -222,6 +256,7 @@ public abstract sealed class PollingLoop implements Readiness, Instrumented, Aut
       while (running.get()) {
         ConsumerRecords<byte[], byte[]> records;
         try {
+          holdBackOrGoOn();
           records = consumer.poll(POLL);
         } catch (WakeupException e) {
           throw e;
@@ -275,6 +310,18 @@ public abstract sealed class PollingLoop implements Readiness, Instrumented, Aut
       } finally {
         closeClients(CLOSE);
       }
+    }
+  }
+
+  /**
+   * Pauses every assigned partition while the loop holds back (again at each poll: a rebalance may
+   * have brought new ones), and resumes them once it does not.
+   */
+  private void holdBackOrGoOn() {
+    if (holdBack.getAsBoolean()) {
+      consumer.pause(consumer.assignment());
+    } else if (!consumer.paused().isEmpty()) {
+      consumer.resume(consumer.paused());
     }
   }
 

@@ -1,0 +1,181 @@
+package dev.lineup.service.kafka;
+
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.ListOffsetsOptions;
+import org.apache.kafka.clients.admin.ListOffsetsResult;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.IsolationLevel;
+import org.apache.kafka.common.TopicPartition;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Push-back under overload: how far the consumer group that reads what a loop writes is behind, and
+ * whether the loop should hold back for it ({@link PollingLoop#holdBackWhile}). Every {@code
+ * every}, on a thread of its own, it reads from the broker the group's committed offsets on the
+ * topic and the topic's ends ({@code read_committed}); once the group is more than {@code limit}
+ * records behind it holds back, until the group is at half of that again. A loop that holds back
+ * leaves its input where it is, so the work waits on the topic it came from and not in front of
+ * what reaches the group by other ways.
+ *
+ * <p>It fails open: a group with no committed offset on the topic (not started yet) is not behind,
+ * and while the lag cannot be read (the broker away, an ACL refusing it) nothing is held back; the
+ * latter is said once, when it starts.
+ */
+public final class DownstreamLag implements AutoCloseable {
+
+  private static final Logger LOG = LoggerFactory.getLogger(DownstreamLag.class);
+
+  private final String name;
+  private final String group;
+  private final String topic;
+  private final long limit;
+  private final Admin admin;
+  private final Duration timeout;
+  private final ScheduledExecutorService reader;
+
+  private volatile boolean holding;
+  private volatile long behind = -1;
+  private boolean unreadable;
+
+  /**
+   * @param name who holds back, in its log lines (the loop's name)
+   * @param limit records behind past which to hold back; at least 2
+   */
+  public DownstreamLag(
+      String name,
+      String bootstrapServers,
+      String group,
+      String topic,
+      long limit,
+      Duration every) {
+    if (limit < 2) {
+      throw new IllegalArgumentException(name + ": a hold-back limit needs at least 2 records");
+    }
+    this.name = name;
+    this.group = group;
+    this.topic = topic;
+    this.limit = limit;
+    this.timeout =
+        every.multipliedBy(5).compareTo(Duration.ofSeconds(5)) < 0
+            ? Duration.ofSeconds(5)
+            : every.multipliedBy(5);
+    Map<String, Object> config = new HashMap<>();
+    config.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+    config.put(AdminClientConfig.CLIENT_ID_CONFIG, name + "-lag-" + UUID.randomUUID());
+    config.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) timeout.toMillis());
+    config.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) timeout.toMillis());
+    this.admin = Admin.create(config);
+    this.reader =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, name + "-downstream-lag");
+              t.setDaemon(true);
+              return t;
+            });
+    reader.scheduleWithFixedDelay(this::read, 0, every.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  /** Whether the loop should read nothing more for now. */
+  public boolean holdsBack() {
+    return holding;
+  }
+
+  /** Records the group was behind at the last read, or -1 if that read failed. */
+  public long behind() {
+    return behind;
+  }
+
+  private void read() {
+    long lag;
+    try {
+      lag = lag();
+    } catch (Exception e) {
+      behind = -1;
+      if (holding) {
+        holding = false;
+      }
+      if (!unreadable) {
+        unreadable = true;
+        LOG.warn(
+            "{}: cannot read how far {} is behind on {}, so nothing is held back meanwhile: {}",
+            name,
+            group,
+            topic,
+            Failures.describe(e, Failures.MAX_REASON));
+      }
+      return;
+    }
+    unreadable = false;
+    behind = lag;
+    if (!holding && lag > limit) {
+      holding = true;
+      LOG.warn(
+          "{}: holding back: {} is {} records behind on {} (more than {}); new work waits where it"
+              + " is until it is at {}",
+          name,
+          group,
+          lag,
+          topic,
+          limit,
+          limit / 2);
+    } else if (holding && lag <= limit / 2) {
+      holding = false;
+      LOG.info(
+          "{}: no longer holding back: {} is {} records behind on {}", name, group, lag, topic);
+    }
+  }
+
+  /** The group's records to go on the topic: each committed partition's end minus its offset. */
+  private long lag() throws Exception {
+    Map<TopicPartition, OffsetAndMetadata> committed = new HashMap<>();
+    admin
+        .listConsumerGroupOffsets(group)
+        .partitionsToOffsetAndMetadata()
+        .get(timeout.toMillis(), TimeUnit.MILLISECONDS)
+        .forEach(
+            (partition, offset) -> {
+              if (partition.topic().equals(topic) && offset != null) {
+                committed.put(partition, offset);
+              }
+            });
+    if (committed.isEmpty()) {
+      return 0;
+    }
+    Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
+    committed.keySet().forEach(p -> latest.put(p, OffsetSpec.latest()));
+    Map<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> ends =
+        admin
+            .listOffsets(latest, new ListOffsetsOptions(IsolationLevel.READ_COMMITTED))
+            .all()
+            .get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    long lag = 0;
+    for (var entry : committed.entrySet()) {
+      var end = ends.get(entry.getKey());
+      if (end != null) {
+        lag += Math.max(0, end.offset() - entry.getValue().offset());
+      }
+    }
+    return lag;
+  }
+
+  @Override
+  public void close() {
+    reader.shutdownNow();
+    try {
+      reader.awaitTermination(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    admin.close(Duration.ofSeconds(5));
+  }
+}

@@ -1,0 +1,151 @@
+package dev.lineup.service.kafka;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.lineup.embedded.EmbeddedKafka;
+import dev.lineup.embedded.LineupInfrastructure;
+import dev.lineup.embedded.TopicReader;
+import dev.lineup.embedded.TopicWriter;
+import dev.lineup.schemas.Topic;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.time.Duration;
+import java.util.Map;
+import java.util.UUID;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.Serdes;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * Push-back on a real broker: a loop whose output's reader is too far behind reads nothing more,
+ * and its input waits on its topic, until the reader has caught up to half the limit; a reader that
+ * never committed holds nothing back.
+ */
+@ExtendWith(LineupInfrastructure.class)
+class DownstreamLagTest {
+
+  private static final Duration EVERY = Duration.ofMillis(100);
+  private static String bootstrap;
+
+  @BeforeAll
+  static void start(EmbeddedKafka kafka) {
+    bootstrap = kafka.bootstrapServers();
+  }
+
+  @Test
+  void aLoopHoldsBackWhileItsReaderIsTooFarBehindAndGoesOnOnceItCaughtUpToHalf() throws Exception {
+    String suffix = UUID.randomUUID().toString().substring(0, 8);
+    String in = "lag-in-" + suffix;
+    String out = "lag-out-" + suffix;
+    String reader = "lag-reader-" + suffix;
+    createTopics(in, out, "lag-dlq-" + suffix);
+    // The reader of the out topic has read nothing of the 30 records already there.
+    TopicWriter.write(bootstrap, out, "host", numbered(30));
+    commit(reader, out, 0);
+
+    var registry = new SimpleMeterRegistry();
+    try (var lag = new DownstreamLag("test-door", bootstrap, reader, out, 20, EVERY);
+        var loop = copying(in, out, "lag-dlq-" + suffix, "lag-group-" + suffix)) {
+      loop.holdBackWhile(lag::holdsBack);
+      loop.instrument(registry);
+      loop.start();
+      await().atMost(Duration.ofSeconds(10)).until(lag::holdsBack);
+      assertThat(lag.behind()).isEqualTo(30);
+      assertThat(registry.get("lineup.consumer.held.back").gauge().value()).isEqualTo(1);
+
+      TopicWriter.write(bootstrap, in, "host", "a", "b", "c");
+      Thread.sleep(2_000);
+      assertThat(new TopicReader(bootstrap).readToEnd(out))
+          .as("nothing more written while held back")
+          .hasSize(30);
+
+      // Still more than half the limit behind: still held back.
+      commit(reader, out, 15);
+      Thread.sleep(1_000);
+      assertThat(lag.holdsBack()).isTrue();
+      assertThat(new TopicReader(bootstrap).readToEnd(out)).hasSize(30);
+
+      commit(reader, out, 20);
+      await()
+          .atMost(Duration.ofSeconds(20))
+          .until(() -> new TopicReader(bootstrap).readToEnd(out).size() == 33);
+      assertThat(lag.holdsBack()).isFalse();
+      assertThat(registry.get("lineup.consumer.held.back").gauge().value()).isZero();
+    }
+  }
+
+  @Test
+  void aReaderThatNeverCommittedIsNotBehind() throws Exception {
+    String suffix = UUID.randomUUID().toString().substring(0, 8);
+    String in = "lag-in-" + suffix;
+    String out = "lag-out-" + suffix;
+    createTopics(in, out, "lag-dlq-" + suffix);
+    TopicWriter.write(bootstrap, out, "host", numbered(30));
+
+    try (var lag = new DownstreamLag("test-door", bootstrap, "nobody-" + suffix, out, 20, EVERY);
+        var loop = copying(in, out, "lag-dlq-" + suffix, "lag-group-" + suffix)) {
+      loop.holdBackWhile(lag::holdsBack);
+      loop.start();
+      TopicWriter.write(bootstrap, in, "host", "a");
+
+      await()
+          .atMost(Duration.ofSeconds(20))
+          .until(() -> new TopicReader(bootstrap).readToEnd(out).size() == 31);
+      assertThat(lag.behind()).isZero();
+    }
+  }
+
+  @Test
+  void aLimitBelowTwoIsRefused() {
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+            () -> new DownstreamLag("test-door", bootstrap, "g", "t", 1, EVERY))
+        .hasMessageContaining("at least 2");
+  }
+
+  /** A loop that copies each record of {@code in} to {@code out}; not started. */
+  private static TransactionalLoop copying(String in, String out, String dlq, String group) {
+    return new TransactionalLoop(
+        "test-door",
+        GroupMembership.member(bootstrap, group, null),
+        ProducerSettings.DEFAULTS.transactional(bootstrap, "test-door-" + group, null, null, null),
+        new Topic<>(in, Serdes.ByteArray(), Serdes.ByteArray()),
+        new Topic<>(dlq, Serdes.ByteArray(), Serdes.ByteArray()),
+        (records, output) ->
+            records.forEach(r -> output.send(new ProducerRecord<>(out, r.key(), r.value()))));
+  }
+
+  private static String[] numbered(int n) {
+    String[] values = new String[n];
+    for (int i = 0; i < n; i++) {
+      values[i] = "r" + i;
+    }
+    return values;
+  }
+
+  private static void createTopics(String... names) throws Exception {
+    try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
+      admin
+          .createTopics(
+              java.util.Arrays.stream(names).map(n -> new NewTopic(n, 1, (short) 1)).toList())
+          .all()
+          .get();
+    }
+  }
+
+  /** Sets the group's committed offset on the topic's one partition, as its reader would. */
+  private static void commit(String group, String topic, long offset) throws Exception {
+    try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
+      admin
+          .alterConsumerGroupOffsets(
+              group, Map.of(new TopicPartition(topic, 0), new OffsetAndMetadata(offset)))
+          .all()
+          .get();
+    }
+  }
+}
