@@ -71,28 +71,22 @@ final class BrokerRequests {
 
   /** Every request type's count since the broker started, summed over its versions. */
   private static Map<String, Long> byType() {
-    Map<String, Long> counts = new HashMap<>();
-    MBeanServer server = ManagementFactory.getPlatformMBeanServer();
-    for (ObjectName meter : query(server, METERS)) {
-      try {
-        if (server.getAttribute(meter, "Count") instanceof Number n) {
-          counts.merge(meter.getKeyProperty("request"), n.longValue(), Long::sum);
-        }
-      } catch (Exception e) {
-        // A meter that went away between the query and the read: counted as none.
-      }
-    }
-    return counts;
+    return meterCounts(METERS, "request");
   }
 
   /** Every topic's records appended since the broker started. */
   private static Map<String, Long> byTopic() {
+    return meterCounts(TOPIC_METERS, "topic");
+  }
+
+  /** The broker meters {@code pattern} names, their counts summed by one key of their names. */
+  private static Map<String, Long> meterCounts(String pattern, String by) {
     Map<String, Long> counts = new HashMap<>();
     MBeanServer server = ManagementFactory.getPlatformMBeanServer();
-    for (ObjectName meter : query(server, TOPIC_METERS)) {
+    for (ObjectName meter : query(server, pattern)) {
       try {
         if (server.getAttribute(meter, "Count") instanceof Number n) {
-          counts.merge(meter.getKeyProperty("topic"), n.longValue(), Long::sum);
+          counts.merge(meter.getKeyProperty(by), n.longValue(), Long::sum);
         }
       } catch (Exception e) {
         // A meter that went away between the query and the read: counted as none.

@@ -85,15 +85,7 @@ public final class RequestFrontDoor implements Readiness, Instrumented, AutoClos
     Map<String, Object> config =
         FetchGathering.gather(
             GroupMembership.member(bootstrapServers, groupId, instanceId), MAX_BATCH, 300, gather);
-    loop =
-        new TransactionalLoop(
-            NAME,
-            config,
-            producerSettings.transactional(
-                bootstrapServers, "lineup-intake-front-door-" + instanceId, null, null, null),
-            Topics.REQUESTS,
-            Topics.REQUESTS_DLQ,
-            this::admitAll);
+    // Before the loop: a hold-back limit refused here must not leave the loop's clients open.
     sequencerLag =
         holdBackAt <= 0
             ? null
@@ -104,6 +96,15 @@ public final class RequestFrontDoor implements Readiness, Instrumented, AutoClos
                 Topics.COMMANDS.name(),
                 holdBackAt,
                 Duration.ofSeconds(1));
+    loop =
+        new TransactionalLoop(
+            NAME,
+            config,
+            producerSettings.transactional(
+                bootstrapServers, "lineup-intake-front-door-" + instanceId, null, null, null),
+            Topics.REQUESTS,
+            Topics.REQUESTS_DLQ,
+            this::admitAll);
     if (sequencerLag != null) {
       loop.holdBackWhile(sequencerLag::holdsBack);
     }

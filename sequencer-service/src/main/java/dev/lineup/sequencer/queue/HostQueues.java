@@ -270,7 +270,7 @@ public final class HostQueues {
       case HEARTBEAT -> extendLease(a, result.getLeaseExtensionMs(), now);
       case SUCCEEDED -> finish(host, a, SUCCEEDED, ReasonCode.SUCCEEDED, null, result, now);
       case FAILED -> {
-        if (a.attempt() < a.maxAttempts()) {
+        if (a.hasAttemptsLeft()) {
           scheduleRetry(host, a, result, now);
         } else {
           finish(host, a, FAILED, ReasonCode.FAILED, null, result, now);

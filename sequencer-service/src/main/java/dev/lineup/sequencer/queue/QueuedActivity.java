@@ -118,6 +118,11 @@ final class QueuedActivity {
     return record.getMaxAttempts();
   }
 
+  /** Whether a failed attempt is retried: it has not had its last one yet. */
+  boolean hasAttemptsLeft() {
+    return attempt() < maxAttempts();
+  }
+
   void startAttempt() {
     record.setAttempt(record.getAttempt() + 1);
   }

@@ -27,7 +27,10 @@ public enum Section {
   HOSTS(1),
   /** Activity id to its record, its place in the queue (small). */
   ACTIVITIES(2),
-  /** Activity id to the activity as enqueued (written once, deleted when it ends). */
+  /**
+   * Activity id to the activity as enqueued (written once, deleted when its last attempt is
+   * released or it ends).
+   */
   PAYLOADS(3),
   /** Ready activities of each host lane, in release order ({@link ReadyIndex}). */
   READY(4),

@@ -1,8 +1,5 @@
 package dev.lineup.sequencer.queue;
 
-import java.util.List;
-import java.util.function.BiFunction;
-
 /**
  * Brings a task's store to the layout this version reads and writes: the sections' bounds ({@link
  * Section#writeBounds}), then each change of the layout the store has not had yet, marked done by a
@@ -22,42 +19,11 @@ public final class StoredLayout {
    */
   static final byte[] RELEASED_BYPASS_ONLY = KeyParts.id("released-index-bypass-only");
 
-  /**
-   * A payload is kept only while it can be read, until its activity's last attempt is released
-   * ({@link StoredQueues#holdsPayload}); an older version kept it until the activity ended, and
-   * this version, which no longer deletes it then, takes out what such a version left. Until it
-   * does, no rule reads those payloads.
-   */
-  static final byte[] PAYLOADS_WHILE_READ = KeyParts.id("payloads-while-read");
+  private static final byte[] RELEASED_BYPASS_ONLY_CURSOR =
+      KeyParts.id("released-index-bypass-only/cursor");
 
-  /** Entries a step reads, at most, for each change. */
+  /** Released index entries a step reads, at most. */
   static final int PAGE = 1_000;
-
-  /**
-   * Each change of layout, in the order they came: the marker of its being done, and a page of it.
-   */
-  private static final List<Change> CHANGES =
-      List.of(
-          new Change(
-              RELEASED_BYPASS_ONLY,
-              GroupedKeys.START,
-              (queues, from) -> queues.dropOrderedLanesFromReleasedIndex(from, PAGE)),
-          new Change(
-              PAYLOADS_WHILE_READ,
-              new byte[0],
-              (queues, from) -> queues.dropPayloadsNoLongerRead(from, PAGE)));
-
-  /**
-   * A change of layout that reads the store: {@code page} takes it one page on from a key, and
-   * answers where the next page starts, or null once it is done.
-   */
-  private record Change(byte[] done, byte[] start, BiFunction<StoredQueues, byte[], byte[]> page) {
-
-    /** Its cursor, beside its marker. */
-    byte[] cursor() {
-      return KeyParts.concat(done, KeyParts.id("/cursor"));
-    }
-  }
 
   private StoredLayout() {}
 
@@ -71,22 +37,19 @@ public final class StoredLayout {
   public static boolean prepare(SortedStore whole) {
     Section.writeBounds(whole);
     SortedStore layout = Section.LAYOUT.of(whole);
-    for (Change change : CHANGES) {
-      if (layout.get(change.done()) != null) {
-        continue;
-      }
-      byte[] cursor = layout.get(change.cursor());
-      byte[] next =
-          change.page().apply(new StoredQueues(whole), cursor == null ? change.start() : cursor);
-      if (next != null) {
-        layout.put(change.cursor(), next);
-        return false;
-      }
-      if (cursor != null) {
-        layout.delete(change.cursor());
-      }
-      layout.put(change.done(), new byte[0]);
+    if (layout.get(RELEASED_BYPASS_ONLY) != null) {
+      return true;
     }
+    byte[] cursor = layout.get(RELEASED_BYPASS_ONLY_CURSOR);
+    byte[] next =
+        new StoredQueues(whole)
+            .dropOrderedLanesFromReleasedIndex(cursor == null ? GroupedKeys.START : cursor, PAGE);
+    if (next != null) {
+      layout.put(RELEASED_BYPASS_ONLY_CURSOR, next);
+      return false;
+    }
+    layout.delete(RELEASED_BYPASS_ONLY_CURSOR);
+    layout.put(RELEASED_BYPASS_ONLY, new byte[0]);
     return true;
   }
 }

@@ -29,9 +29,6 @@ final class StoredQueues {
 
   private static final AvroSerde<Activity> PAYLOADS = AvroSerde.of(Activity.class);
 
-  /** After every activity id: no UTF-8 text holds 0xFF. */
-  private static final byte[] AFTER_EVERY_ID = {(byte) 0xFF};
-
   private final SortedStore hosts;
   private final SortedStore activities;
   private final SortedStore payloads;
@@ -134,14 +131,14 @@ final class StoredQueues {
   /**
    * Stores the payload of an activity just accepted; its record is stored with its first event. The
    * payload is kept while it can still be read: until the activity's last attempt is released
-   * ({@link #joinReleased}) or it ends.
+   * ({@link #joinReleased}), or it ends first.
    */
   QueuedActivity accept(Activity activity, long seq, byte[] rank) {
     payloads.insert(KeyParts.id(activity.getActivityId()), PAYLOADS.serialize("p", activity));
     return new QueuedActivity(Records.accepted(activity, seq, rank), deadlines);
   }
 
-  /** The activity as enqueued; kept until it ends. */
+  /** The activity as enqueued, while it is upcoming. */
   Activity payload(String activityId) {
     byte[] bytes = payloads.get(KeyParts.id(activityId));
     if (bytes == null) {
@@ -151,12 +148,12 @@ final class StoredQueues {
   }
 
   /**
-   * Whether its payload is stored: only an upcoming activity's is ever read (to release it, to
-   * follow its dependencies, to match a selector), and one whose last attempt is out never is
-   * again.
+   * Whether its payload may still be read: only an upcoming activity's ever is (to release it, to
+   * follow its dependencies, to match a selector), and once its last attempt is out it is never
+   * upcoming again.
    */
-  static boolean holdsPayload(QueuedActivity a) {
-    return a.attempt() < a.maxAttempts();
+  private static boolean payloadStillRead(QueuedActivity a) {
+    return a.hasAttemptsLeft();
   }
 
   private void dropPayload(QueuedActivity a) {
@@ -211,7 +208,12 @@ final class StoredQueues {
     if (a.inOrderedLane() && a.id().equals(host.holder(a.lane()))) {
       host.free(a.lane());
     }
-    if (holdsPayload(a)) {
+    if (payloadStillRead(a)) {
+      dropPayload(a);
+    } else if (payloads.get(KeyParts.id(a.id())) != null) {
+      // Released for the last time by a version that kept payloads until the end (an upgrade, or
+      // a rollback and forward again): looked up, not deleted blindly, since a deletion is a
+      // write and a tombstone, and a lookup of a missing key is neither.
       dropPayload(a);
     }
   }
@@ -268,16 +270,16 @@ final class StoredQueues {
 
   /**
    * Indexes a released bypass activity, and drops the payload of a last attempt ({@link
-   * #holdsPayload}). An ordered lane's released activity is its holder, already in the host record:
-   * indexing it too cost two store writes (and two changelog records) per activity for the sake of
-   * purge and the operators' queue view. An activity released for good in the step that queued it
-   * so never writes its payload to the store ({@link SortedStore#insert}).
+   * #payloadStillRead}). An ordered lane's released activity is its holder, already in the host
+   * record: indexing it too cost two store writes (and two changelog records) per activity for the
+   * sake of purge and the operators' queue view. An activity released for good in the step that
+   * queued it so never writes its payload to the store ({@link SortedStore#insert}).
    */
   void joinReleased(QueuedActivity a) {
     if (!a.inOrderedLane()) {
       released.add(a.hostId(), a.id());
     }
-    if (!holdsPayload(a)) {
+    if (!payloadStillRead(a)) {
       dropPayload(a);
     }
   }
@@ -325,33 +327,6 @@ final class StoredQueues {
             released.remove(hostId, activityId);
           }
         });
-  }
-
-  /**
-   * Takes out of the payloads, up to {@code limit} of them from the key {@code from} on, those a
-   * store written before {@link StoredLayout#PAYLOADS_WHILE_READ} keeps and this version no longer
-   * reads or removes: a released last attempt's ({@link #holdsPayload}), and any whose activity
-   * ended or is gone. A payload whose activity record cannot be read is left as it is. Answers
-   * where the next page starts, or null.
-   */
-  byte[] dropPayloadsNoLongerRead(byte[] from, int limit) {
-    List<SortedStore.Entry> page = payloads.range(from, AFTER_EVERY_ID, limit);
-    for (SortedStore.Entry e : page) {
-      Optional<QueuedActivity> a;
-      try {
-        a = activity(KeyParts.id(e.key()));
-      } catch (RuntimeException unreadable) {
-        continue;
-      }
-      if (a.isEmpty() || a.get().hasEnded() || !holdsPayload(a.get())) {
-        payloads.delete(e.key());
-      }
-    }
-    if (page.size() < limit) {
-      return null;
-    }
-    byte[] last = page.get(page.size() - 1).key();
-    return Arrays.copyOf(last, last.length + 1); // the first key after it
   }
 
   // ------------------------------------------------------------------ dependents and dedupe keys

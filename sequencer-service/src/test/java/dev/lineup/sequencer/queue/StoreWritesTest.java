@@ -34,9 +34,12 @@ class StoreWritesTest {
 
   @Test
   void anActivityReleasedInTheStepThatQueuedItWritesNineRecordsInItsWholeLife() {
-    // The host's first activity also writes its ready class's bound, once.
-    step(() -> queues.enqueue(script("h1", "warm-up"), false, NOW));
-    step(() -> queues.onResult(succeeded("h1", "warm-up"), NOW));
+    // The host's first activity also writes its ready class's bound, once; an hour earlier, so
+    // that it is forgotten on its own.
+    long hourBefore = NOW - Duration.ofHours(1).toMillis();
+    step(() -> queues.enqueue(script("h1", "warm-up"), false, hourBefore));
+    step(() -> queues.onResult(succeeded("h1", "warm-up"), hourBefore));
+    step(() -> queues.onTime(forgetTime(hourBefore)));
 
     // Queued and released at once: no upcoming, ready or stale entry, no payload.
     assertThat(step(() -> queues.enqueue(script("h1", "a1"), false, NOW)))
@@ -46,9 +49,19 @@ class StoreWritesTest {
         .isEqualTo(
             Map.of("hosts put", 1, "activities put", 1, "deadlines put", 1, "deadlines delete", 1));
     // Forgotten a day later.
-    long later = NOW + SETTINGS.finishedRetention().plus(Duration.ofMinutes(1)).toMillis();
-    assertThat(step(() -> queues.onTime(later)))
-        .isEqualTo(Map.of("activities delete", 2, "deadlines delete", 2));
+    assertThat(step(() -> queues.onTime(forgetTime(NOW + 10))))
+        .isEqualTo(Map.of("activities delete", 1, "deadlines delete", 1));
+  }
+
+  @Test
+  void aPayloadAnOlderVersionKeptPastTheLastReleaseGoesWhenItsActivityEnds() {
+    step(() -> queues.enqueue(script("h1", "a1"), false, NOW));
+    // What a version that kept payloads until the end left for the activity it released.
+    Section.PAYLOADS.of(store).put(KeyParts.id("a1"), new byte[] {1});
+
+    assertThat(step(() -> queues.onResult(succeeded("h1", "a1"), NOW + 10)))
+        .containsEntry("payloads delete", 1);
+    assertThat(Section.PAYLOADS.of(store).get(KeyParts.id("a1"))).isNull();
   }
 
   @Test
@@ -76,6 +89,10 @@ class StoreWritesTest {
                 "ready delete", 1,
                 "deadlines put", 2,
                 "deadlines delete", 2));
+  }
+
+  private static long forgetTime(long finishedAt) {
+    return finishedAt + SETTINGS.finishedRetention().plus(Duration.ofMinutes(1)).toMillis();
   }
 
   /** Runs one step, commits it, and answers its writes counted by section and kind. */

@@ -3,7 +3,6 @@ package dev.lineup.sequencer.queue;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.lineup.avro.Activity;
-import dev.lineup.avro.ActivityResult;
 import dev.lineup.avro.ActivityState;
 import dev.lineup.avro.ActivityType;
 import dev.lineup.avro.Channel;
@@ -14,8 +13,6 @@ import dev.lineup.avro.LifecycleEvent;
 import dev.lineup.avro.MdmCommandPayload;
 import dev.lineup.avro.Platform;
 import dev.lineup.avro.ReasonCode;
-import dev.lineup.avro.ResultKind;
-import dev.lineup.avro.RetryPolicy;
 import dev.lineup.avro.ScriptRunPayload;
 import java.nio.ByteBuffer;
 import java.time.Instant;
@@ -23,10 +20,9 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
- * A store written by an older version: one that indexed every lane's released activities (after
- * {@link StoredLayout#prepare} only the bypass lane's entries are left, once, and purge still ends
- * what each lane has in flight), and one that kept every payload until its activity ended (after
- * it, only those an upcoming activity or a retry may still read are left).
+ * A store written by a version that indexed every lane's released activities: after {@link
+ * StoredLayout#prepare} only the bypass lane's entries are left, once, and purge still ends what
+ * each lane has in flight.
  */
 class StoredLayoutTest {
 
@@ -127,71 +123,6 @@ class StoredLayoutTest {
 
     assertThat(view.inFlight()).extracting(QueueView.Item::activityId).containsExactly("script-1");
     assertThat(view.upcoming()).extracting(QueueView.Item::activityId).containsExactly("script-2");
-  }
-
-  @Test
-  void thePayloadsAnOlderVersionKeptPastTheLastReleaseAreTakenOutAndTheRestStay() {
-    queues.enqueue(script("h1", "released-last"), false, NOW);
-    queues.enqueue(script("h1", "upcoming"), false, NOW);
-    queues.enqueue(retried("h2", "released-may-retry"), false, NOW);
-    SortedStore payloads = Section.PAYLOADS.of(store);
-    assertThat(keys(payloads))
-        .as("this version keeps no payload once the last attempt is released")
-        .containsExactly("released-may-retry", "upcoming");
-    // What an older version kept: the released last attempt's payload, and one of an activity
-    // since forgotten.
-    byte[] old = payloads.get(KeyParts.id("upcoming"));
-    payloads.put(KeyParts.id("released-last"), old);
-    payloads.put(KeyParts.id("forgotten"), old);
-
-    assertThat(StoredLayout.prepare(store)).isTrue();
-
-    assertThat(keys(payloads)).containsExactly("released-may-retry", "upcoming");
-    assertThat(Section.LAYOUT.of(store).get(StoredLayout.PAYLOADS_WHILE_READ)).isNotNull();
-    // And the queue goes on: the upcoming activity is released with its payload.
-    queues.onResult(succeeded("h1", "released-last"), NOW + 1);
-    assertThat(outbox.released)
-        .extracting(r -> r.getActivity().getActivityId())
-        .contains("upcoming");
-    assertThat(keys(payloads)).containsExactly("released-may-retry");
-  }
-
-  @Test
-  void manyPayloadsAreLookedAtAPageAStep() {
-    SortedStore payloads = Section.PAYLOADS.of(store);
-    for (int i = 0; i < StoredLayout.PAGE + 10; i++) {
-      payloads.put(KeyParts.id("gone-" + i), new byte[] {1});
-    }
-    Section.LAYOUT.of(store).put(StoredLayout.RELEASED_BYPASS_ONLY, new byte[0]);
-
-    assertThat(StoredLayout.prepare(store)).as("first page").isFalse();
-    assertThat(keys(payloads)).hasSize(10);
-    assertThat(StoredLayout.prepare(store)).as("second page").isTrue();
-    assertThat(keys(payloads)).isEmpty();
-  }
-
-  private static List<String> keys(SortedStore section) {
-    return section.scan(new byte[0], Integer.MAX_VALUE).stream()
-        .map(e -> KeyParts.id(e.key()))
-        .toList();
-  }
-
-  private static Activity retried(String host, String id) {
-    return Activity.newBuilder(script(host, id))
-        .setRetry(RetryPolicy.newBuilder().setMaxAttempts(2).setBackoffMs(1000).build())
-        .build();
-  }
-
-  private static ActivityResult succeeded(String host, String id) {
-    return ActivityResult.newBuilder()
-        .setResultId("r-" + id)
-        .setActivityId(id)
-        .setHostId(host)
-        .setAttempt(1)
-        .setKind(ResultKind.SUCCEEDED)
-        .setOccurredAt(Instant.ofEpochMilli(NOW))
-        .setExitCode(0)
-        .build();
   }
 
   private ReasonCode ended(String activityId) {

@@ -27,6 +27,9 @@ import org.slf4j.LoggerFactory;
  * leaves its input where it is, so the work waits on the topic it came from and not in front of
  * what reaches the group by other ways.
  *
+ * <p>Behind is counted in offsets, so transaction markers count too: one per partition a
+ * transaction wrote to, which a limit in thousands does not notice.
+ *
  * <p>It fails open: a group with no committed offset on the topic (not started yet) is not behind,
  * and while the lag cannot be read (the broker away, an ACL refusing it) nothing is held back; the
  * latter is said once, when it starts.
@@ -99,6 +102,9 @@ public final class DownstreamLag implements AutoCloseable {
     long lag;
     try {
       lag = lag();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt(); // closing
+      return;
     } catch (Exception e) {
       behind = -1;
       if (holding) {

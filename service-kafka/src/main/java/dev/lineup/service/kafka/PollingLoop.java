@@ -47,6 +47,7 @@ public abstract sealed class PollingLoop implements Readiness, Instrumented, Aut
   private static final Logger LOG = LoggerFactory.getLogger(PollingLoop.class);
   private static final Duration POLL = Duration.ofMillis(200);
   private static final Duration CLOSE = Duration.ofSeconds(5);
+  private static final Duration PAUSED_ENDS_TIMEOUT = Duration.ofSeconds(2);
 
   private final String name;
   private final List<String> topics;
@@ -86,6 +87,11 @@ public abstract sealed class PollingLoop implements Readiness, Instrumented, Aut
 
   /** The oldest {@link #upTo} among the partitions that lag, or 0 while none does. */
   private final AtomicLong laggingSinceMillis = new AtomicLong();
+
+  /** The ends of its paused partitions, as last asked, and when ({@link #pausedEnds}). */
+  private Map<TopicPartition, Long> pausedEndsRead = Map.of();
+
+  private long pausedEndsReadAt;
 
   /** While it answers true, the loop reads nothing more ({@link #holdBackWhile}). */
   private volatile BooleanSupplier holdBack = () -> false;
@@ -198,8 +204,9 @@ public abstract sealed class PollingLoop implements Readiness, Instrumented, Aut
 
   /**
    * Push-back: while {@code holdBack} answers true, the loop reads nothing more. Its partitions are
-   * paused, not given up: it stays in its group, what it fetched already is processed, and the rest
-   * waits on its topic ({@link DownstreamLag}). Set before the loop starts.
+   * paused, not given up: it stays in its group, and records wait on its topic (or, fetched but not
+   * yet handed out, in the client) until it goes on ({@link DownstreamLag}). A batch being retried
+   * still goes through. The lag gauges keep counting what waits. Set before the loop starts.
    */
   public final void holdBackWhile(BooleanSupplier holdBack) {
     this.holdBack = holdBack;
@@ -318,11 +325,20 @@ public abstract sealed class PollingLoop implements Readiness, Instrumented, Aut
    * have brought new ones), and resumes them once it does not.
    */
   private void holdBackOrGoOn() {
-    if (holdBack.getAsBoolean()) {
-      consumer.pause(consumer.assignment());
-    } else if (!consumer.paused().isEmpty()) {
-      consumer.resume(consumer.paused());
+    if (!holdBack.getAsBoolean()) {
+      if (!consumer.paused().isEmpty()) {
+        consumer.resume(consumer.paused());
+      }
+      return;
     }
+    // A batch being retried was read already: it goes through, or the loop would stay stalled
+    // (its health down) for as long as it holds back.
+    Set<TopicPartition> hold = new HashSet<>(consumer.assignment());
+    hold.removeAll(retrying);
+    consumer.pause(hold);
+    Set<TopicPartition> retried = new HashSet<>(consumer.paused());
+    retried.retainAll(retrying);
+    consumer.resume(retried);
   }
 
   /**
@@ -337,8 +353,11 @@ public abstract sealed class PollingLoop implements Readiness, Instrumented, Aut
     long since = 0;
     long now = System.currentTimeMillis();
     upTo.keySet().retainAll(consumer.assignment());
+    Map<TopicPartition, Long> pausedEnds = pausedEnds(now);
     for (TopicPartition partition : consumer.assignment()) {
-      long waiting = consumer.currentLag(partition).orElse(0);
+      Long end = pausedEnds.get(partition);
+      long waiting =
+          end == null ? consumer.currentLag(partition).orElse(0) : waitingBefore(partition, end);
       lag += waiting;
       if (waiting == 0 && !retrying.contains(partition)) {
         // Caught up: a record arriving after a quiet hour is seconds late, not an hour.
@@ -350,6 +369,38 @@ public abstract sealed class PollingLoop implements Readiness, Instrumented, Aut
     }
     lagRecords.set(lag);
     laggingSinceMillis.set(since);
+  }
+
+  /**
+   * The ends of the paused partitions, asked of the broker at most once a second: a paused
+   * partition is not fetched, so the client's own idea of its end stops moving while records pile
+   * up behind a loop that holds back. Empty while nothing is paused, or if the broker cannot say.
+   */
+  private Map<TopicPartition, Long> pausedEnds(long now) {
+    Set<TopicPartition> paused = consumer.paused();
+    if (paused.isEmpty()) {
+      pausedEndsRead = Map.of();
+      return pausedEndsRead;
+    }
+    if (now - pausedEndsReadAt >= 1_000 || !pausedEndsRead.keySet().containsAll(paused)) {
+      pausedEndsReadAt = now;
+      try {
+        pausedEndsRead = consumer.endOffsets(paused, PAUSED_ENDS_TIMEOUT);
+      } catch (RuntimeException e) {
+        LOG.debug("{}: the ends of its paused partitions are unknown for now", name, e);
+        pausedEndsRead = Map.of();
+      }
+    }
+    return pausedEndsRead;
+  }
+
+  /** Records from a paused partition's position to {@code end}; the client's guess if unknown. */
+  private long waitingBefore(TopicPartition partition, long end) {
+    try {
+      return Math.max(0, end - consumer.position(partition, PAUSED_ENDS_TIMEOUT));
+    } catch (RuntimeException e) {
+      return consumer.currentLag(partition).orElse(0);
+    }
   }
 
   private void processedUpTo(ConsumerRecords<byte[], byte[]> records) {

@@ -45,9 +45,9 @@ class DownstreamLagTest {
     String out = "lag-out-" + suffix;
     String reader = "lag-reader-" + suffix;
     createTopics(in, out, "lag-dlq-" + suffix);
-    // The reader of the out topic has read nothing of the 30 records already there.
+    // The reader of the out topic has read all of the 30 records there.
     TopicWriter.write(bootstrap, out, "host", numbered(30));
-    commit(reader, out, 0);
+    commit(reader, out, 30);
 
     var registry = new SimpleMeterRegistry();
     try (var lag = new DownstreamLag("test-door", bootstrap, reader, out, 20, EVERY);
@@ -55,26 +55,32 @@ class DownstreamLagTest {
       loop.holdBackWhile(lag::holdsBack);
       loop.instrument(registry);
       loop.start();
-      await().atMost(Duration.ofSeconds(10)).until(lag::holdsBack);
-      assertThat(lag.behind()).isEqualTo(30);
-      assertThat(registry.get("lineup.consumer.held.back").gauge().value()).isEqualTo(1);
+      TopicWriter.write(bootstrap, in, "host", "first");
+      await().atMost(Duration.ofSeconds(30)).until(() -> outSize(out) == 31);
 
+      // The reader falls back to the start: the loop holds back. Behind counts offsets, so the
+      // loop's transaction marker after its record counts too: 30 + 1 + 1.
+      commit(reader, out, 0);
+      await().atMost(Duration.ofSeconds(10)).until(lag::holdsBack);
+      long end = lag.behind();
+      assertThat(end).isEqualTo(32);
       TopicWriter.write(bootstrap, in, "host", "a", "b", "c");
       Thread.sleep(2_000);
-      assertThat(new TopicReader(bootstrap).readToEnd(out))
-          .as("nothing more written while held back")
-          .hasSize(30);
+      assertThat(outSize(out)).as("nothing more written while held back").isEqualTo(31);
+      assertThat(registry.get("lineup.consumer.held.back").gauge().value()).isEqualTo(1);
+      assertThat(registry.get("lineup.consumer.lag.records").gauge().value())
+          .as("what waits on the input topic still counts as lag")
+          .isEqualTo(3);
 
-      // Still more than half the limit behind: still held back.
-      commit(reader, out, 15);
+      // 16 behind: more than half the limit, still held back.
+      commit(reader, out, end - 16);
       Thread.sleep(1_000);
       assertThat(lag.holdsBack()).isTrue();
-      assertThat(new TopicReader(bootstrap).readToEnd(out)).hasSize(30);
+      assertThat(outSize(out)).isEqualTo(31);
 
-      commit(reader, out, 20);
-      await()
-          .atMost(Duration.ofSeconds(20))
-          .until(() -> new TopicReader(bootstrap).readToEnd(out).size() == 33);
+      // 10 behind: half the limit, it goes on.
+      commit(reader, out, end - 10);
+      await().atMost(Duration.ofSeconds(20)).until(() -> outSize(out) == 34);
       assertThat(lag.holdsBack()).isFalse();
       assertThat(registry.get("lineup.consumer.held.back").gauge().value()).isZero();
     }
@@ -106,6 +112,10 @@ class DownstreamLagTest {
     org.assertj.core.api.Assertions.assertThatThrownBy(
             () -> new DownstreamLag("test-door", bootstrap, "g", "t", 1, EVERY))
         .hasMessageContaining("at least 2");
+  }
+
+  private static int outSize(String topic) {
+    return new TopicReader(bootstrap).readToEnd(topic).size();
   }
 
   /** A loop that copies each record of {@code in} to {@code out}; not started. */
