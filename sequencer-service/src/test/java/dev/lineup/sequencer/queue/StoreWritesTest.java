@@ -4,12 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.lineup.avro.Activity;
 import dev.lineup.avro.ActivityResult;
-import dev.lineup.avro.ActivityType;
-import dev.lineup.avro.Channel;
-import dev.lineup.avro.Initiator;
-import dev.lineup.avro.InitiatorKind;
-import dev.lineup.avro.ResultKind;
-import dev.lineup.avro.ScriptRunPayload;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
@@ -109,26 +103,10 @@ class StoreWritesTest {
   }
 
   private static Activity script(String host, String id) {
-    return Activity.newBuilder()
-        .setActivityId(id)
-        .setHostId(host)
-        .setType(ActivityType.SCRIPT_RUN)
-        .setChannel(Channel.SCRIPT)
-        .setInitiator(Initiator.newBuilder().setKind(InitiatorKind.USER).build())
-        .setAcceptedAt(Instant.ofEpochMilli(NOW))
-        .setPayload(ScriptRunPayload.newBuilder().setScriptSha256("ab".repeat(32)).build())
-        .build();
+    return TestActivities.script(host, id, NOW);
   }
 
   private static ActivityResult succeeded(String host, String id) {
-    return ActivityResult.newBuilder()
-        .setResultId("r-" + id)
-        .setActivityId(id)
-        .setHostId(host)
-        .setAttempt(1)
-        .setKind(ResultKind.SUCCEEDED)
-        .setOccurredAt(Instant.ofEpochMilli(NOW))
-        .setExitCode(0)
-        .build();
+    return TestActivities.succeeded(host, id, NOW);
   }
 }

@@ -6,14 +6,11 @@ import dev.lineup.avro.Activity;
 import dev.lineup.avro.ActivityState;
 import dev.lineup.avro.ActivityType;
 import dev.lineup.avro.Channel;
-import dev.lineup.avro.Initiator;
-import dev.lineup.avro.InitiatorKind;
 import dev.lineup.avro.Lane;
 import dev.lineup.avro.LifecycleEvent;
 import dev.lineup.avro.MdmCommandPayload;
 import dev.lineup.avro.Platform;
 import dev.lineup.avro.ReasonCode;
-import dev.lineup.avro.ScriptRunPayload;
 import java.nio.ByteBuffer;
 import java.time.Instant;
 import java.util.List;
@@ -135,15 +132,7 @@ class StoredLayoutTest {
   }
 
   private static Activity script(String host, String id) {
-    return Activity.newBuilder()
-        .setActivityId(id)
-        .setHostId(host)
-        .setType(ActivityType.SCRIPT_RUN)
-        .setChannel(Channel.SCRIPT)
-        .setInitiator(Initiator.newBuilder().setKind(InitiatorKind.USER).build())
-        .setAcceptedAt(Instant.ofEpochMilli(NOW))
-        .setPayload(ScriptRunPayload.newBuilder().setScriptSha256("ab".repeat(32)).build())
-        .build();
+    return TestActivities.script(host, id, NOW);
   }
 
   private static Activity query(String host, String id) {
