@@ -203,10 +203,11 @@ public abstract sealed class PollingLoop implements Readiness, Instrumented, Aut
   }
 
   /**
-   * Push-back: while {@code holdBack} answers true, the loop reads nothing more. Its partitions are
-   * paused, not given up: it stays in its group, and records wait on its topic (or, fetched but not
-   * yet handed out, in the client) until it goes on ({@link DownstreamLag}). A batch being retried
-   * still goes through. The lag gauges keep counting what waits. Set before the loop starts.
+   * Push-back: while {@code holdBack} answers true, the loop reads nothing more from its next poll
+   * on (one under way may still return what arrives while it waits). Its partitions are paused, not
+   * given up: it stays in its group, and records wait on its topic (or, fetched but not yet handed
+   * out, in the client) until it goes on ({@link DownstreamLag}). A batch being retried still goes
+   * through. The lag gauges keep counting what waits. Set before the loop starts.
    */
   public final void holdBackWhile(BooleanSupplier holdBack) {
     this.holdBack = holdBack;
