@@ -111,6 +111,28 @@ class DownstreamLagTest {
   }
 
   @Test
+  void aLagThatCannotBeReadHoldsNothingBack() throws Exception {
+    String suffix = UUID.randomUUID().toString().substring(0, 8);
+    String in = "lag-in-" + suffix;
+    String out = "lag-out-" + suffix;
+    createTopics(in, out, "lag-dlq-" + suffix);
+
+    // No broker listens there: every read of the lag fails.
+    try (var lag = new DownstreamLag("test-door", "localhost:1", "reader", out, 20, EVERY);
+        var loop = copying(in, out, "lag-dlq-" + suffix, "lag-group-" + suffix)) {
+      loop.holdBackWhile(lag::holdsBack);
+      loop.start();
+      // Past the first read's timeout (at least 5 s): by then a read has failed.
+      Thread.sleep(6_000);
+      TopicWriter.write(bootstrap, in, "host", "a", "b");
+
+      await().atMost(Duration.ofSeconds(20)).until(() -> outSize(out) == 2);
+      assertThat(lag.holdsBack()).isFalse();
+      assertThat(lag.behind()).isEqualTo(-1);
+    }
+  }
+
+  @Test
   void aLimitBelowTwoIsRefused() {
     org.assertj.core.api.Assertions.assertThatThrownBy(
             () -> new DownstreamLag("test-door", bootstrap, "g", "t", 1, EVERY))
