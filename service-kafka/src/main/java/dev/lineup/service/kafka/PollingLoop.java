@@ -92,6 +92,7 @@ public abstract sealed class PollingLoop implements Readiness, Instrumented, Aut
   private Map<TopicPartition, Long> pausedEndsRead = Map.of();
 
   private long pausedEndsReadAt;
+  private boolean pausedEndsFailed;
 
   /** While it answers true, the loop reads nothing more ({@link #holdBackWhile}). */
   private volatile BooleanSupplier holdBack = () -> false;
@@ -383,13 +384,17 @@ public abstract sealed class PollingLoop implements Readiness, Instrumented, Aut
       pausedEndsRead = Map.of();
       return pausedEndsRead;
     }
-    if (now - pausedEndsReadAt >= 1_000 || !pausedEndsRead.keySet().containsAll(paused)) {
+    // Newly paused partitions are asked at once, unless the last ask failed: then a second later.
+    boolean newlyPaused = !pausedEndsFailed && !pausedEndsRead.keySet().containsAll(paused);
+    if (now - pausedEndsReadAt >= 1_000 || newlyPaused) {
       pausedEndsReadAt = now;
       try {
         pausedEndsRead = consumer.endOffsets(paused, PAUSED_ENDS_TIMEOUT);
+        pausedEndsFailed = false;
       } catch (RuntimeException e) {
         LOG.debug("{}: the ends of its paused partitions are unknown for now", name, e);
         pausedEndsRead = Map.of();
+        pausedEndsFailed = true;
       }
     }
     return pausedEndsRead;
