@@ -40,18 +40,17 @@ class DownstreamLagTest {
 
   @Test
   void aLoopHoldsBackWhileItsReaderIsTooFarBehindAndGoesOnOnceItCaughtUpToHalf() throws Exception {
-    String suffix = UUID.randomUUID().toString().substring(0, 8);
-    String in = "lag-in-" + suffix;
-    String out = "lag-out-" + suffix;
-    String reader = "lag-reader-" + suffix;
-    createTopics(in, out, "lag-dlq-" + suffix);
+    Lane lane = Lane.fresh();
+    String in = lane.in();
+    String out = lane.out();
+    String reader = "lag-reader-" + lane.suffix();
     // The reader of the out topic has read all of the 30 records there.
     TopicWriter.write(bootstrap, out, "host", numbered(30));
     commit(reader, out, 30);
 
     var registry = new SimpleMeterRegistry();
     try (var lag = new DownstreamLag("test-door", bootstrap, reader, out, 20, EVERY);
-        var loop = copying(in, out, "lag-dlq-" + suffix, "lag-group-" + suffix)) {
+        var loop = copying(lane)) {
       loop.holdBackWhile(lag::holdsBack);
       loop.instrument(registry);
       loop.start();
@@ -91,14 +90,14 @@ class DownstreamLagTest {
 
   @Test
   void aReaderThatNeverCommittedIsNotBehind() throws Exception {
-    String suffix = UUID.randomUUID().toString().substring(0, 8);
-    String in = "lag-in-" + suffix;
-    String out = "lag-out-" + suffix;
-    createTopics(in, out, "lag-dlq-" + suffix);
+    Lane lane = Lane.fresh();
+    String in = lane.in();
+    String out = lane.out();
     TopicWriter.write(bootstrap, out, "host", numbered(30));
 
-    try (var lag = new DownstreamLag("test-door", bootstrap, "nobody-" + suffix, out, 20, EVERY);
-        var loop = copying(in, out, "lag-dlq-" + suffix, "lag-group-" + suffix)) {
+    try (var lag =
+            new DownstreamLag("test-door", bootstrap, "nobody-" + lane.suffix(), out, 20, EVERY);
+        var loop = copying(lane)) {
       loop.holdBackWhile(lag::holdsBack);
       loop.start();
       TopicWriter.write(bootstrap, in, "host", "a");
@@ -112,14 +111,13 @@ class DownstreamLagTest {
 
   @Test
   void aLagThatCannotBeReadHoldsNothingBack() throws Exception {
-    String suffix = UUID.randomUUID().toString().substring(0, 8);
-    String in = "lag-in-" + suffix;
-    String out = "lag-out-" + suffix;
-    createTopics(in, out, "lag-dlq-" + suffix);
+    Lane lane = Lane.fresh();
+    String in = lane.in();
+    String out = lane.out();
 
     // No broker listens there: every read of the lag fails.
     try (var lag = new DownstreamLag("test-door", "localhost:1", "reader", out, 20, EVERY);
-        var loop = copying(in, out, "lag-dlq-" + suffix, "lag-group-" + suffix)) {
+        var loop = copying(lane)) {
       loop.holdBackWhile(lag::holdsBack);
       loop.start();
       // Past the first read's timeout (at least 5 s): by then a read has failed.
@@ -143,16 +141,43 @@ class DownstreamLagTest {
     return new TopicReader(bootstrap).readToEnd(topic).size();
   }
 
-  /** A loop that copies each record of {@code in} to {@code out}; not started. */
-  private static TransactionalLoop copying(String in, String out, String dlq, String group) {
+  /** A test's own topics and group, the topics created. */
+  private record Lane(String suffix) {
+    static Lane fresh() throws Exception {
+      Lane lane = new Lane(UUID.randomUUID().toString().substring(0, 8));
+      createTopics(lane.in(), lane.out(), lane.dlq());
+      return lane;
+    }
+
+    String in() {
+      return "lag-in-" + suffix;
+    }
+
+    String out() {
+      return "lag-out-" + suffix;
+    }
+
+    String dlq() {
+      return "lag-dlq-" + suffix;
+    }
+
+    String group() {
+      return "lag-group-" + suffix;
+    }
+  }
+
+  /** A loop that copies each record of the lane's in topic to its out topic; not started. */
+  private static TransactionalLoop copying(Lane lane) {
     return new TransactionalLoop(
         "test-door",
-        GroupMembership.member(bootstrap, group, null),
-        ProducerSettings.DEFAULTS.transactional(bootstrap, "test-door-" + group, null, null, null),
-        new Topic<>(in, Serdes.ByteArray(), Serdes.ByteArray()),
-        new Topic<>(dlq, Serdes.ByteArray(), Serdes.ByteArray()),
+        GroupMembership.member(bootstrap, lane.group(), null),
+        ProducerSettings.DEFAULTS.transactional(
+            bootstrap, "test-door-" + lane.group(), null, null, null),
+        new Topic<>(lane.in(), Serdes.ByteArray(), Serdes.ByteArray()),
+        new Topic<>(lane.dlq(), Serdes.ByteArray(), Serdes.ByteArray()),
         (records, output) ->
-            records.forEach(r -> output.send(new ProducerRecord<>(out, r.key(), r.value()))));
+            records.forEach(
+                r -> output.send(new ProducerRecord<>(lane.out(), r.key(), r.value()))));
   }
 
   private static String[] numbered(int n) {
