@@ -68,27 +68,18 @@ class CommandPlistTest {
 
   @Test
   void aPlistWithoutACommandUuidHasNone() {
-    assertThatThrownBy(
-            () ->
-                CommandPlist.commandUuid(
-                    bytes(plist("<key>RequestType</key><string>DeviceInformation</string>"))))
-        .isInstanceOfSatisfying(
-            CommandPlist.Unreadable.class,
-            e -> assertThat(e.reason()).isEqualTo(CommandPlist.Reason.MISSING));
+    assertRefused(
+        plist("<key>RequestType</key><string>DeviceInformation</string>"),
+        CommandPlist.Reason.MISSING);
   }
 
   @Test
   void aCommandUuidNamedTwiceIsAmbiguous() {
-    assertThatThrownBy(
-            () ->
-                CommandPlist.commandUuid(
-                    bytes(
-                        plist(
-                            "<key>CommandUUID</key><string>a</string>"
-                                + "<key>CommandUUID</key><string>b</string>"))))
-        .isInstanceOfSatisfying(
-            CommandPlist.Unreadable.class,
-            e -> assertThat(e.reason()).isEqualTo(CommandPlist.Reason.AMBIGUOUS));
+    assertRefused(
+        plist(
+            "<key>CommandUUID</key><string>a</string>"
+                + "<key>CommandUUID</key><string>b</string>"),
+        CommandPlist.Reason.AMBIGUOUS);
   }
 
   @Test
@@ -112,10 +103,7 @@ class CommandPlistTest {
         "<?xml version=\"1.0\"?><!DOCTYPE plist [<!ENTITY leak SYSTEM \"file:///etc/hostname\">]>"
             + "<plist><dict><key>CommandUUID</key><string>&leak;</string></dict></plist>";
 
-    assertThatThrownBy(() -> CommandPlist.commandUuid(bytes(hostile)))
-        .isInstanceOfSatisfying(
-            CommandPlist.Unreadable.class,
-            e -> assertThat(e.reason()).isEqualTo(CommandPlist.Reason.NOT_A_PLIST));
+    assertRefused(hostile, CommandPlist.Reason.NOT_A_PLIST);
   }
 
   @Test
@@ -132,10 +120,7 @@ class CommandPlistTest {
               + "/more.dtd\"> %more;]>"
               + "<plist><dict><key>CommandUUID</key><string>&remote;</string></dict></plist>";
 
-      assertThatThrownBy(() -> CommandPlist.commandUuid(bytes(hostile)))
-          .isInstanceOfSatisfying(
-              CommandPlist.Unreadable.class,
-              e -> assertThat(e.reason()).isEqualTo(CommandPlist.Reason.NOT_A_PLIST));
+      assertRefused(hostile, CommandPlist.Reason.NOT_A_PLIST);
       assertThat(fetched).hasValue(0);
     } finally {
       server.stop(0);
@@ -178,10 +163,7 @@ class CommandPlistTest {
         assertThat(CommandPlist.commandUuid(bytes(good))).isEqualTo("good");
         // The DTD is not fetched, so the entity stays undeclared and reads as nothing.
         assertThat(CommandPlist.commandUuid(bytes(remote))).doesNotContain("network");
-        assertThatThrownBy(() -> CommandPlist.commandUuid(bytes("<plist><dict>")))
-            .isInstanceOfSatisfying(
-                CommandPlist.Unreadable.class,
-                e -> assertThat(e.reason()).isEqualTo(CommandPlist.Reason.NOT_A_PLIST));
+        assertRefused("<plist><dict>", CommandPlist.Reason.NOT_A_PLIST);
       }
       assertThat(fetched).hasValue(0);
     } finally {
@@ -217,5 +199,12 @@ class CommandPlistTest {
     } finally {
       pool.shutdownNow();
     }
+  }
+
+  /** Reading {@code document}'s CommandUUID is refused for {@code reason}. */
+  private static void assertRefused(String document, CommandPlist.Reason reason) {
+    assertThatThrownBy(() -> CommandPlist.commandUuid(bytes(document)))
+        .isInstanceOfSatisfying(
+            CommandPlist.Unreadable.class, e -> assertThat(e.reason()).isEqualTo(reason));
   }
 }

@@ -103,7 +103,7 @@ class StoreWritesTest {
   }
 
   private static Activity script(String host, String id) {
-    return TestActivities.script(host, id, NOW);
+    return TestActivities.script(host, id, Instant.ofEpochMilli(NOW)).build();
   }
 
   private static ActivityResult succeeded(String host, String id) {

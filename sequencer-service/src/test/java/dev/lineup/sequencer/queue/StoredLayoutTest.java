@@ -132,7 +132,7 @@ class StoredLayoutTest {
   }
 
   private static Activity script(String host, String id) {
-    return TestActivities.script(host, id, NOW);
+    return TestActivities.script(host, id, Instant.ofEpochMilli(NOW)).build();
   }
 
   private static Activity query(String host, String id) {

@@ -10,22 +10,21 @@ import dev.lineup.avro.ResultKind;
 import dev.lineup.avro.ScriptRunPayload;
 import java.time.Instant;
 
-/** Activities and results as the queue's tests enqueue and report them. */
-final class TestActivities {
+/** Activities and results as the queue's tests (and the topology's) enqueue and report them. */
+public final class TestActivities {
 
   private TestActivities() {}
 
   /** A user's script run on {@code host}, accepted at {@code acceptedAt}. */
-  static Activity script(String host, String id, long acceptedAt) {
+  public static Activity.Builder script(String host, String id, Instant acceptedAt) {
     return Activity.newBuilder()
         .setActivityId(id)
         .setHostId(host)
         .setType(ActivityType.SCRIPT_RUN)
         .setChannel(Channel.SCRIPT)
         .setInitiator(Initiator.newBuilder().setKind(InitiatorKind.USER).build())
-        .setAcceptedAt(Instant.ofEpochMilli(acceptedAt))
-        .setPayload(ScriptRunPayload.newBuilder().setScriptSha256("ab".repeat(32)).build())
-        .build();
+        .setAcceptedAt(acceptedAt)
+        .setPayload(ScriptRunPayload.newBuilder().setScriptSha256("ab".repeat(32)).build());
   }
 
   /** Its first attempt succeeded. */

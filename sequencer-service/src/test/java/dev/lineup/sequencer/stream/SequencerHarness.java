@@ -20,9 +20,9 @@ import dev.lineup.avro.Purge;
 import dev.lineup.avro.ReleasedActivity;
 import dev.lineup.avro.ResultKind;
 import dev.lineup.avro.Resume;
-import dev.lineup.avro.ScriptRunPayload;
 import dev.lineup.schemas.Topics;
 import dev.lineup.sequencer.queue.QueueSettings;
+import dev.lineup.sequencer.queue.TestActivities;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.time.Duration;
@@ -117,14 +117,7 @@ final class SequencerHarness implements AutoCloseable {
   // ------------------------------------------------------------------ activities
 
   static Activity.Builder script(String host, String id) {
-    return Activity.newBuilder()
-        .setActivityId(id)
-        .setHostId(host)
-        .setType(ActivityType.SCRIPT_RUN)
-        .setChannel(Channel.SCRIPT)
-        .setInitiator(Initiator.newBuilder().setKind(InitiatorKind.USER).build())
-        .setAcceptedAt(START)
-        .setPayload(ScriptRunPayload.newBuilder().setScriptSha256("ab".repeat(32)).build());
+    return TestActivities.script(host, id, START);
   }
 
   static Activity.Builder lock(String host, String id) {
