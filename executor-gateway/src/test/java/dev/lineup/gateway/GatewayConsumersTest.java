@@ -11,18 +11,23 @@ import dev.lineup.embedded.EmbeddedDatabase;
 import dev.lineup.embedded.EmbeddedKafka;
 import dev.lineup.embedded.LineupInfrastructure;
 import dev.lineup.embedded.TopicProbe;
+import dev.lineup.gateway.delivery.Deliveries;
 import dev.lineup.schemas.DeadLetterHeaders;
 import dev.lineup.schemas.Topics;
 import java.nio.charset.StandardCharsets;
 import java.sql.DriverManager;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.postgresql.ds.PGSimpleDataSource;
 
 /**
  * The gateway's consumers against input the sequencer would never write, and orders it may well
@@ -187,6 +192,49 @@ class GatewayConsumersTest {
     topics.awaitConsumed(RELEASED_GROUP, topics.write(Topics.RELEASED_SCRIPT, host, first));
 
     assertThat(task(agent, 20).get("activity_id")).isEqualTo(first.getActivity().getActivityId());
+    assertThat(noTaskStatus(agent)).isEqualTo(204);
+  }
+
+  /**
+   * A poll's releases are recorded by one statement, which may not touch a row twice: an attempt
+   * that comes again in the same poll (a replay, or its next run) must end as reading them one by
+   * one would have left it.
+   */
+  @Test
+  void aPollWithAnAttemptTwiceRecordsItOnceAsOneByOneWould() throws Exception {
+    String host = "one-poll-host-" + UUID.randomUUID();
+    String agent = gateway.enroll(host);
+    // To the millisecond, as they come off the topic.
+    Instant lease = Instant.now().plus(Duration.ofHours(1)).truncatedTo(ChronoUnit.MILLIS);
+    ReleasedActivity first = scriptRelease(host, lease);
+    ReleasedActivity nextRun = ReleasedActivity.newBuilder(first).build();
+    nextRun
+        .getActivity()
+        .setAcceptedAt(first.getActivity().getAcceptedAt().plus(Duration.ofDays(31)));
+    ReleasedActivity other = scriptRelease(host, Instant.now().plus(Duration.ofHours(2)));
+    var gatewayDb = new PGSimpleDataSource();
+    gatewayDb.setUrl(db.jdbcUrl(GatewayAlone.DATABASE));
+    gatewayDb.setUser(db.user());
+
+    new Deliveries(gatewayDb).record(List.of(first, first, nextRun, first, other));
+
+    String id = first.getActivity().getActivityId();
+    try (var c = gatewayDb.getConnection();
+        var s =
+            c.prepareStatement(
+                "SELECT accepted_at, released_at, lease_expires_at FROM deliveries"
+                    + " WHERE activity_id = ?")) {
+      s.setString(1, id);
+      try (var rs = s.executeQuery()) {
+        assertThat(rs.next()).isTrue();
+        assertThat(rs.getTimestamp(1).toInstant()).isEqualTo(nextRun.getActivity().getAcceptedAt());
+        assertThat(rs.getTimestamp(2).toInstant()).isEqualTo(nextRun.getReleasedAt());
+        assertThat(rs.getTimestamp(3).toInstant()).isEqualTo(nextRun.getLeaseExpiresAt());
+        assertThat(rs.next()).as("one row for the attempt").isFalse();
+      }
+    }
+    assertThat(Set.of(task(agent, 20).get("activity_id"), task(agent, 20).get("activity_id")))
+        .containsExactlyInAnyOrder(id, other.getActivity().getActivityId());
     assertThat(noTaskStatus(agent)).isEqualTo(204);
   }
 

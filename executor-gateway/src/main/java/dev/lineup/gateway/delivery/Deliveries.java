@@ -2,13 +2,16 @@ package dev.lineup.gateway.delivery;
 
 import dev.lineup.avro.ReleasedActivity;
 import dev.lineup.schemas.Topics;
+import dev.lineup.service.db.ArrayParameters;
 import jakarta.inject.Singleton;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Timestamp;
+import java.time.Instant;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import javax.sql.DataSource;
 
 /** The gateway's record of released attempts, in PostgreSQL: the truth every instance shares. */
@@ -44,18 +47,67 @@ public final class Deliveries {
     }
   }
 
+  private record Attempt(String activityId, int attempt) {}
+
+  /**
+   * One statement for the whole poll, its rows passed as arrays: PostgreSQL plans and starts it
+   * once, where a batch of single-row statements pays that per row (finding 40 in
+   * docs/BENCHMARKS.md: a third less of its CPU per delivery).
+   *
+   * <p>A statement may not touch a row twice, so an attempt that comes twice in one poll (a replay)
+   * is passed once, as the statements one after another would have left it: the run accepted last
+   * wins, and of one run the first copy.
+   */
   private static void insert(Connection c, List<ReleasedActivity> released) throws SQLException {
+    Map<Attempt, ReleasedActivity> byAttempt = new LinkedHashMap<>();
+    for (ReleasedActivity r : released) {
+      byAttempt.merge(
+          new Attempt(r.getActivity().getActivityId(), r.getAttempt()),
+          r,
+          (kept, again) ->
+              again.getActivity().getAcceptedAt().isAfter(kept.getActivity().getAcceptedAt())
+                  ? again
+                  : kept);
+    }
+    int n = byAttempt.size();
+    String[] ids = new String[n];
+    Integer[] attempts = new Integer[n];
+    String[] hosts = new String[n];
+    String[] channels = new String[n];
+    String[] types = new String[n];
+    Instant[] releasedAt = new Instant[n];
+    Instant[] leaseExpiresAt = new Instant[n];
+    byte[][] records = new byte[n][];
+    Instant[] acceptedAt = new Instant[n];
+    int i = 0;
+    for (ReleasedActivity r : byAttempt.values()) {
+      var a = r.getActivity();
+      ids[i] = a.getActivityId();
+      attempts[i] = r.getAttempt();
+      hosts[i] = a.getHostId();
+      channels[i] = a.getChannel().name();
+      types[i] = a.getType().name();
+      releasedAt[i] = r.getReleasedAt();
+      leaseExpiresAt[i] = r.getLeaseExpiresAt();
+      records[i] = Topics.RELEASED_SCRIPT.valueSerde().serializer().serialize("deliveries", r);
+      acceptedAt[i] = a.getAcceptedAt();
+      i++;
+    }
     try (PreparedStatement s =
         c.prepareStatement(
             "INSERT INTO deliveries (activity_id, attempt, host_id, channel, type, state,"
                 + " released_at, lease_expires_at, released, accepted_at, finished_at)"
-                + " SELECT v.*, CASE WHEN v.state = 'REVOKED' THEN now() END FROM (SELECT"
-                + " ?::text AS activity_id, ?::integer AS attempt, ?::text AS host_id,"
-                + " ?::text AS channel, ?::text AS type, CASE WHEN EXISTS (SELECT 1 FROM"
-                + " revocations r WHERE r.activity_id = ? AND r.accepted_at = ?"
-                + " AND r.attempt >= ?) THEN 'REVOKED' ELSE 'PENDING' END AS state,"
-                + " ?::timestamptz AS released_at, ?::timestamptz AS lease_expires_at,"
-                + " ?::bytea AS released, ?::timestamptz AS accepted_at) v"
+                + " SELECT v.activity_id, v.attempt, v.host_id, v.channel, v.type,"
+                + " CASE WHEN v.revoked THEN 'REVOKED' ELSE 'PENDING' END, v.released_at,"
+                + " v.lease_expires_at, v.released, v.accepted_at,"
+                + " CASE WHEN v.revoked THEN now() END"
+                + " FROM (SELECT u.*, EXISTS (SELECT 1 FROM revocations r"
+                + " WHERE r.activity_id = u.activity_id AND r.accepted_at = u.accepted_at"
+                + " AND r.attempt >= u.attempt) AS revoked"
+                + " FROM unnest(?::text[], ?::integer[], ?::text[], ?::text[], ?::text[],"
+                + " ?::timestamptz[], ?::timestamptz[], ?::bytea[], ?::timestamptz[])"
+                + " AS u(activity_id, attempt, host_id, channel, type, released_at,"
+                + " lease_expires_at, released, accepted_at)) v"
                 // The same attempt of a later run (the id enqueued again after the
                 // idempotency window; the sequencer counts its attempts from 1 again) takes
                 // the row over; a replay of the same run changes nothing.
@@ -67,24 +119,16 @@ public final class Deliveries {
                 + " recorded_at = now(), task_token_sha256 = NULL, delivered_at = NULL,"
                 + " exit_code = NULL, output = NULL, command_uuid = NULL"
                 + " WHERE deliveries.accepted_at < EXCLUDED.accepted_at")) {
-      for (ReleasedActivity r : released) {
-        var a = r.getActivity();
-        Timestamp accepted = Timestamp.from(a.getAcceptedAt());
-        s.setString(1, a.getActivityId());
-        s.setInt(2, r.getAttempt());
-        s.setString(3, a.getHostId());
-        s.setString(4, a.getChannel().name());
-        s.setString(5, a.getType().name());
-        s.setString(6, a.getActivityId());
-        s.setTimestamp(7, accepted);
-        s.setInt(8, r.getAttempt());
-        s.setTimestamp(9, Timestamp.from(r.getReleasedAt()));
-        s.setTimestamp(10, Timestamp.from(r.getLeaseExpiresAt()));
-        s.setBytes(11, Topics.RELEASED_SCRIPT.valueSerde().serializer().serialize("deliveries", r));
-        s.setTimestamp(12, accepted);
-        s.addBatch();
-      }
-      s.executeBatch();
+      s.setArray(1, c.createArrayOf("text", ids));
+      s.setArray(2, c.createArrayOf("integer", attempts));
+      s.setArray(3, c.createArrayOf("text", hosts));
+      s.setArray(4, c.createArrayOf("text", channels));
+      s.setArray(5, c.createArrayOf("text", types));
+      s.setArray(6, ArrayParameters.timestamps(c, releasedAt));
+      s.setArray(7, ArrayParameters.timestamps(c, leaseExpiresAt));
+      s.setObject(8, records);
+      s.setArray(9, ArrayParameters.timestamps(c, acceptedAt));
+      s.executeUpdate();
     }
   }
 

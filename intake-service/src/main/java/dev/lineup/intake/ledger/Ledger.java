@@ -13,7 +13,6 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Timestamp;
-import java.sql.Types;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -66,7 +65,7 @@ public final class Ledger {
       """
       INSERT INTO activities (activity_id, host_id, type, lane, priority, batch_id, state, reason,
           detail, attempt, last_sequence, created_at, released_at, finished_at, exit_code, output)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+      ROWS
       ON CONFLICT (activity_id) DO UPDATE SET
           state = EXCLUDED.state, reason = EXCLUDED.reason, detail = EXCLUDED.detail,
           attempt = EXCLUDED.attempt, last_sequence = EXCLUDED.last_sequence,
@@ -88,7 +87,8 @@ public final class Ledger {
           OR (EXCLUDED.created_at = activities.created_at
               AND activities.last_sequence < EXCLUDED.last_sequence)
       """
-          .replace("NEW_RUN", NEW_RUN);
+          .replace("NEW_RUN", NEW_RUN)
+          .replace("ROWS", FoldedRows.ROWS);
 
   /**
    * For an event without {@code accepted_at} (none the sequencer writes): it cannot tell its run,
@@ -98,7 +98,7 @@ public final class Ledger {
       """
       INSERT INTO activities (activity_id, host_id, type, lane, priority, batch_id, state, reason,
           detail, attempt, last_sequence, created_at, released_at, finished_at, exit_code, output)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+      ROWS
       ON CONFLICT (activity_id) DO UPDATE SET
           state = EXCLUDED.state, reason = EXCLUDED.reason, detail = EXCLUDED.detail,
           attempt = EXCLUDED.attempt, last_sequence = EXCLUDED.last_sequence,
@@ -108,7 +108,8 @@ public final class Ledger {
           output = COALESCE(EXCLUDED.output, activities.output),
           updated_at = now()
       WHERE activities.last_sequence < EXCLUDED.last_sequence
-      """;
+      """
+          .replace("ROWS", FoldedRows.ROWS);
 
   /** A note changes only the detail, and only on the run it belongs to. */
   private static final String NOTE =
@@ -171,6 +172,8 @@ public final class Ledger {
       try (PreparedStatement upsert = c.prepareStatement(APPLY);
           PreparedStatement upsertCurrentRun = c.prepareStatement(APPLY_TO_CURRENT_RUN);
           PreparedStatement note = c.prepareStatement(NOTE)) {
+        List<FoldedEvents> writes = new ArrayList<>();
+        List<FoldedEvents> currentRunWrites = new ArrayList<>();
         for (FoldedEvents write : FoldedEvents.fold(events)) {
           LifecycleEvent e = write.last();
           if (Lifecycle.isNote(e.getReason())) {
@@ -185,15 +188,19 @@ public final class Ledger {
                 5, e.getAcceptedAt() == null ? null : Timestamp.from(e.getAcceptedAt()));
             note.addBatch();
           } else if (e.getAcceptedAt() == null) {
-            bind(upsertCurrentRun, write);
-            upsertCurrentRun.addBatch();
+            currentRunWrites.add(write);
           } else {
-            bind(upsert, write);
-            upsert.addBatch();
+            writes.add(write);
           }
         }
-        upsert.executeBatch();
-        upsertCurrentRun.executeBatch();
+        for (FoldedRows rows : FoldedRows.inRounds(writes)) {
+          rows.bind(c, upsert);
+          upsert.executeUpdate();
+        }
+        for (FoldedRows rows : FoldedRows.inRounds(currentRunWrites)) {
+          rows.bind(c, upsertCurrentRun);
+          upsertCurrentRun.executeUpdate();
+        }
         note.executeBatch();
         c.commit();
       } catch (SQLException e) {
@@ -201,32 +208,6 @@ public final class Ledger {
         throw e;
       }
     }
-  }
-
-  private static void bind(PreparedStatement s, FoldedEvents write) throws SQLException {
-    LifecycleEvent e = write.last();
-    s.setString(1, e.getActivityId());
-    s.setString(2, e.getHostId());
-    s.setString(3, e.getType() == null ? "UNKNOWN_TYPE" : e.getType().name());
-    s.setString(4, e.getLane().name());
-    s.setInt(5, e.getPriority());
-    s.setString(6, e.getBatchId());
-    s.setString(7, e.getState().name());
-    s.setString(8, e.getReason().name());
-    // Rule 16: whoever wrote the event, text PostgreSQL refuses never reaches it.
-    s.setString(9, e.getDetail() == null ? null : StoredText.clean(e.getDetail()));
-    s.setInt(10, e.getAttempt());
-    s.setLong(11, e.getSequence());
-    s.setTimestamp(
-        12, Timestamp.from(e.getAcceptedAt() == null ? e.getOccurredAt() : e.getAcceptedAt()));
-    s.setTimestamp(13, write.releasedAt() == null ? null : Timestamp.from(write.releasedAt()));
-    s.setTimestamp(14, write.finishedAt() == null ? null : Timestamp.from(write.finishedAt()));
-    if (write.exitCode() == null) {
-      s.setNull(15, Types.INTEGER);
-    } else {
-      s.setInt(15, write.exitCode());
-    }
-    s.setString(16, write.output() == null ? null : StoredText.clean(write.output()));
   }
 
   /** Records an accepted batch and the REQUESTED rows of its activities, in one transaction. */

@@ -338,6 +338,86 @@ class LedgerProjectionTest {
   }
 
   /**
+   * A batch's rows reach PostgreSQL as arrays, one per column ({@link FoldedRows}): text that looks
+   * like array syntax, or like a null, is stored as it came, and each row keeps its own values.
+   */
+  @Test
+  void textThatLooksLikeArraySyntaxIsStoredAsItCame() throws Exception {
+    List<String> texts =
+        List.of(
+            "{\"a\": [1, 2]}",
+            "back\\slash and \"quotes\"",
+            "NULL",
+            "",
+            "a, b, {c}",
+            "line one\nline two",
+            "über ✓");
+    List<LifecycleEvent> batch = new java.util.ArrayList<>();
+    List<String> ids = new java.util.ArrayList<>();
+    for (String text : texts) {
+      String id = UUID.randomUUID().toString();
+      ids.add(id);
+      batch.add(event(id, 1, ActivityState.QUEUED, ReasonCode.ACCEPTED));
+      batch.add(
+          LifecycleEvent.newBuilder(event(id, 2, ActivityState.FAILED, ReasonCode.FAILED))
+              .setDetail(text)
+              .setOutput(text)
+              .setExitCode(text.length())
+              .build());
+    }
+    String silent = UUID.randomUUID().toString();
+    batch.add(event(silent, 1, ActivityState.QUEUED, ReasonCode.ACCEPTED));
+
+    ledger.apply(batch);
+
+    for (int i = 0; i < texts.size(); i++) {
+      var row = ledger.find(ids.get(i)).orElseThrow();
+      assertThat(row.detail()).isEqualTo(texts.get(i));
+      assertThat(row.result())
+          .isEqualTo(new ActivityView.Result(texts.get(i).length(), texts.get(i)));
+    }
+    var row = ledger.find(silent).orElseThrow();
+    assertThat(row.detail()).isNull();
+    assertThat(row.result()).isNull();
+  }
+
+  /**
+   * The ledger's times are instants, whatever zone the database session is in: an hour a clock goes
+   * through twice (Berlin, the night of 25 October 2026) keeps its two instants apart.
+   */
+  @Test
+  void timesInTheHourAClockRepeatsStayTheInstantsTheyWere() throws Exception {
+    try (HikariDataSource berlin = new HikariDataSource()) {
+      berlin.setJdbcUrl(db.getJdbcUrl());
+      berlin.setUsername(db.getUsername());
+      berlin.setConnectionInitSql("SET TIME ZONE 'Europe/Berlin'");
+      Ledger inBerlin = new Ledger(berlin);
+      Instant summer = Instant.parse("2026-10-25T00:30:00.123Z"); // 02:30:00.123 CEST
+      Instant winter = Instant.parse("2026-10-25T01:30:00.123Z"); // 02:30:00.123 CET
+      String first = UUID.randomUUID().toString();
+      String second = UUID.randomUUID().toString();
+
+      inBerlin.apply(
+          List.of(
+              LifecycleEvent.newBuilder(
+                      event(first, 1, ActivityState.SUCCEEDED, ReasonCode.SUCCEEDED))
+                  .setAcceptedAt(summer)
+                  .setOccurredAt(summer)
+                  .build(),
+              LifecycleEvent.newBuilder(
+                      event(second, 1, ActivityState.SUCCEEDED, ReasonCode.SUCCEEDED))
+                  .setAcceptedAt(winter)
+                  .setOccurredAt(winter)
+                  .build()));
+
+      assertThat(ledger.find(first).orElseThrow().finishedAt()).isEqualTo(summer);
+      assertThat(ledger.find(first).orElseThrow().createdAt()).isEqualTo(summer);
+      assertThat(ledger.find(second).orElseThrow().finishedAt()).isEqualTo(winter);
+      assertThat(ledger.find(second).orElseThrow().createdAt()).isEqualTo(winter);
+    }
+  }
+
+  /**
    * The transitions before an activity's end change no indexed column, so PostgreSQL makes them
    * heap-only updates: no new index entries, no index bloat to vacuum.
    */
