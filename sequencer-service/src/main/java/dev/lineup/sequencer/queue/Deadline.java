@@ -3,8 +3,9 @@ package dev.lineup.sequencer.queue;
 import java.util.Arrays;
 
 /**
- * Something that must happen to one activity at a wall-clock time, and its key in the deadline
- * index: {@code [at][kind][activity id]}, so the index is in time order.
+ * Something that must happen to one activity (or, for {@link Kind#HOST_LEASES}, one host) at a
+ * wall-clock time, and its key in the deadline index: {@code [at][kind][activity id or host id]},
+ * so the index is in time order.
  */
 record Deadline(long at, Kind kind, String activityId) {
 
@@ -18,7 +19,25 @@ record Deadline(long at, Kind kind, String activityId) {
     /** An upcoming activity reached the maximum age: EXPIRED (STALE). */
     STALE,
     /** A finished activity's record is no longer needed for dependencies or duplicates. */
-    FORGET
+    FORGET,
+    /**
+     * A host's released activities are due for a look at their leases: one deadline per host, no
+     * later than the earliest lease it watches, in place of a LEASE deadline per release.
+     */
+    HOST_LEASES
+  }
+
+  /** The lease check of a host, due at {@code at}: its key holds the host's id. */
+  static Deadline hostLeases(long at, String hostId) {
+    return new Deadline(at, Kind.HOST_LEASES, hostId);
+  }
+
+  /** The host a {@link Kind#HOST_LEASES} deadline is for. */
+  String hostId() {
+    if (kind != Kind.HOST_LEASES) {
+      throw new IllegalStateException(kind + " is an activity's deadline");
+    }
+    return activityId;
   }
 
   /** Where the time goes in the key; the kind follows it. */

@@ -103,6 +103,15 @@ final class Host {
     record.setReadyBounds(record.getReadyBounds() | (1 << index(lane, initiator)));
   }
 
+  /** When the host's lease check is due, or null if none is scheduled ({@link LeaseChecks}). */
+  Long leaseCheckAt() {
+    return record.getLeaseCheckAt();
+  }
+
+  void setLeaseCheckAt(Long at) {
+    record.setLeaseCheckAt(at);
+  }
+
   /** Only the ordered lanes have a slot; anything else is taken for the default lane's. */
   private LaneSlot slot(Lane lane) {
     return lane == Lane.SETUP ? record.getSetupLane() : record.getDefaultLane();

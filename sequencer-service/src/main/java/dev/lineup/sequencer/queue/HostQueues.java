@@ -9,6 +9,7 @@ import static dev.lineup.avro.ActivityState.RELEASED;
 import static dev.lineup.avro.ActivityState.SUCCEEDED;
 import static dev.lineup.avro.Lane.BYPASS;
 import static dev.lineup.sequencer.queue.Deadline.Kind.FORGET;
+import static dev.lineup.sequencer.queue.Deadline.Kind.HOST_LEASES;
 import static dev.lineup.sequencer.queue.Deadline.Kind.LEASE;
 import static dev.lineup.sequencer.queue.Deadline.Kind.NOT_BEFORE;
 import static dev.lineup.sequencer.queue.Deadline.Kind.RETRY;
@@ -312,6 +313,17 @@ public final class HostQueues {
   void onDeadlines(List<Deadline> due, long now) {
     Map<String, Host> touched = new LinkedHashMap<>();
     for (Deadline d : due) {
+      if (d.kind() == HOST_LEASES) {
+        Host host = touched.get(d.hostId());
+        if (host == null) {
+          host = stored.host(d.hostId()).orElse(null);
+        }
+        if (host != null) {
+          touched.put(host.id(), host);
+          checkLeases(host, d, now);
+        }
+        continue;
+      }
       stored.activity(d.activityId()).ifPresent(a -> onDeadline(d, a, touched, now));
     }
     for (Host host : touched.values()) {
@@ -353,6 +365,33 @@ public final class HostQueues {
           stored.forget(a);
         }
       }
+      case HOST_LEASES -> throw new IllegalArgumentException("a host's deadline");
+    }
+  }
+
+  /**
+   * Rule 7 for the leases a host's check watches ({@link LeaseChecks}): ends each released activity
+   * whose lease lapsed, and sets the check again at the earliest lease of the rest. A lease with a
+   * deadline of its own (from an older version) is left to it.
+   */
+  private void checkLeases(Host host, Deadline due, long now) {
+    if (Long.valueOf(due.at()).equals(host.leaseCheckAt())) {
+      stored.leaseChecks().checked(host);
+    }
+    Long next = null;
+    for (String id : stored.inFlight(host)) {
+      QueuedActivity a = stored.activity(id).orElse(null);
+      if (a == null || !a.isReleased() || a.leaseIndexed() || a.leaseExpiresAt() == null) {
+        continue;
+      }
+      if (a.leaseExpiresAt() <= now) {
+        finish(host, a, EXPIRED, ReasonCode.LEASE_EXPIRED, null, now);
+      } else {
+        next = next == null ? a.leaseExpiresAt() : Math.min(next, a.leaseExpiresAt());
+      }
+    }
+    if (next != null) {
+      stored.leaseChecks().watch(host, next, now);
     }
   }
 
@@ -447,7 +486,8 @@ public final class HostQueues {
     // come from another writer, and a lease past what a timestamp holds wedges whoever stores it.
     Long timeout = activity.getTimeoutMs();
     long lease = timeout != null ? timeout : settings.lease(activity.getType()).toMillis();
-    a.reschedule(LEASE, now + Limits.lease(lease));
+    a.leaseUntil(now + Limits.lease(lease));
+    stored.leaseChecks().watch(host, a.leaseExpiresAt(), now);
     if (a.inOrderedLane()) {
       host.hold(a.lane(), a.id());
     }
@@ -483,7 +523,8 @@ public final class HostQueues {
     if (a.leaseExpiresAt() != null && a.leaseExpiresAt() >= until) {
       return;
     }
-    a.reschedule(LEASE, until);
+    // Later than before, so a host's check due by the old lease is due by this one too.
+    a.leaseUntil(until);
     stored.save(a);
   }
 

@@ -15,8 +15,10 @@ import java.nio.ByteBuffer;
  * the enum fields as their symbols' names; only this class reads and writes them.
  *
  * <p>A deadline is a field of the record mirrored in the deadline index: {@link #reschedule} and
- * {@link #unschedule} change both, so neither is ever changed without the other. Everything else
- * changes the record only, which the rules store when they are done with it.
+ * {@link #unschedule} change both, so neither is ever changed without the other. The lease is the
+ * exception: since host lease checks, only its field is the activity's, and its host's one deadline
+ * watches it ({@link #leaseUntil}, {@link LeaseChecks}). Everything else changes the record only,
+ * which the rules store when they are done with it.
  */
 final class QueuedActivity {
 
@@ -203,14 +205,37 @@ final class QueuedActivity {
     return record.getStaleAt();
   }
 
-  /** Its deadline of one kind, or null if none. */
+  /**
+   * Whether its lease has a LEASE deadline of its own: only a lease from a release by a version
+   * before host lease checks. Any other is watched by its host's check ({@link LeaseChecks}).
+   */
+  boolean leaseIndexed() {
+    return record.getLeaseIndexed();
+  }
+
+  /**
+   * Its lease runs until {@code at}: a new one at a release, or a later one at a heartbeat. A lease
+   * with a deadline of its own moves it; any other is only the record's, and its host's check
+   * ({@link LeaseChecks#watch}) must then be no later than it.
+   */
+  void leaseUntil(long at) {
+    if (leaseIndexed() && record.getLeaseExpiresAt() != null) {
+      reschedule(Deadline.Kind.LEASE, at);
+    } else {
+      record.setLeaseIndexed(false);
+      record.setLeaseExpiresAt(at);
+    }
+  }
+
+  /** Its deadline of one kind with a key in the index, or null if none. */
   Long deadline(Deadline.Kind kind) {
     return switch (kind) {
-      case LEASE -> record.getLeaseExpiresAt();
+      case LEASE -> leaseIndexed() ? record.getLeaseExpiresAt() : null;
       case RETRY -> record.getRetryAt();
       case NOT_BEFORE -> record.getNotBefore();
       case STALE -> record.getStaleAt();
       case FORGET -> record.getForgetAt();
+      case HOST_LEASES -> throw new IllegalArgumentException("a host's deadline");
     };
   }
 
@@ -250,6 +275,7 @@ final class QueuedActivity {
       case NOT_BEFORE -> record.setNotBefore(at);
       case STALE -> record.setStaleAt(at);
       case FORGET -> record.setForgetAt(at);
+      case HOST_LEASES -> throw new IllegalArgumentException("a host's deadline");
     }
   }
 }

@@ -36,6 +36,7 @@ final class StoredQueues {
   private final UpcomingIndex upcoming;
   private final GroupedKeys released;
   private final Deadlines deadlines;
+  private final LeaseChecks leaseChecks;
   private final GroupedKeys dependents;
   private final GroupedKeys dedupe;
   private final BudgetWaits budgetWaits;
@@ -48,6 +49,7 @@ final class StoredQueues {
     this.upcoming = new UpcomingIndex(Section.UPCOMING.of(store));
     this.released = new GroupedKeys(Section.RELEASED.of(store));
     this.deadlines = new Deadlines(Section.DEADLINES.of(store));
+    this.leaseChecks = new LeaseChecks(deadlines);
     this.dependents = new GroupedKeys(Section.DEPENDENTS.of(store));
     this.dedupe = new GroupedKeys(Section.DEDUPE.of(store));
     this.budgetWaits = new BudgetWaits(Section.BUDGET_WAITS.of(store));
@@ -65,6 +67,10 @@ final class StoredQueues {
 
   Deadlines deadlines() {
     return deadlines;
+  }
+
+  LeaseChecks leaseChecks() {
+    return leaseChecks;
   }
 
   BudgetWaits budgetWaits() {
@@ -95,7 +101,10 @@ final class StoredQueues {
     hosts.put(KeyParts.id(host.id()), StateCodec.encode(host.record()));
   }
 
-  /** Forgets a host: its record, the bounds of its ready classes, its lanes' budget waits. */
+  /**
+   * Forgets a host: its record, the bounds of its ready classes, its lanes' budget waits, its lease
+   * check.
+   */
   void forget(Host host) {
     for (Lane lane : Lane.values()) {
       budgetWaits.remove(host.id(), lane);
@@ -107,6 +116,7 @@ final class StoredQueues {
         }
       }
     }
+    leaseChecks.forget(host);
     hosts.delete(KeyParts.id(host.id()));
   }
 

@@ -82,9 +82,9 @@ final class Tick {
 
   /**
    * The due deadlines by host: each host's in the order they are due, the hosts in the order their
-   * first one is due. Deadlines of activities no longer stored come under a null host: they are
-   * only removed. One whose key or activity record cannot be read names no host, and is put aside
-   * here, alone.
+   * first one is due. A host's lease check names its host itself. Deadlines of activities no longer
+   * stored come under a null host: they are only removed. One whose key or activity record cannot
+   * be read names no host, and is put aside here, alone.
    */
   private Map<String, List<Deadlines.Due>> dueByHost(long now, SeparateSteps steps) {
     Map<String, List<Deadlines.Due>> byHost = new LinkedHashMap<>();
@@ -92,6 +92,10 @@ final class Tick {
       if (due.deadline() == null) {
         steps.putAside(
             PutAside.unparsedDeadline(due.key()), () -> stored.deadlines().delete(due.key()));
+        continue;
+      }
+      if (due.deadline().kind() == Deadline.Kind.HOST_LEASES) {
+        byHost.computeIfAbsent(due.deadline().hostId(), h -> new ArrayList<>()).add(due);
         continue;
       }
       Optional<QueuedActivity> activity;

@@ -19,6 +19,7 @@ import dev.lineup.avro.ReleasedActivity;
 import dev.lineup.avro.ResultKind;
 import dev.lineup.avro.RetryPolicy;
 import dev.lineup.avro.ScriptRunPayload;
+import dev.lineup.sequencer.state.ActivityRecord;
 import dev.lineup.sequencer.state.HostRecord;
 import java.nio.ByteBuffer;
 import java.time.Duration;
@@ -439,8 +440,12 @@ class QueueInvariantProperties {
           .isEmpty();
     }
 
-    /** Every host record's ready counts are what its ready index holds, lane by lane. */
+    /**
+     * Every host record's ready counts are what its ready index holds, lane by lane; and every
+     * released activity's lease is watched by its host's lease check, due no later than it.
+     */
     private void checkBookkeeping() {
+      checkLeasesWatched();
       for (int h = 0; h < HOSTS; h++) {
         byte[] stored = Section.HOSTS.of(store).get(KeyParts.id(host(h)));
         byte[] prefix = KeyParts.lengthPrefixed(host(h));
@@ -469,6 +474,30 @@ class QueueInvariantProperties {
             }
           }
         }
+      }
+    }
+
+    private void checkLeasesWatched() {
+      for (SortedStore.Entry e :
+          Section.ACTIVITIES.of(store).scan(new byte[0], Integer.MAX_VALUE)) {
+        ActivityRecord a = StateCodec.activity(e.value());
+        boolean released =
+            a.getState().equals(ActivityState.RELEASED.name())
+                || a.getState().equals(ActivityState.DELIVERED.name());
+        if (!released) {
+          continue;
+        }
+        assertThat(a.getLeaseIndexed()).as("lease of %s has a deadline of its own", a).isFalse();
+        Long check =
+            StateCodec.host(Section.HOSTS.of(store).get(KeyParts.id(a.getHostId())))
+                .getLeaseCheckAt();
+        assertThat(check)
+            .as("lease check of %s, watching %s", a.getHostId(), a.getActivityId())
+            .isNotNull()
+            .isLessThanOrEqualTo(a.getLeaseExpiresAt());
+        assertThat(Section.DEADLINES.of(store).get(Deadline.hostLeases(check, a.getHostId()).key()))
+            .as("the deadline of %s's lease check", a.getHostId())
+            .isNotNull();
       }
     }
 

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.lineup.avro.Activity;
 import dev.lineup.avro.ActivityResult;
+import dev.lineup.avro.ActivityType;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
@@ -20,6 +21,7 @@ class StoreWritesTest {
 
   private static final long NOW = Instant.parse("2026-12-05T00:00:00Z").toEpochMilli();
   private static final QueueSettings SETTINGS = QueueSettings.defaults();
+  private static final long LEASE = SETTINGS.lease(ActivityType.SCRIPT_RUN).toMillis();
 
   private final RecordingSortedStore store = new RecordingSortedStore();
   private final StagedStore staged = new StagedStore(store);
@@ -27,7 +29,7 @@ class StoreWritesTest {
   private final HostQueues queues = new HostQueues(staged, SETTINGS, outbox);
 
   @Test
-  void anActivityReleasedInTheStepThatQueuedItWritesNineRecordsInItsWholeLife() {
+  void anActivityReleasedInTheStepThatQueuedItWritesSevenRecordsInItsWholeLife() {
     // The host's first activity also writes its ready class's bound, once; an hour earlier, so
     // that it is forgotten on its own.
     long hourBefore = NOW - Duration.ofHours(1).toMillis();
@@ -35,16 +37,24 @@ class StoreWritesTest {
     step(() -> queues.onResult(succeeded("h1", "warm-up"), hourBefore));
     step(() -> queues.onTime(forgetTime(hourBefore)));
 
-    // Queued and released at once: no upcoming, ready or stale entry, no payload.
-    assertThat(step(() -> queues.enqueue(script("h1", "a1"), false, NOW)))
+    // The host's first release in a while sets its lease check (LeaseChecks), once.
+    assertThat(step(() -> queues.enqueue(script("h1", "a0"), false, NOW)))
         .isEqualTo(Map.of("hosts put", 1, "activities put", 1, "deadlines put", 1));
-    // Its result: the lease out, the forget deadline in, the record and the host.
-    assertThat(step(() -> queues.onResult(succeeded("h1", "a1"), NOW + 10)))
-        .isEqualTo(
-            Map.of("hosts put", 1, "activities put", 1, "deadlines put", 1, "deadlines delete", 1));
-    // Forgotten a day later.
-    assertThat(step(() -> queues.onTime(forgetTime(NOW + 10))))
-        .isEqualTo(Map.of("activities delete", 1, "deadlines delete", 1));
+    step(() -> queues.onResult(succeeded("h1", "a0"), NOW + 10));
+
+    // Queued and released at once, its lease within the check already set: no upcoming, ready,
+    // stale or lease entry, no payload.
+    assertThat(step(() -> queues.enqueue(script("h1", "a1"), false, NOW + 20)))
+        .isEqualTo(Map.of("hosts put", 1, "activities put", 1));
+    // Its result: the forget deadline in, the record and the host.
+    assertThat(step(() -> queues.onResult(succeeded("h1", "a1"), NOW + 30)))
+        .isEqualTo(Map.of("hosts put", 1, "activities put", 1, "deadlines put", 1));
+    // The check, due a lease after a0's release, finds nothing released and is not set again.
+    assertThat(step(() -> queues.onTime(NOW + LEASE + 1)))
+        .isEqualTo(Map.of("hosts put", 1, "deadlines delete", 1));
+    // Forgotten a day later, with a0.
+    assertThat(step(() -> queues.onTime(forgetTime(NOW + 30))))
+        .isEqualTo(Map.of("activities delete", 2, "deadlines delete", 2));
   }
 
   @Test
@@ -73,7 +83,9 @@ class StoreWritesTest {
                 "ready put", 1,
                 "deadlines put", 1));
     assertThat(step(() -> queues.onResult(succeeded("h1", "a1"), NOW + 10)))
-        .as("a1 ends, a2 is released: its entries and its payload (its last attempt) go")
+        .as(
+            "a1 ends (its forget deadline in), a2 is released: its entries, its stale deadline and"
+                + " its payload (its last attempt) go; the host's lease check watches its lease")
         .isEqualTo(
             Map.of(
                 "hosts put", 1,
@@ -81,8 +93,8 @@ class StoreWritesTest {
                 "payloads delete", 1,
                 "upcoming delete", 1,
                 "ready delete", 1,
-                "deadlines put", 2,
-                "deadlines delete", 2));
+                "deadlines put", 1,
+                "deadlines delete", 1));
   }
 
   private static long forgetTime(long finishedAt) {

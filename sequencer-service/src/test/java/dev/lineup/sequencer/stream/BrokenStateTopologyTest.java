@@ -92,7 +92,7 @@ class BrokenStateTopologyTest {
   }
 
   @Test
-  void aDeadlineWhoseActivityRecordCannotBeReadIsPutAsideOnceAndOtherHostsLeasesAndRetriesGoOn() {
+  void aLeaseCheckMeetingARecordThatCannotBeReadIsPutAsideOnceAndOtherHostsLeasesAndRetriesGoOn() {
     var q = start(QueueSettings.defaults());
     q.enqueue(script("h-broken", "broken-1").setTimeoutMs(60_000L));
     q.enqueue(script("h-broken", "broken-2"));
@@ -111,12 +111,15 @@ class BrokenStateTopologyTest {
     List<ReleasedActivity> releases = q.releases();
     assertThat(released(releases, "ok-2").getAttempt()).isEqualTo(1);
     assertThat(released(releases, "flaky").getAttempt()).isEqualTo(2);
+    // Its lease is watched by its host's lease check, which reads the host's released activities:
+    // that check is put aside, the host named.
     List<TestRecord<byte[], byte[]>> deadLetters = q.deadLetterRecords();
     assertThat(deadLetters).hasSize(1);
-    assertThat(keyOf(deadLetters.get(0))).isEqualTo("broken-1");
+    assertThat(keyOf(deadLetters.get(0))).isEqualTo("h-broken");
     assertThat(header(deadLetters.get(0), DeadLetterHeaders.REASON))
         .startsWith("put aside: ")
-        .contains("LEASE deadline of activity broken-1");
+        .contains("due deadlines of host h-broken")
+        .contains("HOST_LEASES of h-broken");
     assertThat(header(deadLetters.get(0), DeadLetterHeaders.CONSUMER)).isEqualTo("sequencer");
     assertThat(header(deadLetters.get(0), DeadLetterHeaders.SOURCE_TOPIC))
         .isEqualTo("sequencer-test-sequencer-queue-changelog");
@@ -126,6 +129,31 @@ class BrokenStateTopologyTest {
     q.succeed(released(releases, "ok-2"));
     q.enqueue(script("h-ok", "ok-3"));
     assertThat(q.releasedIds()).containsExactly("ok-3");
+    assertThat(q.deadLetterRecords()).isEmpty();
+  }
+
+  @Test
+  void aDeadlineWhoseActivityRecordCannotBeReadIsPutAsideOnceAndOtherHostsRetriesGoOn() {
+    var q = start(QueueSettings.defaults());
+    RetryPolicy retry = RetryPolicy.newBuilder().setMaxAttempts(2).setBackoffMs(30_000).build();
+    q.enqueue(script("h-broken", "broken-1").setRetry(retry));
+    q.enqueue(script("h-retry", "flaky").setRetry(retry));
+    List<ReleasedActivity> first = q.releases();
+    q.fail(released(first, "broken-1"));
+    q.fail(released(first, "flaky"));
+    q.overwriteStored(key(ACTIVITIES, "broken-1"), GARBAGE);
+
+    q.advance(Duration.ofSeconds(31));
+
+    assertThat(q.releasedIds()).containsExactly("flaky");
+    List<TestRecord<byte[], byte[]>> deadLetters = q.deadLetterRecords();
+    assertThat(deadLetters).hasSize(1);
+    assertThat(keyOf(deadLetters.get(0))).isEqualTo("broken-1");
+    assertThat(header(deadLetters.get(0), DeadLetterHeaders.REASON))
+        .startsWith("put aside: ")
+        .contains("RETRY deadline of activity broken-1");
+
+    q.advance(Duration.ofMinutes(2));
     assertThat(q.deadLetterRecords()).isEmpty();
   }
 
@@ -151,7 +179,7 @@ class BrokenStateTopologyTest {
     assertThat(keyOf(deadLetters.get(0))).isEqualTo("h-broken");
     assertThat(header(deadLetters.get(0), DeadLetterHeaders.REASON))
         .contains("due deadlines of host h-broken")
-        .contains("LEASE of broken-1");
+        .contains("HOST_LEASES of h-broken");
 
     q.advance(Duration.ofMinutes(2));
     assertThat(q.deadLetterRecords()).isEmpty();
