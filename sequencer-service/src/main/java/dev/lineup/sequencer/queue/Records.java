@@ -66,6 +66,7 @@ final class Records {
             activity.getNotBefore() == null ? null : activity.getNotBefore().toEpochMilli())
         .setDedupeKey(activity.getDedupeKey())
         .setHasDependents(false)
+        .setPayloadMayOutliveRelease(false)
         .build();
   }
 

@@ -220,10 +220,12 @@ final class StoredQueues {
     }
     if (payloadStillRead(a)) {
       dropPayload(a);
-    } else if (payloads.get(KeyParts.id(a.id())) != null) {
-      // Released for the last time by a version that kept payloads until the end (an upgrade, or
-      // a rollback and forward again): looked up, not deleted blindly, since a deletion is a
-      // write and a tombstone, and a lookup of a missing key is neither.
+    } else if (a.record().getPayloadMayOutliveRelease()
+        && payloads.get(KeyParts.id(a.id())) != null) {
+      // Accepted by a version that kept payloads until the end: looked up, not deleted blindly,
+      // since a deletion is a write and a tombstone, and a lookup of a missing key is neither. An
+      // activity accepted since is not looked up at all: a lookup of a missing key cost the stream
+      // thread 8 % (finding 41).
       dropPayload(a);
     }
   }

@@ -6,7 +6,7 @@ import java.util.List;
 
 /**
  * A {@link SortedStore} on a sorted map that writes down each write reaching it, as the changelog
- * of a Kafka Streams store would get a record for each.
+ * of a Kafka Streams store would get a record for each, and each point read.
  */
 final class RecordingSortedStore implements SortedStore {
 
@@ -21,8 +21,12 @@ final class RecordingSortedStore implements SortedStore {
   private final InMemorySortedStore store = InMemorySortedStore.withSectionBounds();
   final List<Write> writes = new ArrayList<>();
 
+  /** The keys of the point reads reaching it. */
+  final List<byte[]> reads = new ArrayList<>();
+
   @Override
   public byte[] get(byte[] key) {
+    reads.add(key.clone());
     return store.get(key);
   }
 

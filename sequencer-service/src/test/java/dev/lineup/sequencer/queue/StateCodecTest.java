@@ -72,6 +72,27 @@ class StateCodecTest {
   }
 
   @Test
+  void recordsWrittenBeforeHostLeaseChecksKeepTheirLeaseDeadlineAndMayHaveKeptTheirPayload()
+      throws Exception {
+    queues.enqueue(script("a1"), false, NOW);
+    ActivityRecord current =
+        StateCodec.activity(Section.ACTIVITIES.of(store).get(KeyParts.id("a1")));
+    HostRecord host = StateCodec.host(Section.HOSTS.of(store).get(KeyParts.id("mac-1")));
+    assertThat(current.getLeaseIndexed()).isFalse();
+    assertThat(current.getPayloadMayOutliveRelease()).isFalse();
+    assertThat(host.getLeaseCheckAt()).isNotNull();
+
+    ActivityRecord old = StateCodec.activity(inVersion1(current, "ActivityRecord/v2"));
+    HostRecord oldHost = StateCodec.host(inVersion1(host, "HostRecord/v2"));
+
+    assertThat(old.getLeaseIndexed()).isTrue();
+    assertThat(old.getPayloadMayOutliveRelease()).isTrue();
+    assertThat(old.getLeaseExpiresAt()).isEqualTo(current.getLeaseExpiresAt());
+    assertThat(oldHost.getLeaseCheckAt()).isNull();
+    assertThat(oldHost.getHostId()).isEqualTo("mac-1");
+  }
+
+  @Test
   void anActivityWaitedForIsFlaggedAndItsEndReleasesItsDependent() {
     queues.enqueue(script("first"), false, NOW);
     Activity second = Activity.newBuilder(script("second")).setDependsOn(List.of("first")).build();

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.lineup.avro.Activity;
 import dev.lineup.avro.ActivityResult;
 import dev.lineup.avro.ActivityType;
+import dev.lineup.sequencer.state.ActivityRecord;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
@@ -58,10 +59,26 @@ class StoreWritesTest {
   }
 
   @Test
+  void anActivityAcceptedByThisVersionIsNotLookedForItsPayloadWhenItEnds() {
+    step(() -> queues.enqueue(script("h1", "a1"), false, NOW));
+    store.reads.clear();
+
+    step(() -> queues.onResult(succeeded("h1", "a1"), NOW + 10));
+
+    assertThat(store.reads)
+        .as("point reads of the payloads section")
+        .noneMatch(key -> Section.values()[key[0] - 1] == Section.PAYLOADS);
+  }
+
+  @Test
   void aPayloadAnOlderVersionKeptPastTheLastReleaseGoesWhenItsActivityEnds() {
     step(() -> queues.enqueue(script("h1", "a1"), false, NOW));
-    // What a version that kept payloads until the end left for the activity it released.
+    // What a version that kept payloads until the end left for the activity it released: the
+    // payload, and a record without the flag, read as true.
     Section.PAYLOADS.of(store).put(KeyParts.id("a1"), new byte[] {1});
+    ActivityRecord old = StateCodec.activity(Section.ACTIVITIES.of(store).get(KeyParts.id("a1")));
+    old.setPayloadMayOutliveRelease(true);
+    Section.ACTIVITIES.of(store).put(KeyParts.id("a1"), StateCodec.encode(old));
 
     assertThat(step(() -> queues.onResult(succeeded("h1", "a1"), NOW + 10)))
         .containsEntry("payloads delete", 1);
