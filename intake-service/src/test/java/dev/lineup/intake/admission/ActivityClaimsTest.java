@@ -7,11 +7,11 @@ import dev.lineup.embedded.EmbeddedDatabase;
 import dev.lineup.embedded.LineupInfrastructure;
 import dev.lineup.intake.admission.ActivityClaims.Outcome;
 import dev.lineup.intake.admission.ActivityClaims.Wanted;
+import dev.lineup.service.db.PostgresPool;
 import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
 import org.assertj.core.groups.Tuple;
-import org.flywaydb.core.Flyway;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -30,10 +30,14 @@ class ActivityClaimsTest {
   @BeforeAll
   static void start(EmbeddedDatabase database) throws Exception {
     database.ensureDatabase("claims_test");
-    db = new HikariDataSource();
-    db.setJdbcUrl(database.jdbcUrl("claims_test"));
-    db.setUsername(database.user());
-    Flyway.configure().dataSource(db).locations("classpath:db/intake").load().migrate();
+    db =
+        PostgresPool.open(
+            "claims-test",
+            database.jdbcUrl("claims_test"),
+            database.user(),
+            "",
+            2,
+            "classpath:db/intake");
     claims = new ActivityClaims(db, Duration.ofSeconds(10));
   }
 

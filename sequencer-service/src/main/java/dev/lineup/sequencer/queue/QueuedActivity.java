@@ -214,6 +214,14 @@ final class QueuedActivity {
   }
 
   /**
+   * Whether its payload may outlive its last release: only if an older version accepted it, which
+   * kept payloads until the activity ended.
+   */
+  boolean payloadMayOutliveRelease() {
+    return record.getPayloadMayOutliveRelease();
+  }
+
+  /**
    * Its lease runs until {@code at}: a new one at a release, or a later one at a heartbeat. A lease
    * with a deadline of its own moves it; any other is only the record's, and its host's check
    * ({@link LeaseChecks#watch}) must then be no later than it.

@@ -220,8 +220,7 @@ final class StoredQueues {
     }
     if (payloadStillRead(a)) {
       dropPayload(a);
-    } else if (a.record().getPayloadMayOutliveRelease()
-        && payloads.get(KeyParts.id(a.id())) != null) {
+    } else if (a.payloadMayOutliveRelease() && payloads.get(KeyParts.id(a.id())) != null) {
       // Accepted by a version that kept payloads until the end: looked up, not deleted blindly,
       // since a deletion is a write and a tombstone, and a lookup of a missing key is neither. An
       // activity accepted since is not looked up at all: a lookup of a missing key cost the stream
