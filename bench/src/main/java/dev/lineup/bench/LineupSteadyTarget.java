@@ -103,7 +103,11 @@ final class LineupSteadyTarget implements SteadyLoad.Target {
           if (!host.startsWith(prefix)) {
             continue;
           }
-          meter.released(host, activity.getActivityId(), System.nanoTime());
+          meter.released(
+              host,
+              activity.getActivityId(),
+              System.nanoTime(),
+              r.value().getReleasedAt().toEpochMilli());
           results.send(
               new ProducerRecord<>(
                   Topics.RESULTS.name(),

@@ -58,6 +58,10 @@ final class SteadyLoad {
     private final AtomicLong offered = new AtomicLong();
     private final AtomicLong answered = new AtomicLong();
     private final Recorder handoff = new Recorder(60_000_000_000L, 3);
+    private final Map<String, Long> resultWall = new ConcurrentHashMap<>();
+    // The hand-off split at the queue's own release time (wall clock, ms), where it has one.
+    private final Recorder toQueue = new Recorder(60_000L, 3);
+    private final Recorder toDevice = new Recorder(60_000L, 3);
     private final Recorder enqueueToRelease = new Recorder(600_000_000_000L, 3);
 
     void offered(String host, String id, long now) {
@@ -71,6 +75,14 @@ final class SteadyLoad {
      * the host's previous result: it waited for that result, not for its own arrival.
      */
     void released(String host, String id, long now) {
+      released(host, id, now, -1);
+    }
+
+    /**
+     * {@link #released(String, String, long)}, with the queue's own release time ({@code
+     * releasedAtMillis}, wall clock): the hand-off is also split there.
+     */
+    void released(String host, String id, long now, long releasedAtMillis) {
       // Every offer has the same priority: a host's activities must run in the order offered.
       Queue<String> next = upcoming.get(host);
       String expected = next == null ? null : next.poll();
@@ -79,16 +91,23 @@ final class SteadyLoad {
       }
       Long offer = offeredAt.remove(id);
       Long result = resultAt.remove(host);
+      Long resultWallMillis = resultWall.remove(host);
       if (offer != null) {
         enqueueToRelease.recordValue(Math.max(0, now - offer));
         if (result != null && offer < result) {
           handoff.recordValue(Math.max(0, now - result));
+          if (releasedAtMillis >= 0 && resultWallMillis != null) {
+            toQueue.recordValue(Math.min(60_000, Math.max(0, releasedAtMillis - resultWallMillis)));
+            toDevice.recordValue(
+                Math.min(60_000, Math.max(0, System.currentTimeMillis() - releasedAtMillis)));
+          }
         }
       }
     }
 
     /** A device sent the result of the host's current activity. */
     void answered(String host, long now) {
+      resultWall.put(host, System.currentTimeMillis());
       resultAt.put(host, now);
       answered.incrementAndGet();
     }
@@ -103,6 +122,8 @@ final class SteadyLoad {
       double offered,
       double achieved,
       Histogram handoff,
+      Histogram toQueue,
+      Histogram toDevice,
       Histogram enqueueToRelease,
       long backlogStart,
       long backlogEnd,
@@ -123,7 +144,7 @@ final class SteadyLoad {
     String render(String name) {
       return String.format(
           "steady %s @ %.0f act/s offered: achieved %.0f act/s, handoff p50 %.1f ms p99 %.1f ms"
-              + " (%d), enqueue-to-release p99 %.1f ms, backlog %d -> %d, %s%s",
+              + " (%d), enqueue-to-release p99 %.1f ms, backlog %d -> %d, %s%s%s",
           name,
           offered,
           achieved,
@@ -134,6 +155,16 @@ final class SteadyLoad {
           backlogStart,
           backlogEnd,
           sustained ? "sustained" : "NOT sustained",
+          toQueue.getTotalCount() == 0
+              ? ""
+              : String.format(
+                  "\n  steady %s handoff split at the release (ms): result -> released p50 %d p99"
+                      + " %d; released -> seen by the device p50 %d p99 %d",
+                  name,
+                  toQueue.getValueAtPercentile(50),
+                  toQueue.getValueAtPercentile(99),
+                  toDevice.getValueAtPercentile(50),
+                  toDevice.getValueAtPercentile(99)),
           cpu == null ? "" : "\n  " + cpu.summary("steady " + name));
     }
   }
@@ -272,6 +303,8 @@ final class SteadyLoad {
     long backlogStart = meter.backlog();
     long answeredStart = meter.answered.get();
     meter.handoff.reset();
+    meter.toQueue.reset();
+    meter.toDevice.reset();
     meter.enqueueToRelease.reset();
     BoxCpu box = postmasterPid == null ? null : new BoxCpu(postmasterPid);
     long windowStart = System.nanoTime();
@@ -281,6 +314,8 @@ final class SteadyLoad {
     BoxCpu.Result cpu = box == null ? null : box.stop(answeredEnd - answeredStart);
     long backlogEnd = meter.backlog();
     Histogram handoff = meter.handoff.getIntervalHistogram();
+    Histogram toQueue = meter.toQueue.getIntervalHistogram();
+    Histogram toDevice = meter.toDevice.getIntervalHistogram();
     Histogram enqueueToRelease = meter.enqueueToRelease.getIntervalHistogram();
     offering.set(false);
     pacer.join();
@@ -306,7 +341,16 @@ final class SteadyLoad {
             && achieved >= 0.95 * rate;
     Step step =
         new Step(
-            rate, achieved, handoff, enqueueToRelease, backlogStart, backlogEnd, sustained, cpu);
+            rate,
+            achieved,
+            handoff,
+            toQueue,
+            toDevice,
+            enqueueToRelease,
+            backlogStart,
+            backlogEnd,
+            sustained,
+            cpu);
     long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
     while (meter.backlog() > 0) {
       if (System.nanoTime() > deadline) {

@@ -19,6 +19,7 @@ import dev.lineup.avro.Activity;
 import dev.lineup.avro.ActivityResult;
 import dev.lineup.avro.ActivityState;
 import dev.lineup.avro.ActivityType;
+import dev.lineup.avro.Channel;
 import dev.lineup.avro.InitiatorKind;
 import dev.lineup.avro.Lane;
 import dev.lineup.avro.ReasonCode;
@@ -26,6 +27,7 @@ import dev.lineup.avro.ResultKind;
 import dev.lineup.avro.Selector;
 import dev.lineup.schemas.Lifecycle;
 import dev.lineup.schemas.Limits;
+import dev.lineup.schemas.ReleasedEncoding;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -478,14 +480,21 @@ public final class HostQueues {
 
   /** Rule 7: each release comes with a lease. */
   private void release(Host host, QueuedActivity a, ReasonCode reason, long now) {
-    Activity activity = stored.payload(a.id());
+    byte[] payload = stored.storedPayload(a.id());
+    Channel channel = a.channel();
+    Long timeout = a.timeoutMs();
+    if (channel == null) {
+      // Accepted by a version that kept neither in the record: both are in the payload.
+      Activity activity = StoredQueues.decodePayload(payload);
+      channel = activity.getChannel();
+      timeout = activity.getTimeoutMs();
+    }
     stored.leaveUpcoming(host, a);
     a.unschedule(RETRY);
     a.startAttempt();
     // Clamped to rule 15 even though intake refuses other values: a record on lineup.commands may
     // come from another writer, and a lease past what a timestamp holds wedges whoever stores it.
-    Long timeout = activity.getTimeoutMs();
-    long lease = timeout != null ? timeout : settings.lease(activity.getType()).toMillis();
+    long lease = timeout != null ? timeout : settings.lease(a.type()).toMillis();
     a.leaseUntil(now + Limits.lease(lease));
     stored.leaseChecks().watch(host, a.leaseExpiresAt(), now);
     if (a.inOrderedLane()) {
@@ -493,7 +502,15 @@ public final class HostQueues {
     }
     stored.joinReleased(a);
     events.emit(a, RELEASED, reason, null, now);
-    outbox.release(Records.released(activity, a.attempt(), now, a.leaseExpiresAt()));
+    outbox.release(
+        new Release(
+            a.hostId(),
+            a.id(),
+            a.type(),
+            channel,
+            a.attempt(),
+            now,
+            ReleasedEncoding.encode(payload, a.attempt(), now, a.leaseExpiresAt())));
   }
 
   // ======================================================================== retries, leases, ends

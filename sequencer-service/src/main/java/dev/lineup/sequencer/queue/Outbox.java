@@ -1,12 +1,11 @@
 package dev.lineup.sequencer.queue;
 
 import dev.lineup.avro.LifecycleEvent;
-import dev.lineup.avro.ReleasedActivity;
 
 /** Where the queue rules put what they decide: lifecycle events and releases. */
 public interface Outbox {
 
   void event(LifecycleEvent event);
 
-  void release(ReleasedActivity released);
+  void release(Release release);
 }

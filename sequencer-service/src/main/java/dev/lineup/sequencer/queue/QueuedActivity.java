@@ -2,6 +2,7 @@ package dev.lineup.sequencer.queue;
 
 import dev.lineup.avro.ActivityState;
 import dev.lineup.avro.ActivityType;
+import dev.lineup.avro.Channel;
 import dev.lineup.avro.InitiatorKind;
 import dev.lineup.avro.Lane;
 import dev.lineup.schemas.Lifecycle;
@@ -219,6 +220,19 @@ final class QueuedActivity {
    */
   boolean payloadMayOutliveRelease() {
     return record.getPayloadMayOutliveRelease();
+  }
+
+  /**
+   * The channel its releases go to, kept from its payload; null in a record an older version wrote
+   * without it, whose release takes it (and the lease asked for) from the payload.
+   */
+  Channel channel() {
+    return record.getChannel() == null ? null : Channel.valueOf(record.getChannel());
+  }
+
+  /** The lease length its payload asks for, or null for its type's default. */
+  Long timeoutMs() {
+    return record.getTimeoutMs();
   }
 
   /**

@@ -6,7 +6,6 @@ import dev.lineup.avro.ActivityState;
 import dev.lineup.avro.InitiatorKind;
 import dev.lineup.avro.LifecycleEvent;
 import dev.lineup.avro.ReasonCode;
-import dev.lineup.avro.ReleasedActivity;
 import dev.lineup.avro.RetryPolicy;
 import dev.lineup.schemas.Limits;
 import dev.lineup.schemas.Rejection;
@@ -20,9 +19,9 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Builds the records the queue writes: a new host's record, an accepted activity's record, its
- * lifecycle events and its releases. No rule decides anything here; every value comes from the
- * caller or from the records themselves.
+ * Builds the records the queue writes: a new host's record, an accepted activity's record, its and
+ * its lifecycle events. No rule decides anything here; every value comes from the caller or from
+ * the records themselves.
  */
 final class Records {
 
@@ -67,6 +66,8 @@ final class Records {
         .setDedupeKey(activity.getDedupeKey())
         .setHasDependents(false)
         .setPayloadMayOutliveRelease(false)
+        .setChannel(activity.getChannel().name())
+        .setTimeoutMs(activity.getTimeoutMs())
         .build();
   }
 
@@ -106,15 +107,5 @@ final class Records {
   /** The only event of an activity refused before it was queued: REQUESTED straight to REJECTED. */
   static LifecycleEvent rejected(Activity activity, ReasonCode reason, String detail, long now) {
     return Rejection.of(activity, reason, detail, Instant.ofEpochMilli(now));
-  }
-
-  /** One attempt of an activity, released to its channel with its lease. */
-  static ReleasedActivity released(Activity activity, int attempt, long now, long leaseExpiresAt) {
-    return ReleasedActivity.newBuilder()
-        .setActivity(activity)
-        .setAttempt(attempt)
-        .setReleasedAt(Instant.ofEpochMilli(now))
-        .setLeaseExpiresAt(Instant.ofEpochMilli(leaseExpiresAt))
-        .build();
   }
 }

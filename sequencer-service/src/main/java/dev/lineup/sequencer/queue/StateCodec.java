@@ -23,7 +23,12 @@ final class StateCodec {
 
   /** Every released version of a state record schema, as {@code <Record>/v<N>}. */
   static final List<String> HISTORY =
-      List.of("HostRecord/v1", "ActivityRecord/v1", "HostRecord/v2", "ActivityRecord/v2");
+      List.of(
+          "HostRecord/v1",
+          "ActivityRecord/v1",
+          "HostRecord/v2",
+          "ActivityRecord/v2",
+          "ActivityRecord/v3");
 
   private static final SchemaStore.Cache RELEASED = released();
   private static final BinaryMessageDecoder<HostRecord> HOSTS =

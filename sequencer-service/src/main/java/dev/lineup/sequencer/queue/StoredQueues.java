@@ -150,11 +150,20 @@ final class StoredQueues {
 
   /** The activity as enqueued, while it is upcoming. */
   Activity payload(String activityId) {
+    return decodePayload(storedPayload(activityId));
+  }
+
+  /** The activity as enqueued and stored, encoded: what a release copies. */
+  byte[] storedPayload(String activityId) {
     byte[] bytes = payloads.get(KeyParts.id(activityId));
     if (bytes == null) {
       throw new IllegalStateException("no payload stored for upcoming activity " + activityId);
     }
-    return PAYLOADS.deserialize("payloads", bytes);
+    return bytes;
+  }
+
+  static Activity decodePayload(byte[] stored) {
+    return PAYLOADS.deserialize("payloads", stored);
   }
 
   /**

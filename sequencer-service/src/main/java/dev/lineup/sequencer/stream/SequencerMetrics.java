@@ -4,8 +4,8 @@ import dev.lineup.avro.ActivityState;
 import dev.lineup.avro.ActivityType;
 import dev.lineup.avro.LifecycleEvent;
 import dev.lineup.avro.ReasonCode;
-import dev.lineup.avro.ReleasedActivity;
 import dev.lineup.schemas.Topics;
+import dev.lineup.sequencer.queue.Release;
 import dev.lineup.sequencer.queue.ReleaseBudget;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.FunctionCounter;
@@ -165,15 +165,14 @@ public final class SequencerMetrics {
    * A release sent; {@code resultAt} is the time of the result whose step released it, or -1 when
    * no result let it go.
    */
-  void release(ReleasedActivity released, long resultAt) {
-    int type = released.getActivity().getType().ordinal();
+  void release(Release release, long resultAt) {
+    int type = release.type().ordinal();
     releases[type].increment();
-    if (released.getAttempt() > 1) {
+    if (release.attempt() > 1) {
       retries[type].increment();
     }
     if (resultAt >= 0) {
-      handoff.record(
-          Math.max(0, released.getReleasedAt().toEpochMilli() - resultAt), TimeUnit.MILLISECONDS);
+      handoff.record(Math.max(0, release.releasedAt() - resultAt), TimeUnit.MILLISECONDS);
     }
   }
 

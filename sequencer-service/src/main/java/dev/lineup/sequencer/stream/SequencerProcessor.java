@@ -9,7 +9,6 @@ import dev.lineup.avro.Enqueue;
 import dev.lineup.avro.LifecycleEvent;
 import dev.lineup.avro.Pause;
 import dev.lineup.avro.Purge;
-import dev.lineup.avro.ReleasedActivity;
 import dev.lineup.avro.ResultKind;
 import dev.lineup.avro.Resume;
 import dev.lineup.schemas.Lifecycle;
@@ -18,6 +17,7 @@ import dev.lineup.sequencer.queue.HostQueues;
 import dev.lineup.sequencer.queue.Outbox;
 import dev.lineup.sequencer.queue.PutAside;
 import dev.lineup.sequencer.queue.QueueSettings;
+import dev.lineup.sequencer.queue.Release;
 import dev.lineup.sequencer.queue.SeparateSteps;
 import dev.lineup.sequencer.queue.StagedStore;
 import dev.lineup.sequencer.queue.StoredLayout;
@@ -279,13 +279,8 @@ final class SequencerProcessor implements Processor<String, SpecificRecord, Obje
     }
 
     @Override
-    public void release(ReleasedActivity released) {
-      hold(
-          new Record<>(
-              released.getActivity().getHostId(),
-              released,
-              released.getReleasedAt().toEpochMilli()),
-          Topics.released(released.getActivity().getChannel()).name());
+    public void release(Release release) {
+      hold(new Record<>(release.hostId(), release, release.releasedAt()), release.topic());
     }
 
     /** The dead letter of a part of a tick put aside, sent with the step that put it aside. */
@@ -309,14 +304,17 @@ final class SequencerProcessor implements Processor<String, SpecificRecord, Obje
     void send() {
       for (int i = 0; i < records.size(); i++) {
         Record<Object, Object> record = records.get(i);
+        if (record.value() instanceof Release release) {
+          context.forward(record.withValue(release.value()), sinks.get(i));
+          metrics.release(release, handoffFrom);
+          handoffFrom = -1;
+          continue;
+        }
         context.forward(record, sinks.get(i));
         if (record.value() instanceof LifecycleEvent event
             && sinks.get(i).equals(Topics.EVENTS.name())) {
           // Counted once, on the lifecycle log: a revocation is the same event again.
           metrics.event(event);
-        } else if (record.value() instanceof ReleasedActivity released) {
-          metrics.release(released, handoffFrom);
-          handoffFrom = -1;
         }
       }
       putAside.forEach(

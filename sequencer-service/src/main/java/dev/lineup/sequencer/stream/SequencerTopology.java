@@ -71,7 +71,15 @@ public final class SequencerTopology {
     topology.addStateStore(storeBuilder(QUEUE_STORE, persistent), PROCESSOR);
     addSink(topology, Topics.EVENTS);
     addSink(topology, Topics.REVOCATIONS);
-    Topics.RELEASED.forEach(t -> addSink(topology, t));
+    // Releases come encoded already: built around the payload as stored (ReleasedEncoding).
+    Topics.RELEASED.forEach(
+        t ->
+            topology.addSink(
+                t.name(),
+                t.name(),
+                Serdes.String().serializer(),
+                Serdes.ByteArray().serializer(),
+                PROCESSOR));
     // The dead letters of a tick's parts put aside; a record's own go through the exception
     // handler.
     topology.addSink(

@@ -562,7 +562,8 @@ class QueueInvariantProperties {
     }
 
     @Override
-    public void release(ReleasedActivity r) {
+    public void release(Release release) {
+      ReleasedActivity r = release.decode();
       Activity a = r.getActivity();
       String id = a.getActivityId();
       Ref ref = refs.get(id);

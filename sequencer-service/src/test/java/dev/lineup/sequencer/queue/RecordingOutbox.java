@@ -11,13 +11,17 @@ final class RecordingOutbox implements Outbox {
   final List<LifecycleEvent> events = new ArrayList<>();
   final List<ReleasedActivity> released = new ArrayList<>();
 
+  /** The topic of each release, in the order of {@link #released}. */
+  final List<String> releasedTo = new ArrayList<>();
+
   @Override
   public void event(LifecycleEvent event) {
     events.add(event);
   }
 
   @Override
-  public void release(ReleasedActivity r) {
-    released.add(r);
+  public void release(Release r) {
+    released.add(r.decode());
+    releasedTo.add(r.topic());
   }
 }

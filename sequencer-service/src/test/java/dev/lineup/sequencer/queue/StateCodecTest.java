@@ -8,6 +8,7 @@ import dev.lineup.avro.ActivityType;
 import dev.lineup.avro.Channel;
 import dev.lineup.avro.Initiator;
 import dev.lineup.avro.InitiatorKind;
+import dev.lineup.avro.LockPayload;
 import dev.lineup.avro.ReleasedActivity;
 import dev.lineup.avro.ResultKind;
 import dev.lineup.avro.ScriptRunPayload;
@@ -90,6 +91,34 @@ class StateCodecTest {
     assertThat(old.getLeaseExpiresAt()).isEqualTo(current.getLeaseExpiresAt());
     assertThat(oldHost.getLeaseCheckAt()).isNull();
     assertThat(oldHost.getHostId()).isEqualTo("mac-1");
+  }
+
+  @Test
+  void anActivityRecordWrittenBeforeV4IsReleasedWithTheChannelAndLeaseItsPayloadAsksFor()
+      throws Exception {
+    queues.pause("mac-1");
+    Activity lock =
+        Activity.newBuilder(script("lock"))
+            .setType(ActivityType.LOCK)
+            .setChannel(Channel.MDM)
+            .setTimeoutMs(90_000L)
+            .setPayload(LockPayload.newBuilder().build())
+            .build();
+    queues.enqueue(lock, false, NOW);
+    ActivityRecord current =
+        StateCodec.activity(Section.ACTIVITIES.of(store).get(KeyParts.id("lock")));
+    assertThat(current.getChannel()).isEqualTo("MDM");
+    assertThat(current.getTimeoutMs()).isEqualTo(90_000L);
+
+    byte[] v3 = inVersion1(current, "ActivityRecord/v3");
+    assertThat(StateCodec.activity(v3).getChannel()).isNull();
+    Section.ACTIVITIES.of(store).put(KeyParts.id("lock"), v3);
+    queues.resume("mac-1", NOW);
+
+    assertThat(released).hasSize(1);
+    assertThat(released.get(0).getActivity()).isEqualTo(lock);
+    assertThat(released.get(0).getLeaseExpiresAt()).isEqualTo(Instant.ofEpochMilli(NOW + 90_000));
+    assertThat(outbox.releasedTo).containsExactly("lineup.released.mdm");
   }
 
   @Test
