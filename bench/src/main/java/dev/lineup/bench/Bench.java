@@ -62,7 +62,7 @@ public final class Bench implements Callable<Integer> {
 
   @Option(
       names = "--commit-interval",
-      defaultValue = "50ms",
+      defaultValue = "30ms",
       description = "The sequencer's exactly-once commit interval (default: ${DEFAULT-VALUE}).")
   String commitInterval;
 
