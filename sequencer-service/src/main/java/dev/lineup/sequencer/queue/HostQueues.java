@@ -505,7 +505,6 @@ public final class HostQueues {
     outbox.release(
         new Release(
             a.hostId(),
-            a.id(),
             a.type(),
             channel,
             a.attempt(),

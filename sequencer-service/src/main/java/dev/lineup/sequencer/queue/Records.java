@@ -19,9 +19,9 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Builds the records the queue writes: a new host's record, an accepted activity's record, its and
- * its lifecycle events. No rule decides anything here; every value comes from the caller or from
- * the records themselves.
+ * Builds the records the queue writes: a new host's record, an accepted activity's record and its
+ * lifecycle events. No rule decides anything here; every value comes from the caller or from the
+ * records themselves.
  */
 final class Records {
 

@@ -12,13 +12,7 @@ import dev.lineup.schemas.Topics;
  * it.
  */
 public record Release(
-    String hostId,
-    String activityId,
-    ActivityType type,
-    Channel channel,
-    int attempt,
-    long releasedAt,
-    byte[] value) {
+    String hostId, ActivityType type, Channel channel, int attempt, long releasedAt, byte[] value) {
 
   /** The release as its readers see it. */
   public ReleasedActivity decode() {

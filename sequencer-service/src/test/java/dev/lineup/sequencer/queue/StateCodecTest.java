@@ -45,7 +45,7 @@ class StateCodecTest {
       queues.enqueue(script("a" + i), false, NOW);
     }
     HostRecord current = StateCodec.host(Section.HOSTS.of(store).get(KeyParts.id("mac-1")));
-    Section.HOSTS.of(store).put(KeyParts.id("mac-1"), inVersion1(current, "HostRecord/v1"));
+    Section.HOSTS.of(store).put(KeyParts.id("mac-1"), inVersion(current, "HostRecord/v1"));
 
     HostRecord upgraded = new StoredQueues(store).host("mac-1").orElseThrow().record();
     assertThat(upgraded.getReadyCounts()).containsExactly(3, 0, 0, 0, 0, 0);
@@ -65,7 +65,7 @@ class StateCodecTest {
         StateCodec.activity(Section.ACTIVITIES.of(store).get(KeyParts.id("a1")));
     assertThat(current.getHasDependents()).isFalse();
 
-    ActivityRecord old = StateCodec.activity(inVersion1(current, "ActivityRecord/v1"));
+    ActivityRecord old = StateCodec.activity(inVersion(current, "ActivityRecord/v1"));
 
     assertThat(old.getHasDependents()).isTrue();
     assertThat(old.getActivityId()).isEqualTo("a1");
@@ -83,8 +83,8 @@ class StateCodecTest {
     assertThat(current.getPayloadMayOutliveRelease()).isFalse();
     assertThat(host.getLeaseCheckAt()).isNotNull();
 
-    ActivityRecord old = StateCodec.activity(inVersion1(current, "ActivityRecord/v2"));
-    HostRecord oldHost = StateCodec.host(inVersion1(host, "HostRecord/v2"));
+    ActivityRecord old = StateCodec.activity(inVersion(current, "ActivityRecord/v2"));
+    HostRecord oldHost = StateCodec.host(inVersion(host, "HostRecord/v2"));
 
     assertThat(old.getLeaseIndexed()).isTrue();
     assertThat(old.getPayloadMayOutliveRelease()).isTrue();
@@ -110,7 +110,7 @@ class StateCodecTest {
     assertThat(current.getChannel()).isEqualTo("MDM");
     assertThat(current.getTimeoutMs()).isEqualTo(90_000L);
 
-    byte[] v3 = inVersion1(current, "ActivityRecord/v3");
+    byte[] v3 = inVersion(current, "ActivityRecord/v3");
     assertThat(StateCodec.activity(v3).getChannel()).isNull();
     Section.ACTIVITIES.of(store).put(KeyParts.id("lock"), v3);
     queues.resume("mac-1", NOW);
@@ -138,14 +138,15 @@ class StateCodecTest {
     assertThat(Section.DEPENDENTS.of(store).scan(new byte[0], 10)).isEmpty();
   }
 
-  /** The record as the previous release wrote it: its fields, in its schema. */
-  private static byte[] inVersion1(SpecificRecordBase record, String version) throws Exception {
-    Schema v1 = StateCodec.released(version);
-    GenericRecord old = new GenericData.Record(v1);
-    for (Schema.Field field : v1.getFields()) {
+  /** The record as an earlier release wrote it: its fields, in that release's schema. */
+  private static byte[] inVersion(SpecificRecordBase record, String version) throws Exception {
+    Schema schema = StateCodec.released(version);
+    GenericRecord old = new GenericData.Record(schema);
+    for (Schema.Field field : schema.getFields()) {
       old.put(field.name(), record.get(record.getSchema().getField(field.name()).pos()));
     }
-    ByteBuffer bytes = new BinaryMessageEncoder<GenericRecord>(GenericData.get(), v1).encode(old);
+    ByteBuffer bytes =
+        new BinaryMessageEncoder<GenericRecord>(GenericData.get(), schema).encode(old);
     byte[] out = new byte[bytes.remaining()];
     bytes.get(out);
     return out;
