@@ -1,11 +1,8 @@
 package dev.lineup.schemas;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import org.apache.avro.AvroRuntimeException;
 import org.apache.avro.Schema;
-import org.apache.avro.message.BinaryMessageDecoder;
-import org.apache.avro.message.BinaryMessageEncoder;
 import org.apache.avro.specific.SpecificData;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.errors.SerializationException;
@@ -27,16 +24,14 @@ public final class AvroSerde<T extends SpecificRecord>
   }
 
   private final Class<T> type;
-  private final BinaryMessageEncoder<T> encoder;
-  private final BinaryMessageDecoder<T> decoder;
+  private final SingleObjectCodec<T> codec;
 
   private AvroSerde(Class<T> type) {
     this.type = type;
     // The class's own model carries the logical-type conversions (timestamps as Instant).
     SpecificData model = SpecificData.getForClass(type);
     Schema schema = model.getSchema(type);
-    this.encoder = new BinaryMessageEncoder<>(model, schema);
-    this.decoder = new BinaryMessageDecoder<>(model, schema, LineupSchemas.store());
+    this.codec = new SingleObjectCodec<>(model, schema, LineupSchemas.store());
   }
 
   public static <T extends SpecificRecord> AvroSerde<T> of(Class<T> type) {
@@ -53,10 +48,7 @@ public final class AvroSerde<T extends SpecificRecord>
       return null;
     }
     try {
-      ByteBuffer buffer = encoder.encode(data);
-      byte[] bytes = new byte[buffer.remaining()];
-      buffer.get(bytes);
-      return bytes;
+      return codec.encode(data);
     } catch (IOException | AvroRuntimeException | NullPointerException e) {
       throw new SerializationException(
           "cannot encode " + type.getSimpleName() + " for " + topic + ": " + e.getMessage(), e);
@@ -69,7 +61,7 @@ public final class AvroSerde<T extends SpecificRecord>
       return null;
     }
     try {
-      return decoder.decode(data);
+      return codec.decode(data);
     } catch (IOException | RuntimeException e) {
       // Not only Avro's own exceptions: bytes that name a union branch or enum symbol out of range
       // throw ArrayIndexOutOfBoundsException, a negative length NegativeArraySizeException, and so

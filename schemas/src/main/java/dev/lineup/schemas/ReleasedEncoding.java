@@ -6,9 +6,6 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Instant;
-import java.util.Arrays;
-import org.apache.avro.Schema;
-import org.apache.avro.SchemaNormalization;
 import org.apache.avro.io.BinaryEncoder;
 import org.apache.avro.io.EncoderFactory;
 
@@ -26,11 +23,11 @@ import org.apache.avro.io.EncoderFactory;
  */
 public final class ReleasedEncoding {
 
-  /** Avro's single-object marker and format version, then the schema's 8-byte fingerprint. */
-  private static final int HEADER_LENGTH = 10;
+  private static final int HEADER_LENGTH = SingleObjectCodec.HEADER_LENGTH;
 
-  private static final byte[] ACTIVITY_HEADER = header(Activity.getClassSchema());
-  private static final byte[] RELEASED_HEADER = header(ReleasedActivity.getClassSchema());
+  private static final byte[] ACTIVITY_HEADER = SingleObjectCodec.header(Activity.getClassSchema());
+  private static final byte[] RELEASED_HEADER =
+      SingleObjectCodec.header(ReleasedActivity.getClassSchema());
   private static final AvroSerde<Activity> ACTIVITIES = AvroSerde.of(Activity.class);
   private static final AvroSerde<ReleasedActivity> RELEASES = AvroSerde.of(ReleasedActivity.class);
 
@@ -70,17 +67,6 @@ public final class ReleasedEncoding {
   /** Whether {@code activity} is the single-object encoding of the current {@link Activity}. */
   static boolean inCurrentSchema(byte[] activity) {
     return activity.length > HEADER_LENGTH
-        && Arrays.equals(activity, 0, HEADER_LENGTH, ACTIVITY_HEADER, 0, HEADER_LENGTH);
-  }
-
-  private static byte[] header(Schema schema) {
-    byte[] header = new byte[HEADER_LENGTH];
-    header[0] = (byte) 0xC3;
-    header[1] = (byte) 0x01;
-    long fingerprint = SchemaNormalization.parsingFingerprint64(schema);
-    for (int i = 0; i < 8; i++) {
-      header[2 + i] = (byte) (fingerprint >>> (8 * i)); // little-endian, as Avro writes it
-    }
-    return header;
+        && SingleObjectCodec.hasHeader(activity, ACTIVITY_HEADER);
   }
 }

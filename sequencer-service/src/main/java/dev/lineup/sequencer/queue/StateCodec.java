@@ -1,15 +1,14 @@
 package dev.lineup.sequencer.queue;
 
+import dev.lineup.schemas.SingleObjectCodec;
 import dev.lineup.sequencer.state.ActivityRecord;
 import dev.lineup.sequencer.state.HostRecord;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import org.apache.avro.Schema;
-import org.apache.avro.message.BinaryMessageDecoder;
 import org.apache.avro.message.SchemaStore;
 import org.apache.avro.specific.SpecificData;
 
@@ -31,11 +30,11 @@ final class StateCodec {
           "ActivityRecord/v3");
 
   private static final SchemaStore.Cache RELEASED = released();
-  private static final BinaryMessageDecoder<HostRecord> HOSTS =
-      new BinaryMessageDecoder<>(
+  private static final SingleObjectCodec<HostRecord> HOSTS =
+      new SingleObjectCodec<>(
           SpecificData.getForClass(HostRecord.class), HostRecord.getClassSchema(), RELEASED);
-  private static final BinaryMessageDecoder<ActivityRecord> ACTIVITIES =
-      new BinaryMessageDecoder<>(
+  private static final SingleObjectCodec<ActivityRecord> ACTIVITIES =
+      new SingleObjectCodec<>(
           SpecificData.getForClass(ActivityRecord.class),
           ActivityRecord.getClassSchema(),
           RELEASED);
@@ -59,11 +58,19 @@ final class StateCodec {
   }
 
   static byte[] encode(HostRecord host) {
-    return bytes(() -> host.toByteBuffer());
+    try {
+      return HOSTS.encode(host);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot encode a host record", e); // in memory: never thrown
+    }
   }
 
   static byte[] encode(ActivityRecord activity) {
-    return bytes(() -> activity.toByteBuffer());
+    try {
+      return ACTIVITIES.encode(activity);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot encode an activity record", e); // never thrown
+    }
   }
 
   /** A released schema of the history, by its {@code <Record>/v<N>} name. */
@@ -83,21 +90,5 @@ final class StateCodec {
     SchemaStore.Cache cache = new SchemaStore.Cache();
     HISTORY.forEach(version -> cache.addSchema(released(version)));
     return cache;
-  }
-
-  private interface Encoding {
-    ByteBuffer encode() throws IOException;
-  }
-
-  private static byte[] bytes(Encoding encoding) {
-    ByteBuffer buffer;
-    try {
-      buffer = encoding.encode();
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot encode state", e);
-    }
-    byte[] bytes = new byte[buffer.remaining()];
-    buffer.get(bytes);
-    return bytes;
   }
 }
