@@ -50,10 +50,14 @@ class GatewayConsumersTest {
   @BeforeAll
   static void start(EmbeddedKafka kafka, EmbeddedDatabase database) throws Exception {
     db = database;
-    // The purge looks every second here (an hour by default), so a test can watch it.
+    // The purges look every second here (an hour by default), so a test can watch them.
     gateway =
         GatewayAlone.start(
-            kafka, database, Map.of("lineup.gateway.revocation-purge-interval", "1s"));
+            kafka,
+            database,
+            Map.of(
+                "lineup.gateway.revocation-purge-interval", "1s",
+                "lineup.gateway.delivery-purge-interval", "1s"));
     topics = new TopicProbe(kafka.bootstrapServers());
   }
 
@@ -259,6 +263,61 @@ class GatewayConsumersTest {
         .atMost(Duration.ofSeconds(20))
         .untilAsserted(() -> assertThat(revocations(longAgo)).isZero());
     assertThat(revocations(recent)).isEqualTo(1);
+  }
+
+  @Test
+  void aDeliveryIsForgottenOnceItsRetentionHasPassedAndItIsDoneWithAndNoOtherIs() throws Exception {
+    String host = "delivered-long-ago-" + UUID.randomUUID();
+    String finishedLongAgo = releaseScript(host);
+    String lapsedLongAgo = releaseScript(host);
+    String runningLongAgo = releaseScript(host);
+    String finishedRecently = releaseScript(host);
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .untilAsserted(
+            () ->
+                assertThat(
+                        deliveries(finishedLongAgo)
+                            + deliveries(lapsedLongAgo)
+                            + deliveries(runningLongAgo)
+                            + deliveries(finishedRecently))
+                    .isEqualTo(4));
+
+    // Recorded nine days ago, past the retention (8 days): one reported, one whose lease lapsed
+    // unclaimed, and one still running because its agent's heartbeats kept extending its lease.
+    gatewayDatabase(
+        "UPDATE deliveries SET recorded_at = now() - interval '9 days', state = 'REPORTED',"
+            + " finished_at = now() - interval '9 days' WHERE activity_id = ?",
+        finishedLongAgo);
+    gatewayDatabase(
+        "UPDATE deliveries SET recorded_at = now() - interval '9 days',"
+            + " lease_expires_at = now() - interval '8 days' WHERE activity_id = ?",
+        lapsedLongAgo);
+    gatewayDatabase(
+        "UPDATE deliveries SET recorded_at = now() - interval '9 days', state = 'DELIVERED'"
+            + " WHERE activity_id = ?",
+        runningLongAgo);
+    gatewayDatabase(
+        "UPDATE deliveries SET state = 'REPORTED', finished_at = now() WHERE activity_id = ?",
+        finishedRecently);
+
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .untilAsserted(
+            () -> assertThat(deliveries(finishedLongAgo) + deliveries(lapsedLongAgo)).isZero());
+    assertThat(deliveries(runningLongAgo)).as("a task still running").isEqualTo(1);
+    assertThat(deliveries(finishedRecently)).as("a recent one").isEqualTo(1);
+  }
+
+  private static int deliveries(String activityId) throws Exception {
+    try (var c = DriverManager.getConnection(db.jdbcUrl(GatewayAlone.DATABASE), db.user(), "");
+        var s = c.prepareStatement("SELECT count(*) FROM deliveries WHERE activity_id = ?")) {
+      s.setString(1, activityId);
+      try (var rs = s.executeQuery()) {
+        rs.next();
+        return rs.getInt(1);
+      }
+    }
   }
 
   private static int revocations(ReleasedActivity released) throws Exception {

@@ -4,8 +4,6 @@ import dev.lineup.schemas.Limits;
 import io.micronaut.context.annotation.Value;
 import io.micronaut.scheduling.annotation.Scheduled;
 import jakarta.inject.Singleton;
-import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.time.Duration;
 import javax.sql.DataSource;
@@ -31,9 +29,6 @@ public final class RevocationRetention {
 
   private static final Logger LOG = LoggerFactory.getLogger(RevocationRetention.class);
 
-  /** Rows deleted per statement, so no purge holds its locks for long. */
-  private static final int PER_STATEMENT = 10_000;
-
   private final DataSource db;
   private final Duration retention;
 
@@ -55,24 +50,17 @@ public final class RevocationRetention {
       initialDelay = "${lineup.gateway.revocation-purge-interval}")
   public void forgetExpired() {
     try {
-      int total = 0;
-      int deleted;
-      try (Connection c = db.getConnection();
-          PreparedStatement s =
-              c.prepareStatement(
-                  "DELETE FROM revocations WHERE (activity_id, accepted_at) IN"
-                      + " (SELECT activity_id, accepted_at FROM revocations"
-                      + " WHERE revoked_at < now() - (? * interval '1 millisecond') LIMIT "
-                      + PER_STATEMENT
-                      + ")")) {
-        do {
-          s.setLong(1, retention.toMillis());
-          deleted = s.executeUpdate();
-          total += deleted;
-        } while (deleted == PER_STATEMENT);
-      }
+      int total =
+          ChunkedDelete.run(
+              db,
+              "DELETE FROM revocations WHERE (activity_id, accepted_at) IN"
+                  + " (SELECT activity_id, accepted_at FROM revocations"
+                  + " WHERE revoked_at < now() - (? * interval '1 millisecond') LIMIT "
+                  + ChunkedDelete.PER_STATEMENT
+                  + ")",
+              retention);
       if (total > 0) {
-        LOG.info("revocation retention {}: forgot {} revocations", retention, total);
+        LOG.debug("revocation retention {}: forgot {} revocations", retention, total);
       }
     } catch (SQLException e) {
       // The next run tries again; until then the table is merely a little longer.
