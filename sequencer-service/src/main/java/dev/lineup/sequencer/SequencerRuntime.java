@@ -1,5 +1,6 @@
 package dev.lineup.sequencer;
 
+import dev.lineup.sequencer.stream.BoundedRocksDbMemory;
 import dev.lineup.sequencer.stream.SequencerDeadLetters;
 import dev.lineup.sequencer.stream.SequencerMetrics;
 import dev.lineup.sequencer.stream.SequencerStreams;
@@ -111,6 +112,7 @@ public final class SequencerRuntime implements AutoCloseable {
           settings.instanceId());
     }
     props.putAll(SequencerStreams.errorHandling());
+    props.putAll(BoundedRocksDbMemory.settings(settings.rocksDbMemory()));
     props.putAll(settings.kafkaOverrides());
     props.putAll(SequencerStreams.guarantees());
     return props;

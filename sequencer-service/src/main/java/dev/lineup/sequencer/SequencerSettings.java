@@ -6,6 +6,7 @@ import dev.lineup.sequencer.queue.Ranking;
 import io.micronaut.context.annotation.Value;
 import io.micronaut.context.env.Environment;
 import io.micronaut.core.convert.ConversionService;
+import io.micronaut.core.convert.format.ReadableBytes;
 import jakarta.inject.Singleton;
 import java.time.Duration;
 import java.util.EnumMap;
@@ -28,6 +29,7 @@ public final class SequencerSettings {
   private final int standbyReplicas;
   private final Duration tick;
   private final Duration commitInterval;
+  private final long rocksDbMemory;
   private final Map<String, Object> kafkaOverrides;
   private final QueueSettings queue;
 
@@ -43,6 +45,7 @@ public final class SequencerSettings {
       @Value("${lineup.sequencer.standby-replicas:0}") int standbyReplicas,
       @Value("${lineup.sequencer.tick}") Duration tick,
       @Value("${lineup.sequencer.commit-interval}") Duration commitInterval,
+      @ReadableBytes @Value("${lineup.sequencer.rocksdb-memory}") long rocksDbMemory,
       @Value("${lineup.sequencer.ranking}") String ranking,
       @Value("${lineup.sequencer.aging-step}") Duration agingStep,
       @Value("${lineup.sequencer.max-upcoming-per-lane}") int maxUpcomingPerLane,
@@ -66,6 +69,7 @@ public final class SequencerSettings {
     this.standbyReplicas = standbyReplicas;
     this.tick = tick;
     this.commitInterval = commitInterval;
+    this.rocksDbMemory = rocksDbMemory;
     this.kafkaOverrides = Map.copyOf(environment.getProperties("lineup.sequencer.kafka"));
     Map<ActivityType, Duration> leases = new EnumMap<>(ActivityType.class);
     environment
@@ -140,6 +144,13 @@ public final class SequencerSettings {
    * read_committed consumers only then, so this bounds hand-off latency from below; shorter means
    * more, smaller transactions.
    */
+  /**
+   * The budget every RocksDB store of the process shares, in bytes ({@code BoundedRocksDbMemory}).
+   */
+  public long rocksDbMemory() {
+    return rocksDbMemory;
+  }
+
   public Duration commitInterval() {
     return commitInterval;
   }

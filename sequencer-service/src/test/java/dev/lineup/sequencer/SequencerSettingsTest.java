@@ -37,6 +37,7 @@ class SequencerSettingsTest {
         context.getProperty("lineup.sequencer.standby-replicas", Integer.class).orElse(0),
         java.time.Duration.ofMillis(100),
         java.time.Duration.ofMillis(50),
+        256L * 1024 * 1024,
         "priority",
         java.time.Duration.ofMinutes(1),
         10_000,
@@ -57,6 +58,10 @@ class SequencerSettingsTest {
     assertThat(props.get(StreamsConfig.REPLICATION_FACTOR_CONFIG)).isEqualTo(3);
     assertThat(props.get(StreamsConfig.PROCESSING_GUARANTEE_CONFIG))
         .isEqualTo(StreamsConfig.EXACTLY_ONCE_V2);
+    assertThat(props.get(StreamsConfig.ROCKSDB_CONFIG_SETTER_CLASS_CONFIG))
+        .isEqualTo(dev.lineup.sequencer.stream.BoundedRocksDbMemory.class);
+    assertThat(props.get(dev.lineup.sequencer.stream.BoundedRocksDbMemory.BYTES_CONFIG))
+        .isEqualTo(256L * 1024 * 1024);
   }
 
   @Test
