@@ -4,11 +4,8 @@ import dev.lineup.schemas.Limits;
 import io.micronaut.context.annotation.Value;
 import io.micronaut.scheduling.annotation.Scheduled;
 import jakarta.inject.Singleton;
-import java.sql.SQLException;
 import java.time.Duration;
 import javax.sql.DataSource;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Forgets deliveries ({@link Deliveries}) recorded longer than {@code
@@ -21,27 +18,26 @@ import org.slf4j.LoggerFactory;
  * however old, so its agent can still report. A forgotten delivery cannot come back to life: if the
  * gateway read its release again (an offset reset), the row would be written again with the lease
  * the release carries, which ended at most {@link Limits#MAX_LEASE} after its release, so before
- * the retention did. A lapsed lease is never claimed, pushed or reported on. A shorter retention is
- * refused at start-up; the default adds a day for clocks that disagree.
+ * the retention did. A lapsed lease is never claimed, pushed or reported on. The default retention
+ * adds a day to the longest lease for clocks that disagree.
  */
 @Singleton
-public final class DeliveryRetention {
-
-  private static final Logger LOG = LoggerFactory.getLogger(DeliveryRetention.class);
-
-  private final DataSource db;
-  private final Duration retention;
+public final class DeliveryRetention extends TableRetention {
 
   public DeliveryRetention(
       DataSource db, @Value("${lineup.gateway.delivery-retention}") Duration retention) {
-    if (retention.compareTo(Limits.MAX_LEASE) < 0) {
-      throw new IllegalArgumentException(
-          "lineup.gateway.delivery-retention must be at least the longest lease, "
-              + Limits.MAX_LEASE.toDays()
-              + " days: a release read again later could otherwise be handed out a second time");
-    }
-    this.db = db;
-    this.retention = retention;
+    super(
+        db,
+        retention,
+        "lineup.gateway.delivery-retention",
+        "deliveries",
+        "DELETE FROM deliveries WHERE (activity_id, attempt) IN"
+            + " (SELECT activity_id, attempt FROM deliveries"
+            + " WHERE recorded_at < now() - (? * interval '1 millisecond')"
+            + " AND (finished_at IS NOT NULL OR lease_expires_at < now()) LIMIT "
+            + PER_STATEMENT
+            + ")",
+        "a release read again later could otherwise be handed out a second time");
   }
 
   /** Deletes the deliveries past the retention and done with. */
@@ -49,24 +45,6 @@ public final class DeliveryRetention {
       fixedDelay = "${lineup.gateway.delivery-purge-interval}",
       initialDelay = "${lineup.gateway.delivery-purge-interval}")
   public void forgetOld() {
-    try {
-      int total =
-          ChunkedDelete.run(
-              db,
-              "DELETE FROM deliveries WHERE (activity_id, attempt) IN"
-                  + " (SELECT activity_id, attempt FROM deliveries"
-                  + " WHERE recorded_at < now() - (? * interval '1 millisecond')"
-                  + " AND (finished_at IS NOT NULL OR lease_expires_at < now()) LIMIT "
-                  + ChunkedDelete.PER_STATEMENT
-                  + ")",
-              retention);
-      LOG.debug("delivery retention {}: forgot {} deliveries", retention, total);
-    } catch (SQLException e) {
-      // The next run tries again; until then the table is merely a little longer.
-      LOG.warn(
-          "could not forget the deliveries older than {}; trying again in the next run",
-          retention,
-          e);
-    }
+    purge();
   }
 }

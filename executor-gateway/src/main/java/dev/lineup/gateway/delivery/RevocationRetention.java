@@ -4,11 +4,8 @@ import dev.lineup.schemas.Limits;
 import io.micronaut.context.annotation.Value;
 import io.micronaut.scheduling.annotation.Scheduled;
 import jakarta.inject.Singleton;
-import java.sql.SQLException;
 import java.time.Duration;
 import javax.sql.DataSource;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Forgets revocations ({@link Revocations}) older than {@code lineup.gateway.revocation-retention}
@@ -21,53 +18,31 @@ import org.slf4j.LoggerFactory;
  * both require a lease that has not lapsed, and a task token works only on a DELIVERED row, which
  * the revocation turned REVOKED when it was recorded. So once a revocation is older than the
  * longest lease, no attempt it stopped can be handed out anyway, however late the gateway reads the
- * release. A shorter retention is refused at start-up; the default adds a day for clocks that
- * disagree.
+ * release. The default adds a day to the longest lease for clocks that disagree.
  */
 @Singleton
-public final class RevocationRetention {
-
-  private static final Logger LOG = LoggerFactory.getLogger(RevocationRetention.class);
-
-  private final DataSource db;
-  private final Duration retention;
+public final class RevocationRetention extends TableRetention {
 
   public RevocationRetention(
       DataSource db, @Value("${lineup.gateway.revocation-retention}") Duration retention) {
-    if (retention.compareTo(Limits.MAX_LEASE) < 0) {
-      throw new IllegalArgumentException(
-          "lineup.gateway.revocation-retention must be at least the longest lease, "
-              + Limits.MAX_LEASE.toDays()
-              + " days: a release read later could otherwise be handed out after its cancel");
-    }
-    this.db = db;
-    this.retention = retention;
+    super(
+        db,
+        retention,
+        "lineup.gateway.revocation-retention",
+        "revocations",
+        "DELETE FROM revocations WHERE (activity_id, accepted_at) IN"
+            + " (SELECT activity_id, accepted_at FROM revocations"
+            + " WHERE revoked_at < now() - (? * interval '1 millisecond') LIMIT "
+            + PER_STATEMENT
+            + ")",
+        "a release read later could otherwise be handed out after its cancel");
   }
 
-  /** Deletes the revocations recorded longer than the retention ago; answers how many. */
+  /** Deletes the revocations recorded longer than the retention ago. */
   @Scheduled(
       fixedDelay = "${lineup.gateway.revocation-purge-interval}",
       initialDelay = "${lineup.gateway.revocation-purge-interval}")
   public void forgetExpired() {
-    try {
-      int total =
-          ChunkedDelete.run(
-              db,
-              "DELETE FROM revocations WHERE (activity_id, accepted_at) IN"
-                  + " (SELECT activity_id, accepted_at FROM revocations"
-                  + " WHERE revoked_at < now() - (? * interval '1 millisecond') LIMIT "
-                  + ChunkedDelete.PER_STATEMENT
-                  + ")",
-              retention);
-      if (total > 0) {
-        LOG.debug("revocation retention {}: forgot {} revocations", retention, total);
-      }
-    } catch (SQLException e) {
-      // The next run tries again; until then the table is merely a little longer.
-      LOG.warn(
-          "could not forget the revocations older than {}; trying again in the next run",
-          retention,
-          e);
-    }
+    purge();
   }
 }
