@@ -17,9 +17,13 @@ import org.rocksdb.WriteBufferManager;
  * (a failover, a scale-in, standbys) grows with them until its container is killed for memory, and
  * the one that takes its tasks next with it. Here every store shares one LRU cache of {@code
  * lineup.sequencer.rocksdb-memory}, and its memtables are charged to that cache (up to half of it)
- * through one write buffer manager, as Kafka Streams' memory management guide sets it up. Index and
- * filter blocks live in the cache too, in its high-priority tenth, instead of on the heap of
- * RocksDB's own; the top-level index stays pinned.
+ * through one write buffer manager, as Kafka Streams' memory management guide sets it up.
+ *
+ * <p>The guide also puts index and filter blocks in the cache. Measured, that cost the stream
+ * thread about a sixth more per activity (every read of a table file then looks its index and
+ * filter up in the shared cache), so they stay with their table readers, outside the budget: they
+ * grow with the data on disk, a few percent of it, not with the number of tasks.
+ * docs/BENCHMARKS.md, finding 46.
  *
  * <p>Kafka Streams makes a setter per store by its class name, so the budget comes through the
  * Streams configuration ({@link #BYTES_CONFIG}) and the cache is the process's: the first store
@@ -29,9 +33,6 @@ public final class BoundedRocksDbMemory implements RocksDBConfigSetter {
 
   /** The Streams configuration key of the budget, in bytes. */
   public static final String BYTES_CONFIG = "lineup.rocksdb.memory.bytes";
-
-  /** The share of the cache kept first for index and filter blocks. */
-  private static final double INDEX_AND_FILTER_SHARE = 0.1;
 
   private static Shared shared;
 
@@ -56,9 +57,6 @@ public final class BoundedRocksDbMemory implements RocksDBConfigSetter {
     Shared memory = shared(((Number) configs.get(BYTES_CONFIG)).longValue());
     var table = (BlockBasedTableConfigWithAccessibleCache) options.tableFormatConfig();
     table.setBlockCache(memory.cache());
-    table.setCacheIndexAndFilterBlocks(true);
-    table.setCacheIndexAndFilterBlocksWithHighPriority(true);
-    table.setPinTopLevelIndexAndFilter(true);
     options.setTableFormatConfig(table);
     options.setWriteBufferManager(memory.writeBuffers());
   }
@@ -70,7 +68,7 @@ public final class BoundedRocksDbMemory implements RocksDBConfigSetter {
 
   private static synchronized Shared shared(long bytes) {
     if (shared == null) {
-      Cache cache = new LRUCache(bytes, -1, false, INDEX_AND_FILTER_SHARE);
+      Cache cache = new LRUCache(bytes);
       shared = new Shared(bytes, cache, new WriteBufferManager(bytes / 2, cache));
     }
     return shared;
