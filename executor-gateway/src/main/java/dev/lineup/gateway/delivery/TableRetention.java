@@ -30,8 +30,8 @@ abstract class TableRetention {
 
   /**
    * {@code delete} deletes at most {@link #PER_STATEMENT} rows past the retention, given in
-   * milliseconds as its one parameter; {@code rows} names them in logs and errors, {@code setting}
-   * is the retention's configuration key.
+   * milliseconds as its one parameter; {@code rows} names them in logs, {@code setting} is the
+   * retention's configuration key and {@code why} what a retention shorter than a lease would risk.
    */
   TableRetention(
       DataSource db, Duration retention, String setting, String rows, String delete, String why) {
