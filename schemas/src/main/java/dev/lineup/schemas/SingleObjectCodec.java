@@ -1,7 +1,6 @@
 package dev.lineup.schemas;
 
 import java.io.ByteArrayOutputStream;
-import java.io.EOFException;
 import java.io.IOException;
 import java.util.Arrays;
 import java.util.Map;
@@ -22,7 +21,7 @@ import org.apache.avro.message.SchemaStore;
 /**
  * Avro's single-object encoding ({@code C3 01}, the writer schema's 8-byte parsing fingerprint,
  * then the binary body) for one record class, byte for byte what Avro's {@code
- * BinaryMessageEncoder} writes and {@code BinaryMessageDecoder} reads, with the same exceptions.
+ * BinaryMessageEncoder} writes and {@code BinaryMessageDecoder} reads, refusing what they refuse.
  *
  * <p>Avro's message classes read and write through a stream one byte at a time (each a synchronized
  * {@code ByteArrayOutputStream.write} or {@code ByteArrayInputStream.read}) and copy the bytes
@@ -33,7 +32,7 @@ import org.apache.avro.message.SchemaStore;
 public final class SingleObjectCodec<T> {
 
   /** Avro's single-object marker and format version, then the schema's 8-byte fingerprint. */
-  public static final int HEADER_LENGTH = 10;
+  static final int HEADER_LENGTH = 10;
 
   /** A thread's buffer grown past this by one large record is dropped, not kept for the next. */
   private static final int KEPT_BUFFER_BYTES = 64 * 1024;
@@ -45,7 +44,11 @@ public final class SingleObjectCodec<T> {
   private final SchemaStore store;
   private final byte[] header;
   private final DatumWriter<T> writer;
-  private final Map<Long, DatumReader<T>> readers = new ConcurrentHashMap<>();
+  private final long fingerprint;
+  private final DatumReader<T> reader;
+
+  /** Readers of records written in older schemas, by their writer's fingerprint. */
+  private final Map<Long, DatumReader<T>> olderReaders = new ConcurrentHashMap<>();
 
   /**
    * Encodes in {@code schema}; decodes records written in it or in any schema {@code store} finds
@@ -59,11 +62,12 @@ public final class SingleObjectCodec<T> {
     @SuppressWarnings("unchecked")
     DatumWriter<T> w = (DatumWriter<T>) model.createDatumWriter(schema);
     this.writer = w;
-    readers.put(fingerprint(header), reader(schema));
+    this.fingerprint = fingerprint(header);
+    this.reader = reader(schema);
   }
 
   /** The single-object header of {@code schema}. */
-  public static byte[] header(Schema schema) {
+  static byte[] header(Schema schema) {
     byte[] header = new byte[HEADER_LENGTH];
     header[0] = (byte) 0xC3;
     header[1] = (byte) 0x01;
@@ -109,27 +113,22 @@ public final class SingleObjectCodec<T> {
         DecoderFactory.get()
             .binaryDecoder(bytes, HEADER_LENGTH, bytes.length - HEADER_LENGTH, scratch.decoder);
     scratch.decoder = decoder;
-    try {
-      return reader.read(null, decoder);
-    } catch (ArrayIndexOutOfBoundsException e) {
-      // The array decoder runs off the end of a truncated body where the stream one hit its end.
-      if (decoder.isEnd()) {
-        throw new EOFException("truncated record");
-      }
-      throw e;
-    }
+    return reader.read(null, decoder);
   }
 
   private DatumReader<T> readerFor(long fingerprint) {
-    DatumReader<T> known = readers.get(fingerprint);
+    if (fingerprint == this.fingerprint) {
+      return reader;
+    }
+    DatumReader<T> known = olderReaders.get(fingerprint);
     if (known != null) {
       return known;
     }
-    Schema writerSchema = store == null ? null : store.findByFingerprint(fingerprint);
+    Schema writerSchema = store.findByFingerprint(fingerprint);
     if (writerSchema == null) {
       throw new MissingSchemaException("Cannot resolve schema for fingerprint: " + fingerprint);
     }
-    return readers.computeIfAbsent(fingerprint, f -> reader(writerSchema));
+    return olderReaders.computeIfAbsent(fingerprint, f -> reader(writerSchema));
   }
 
   @SuppressWarnings("unchecked")
@@ -146,7 +145,7 @@ public final class SingleObjectCodec<T> {
   }
 
   /** Whether {@code bytes} begin with {@code header}. */
-  public static boolean hasHeader(byte[] bytes, byte[] header) {
+  static boolean hasHeader(byte[] bytes, byte[] header) {
     return bytes.length >= HEADER_LENGTH
         && Arrays.equals(bytes, 0, HEADER_LENGTH, header, 0, HEADER_LENGTH);
   }

@@ -37,7 +37,7 @@ public final class BoundedRocksDbMemory implements RocksDBConfigSetter {
   private static Shared shared;
 
   /** The cache and the write buffer manager every store of the process uses. */
-  private record Shared(long bytes, Cache cache, WriteBufferManager writeBuffers) {}
+  private record Shared(Cache cache, WriteBufferManager writeBuffers) {}
 
   /** The Streams settings that put every store under a budget of {@code bytes}. */
   public static Map<String, Object> settings(long bytes) {
@@ -69,7 +69,7 @@ public final class BoundedRocksDbMemory implements RocksDBConfigSetter {
   private static synchronized Shared shared(long bytes) {
     if (shared == null) {
       Cache cache = new LRUCache(bytes);
-      shared = new Shared(bytes, cache, new WriteBufferManager(bytes / 2, cache));
+      shared = new Shared(cache, new WriteBufferManager(bytes / 2, cache));
     }
     return shared;
   }

@@ -43,7 +43,7 @@ class BoundedRocksDbMemoryTest {
         // Kafka Streams' own default is a cache of 50 MiB per store.
         assertThat(metric(task, "block-cache-capacity")).isEqualTo((double) BUDGET);
       }
-      // Both stores' usage is the one cache's: what one store has charged shows in the other's.
+      // Both stores report the one cache's usage (the capacity above is what tells it is shared).
       assertThat(metric(tasks.get(0), "block-cache-usage"))
           .isEqualTo(metric(tasks.get(1), "block-cache-usage"));
     } finally {
