@@ -162,10 +162,12 @@ class MetricsTest {
         .isEqualTo(deadLettersBefore);
 
     for (String text : List.of(sequencer, intakeText, gateway)) {
-      // The standard ones: JVM, HTTP server and Kafka clients (Streams in the sequencer).
+      // The standard ones: JVM, HTTP server, log lines by level and Kafka clients (Streams in
+      // the sequencer).
       assertThat(text)
           .contains("jvm_memory_used_bytes")
           .contains("http_server_requests_seconds_count")
+          .contains("logback_events_total{level=\"warn\"}")
           .contains("kafka_");
       // Never a host, an activity or a secret.
       assertThat(text).doesNotContain("metrics-host-").doesNotContain(ADMIN).doesNotContain(ENROLL);
@@ -173,6 +175,12 @@ class MetricsTest {
       promtoolAccepts(text);
     }
     assertThat(sequencer).contains("kafka_stream_");
+    // Log lines are counted as they are written (LogEventCounts), not by a filter that every level
+    // check in the JVM would pass through.
+    assertThat(
+            ((ch.qos.logback.classic.LoggerContext) org.slf4j.LoggerFactory.getILoggerFactory())
+                .getTurboFilterList())
+        .isEmpty();
   }
 
   /**
