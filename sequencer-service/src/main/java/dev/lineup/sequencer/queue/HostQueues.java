@@ -523,8 +523,15 @@ public final class HostQueues {
     // Still the holder of its lane: nothing behind it runs before its retry.
     a.setReady(false);
     stored.joinUpcoming(host, a);
+    // Concatenated, not formatted: %d would write the digits of the JVM's default locale.
     String detail =
-        "attempt %d of %d failed; retry in %d ms".formatted(a.attempt(), a.maxAttempts(), backoff);
+        "attempt "
+            + a.attempt()
+            + " of "
+            + a.maxAttempts()
+            + " failed; retry in "
+            + backoff
+            + " ms";
     events.emit(a, QUEUED, ReasonCode.FAILED, detail, result, now);
   }
 

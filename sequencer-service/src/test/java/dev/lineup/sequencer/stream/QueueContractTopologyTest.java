@@ -538,6 +538,7 @@ class QueueContractTopologyTest {
 
       q.fail(first);
       assertThat(q.last("flaky").getState()).isEqualTo(ActivityState.QUEUED);
+      assertThat(q.last("flaky").getDetail()).isEqualTo("attempt 1 of 2 failed; retry in 30000 ms");
       assertThat(q.releases()).isEmpty();
 
       q.advance(Duration.ofSeconds(30));
