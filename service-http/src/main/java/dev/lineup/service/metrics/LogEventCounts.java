@@ -9,6 +9,7 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.annotation.PreDestroy;
 import jakarta.inject.Singleton;
+import java.util.Locale;
 import org.slf4j.LoggerFactory;
 
 /**
@@ -18,8 +19,8 @@ import org.slf4j.LoggerFactory;
  * <p>Counted by an appender on the root logger, which sees only the lines that are written.
  * Micrometer's own binder (off in every service's configuration) counts from a logback turbo filter
  * instead, and logback asks a turbo filter about every level check in the JVM, written or not:
- * Kafka's clients and broker check their trace and debug levels on every record, and that cost 2.5
- * % of the JVM's CPU at 3,000 activities a second (docs/BENCHMARKS.md, finding 48).
+ * Kafka's producer checks its trace level on every send and the broker on every request, and that
+ * was 2.4 % of the JVM's samples at 3,000 activities a second (docs/BENCHMARKS.md, finding 48).
  */
 @Singleton
 public final class LogEventCounts implements Instrumented {
@@ -40,7 +41,7 @@ public final class LogEventCounts implements Instrumented {
       counters[i] =
           Counter.builder("logback.events")
               .description("Log lines written, by level")
-              .tag("level", LEVELS[i].levelStr.toLowerCase(java.util.Locale.ROOT))
+              .tag("level", LEVELS[i].levelStr.toLowerCase(Locale.ROOT))
               .baseUnit("events")
               .register(registry);
     }
@@ -55,12 +56,8 @@ public final class LogEventCounts implements Instrumented {
   @PreDestroy
   synchronized void close() {
     if (appender != null) {
-      Logger root =
-          appender.getContext() instanceof LoggerContext context
-              ? context.getLogger(Logger.ROOT_LOGGER_NAME)
-              : null;
-      if (root != null) {
-        root.detachAppender(appender);
+      if (appender.getContext() instanceof LoggerContext context) {
+        context.getLogger(Logger.ROOT_LOGGER_NAME).detachAppender(appender);
       }
       appender.stop();
       appender = null;
