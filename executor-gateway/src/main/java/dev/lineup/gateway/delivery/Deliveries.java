@@ -101,13 +101,20 @@ public final class Deliveries {
                 + " CASE WHEN v.revoked THEN 'REVOKED' ELSE 'PENDING' END, v.released_at,"
                 + " v.lease_expires_at, v.released, v.accepted_at,"
                 + " CASE WHEN v.revoked THEN now() END"
-                + " FROM (SELECT u.*, EXISTS (SELECT 1 FROM revocations r"
-                + " WHERE r.activity_id = u.activity_id AND r.accepted_at = u.accepted_at"
-                + " AND r.attempt >= u.attempt) AS revoked"
+                + " FROM (SELECT t.*, EXISTS (SELECT 1 FROM revocations r"
+                + " WHERE r.activity_id = t.activity_id AND r.accepted_at = t.accepted_at"
+                + " AND r.attempt >= t.attempt) AS revoked"
+                + " FROM (SELECT u.activity_id, u.attempt, u.host_id, u.channel, u.type, "
+                + ArrayParameters.timestamptz("u.released_at")
+                + " AS released_at, "
+                + ArrayParameters.timestamptz("u.lease_expires_at")
+                + " AS lease_expires_at, u.released, "
+                + ArrayParameters.timestamptz("u.accepted_at")
+                + " AS accepted_at"
                 + " FROM unnest(?::text[], ?::integer[], ?::text[], ?::text[], ?::text[],"
-                + " ?::timestamptz[], ?::timestamptz[], ?::bytea[], ?::timestamptz[])"
+                + " ?::bigint[], ?::bigint[], ?::bytea[], ?::bigint[])"
                 + " AS u(activity_id, attempt, host_id, channel, type, released_at,"
-                + " lease_expires_at, released, accepted_at)) v"
+                + " lease_expires_at, released, accepted_at)) t) v"
                 // The same attempt of a later run (the id enqueued again after the
                 // idempotency window; the sequencer counts its attempts from 1 again) takes
                 // the row over; a replay of the same run changes nothing.
@@ -124,10 +131,10 @@ public final class Deliveries {
       s.setArray(3, c.createArrayOf("text", hosts));
       s.setArray(4, c.createArrayOf("text", channels));
       s.setArray(5, c.createArrayOf("text", types));
-      s.setArray(6, ArrayParameters.timestamps(c, releasedAt));
-      s.setArray(7, ArrayParameters.timestamps(c, leaseExpiresAt));
+      s.setArray(6, ArrayParameters.epochMicros(c, releasedAt));
+      s.setArray(7, ArrayParameters.epochMicros(c, leaseExpiresAt));
       s.setObject(8, records);
-      s.setArray(9, ArrayParameters.timestamps(c, acceptedAt));
+      s.setArray(9, ArrayParameters.epochMicros(c, acceptedAt));
       s.executeUpdate();
     }
   }

@@ -25,11 +25,24 @@ import java.util.Map;
  */
 final class FoldedRows {
 
-  /** The rows, in the order of {@code activities}' columns the ledger's upserts name. */
+  /**
+   * The rows, in the order of {@code activities}' columns the ledger's upserts name; the times come
+   * as microseconds since the epoch ({@link ArrayParameters#epochMicros}).
+   */
   static final String ROWS =
-      "SELECT * FROM unnest(?::text[], ?::text[], ?::text[], ?::text[], ?::integer[], ?::text[],"
-          + " ?::text[], ?::text[], ?::text[], ?::integer[], ?::bigint[], ?::timestamptz[],"
-          + " ?::timestamptz[], ?::timestamptz[], ?::integer[], ?::text[])";
+      "SELECT u.activity_id, u.host_id, u.type, u.lane, u.priority, u.batch_id, u.state,"
+          + " u.reason, u.detail, u.attempt, u.last_sequence, "
+          + ArrayParameters.timestamptz("u.created_at")
+          + ", "
+          + ArrayParameters.timestamptz("u.released_at")
+          + ", "
+          + ArrayParameters.timestamptz("u.finished_at")
+          + ", u.exit_code, u.output"
+          + " FROM unnest(?::text[], ?::text[], ?::text[], ?::text[], ?::integer[], ?::text[],"
+          + " ?::text[], ?::text[], ?::text[], ?::integer[], ?::bigint[], ?::bigint[], ?::bigint[],"
+          + " ?::bigint[], ?::integer[], ?::text[])"
+          + " AS u(activity_id, host_id, type, lane, priority, batch_id, state, reason, detail,"
+          + " attempt, last_sequence, created_at, released_at, finished_at, exit_code, output)";
 
   private final List<FoldedEvents> writes = new ArrayList<>();
 
@@ -100,9 +113,9 @@ final class FoldedRows {
     s.setArray(9, c.createArrayOf("text", details));
     s.setArray(10, c.createArrayOf("integer", attempts));
     s.setArray(11, c.createArrayOf("bigint", sequences));
-    s.setArray(12, ArrayParameters.timestamps(c, created));
-    s.setArray(13, ArrayParameters.timestamps(c, released));
-    s.setArray(14, ArrayParameters.timestamps(c, finished));
+    s.setArray(12, ArrayParameters.epochMicros(c, created));
+    s.setArray(13, ArrayParameters.epochMicros(c, released));
+    s.setArray(14, ArrayParameters.epochMicros(c, finished));
     s.setArray(15, c.createArrayOf("integer", exitCodes));
     s.setArray(16, c.createArrayOf("text", outputs));
   }
