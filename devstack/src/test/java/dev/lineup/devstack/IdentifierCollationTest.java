@@ -40,44 +40,50 @@ class IdentifierCollationTest {
 
   @Test
   void intakesIdentifierIndexesCompareBytes(EmbeddedDatabase database) throws Exception {
-    Map<String, String> indexed =
-        indexedText(
-            database,
-            "collation_intake",
-            "classpath:db/intake",
-            List.of("activities", "activity_claims", "idempotency_keys", "batches"));
-
-    assertThat(indexed)
-        .containsKeys(
-            "activities_pkey(activity_id)",
-            "activities_upcoming(host_id)",
-            "activities_past(host_id)",
-            "activities_batch(batch_id)",
-            "activity_claims_pkey(activity_id)",
-            "idempotency_keys_pkey(scoped_key)",
-            "batches_pkey(batch_id)");
-    assertThat(indexed).allSatisfy((index, collation) -> assertThat(collation).isEqualTo("C"));
+    assertCompareBytes(
+        database,
+        "collation_intake",
+        "classpath:db/intake",
+        List.of("activities", "activity_claims", "idempotency_keys", "batches"),
+        "activities_pkey(activity_id)",
+        "activities_upcoming(host_id)",
+        "activities_past(host_id)",
+        "activities_batch(batch_id)",
+        "activity_claims_pkey(activity_id)",
+        "idempotency_keys_pkey(scoped_key)",
+        "batches_pkey(batch_id)");
   }
 
   @Test
   void gatewaysIdentifierIndexesCompareBytes(EmbeddedDatabase database) throws Exception {
-    Map<String, String> indexed =
-        indexedText(
-            database,
-            "collation_gateway",
-            "classpath:db/gateway",
-            List.of("deliveries", "revocations", "enrolled_hosts"));
+    assertCompareBytes(
+        database,
+        "collation_gateway",
+        "classpath:db/gateway",
+        List.of("deliveries", "revocations", "enrolled_hosts"),
+        "deliveries_pkey(activity_id)",
+        "deliveries_host_pending(host_id)",
+        "deliveries_host_delivered(host_id)",
+        "deliveries_task_token(task_token_sha256)",
+        "deliveries_command_uuid(command_uuid)",
+        "revocations_pkey(activity_id)",
+        "enrolled_hosts_pkey(host_id)",
+        "enrolled_hosts_token_sha256_key(token_sha256)");
+  }
 
-    assertThat(indexed)
-        .containsKeys(
-            "deliveries_pkey(activity_id)",
-            "deliveries_host_pending(host_id)",
-            "deliveries_host_delivered(host_id)",
-            "deliveries_task_token(task_token_sha256)",
-            "deliveries_command_uuid(command_uuid)",
-            "revocations_pkey(activity_id)",
-            "enrolled_hosts_pkey(host_id)",
-            "enrolled_hosts_token_sha256_key(token_sha256)");
+  /**
+   * Migrates a fresh database {@code name} with {@code migrations}; every index with a text key on
+   * {@code tables}, among them at least {@code expected}, must compare in collation "C".
+   */
+  private static void assertCompareBytes(
+      EmbeddedDatabase database,
+      String name,
+      String migrations,
+      List<String> tables,
+      String... expected)
+      throws Exception {
+    Map<String, String> indexed = indexedText(database, name, migrations, tables);
+    assertThat(indexed).containsKeys(expected);
     assertThat(indexed).allSatisfy((index, collation) -> assertThat(collation).isEqualTo("C"));
   }
 
