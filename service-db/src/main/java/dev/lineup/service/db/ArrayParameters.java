@@ -18,7 +18,7 @@ public final class ArrayParameters {
    * A {@code bigint[]} of these instants as microseconds since the epoch (nulls kept), which the
    * driver sends in binary; {@link #timestamptz} turns an element back into a {@code timestamptz}
    * in SQL. Sent as text, each instant was formatted as ISO-8601 here and parsed again by
-   * PostgreSQL, about a fifth of the ledger projection's thread (docs/BENCHMARKS.md, finding 51).
+   * PostgreSQL, about a quarter of the ledger projection's thread (docs/BENCHMARKS.md, finding 51).
    * PostgreSQL keeps microseconds, so nothing it can store is lost; and, unlike an array of {@link
    * java.sql.Timestamp}, which goes as local times of the JVM's zone, no zone is involved.
    */
