@@ -76,6 +76,14 @@ public final class RequestFrontDoor implements Readiness, Instrumented, AutoClos
       @Value("${lineup.intake.front-door.hold-back-at}") long holdBackAt,
       @Value("${lineup.intake.front-door.sequencer-group}") String sequencerGroup,
       @Value("${lineup.intake.instance-id}") String instanceId) {
+    if (holdBackAt != 0 && holdBackAt < 2) {
+      // A negative limit read as "never hold back" would silently drop the push-back the operator
+      // meant to set; refused at start instead, naming the setting.
+      throw new IllegalArgumentException(
+          "lineup.intake.front-door.hold-back-at is "
+              + holdBackAt
+              + ": it must be 0 (never hold back) or at least 2 commands");
+    }
     this.validator = validator;
     this.claims = claims;
     this.secrets = secrets;
@@ -87,7 +95,7 @@ public final class RequestFrontDoor implements Readiness, Instrumented, AutoClos
             GroupMembership.member(bootstrapServers, groupId, instanceId), MAX_BATCH, 300, gather);
     // Before the loop: a hold-back limit refused here must not leave the loop's clients open.
     sequencerLag =
-        holdBackAt <= 0
+        holdBackAt == 0
             ? null
             : new DownstreamLag(
                 NAME,

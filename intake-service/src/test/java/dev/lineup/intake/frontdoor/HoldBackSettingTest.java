@@ -1,0 +1,38 @@
+package dev.lineup.intake.frontdoor;
+
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.time.Duration;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * {@code lineup.intake.front-door.hold-back-at} is 0 (never hold back) or at least 2: any other
+ * value stops intake at start with a line naming the setting, instead of running without the
+ * push-back the operator meant to set.
+ */
+class HoldBackSettingTest {
+
+  @ParameterizedTest
+  @ValueSource(longs = {-1, -10_000, 1})
+  void aLimitThatIsNeitherOffNorAtLeastTwoIsRefusedAtStart(long holdBackAt) {
+    assertThatThrownBy(
+            () ->
+                new RequestFrontDoor(
+                    null,
+                    null,
+                    null,
+                    null,
+                    "127.0.0.1:9",
+                    "lineup-intake-front-door",
+                    Duration.ofMillis(50),
+                    holdBackAt,
+                    "lineup-sequencer",
+                    "intake-1"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage(
+            "lineup.intake.front-door.hold-back-at is "
+                + holdBackAt
+                + ": it must be 0 (never hold back) or at least 2 commands");
+  }
+}
