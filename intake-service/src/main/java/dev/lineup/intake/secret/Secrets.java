@@ -22,6 +22,19 @@ public final class Secrets {
   /** A secret as anyone may see it: its name and when it last changed. */
   public record Named(String name, Instant updatedAt) {}
 
+  /** How long a reference whose activity the ledger never came to know still blocks a delete. */
+  private static final String UNSEEN_REFERENCE_COUNTS_FOR = "interval '1 day'";
+
+  /**
+   * How old a reference to a finished activity must be to be forgotten: its id may be enqueued
+   * again after the idempotency window, and the new run's reference must outlive the ledger's lag
+   * before the ledger shows that run unfinished.
+   */
+  private static final String FINISHED_REFERENCE_KEPT_FOR = "interval '1 hour'";
+
+  /** References forgotten per statement, so that no pruning holds its locks for long. */
+  private static final int FORGOTTEN_PER_STATEMENT = 10_000;
+
   private final DataSource db;
 
   public Secrets(DataSource db) {
@@ -176,8 +189,9 @@ public final class Secrets {
                 "SELECT r.activity_id FROM secret_references r"
                     + " LEFT JOIN activities a ON a.activity_id = r.activity_id"
                     + " WHERE r.name = ? AND (a.finished_at IS NULL AND a.activity_id IS NOT NULL"
-                    + " OR a.activity_id IS NULL AND r.recorded_at > now() - interval '1 day')"
-                    + " ORDER BY r.activity_id LIMIT 100")) {
+                    + " OR a.activity_id IS NULL AND r.recorded_at > now() - "
+                    + UNSEEN_REFERENCE_COUNTS_FOR
+                    + ") ORDER BY r.activity_id LIMIT 100")) {
           users.setString(1, name);
           try (ResultSet rs = users.executeQuery()) {
             while (rs.next()) {
@@ -204,5 +218,34 @@ public final class Secrets {
         throw e;
       }
     }
+  }
+
+  /**
+   * Forgets the references that can no longer block a delete: those of activities the ledger shows
+   * finished, and those over a day old that the ledger never came to know. Without this the table
+   * keeps every reference ever recorded, and each delete of a secret reads all of its own. Answers
+   * how many it forgot.
+   */
+  int forgetSettledReferences() throws SQLException {
+    String sql =
+        "DELETE FROM secret_references r USING (SELECT s.name, s.activity_id"
+            + " FROM secret_references s LEFT JOIN activities a ON a.activity_id = s.activity_id"
+            + " WHERE a.finished_at IS NOT NULL AND s.recorded_at < now() - "
+            + FINISHED_REFERENCE_KEPT_FOR
+            + " OR a.activity_id IS NULL AND s.recorded_at < now() - "
+            + UNSEEN_REFERENCE_COUNTS_FOR
+            + " LIMIT "
+            + FORGOTTEN_PER_STATEMENT
+            + ") settled WHERE r.name = settled.name AND r.activity_id = settled.activity_id";
+    int total = 0;
+    try (Connection c = db.getConnection();
+        PreparedStatement s = c.prepareStatement(sql)) {
+      int forgotten;
+      do {
+        forgotten = s.executeUpdate();
+        total += forgotten;
+      } while (forgotten == FORGOTTEN_PER_STATEMENT);
+    }
+    return total;
   }
 }

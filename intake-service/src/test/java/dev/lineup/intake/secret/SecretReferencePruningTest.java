@@ -1,0 +1,117 @@
+package dev.lineup.intake.secret;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.zaxxer.hikari.HikariDataSource;
+import dev.lineup.embedded.EmbeddedDatabase;
+import dev.lineup.embedded.LineupInfrastructure;
+import dev.lineup.service.db.PostgresPool;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * The secret references on a real PostgreSQL: pruning forgets exactly those that no longer block a
+ * delete, so the table does not keep every reference ever recorded, and a delete is refused as
+ * before.
+ */
+@ExtendWith(LineupInfrastructure.class)
+class SecretReferencePruningTest {
+
+  private static HikariDataSource db;
+  private static Secrets secrets;
+
+  @BeforeAll
+  static void start(EmbeddedDatabase database) throws Exception {
+    database.ensureDatabase("secret_references_test");
+    db =
+        PostgresPool.open(
+            "secret-references-test",
+            database.jdbcUrl("secret_references_test"),
+            database.user(),
+            "",
+            2,
+            "classpath:db/intake");
+    secrets = new Secrets(db);
+  }
+
+  @AfterAll
+  static void stop() {
+    db.close();
+  }
+
+  @Test
+  void forgetsTheReferencesOfFinishedAndNeverSeenActivitiesAndKeepsThoseThatBlockADelete()
+      throws Exception {
+    sql("INSERT INTO secrets (name, nonce, sealed) VALUES ('WIFI', '\\x00', '\\x00')");
+    List<String> ids =
+        List.of("finished-long-ago", "finished-rerun", "upcoming", "never-seen", "just-enqueued");
+    assertThat(secrets.recordReferences(ids, ids.stream().map(id -> Set.of("WIFI")).toList()))
+        .isEmpty();
+    ledgerRow("finished-long-ago", true);
+    // The same id enqueued again after the idempotency window: the ledger still shows the old run
+    // finished until the projection catches up; its new reference was recorded just now.
+    ledgerRow("finished-rerun", true);
+    ledgerRow("upcoming", false);
+    recordedAgo("finished-long-ago", "2 hours");
+    recordedAgo("upcoming", "3 days");
+    recordedAgo("never-seen", "2 days");
+
+    assertThat(secrets.forgetSettledReferences()).isEqualTo(2);
+
+    assertThat(referencing("WIFI")).containsExactly("finished-rerun", "just-enqueued", "upcoming");
+    assertThat(secrets.delete("WIFI").blockedBy()).containsExactly("just-enqueued", "upcoming");
+    // Nothing more is settled: a second run forgets nothing.
+    assertThat(secrets.forgetSettledReferences()).isZero();
+  }
+
+  private static void ledgerRow(String activityId, boolean finished) throws Exception {
+    sql(
+        "INSERT INTO activities (activity_id, host_id, type, lane, priority, state, created_at,"
+            + " finished_at) VALUES ('"
+            + activityId
+            + "', 'host-1', 'SCRIPT', 'ORDERED', 0, '"
+            + (finished
+                ? "SUCCEEDED', now() - interval '1 day', now())"
+                : "QUEUED', now(), NULL)"));
+  }
+
+  private static void recordedAgo(String activityId, String age) throws Exception {
+    sql(
+        "UPDATE secret_references SET recorded_at = now() - interval '"
+            + age
+            + "' WHERE activity_id = '"
+            + activityId
+            + "'");
+  }
+
+  private static List<String> referencing(String name) throws Exception {
+    try (Connection c = db.getConnection();
+        PreparedStatement s =
+            c.prepareStatement(
+                "SELECT activity_id FROM secret_references WHERE name = ? ORDER BY activity_id")) {
+      s.setString(1, name);
+      List<String> ids = new ArrayList<>();
+      try (ResultSet rs = s.executeQuery()) {
+        while (rs.next()) {
+          ids.add(rs.getString(1));
+        }
+      }
+      return ids;
+    }
+  }
+
+  private static void sql(String statement) throws Exception {
+    try (Connection c = db.getConnection();
+        PreparedStatement s = c.prepareStatement(statement)) {
+      s.executeUpdate();
+    }
+  }
+}
