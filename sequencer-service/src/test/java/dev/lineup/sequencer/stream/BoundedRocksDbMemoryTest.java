@@ -3,14 +3,20 @@ package dev.lineup.sequencer.stream;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.lineup.avro.Command;
+import dev.lineup.schemas.Commands;
+import dev.lineup.schemas.Topics;
 import dev.lineup.sequencer.queue.QueueSettings;
 import java.nio.file.Files;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Properties;
+import java.util.UUID;
 import org.apache.kafka.common.Metric;
+import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TopologyTestDriver;
 import org.junit.jupiter.api.Test;
 
@@ -43,9 +49,25 @@ class BoundedRocksDbMemoryTest {
         // Kafka Streams' own default is a cache of 50 MiB per store.
         assertThat(metric(task, "block-cache-capacity")).isEqualTo((double) BUDGET);
       }
-      // Both stores report the one cache's usage (the capacity above is what tells it is shared).
-      assertThat(metric(tasks.get(0), "block-cache-usage"))
-          .isEqualTo(metric(tasks.get(1), "block-cache-usage"));
+      // Only the first task's store is written; the memtables it fills are charged to the cache.
+      TestInputTopic<String, Command> commands =
+          tasks
+              .get(0)
+              .createInputTopic(
+                  Topics.COMMANDS.name(),
+                  Serdes.String().serializer(),
+                  Topics.COMMANDS.valueSerde().serializer());
+      for (int i = 0; i < 2_000; i++) {
+        String host = "host-" + (i % 200);
+        commands.pipeInput(
+            host,
+            Commands.enqueue(
+                SequencerHarness.script(host, UUID.randomUUID().toString()).build(), false));
+      }
+      double written = metric(tasks.get(0), "block-cache-usage");
+      assertThat(written).as("the written store's cache usage").isPositive();
+      // The store nothing was written to reports the same usage: the one cache both share.
+      assertThat(metric(tasks.get(1), "block-cache-usage")).isEqualTo(written);
     } finally {
       tasks.forEach(TopologyTestDriver::close);
     }

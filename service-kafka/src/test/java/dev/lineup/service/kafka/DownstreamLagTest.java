@@ -3,6 +3,8 @@ package dev.lineup.service.kafka;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.spi.ILoggingEvent;
 import dev.lineup.embedded.EmbeddedKafka;
 import dev.lineup.embedded.LineupInfrastructure;
 import dev.lineup.embedded.TopicReader;
@@ -115,6 +117,11 @@ class DownstreamLagTest {
     String in = lane.in();
     String out = lane.out();
 
+    ch.qos.logback.classic.Logger logger =
+        (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(DownstreamLag.class);
+    var lines = new ch.qos.logback.core.read.ListAppender<ILoggingEvent>();
+    lines.start();
+    logger.addAppender(lines);
     // No broker listens there: every read of the lag fails.
     try (var lag = new DownstreamLag("test-door", "localhost:1", "reader", out, 20, EVERY);
         var loop = copying(lane)) {
@@ -127,6 +134,26 @@ class DownstreamLagTest {
       await().atMost(Duration.ofSeconds(20)).until(() -> outSize(out) == 2);
       assertThat(lag.holdsBack()).isFalse();
       assertThat(lag.behind()).isEqualTo(-1);
+      // The operator is told once, however many reads fail, that nothing is held back meanwhile.
+      await()
+          .atMost(Duration.ofSeconds(20))
+          .until(() -> lines.list.stream().anyMatch(e -> e.getLevel() == Level.WARN));
+      // Past another read's timeout: a second read has failed too, and said nothing more.
+      Thread.sleep(6_000);
+      assertThat(lines.list)
+          .filteredOn(e -> e.getLoggerName().equals(DownstreamLag.class.getName()))
+          .singleElement()
+          .satisfies(
+              e -> {
+                assertThat(e.getLevel()).isEqualTo(Level.WARN);
+                assertThat(e.getFormattedMessage())
+                    .startsWith(
+                        "test-door: cannot read how far reader is behind on "
+                            + out
+                            + ", so nothing is held back meanwhile: ");
+              });
+    } finally {
+      logger.detachAppender(lines);
     }
   }
 
