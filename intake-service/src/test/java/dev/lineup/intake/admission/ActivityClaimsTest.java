@@ -5,9 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.lineup.embedded.EmbeddedDatabase;
 import dev.lineup.embedded.LineupInfrastructure;
+import dev.lineup.intake.IntakeTestDatabase;
 import dev.lineup.intake.admission.ActivityClaims.Outcome;
 import dev.lineup.intake.admission.ActivityClaims.Wanted;
-import dev.lineup.service.db.PostgresPool;
 import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
@@ -29,15 +29,7 @@ class ActivityClaimsTest {
 
   @BeforeAll
   static void start(EmbeddedDatabase database) throws Exception {
-    database.ensureDatabase("claims_test");
-    db =
-        PostgresPool.open(
-            "claims-test",
-            database.jdbcUrl("claims_test"),
-            database.user(),
-            "",
-            2,
-            "classpath:db/intake");
+    db = IntakeTestDatabase.open(database, "claims_test");
     claims = new ActivityClaims(db, Duration.ofSeconds(10));
   }
 

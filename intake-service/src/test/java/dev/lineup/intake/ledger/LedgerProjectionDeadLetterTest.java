@@ -12,6 +12,7 @@ import dev.lineup.embedded.EmbeddedDatabase;
 import dev.lineup.embedded.EmbeddedKafka;
 import dev.lineup.embedded.LineupInfrastructure;
 import dev.lineup.embedded.TopicReader;
+import dev.lineup.intake.IntakeTestDatabase;
 import dev.lineup.schemas.DeadLetterHeaders;
 import dev.lineup.schemas.Topics;
 import dev.lineup.service.kafka.ProducerSettings;
@@ -23,7 +24,6 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.flywaydb.core.Flyway;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -45,11 +45,7 @@ class LedgerProjectionDeadLetterTest {
   @BeforeAll
   static void start(EmbeddedKafka kafka, EmbeddedDatabase database) throws Exception {
     bootstrap = kafka.bootstrapServers();
-    database.ensureDatabase("ledger_dlq_test");
-    db = new HikariDataSource();
-    db.setJdbcUrl(database.jdbcUrl("ledger_dlq_test"));
-    db.setUsername(database.user());
-    Flyway.configure().dataSource(db).locations("classpath:db/intake").load().migrate();
+    db = IntakeTestDatabase.open(database, "ledger_dlq_test");
     ledger = new Ledger(db);
     projection =
         new LedgerProjection(

@@ -9,10 +9,10 @@ import dev.lineup.avro.LifecycleEvent;
 import dev.lineup.avro.ReasonCode;
 import dev.lineup.embedded.EmbeddedDatabase;
 import dev.lineup.embedded.LineupInfrastructure;
+import dev.lineup.intake.IntakeTestDatabase;
 import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
-import org.flywaydb.core.Flyway;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -27,11 +27,7 @@ class LedgerProjectionTest {
 
   @BeforeAll
   static void start(EmbeddedDatabase database) throws Exception {
-    database.ensureDatabase("ledger_test");
-    db = new HikariDataSource();
-    db.setJdbcUrl(database.jdbcUrl("ledger_test"));
-    db.setUsername(database.user());
-    Flyway.configure().dataSource(db).locations("classpath:db/intake").load().migrate();
+    db = IntakeTestDatabase.open(database, "ledger_test");
     ledger = new Ledger(db);
   }
 

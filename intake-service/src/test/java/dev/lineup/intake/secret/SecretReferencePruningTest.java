@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.lineup.embedded.EmbeddedDatabase;
 import dev.lineup.embedded.LineupInfrastructure;
-import dev.lineup.service.db.PostgresPool;
+import dev.lineup.intake.IntakeTestDatabase;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -30,15 +30,7 @@ class SecretReferencePruningTest {
 
   @BeforeAll
   static void start(EmbeddedDatabase database) throws Exception {
-    database.ensureDatabase("secret_references_test");
-    db =
-        PostgresPool.open(
-            "secret-references-test",
-            database.jdbcUrl("secret_references_test"),
-            database.user(),
-            "",
-            2,
-            "classpath:db/intake");
+    db = IntakeTestDatabase.open(database, "secret_references_test");
     secrets = new Secrets(db);
   }
 
