@@ -10,6 +10,7 @@ import io.micronaut.core.convert.format.ReadableBytes;
 import jakarta.inject.Singleton;
 import java.time.Duration;
 import java.util.EnumMap;
+import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
 
@@ -70,7 +71,7 @@ public final class SequencerSettings {
     this.tick = tick;
     this.commitInterval = commitInterval;
     this.rocksDbMemory = rocksDbMemory;
-    this.kafkaOverrides = Map.copyOf(environment.getProperties("lineup.sequencer.kafka"));
+    this.kafkaOverrides = kafkaProperties(environment.getProperties("lineup.sequencer.kafka"));
     Map<ActivityType, Duration> leases = new EnumMap<>(ActivityType.class);
     environment
         .getProperties("lineup.sequencer.lease")
@@ -162,6 +163,17 @@ public final class SequencerSettings {
    */
   public Map<String, Object> kafkaOverrides() {
     return kafkaOverrides;
+  }
+
+  /**
+   * An environment variable ({@code LINEUP_SEQUENCER_KAFKA_FETCH_MAX_WAIT_MS}) reads as every mix
+   * of '.' and '-' its underscores may stand for; Kafka's property names have no '-', so only the
+   * reading with dots is kept, and the others never reach Kafka as unknown properties.
+   */
+  private static Map<String, Object> kafkaProperties(Map<String, Object> configured) {
+    Map<String, Object> kept = new HashMap<>(configured);
+    kept.keySet().removeIf(name -> name.contains("-"));
+    return Map.copyOf(kept);
   }
 
   public Duration tick() {

@@ -17,11 +17,22 @@ import org.junit.jupiter.api.Test;
 class SequencerSettingsTest {
 
   private static SequencerSettings settings(Map<String, Object> overrides) {
+    return settings(PropertySource.of("test", overrides));
+  }
+
+  /** The settings as environment variables give them ({@code LINEUP_SEQUENCER_...}). */
+  private static SequencerSettings fromEnvironmentVariables(Map<String, Object> variables) {
+    return settings(
+        PropertySource.of(
+            "environment", variables, PropertySource.PropertyConvention.ENVIRONMENT_VARIABLE));
+  }
+
+  private static SequencerSettings settings(PropertySource overrides) {
     ApplicationContext context =
         ApplicationContext.builder()
             .environments(SequencerApplication.ENVIRONMENT)
             .deduceEnvironment(false)
-            .propertySources(PropertySource.of("test", overrides))
+            .propertySources(overrides)
             .build();
     // Only the environment: the @Context SequencerRuntime would start the stream.
     context.getEnvironment().start();
@@ -72,5 +83,18 @@ class SequencerSettingsTest {
         .isEqualTo(0);
     assertThatThrownBy(() -> settings(Map.of("lineup.sequencer.standby-replicas", -1)))
         .hasMessageContaining("lineup.sequencer.standby-replicas must be 0 or more");
+  }
+
+  @Test
+  void aKafkaPropertySetByEnvironmentVariableReachesKafkaStreamsAsItsOneName() {
+    // An environment variable reads as every mix of '.' and '-' its underscores may stand for;
+    // Kafka's names have no '-', and the other readings would reach Kafka as unknown properties.
+    Properties props =
+        SequencerRuntime.properties(
+            fromEnvironmentVariables(
+                Map.of("LINEUP_SEQUENCER_KAFKA_MAIN_CONSUMER_MAX_POLL_RECORDS", "100")));
+
+    assertThat(props).containsEntry("main.consumer.max.poll.records", "100");
+    assertThat(props.stringPropertyNames()).noneMatch(name -> name.contains("-"));
   }
 }
