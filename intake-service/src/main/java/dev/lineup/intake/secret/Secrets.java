@@ -32,8 +32,8 @@ public final class Secrets {
    */
   private static final String FINISHED_REFERENCE_KEPT_FOR = "interval '1 hour'";
 
-  /** References forgotten per statement, so that no pruning holds its locks for long. */
-  private static final int FORGOTTEN_PER_STATEMENT = 10_000;
+  /** References read per statement when forgetting, so that none holds its locks for long. */
+  private static final int REFERENCES_PER_STATEMENT = 10_000;
 
   private final DataSource db;
 
@@ -227,25 +227,52 @@ public final class Secrets {
    * how many it forgot.
    */
   int forgetSettledReferences() throws SQLException {
+    return forgetSettledReferences(REFERENCES_PER_STATEMENT);
+  }
+
+  /**
+   * {@link #forgetSettledReferences()}, walking the table in key order {@code perStatement} rows at
+   * a time, so a pass reads each row once however many it keeps. A reference recorded again while
+   * the pass runs (its {@code recorded_at} moved) is not deleted.
+   */
+  int forgetSettledReferences(int perStatement) throws SQLException {
     String sql =
-        "DELETE FROM secret_references r USING (SELECT s.name, s.activity_id"
-            + " FROM secret_references s LEFT JOIN activities a ON a.activity_id = s.activity_id"
-            + " WHERE a.finished_at IS NOT NULL AND s.recorded_at < now() - "
+        "WITH page AS (SELECT name, activity_id, recorded_at FROM secret_references"
+            + " WHERE (name, activity_id) > (?, ?) ORDER BY name, activity_id LIMIT ?),"
+            + " settled AS (SELECT p.* FROM page p"
+            + " LEFT JOIN activities a ON a.activity_id = p.activity_id"
+            + " WHERE p.recorded_at < now() - "
             + FINISHED_REFERENCE_KEPT_FOR
-            + " OR a.activity_id IS NULL AND s.recorded_at < now() - "
+            + " AND (a.finished_at IS NOT NULL"
+            + " OR a.activity_id IS NULL AND p.recorded_at < now() - "
             + UNSEEN_REFERENCE_COUNTS_FOR
-            + " LIMIT "
-            + FORGOTTEN_PER_STATEMENT
-            + ") settled WHERE r.name = settled.name AND r.activity_id = settled.activity_id";
+            + ")),"
+            + " gone AS (DELETE FROM secret_references r USING settled s"
+            + " WHERE r.name = s.name AND r.activity_id = s.activity_id"
+            + " AND r.recorded_at = s.recorded_at RETURNING 1),"
+            + " last AS (SELECT name, activity_id FROM page"
+            + " ORDER BY name DESC, activity_id DESC LIMIT 1)"
+            + " SELECT (SELECT count(*) FROM gone), (SELECT count(*) FROM page),"
+            + " (SELECT name FROM last), (SELECT activity_id FROM last)";
     int total = 0;
+    String afterName = "";
+    String afterId = "";
     try (Connection c = db.getConnection();
         PreparedStatement s = c.prepareStatement(sql)) {
-      int forgotten;
-      do {
-        forgotten = s.executeUpdate();
-        total += forgotten;
-      } while (forgotten == FORGOTTEN_PER_STATEMENT);
+      while (true) {
+        s.setString(1, afterName);
+        s.setString(2, afterId);
+        s.setInt(3, perStatement);
+        try (ResultSet rs = s.executeQuery()) {
+          rs.next();
+          total += rs.getInt(1);
+          if (rs.getInt(2) < perStatement) {
+            return total;
+          }
+          afterName = rs.getString(3);
+          afterId = rs.getString(4);
+        }
+      }
     }
-    return total;
   }
 }

@@ -7,25 +7,25 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Forgets, every {@code lineup.intake.secret-references-prune-interval}, the secret references that
+ * Forgets, every {@code lineup.intake.secret-references-purge-interval}, the secret references that
  * no longer block a delete ({@link Secrets#forgetSettledReferences()}): those of finished
  * activities, and those the ledger never came to know after a day.
  */
 @Singleton
-final class SecretReferencePruning {
+final class SecretReferencePurge {
 
-  private static final Logger LOG = LoggerFactory.getLogger(SecretReferencePruning.class);
+  private static final Logger LOG = LoggerFactory.getLogger(SecretReferencePurge.class);
 
   private final Secrets secrets;
 
-  SecretReferencePruning(Secrets secrets) {
+  SecretReferencePurge(Secrets secrets) {
     this.secrets = secrets;
   }
 
   @Scheduled(
-      fixedDelay = "${lineup.intake.secret-references-prune-interval}",
-      initialDelay = "${lineup.intake.secret-references-prune-interval}")
-  void prune() {
+      fixedDelay = "${lineup.intake.secret-references-purge-interval}",
+      initialDelay = "${lineup.intake.secret-references-purge-interval}")
+  void forgetSettled() {
     try {
       int forgotten = secrets.forgetSettledReferences();
       LOG.debug("forgot {} settled secret references", forgotten);
