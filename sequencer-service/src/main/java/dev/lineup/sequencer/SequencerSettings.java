@@ -13,6 +13,7 @@ import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 
 /**
  * The sequencer's configuration, read once; every knob and default is in application-sequencer.yml.
@@ -78,7 +79,9 @@ public final class SequencerSettings {
         .forEach(
             (type, value) ->
                 leases.put(
-                    ActivityType.valueOf(type.toUpperCase(Locale.ROOT).replace('-', '_')),
+                    // script-run in YAML; script.run and script-run from an environment variable.
+                    ActivityType.valueOf(
+                        type.toUpperCase(Locale.ROOT).replace('-', '_').replace('.', '_')),
                     ConversionService.SHARED
                         .convert(value, Duration.class)
                         .orElseThrow(
@@ -167,12 +170,19 @@ public final class SequencerSettings {
 
   /**
    * An environment variable ({@code LINEUP_SEQUENCER_KAFKA_FETCH_MAX_WAIT_MS}) reads as every mix
-   * of '.' and '-' its underscores may stand for; Kafka's property names have no '-', so only the
-   * reading with dots is kept, and the others never reach Kafka as unknown properties.
+   * of '.' and '-' its underscores may stand for. Kafka's own property names have no '-', so a name
+   * with one whose reading with dots is there too, with the same value, is such a reading and is
+   * dropped: only the dotted one reaches Kafka. A name with a '-' of its own (a client tag's, say,
+   * set in YAML) stays.
    */
   private static Map<String, Object> kafkaProperties(Map<String, Object> configured) {
     Map<String, Object> kept = new HashMap<>(configured);
-    kept.keySet().removeIf(name -> name.contains("-"));
+    kept.keySet()
+        .removeIf(
+            name ->
+                name.contains("-")
+                    && Objects.equals(
+                        configured.get(name.replace('-', '.')), configured.get(name)));
     return Map.copyOf(kept);
   }
 

@@ -97,4 +97,22 @@ class SequencerSettingsTest {
     assertThat(props).containsEntry("main.consumer.max.poll.records", "100");
     assertThat(props.stringPropertyNames()).noneMatch(name -> name.contains("-"));
   }
+
+  @Test
+  void aKafkaPropertyWhoseNameHasADashOfItsOwnIsKept() {
+    Properties props =
+        SequencerRuntime.properties(
+            settings(Map.of("lineup.sequencer.kafka.client.tag.rack-zone", "eu-west-1a")));
+
+    assertThat(props).containsEntry("client.tag.rack-zone", "eu-west-1a");
+  }
+
+  @Test
+  void aLeaseSetByEnvironmentVariableIsTheTypesLease() {
+    SequencerSettings settings =
+        fromEnvironmentVariables(Map.of("LINEUP_SEQUENCER_LEASE_SCRIPT_RUN", "20m"));
+
+    assertThat(settings.queue().leaseByType())
+        .containsEntry(dev.lineup.avro.ActivityType.SCRIPT_RUN, java.time.Duration.ofMinutes(20));
+  }
 }
