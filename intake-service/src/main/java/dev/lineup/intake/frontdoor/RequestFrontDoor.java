@@ -76,14 +76,7 @@ public final class RequestFrontDoor implements Readiness, Instrumented, AutoClos
       @Value("${lineup.intake.front-door.hold-back-at}") long holdBackAt,
       @Value("${lineup.intake.front-door.sequencer-group}") String sequencerGroup,
       @Value("${lineup.intake.instance-id}") String instanceId) {
-    if (holdBackAt != 0 && holdBackAt < 2) {
-      // A negative limit read as "never hold back" would silently drop the push-back the operator
-      // meant to set; refused at start instead, naming the setting.
-      throw new IllegalArgumentException(
-          "lineup.intake.front-door.hold-back-at is "
-              + holdBackAt
-              + ": it must be 0 (never hold back) or at least 2 commands");
-    }
+    checkHoldBackAt(holdBackAt);
     this.validator = validator;
     this.claims = claims;
     this.secrets = secrets;
@@ -93,7 +86,7 @@ public final class RequestFrontDoor implements Readiness, Instrumented, AutoClos
     Map<String, Object> config =
         FetchGathering.gather(
             GroupMembership.member(bootstrapServers, groupId, instanceId), MAX_BATCH, 300, gather);
-    // Before the loop: a hold-back limit refused here must not leave the loop's clients open.
+    // Before the loop: a lag reader that cannot be made must not leave the loop's clients open.
     sequencerLag =
         holdBackAt == 0
             ? null
@@ -278,6 +271,20 @@ public final class RequestFrontDoor implements Readiness, Instrumented, AutoClos
     loop.close();
     if (sequencerLag != null) {
       sequencerLag.close();
+    }
+  }
+
+  /**
+   * {@code lineup.intake.front-door.hold-back-at} is 0 (never hold back) or at least 2. A negative
+   * limit read as "never" would silently drop the push-back the operator meant to set: intake
+   * refuses to start instead, naming the setting.
+   */
+  static void checkHoldBackAt(long holdBackAt) {
+    if (holdBackAt != 0 && holdBackAt < 2) {
+      throw new IllegalArgumentException(
+          "lineup.intake.front-door.hold-back-at is "
+              + holdBackAt
+              + ": it must be 0 (never hold back) or at least 2 commands");
     }
   }
 }

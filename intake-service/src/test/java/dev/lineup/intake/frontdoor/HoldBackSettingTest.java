@@ -1,5 +1,6 @@
 package dev.lineup.intake.frontdoor;
 
+import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.time.Duration;
@@ -34,5 +35,11 @@ class HoldBackSettingTest {
             "lineup.intake.front-door.hold-back-at is "
                 + holdBackAt
                 + ": it must be 0 (never hold back) or at least 2 commands");
+  }
+
+  @ParameterizedTest
+  @ValueSource(longs = {0, 2, 10_000})
+  void offAndEveryLimitOfTwoOrMoreAreTaken(long holdBackAt) {
+    assertThatCode(() -> RequestFrontDoor.checkHoldBackAt(holdBackAt)).doesNotThrowAnyException();
   }
 }
