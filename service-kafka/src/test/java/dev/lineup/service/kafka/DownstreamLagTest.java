@@ -4,7 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import dev.lineup.embedded.EmbeddedKafka;
 import dev.lineup.embedded.LineupInfrastructure;
 import dev.lineup.embedded.TopicReader;
@@ -23,6 +25,7 @@ import org.apache.kafka.common.serialization.Serdes;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.slf4j.LoggerFactory;
 
 /**
  * Push-back on a real broker: a loop whose output's reader is too far behind reads nothing more,
@@ -117,9 +120,8 @@ class DownstreamLagTest {
     String in = lane.in();
     String out = lane.out();
 
-    ch.qos.logback.classic.Logger logger =
-        (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(DownstreamLag.class);
-    var lines = new ch.qos.logback.core.read.ListAppender<ILoggingEvent>();
+    Logger logger = (Logger) LoggerFactory.getLogger(DownstreamLag.class);
+    ListAppender<ILoggingEvent> lines = new ListAppender<>();
     lines.start();
     logger.addAppender(lines);
     // No broker listens there: every read of the lag fails.
@@ -154,6 +156,7 @@ class DownstreamLagTest {
               });
     } finally {
       logger.detachAppender(lines);
+      lines.stop();
     }
   }
 
