@@ -3,9 +3,9 @@ package dev.lineup.sequencer.queue;
 import java.util.Arrays;
 
 /**
- * Something that must happen to one activity (or, for {@link Kind#HOST_LEASES}, one host) at a
- * wall-clock time, and its key in the deadline index: {@code [at][kind][activity id or host id]},
- * so the index is in time order.
+ * Something that must happen to one activity (or, for a host's check, one host) at a wall-clock
+ * time, and its key in the deadline index: {@code [at][kind][activity id or host id]}, so the index
+ * is in time order. The kinds are stored by their ordinal: add new ones at the end.
  */
 record Deadline(long at, Kind kind, String activityId) {
 
@@ -16,7 +16,10 @@ record Deadline(long at, Kind kind, String activityId) {
     RETRY,
     /** {@code not_before} has passed: the activity may become ready. */
     NOT_BEFORE,
-    /** An upcoming activity reached the maximum age: EXPIRED (STALE). */
+    /**
+     * An upcoming activity reached the maximum age: EXPIRED (STALE). Only an activity a version
+     * before host stale checks accepted has one.
+     */
     STALE,
     /** A finished activity's record is no longer needed for dependencies or duplicates. */
     FORGET,
@@ -24,7 +27,17 @@ record Deadline(long at, Kind kind, String activityId) {
      * A host's released activities are due for a look at their leases: one deadline per host, no
      * later than the earliest lease it watches, in place of a LEASE deadline per release.
      */
-    HOST_LEASES
+    HOST_LEASES,
+    /**
+     * A host's upcoming activities are due for a look at their age: one deadline per host, no later
+     * than the earliest stale time it watches, in place of a STALE deadline per activity.
+     */
+    HOST_STALE;
+
+    /** Whether it is a host's check: its key holds the host's id. */
+    boolean isHostCheck() {
+      return this == HOST_LEASES || this == HOST_STALE;
+    }
   }
 
   /** The lease check of a host, due at {@code at}: its key holds the host's id. */
@@ -32,9 +45,14 @@ record Deadline(long at, Kind kind, String activityId) {
     return new Deadline(at, Kind.HOST_LEASES, hostId);
   }
 
-  /** The host a {@link Kind#HOST_LEASES} deadline is for. */
+  /** The stale check of a host, due at {@code at}: its key holds the host's id. */
+  static Deadline hostStale(long at, String hostId) {
+    return new Deadline(at, Kind.HOST_STALE, hostId);
+  }
+
+  /** The host a host's check is for. */
   String hostId() {
-    if (kind != Kind.HOST_LEASES) {
+    if (!kind.isHostCheck()) {
       throw new IllegalStateException(kind + " is an activity's deadline");
     }
     return activityId;

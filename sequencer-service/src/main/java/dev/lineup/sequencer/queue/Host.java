@@ -103,13 +103,24 @@ final class Host {
     record.setReadyBounds(record.getReadyBounds() | (1 << index(lane, initiator)));
   }
 
-  /** When the host's lease check is due, or null if none is scheduled ({@link LeaseChecks}). */
-  Long leaseCheckAt() {
-    return record.getLeaseCheckAt();
+  /**
+   * When the host's check of one kind ({@link Deadline.Kind#HOST_LEASES} or {@link
+   * Deadline.Kind#HOST_STALE}) is due, or null if none is scheduled ({@link HostChecks}).
+   */
+  Long checkAt(Deadline.Kind kind) {
+    return switch (kind) {
+      case HOST_LEASES -> record.getLeaseCheckAt();
+      case HOST_STALE -> record.getStaleCheckAt();
+      default -> throw new IllegalArgumentException(kind + " is an activity's deadline");
+    };
   }
 
-  void setLeaseCheckAt(Long at) {
-    record.setLeaseCheckAt(at);
+  void setCheckAt(Deadline.Kind kind, Long at) {
+    switch (kind) {
+      case HOST_LEASES -> record.setLeaseCheckAt(at);
+      case HOST_STALE -> record.setStaleCheckAt(at);
+      default -> throw new IllegalArgumentException(kind + " is an activity's deadline");
+    }
   }
 
   /** Only the ordered lanes have a slot; anything else is taken for the default lane's. */

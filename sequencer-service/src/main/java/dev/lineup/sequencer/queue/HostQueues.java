@@ -142,7 +142,8 @@ public final class HostQueues {
     }
     waitingFor.values().forEach(dependency -> stored.waitFor(dependency, id));
     a.waitFor(waitingFor.size());
-    a.reschedule(STALE, now + settings.maxUpcomingAge().toMillis());
+    long staleAt = now + settings.maxUpcomingAge().toMillis();
+    a.goesStaleAt(staleAt);
     if (a.notBefore() != null && a.notBefore() > now) {
       a.reschedule(NOT_BEFORE, a.notBefore());
     }
@@ -153,7 +154,23 @@ public final class HostQueues {
     // The event stores the new record, once, complete.
     events.emit(a, QUEUED, ReasonCode.ACCEPTED, accepted, now);
     releaseWhatCan(host, now);
+    if (stillUpcoming(host, a)) {
+      // Only one that waits: an activity released at once never needs its host's stale check.
+      stored.staleChecks().watch(host, staleAt, now);
+    }
     stored.save(host);
+  }
+
+  /**
+   * Whether an activity this step accepted is still upcoming after the step's releases, which work
+   * on records of their own: in an ordered lane it is unless it holds the lane; in the bypass lane
+   * its stored record (still the step's, in memory) says.
+   */
+  private boolean stillUpcoming(Host host, QueuedActivity accepted) {
+    if (accepted.inOrderedLane()) {
+      return !accepted.id().equals(host.holder(accepted.lane()));
+    }
+    return stored.activity(accepted.id()).map(QueuedActivity::isUpcoming).orElse(false);
   }
 
   /** Rule 5: cancel one activity, upcoming or released. */
@@ -315,14 +332,18 @@ public final class HostQueues {
   void onDeadlines(List<Deadline> due, long now) {
     Map<String, Host> touched = new LinkedHashMap<>();
     for (Deadline d : due) {
-      if (d.kind() == HOST_LEASES) {
+      if (d.kind().isHostCheck()) {
         Host host = touched.get(d.hostId());
         if (host == null) {
           host = stored.host(d.hostId()).orElse(null);
         }
         if (host != null) {
           touched.put(host.id(), host);
-          checkLeases(host, d, now);
+          if (d.kind() == HOST_LEASES) {
+            checkLeases(host, d, now);
+          } else {
+            checkStale(host, d, now);
+          }
         }
         continue;
       }
@@ -357,9 +378,7 @@ public final class HostQueues {
       }
       case STALE -> {
         if (a.isUpcoming() && Long.valueOf(due.at()).equals(a.staleAt())) {
-          Host host = touched.computeIfAbsent(a.hostId(), stored::hostOrNew);
-          String detail = "waited longer than " + settings.maxUpcomingAge();
-          finish(host, a, EXPIRED, ReasonCode.STALE, detail, now);
+          expireStale(touched.computeIfAbsent(a.hostId(), stored::hostOrNew), a, now);
         }
       }
       case FORGET -> {
@@ -367,19 +386,17 @@ public final class HostQueues {
           stored.forget(a);
         }
       }
-      case HOST_LEASES -> throw new IllegalArgumentException("a host's deadline");
+      case HOST_LEASES, HOST_STALE -> throw new IllegalArgumentException("a host's deadline");
     }
   }
 
   /**
-   * Rule 7 for the leases a host's check watches ({@link LeaseChecks}): ends each released activity
+   * Rule 7 for the leases a host's check watches ({@link HostChecks}): ends each released activity
    * whose lease lapsed, and sets the check again at the earliest lease of the rest. A lease with a
    * deadline of its own (from an older version) is left to it.
    */
   private void checkLeases(Host host, Deadline due, long now) {
-    if (Long.valueOf(due.at()).equals(host.leaseCheckAt())) {
-      stored.leaseChecks().checked(host);
-    }
+    stored.leaseChecks().checked(host, due);
     Long next = null;
     for (String id : stored.inFlight(host)) {
       QueuedActivity a = stored.activity(id).orElse(null);
@@ -395,6 +412,37 @@ public final class HostQueues {
     if (next != null) {
       stored.leaseChecks().watch(host, next, now);
     }
+  }
+
+  /**
+   * Rule 9 for the stale times a host's check watches ({@link HostChecks}): ends each upcoming
+   * activity that reached the maximum age, and sets the check again at the earliest stale time of
+   * the rest. A stale time with a deadline of its own (from an older version) is left to it.
+   */
+  private void checkStale(Host host, Deadline due, long now) {
+    stored.staleChecks().checked(host, due);
+    Long next = null;
+    for (String id : stored.upcoming(host.id(), Integer.MAX_VALUE)) {
+      QueuedActivity a = stored.activity(id).orElse(null);
+      // One ended by an earlier expiry of this loop (a dependency failed) is no longer upcoming.
+      if (a == null || !a.isUpcoming() || a.staleIndexed() || a.staleAt() == null) {
+        continue;
+      }
+      if (a.staleAt() <= now) {
+        expireStale(host, a, now);
+      } else {
+        next = next == null ? a.staleAt() : Math.min(next, a.staleAt());
+      }
+    }
+    if (next != null) {
+      stored.staleChecks().watch(host, next, now);
+    }
+  }
+
+  /** Rule 9: an upcoming activity reached the maximum age. */
+  private void expireStale(Host host, QueuedActivity a, long now) {
+    finish(
+        host, a, EXPIRED, ReasonCode.STALE, "waited longer than " + settings.maxUpcomingAge(), now);
   }
 
   /** Rule 10: a lane that waited for the release budget (out of the waits) takes its turn. */

@@ -16,10 +16,11 @@ import java.nio.ByteBuffer;
  * the enum fields as their symbols' names; only this class reads and writes them.
  *
  * <p>A deadline is a field of the record mirrored in the deadline index: {@link #reschedule} and
- * {@link #unschedule} change both, so neither is ever changed without the other. The lease is the
- * exception: since host lease checks, only its field is the activity's, and its host's one deadline
- * watches it ({@link #leaseUntil}, {@link LeaseChecks}). Everything else changes the record only,
- * which the rules store when they are done with it.
+ * {@link #unschedule} change both, so neither is ever changed without the other. The lease and the
+ * stale time are the exceptions: since host checks, only their fields are the activity's, and one
+ * deadline of its host watches each ({@link #leaseUntil}, {@link #goesStaleAt}, {@link
+ * HostChecks}). Everything else changes the record only, which the rules store when they are done
+ * with it.
  */
 final class QueuedActivity {
 
@@ -207,8 +208,25 @@ final class QueuedActivity {
   }
 
   /**
+   * Whether its stale time has a STALE deadline of its own: only one an older version accepted,
+   * before host stale checks. Any other is watched by its host's check ({@link HostChecks}).
+   */
+  boolean staleIndexed() {
+    return record.getStaleIndexed();
+  }
+
+  /**
+   * It goes stale at {@code at} if still upcoming then: only the record's, so its host's check
+   * ({@link HostChecks#watch}) must be no later than it while it waits.
+   */
+  void goesStaleAt(long at) {
+    record.setStaleIndexed(false);
+    record.setStaleAt(at);
+  }
+
+  /**
    * Whether its lease has a LEASE deadline of its own: only a lease from a release by a version
-   * before host lease checks. Any other is watched by its host's check ({@link LeaseChecks}).
+   * before host lease checks. Any other is watched by its host's check ({@link HostChecks}).
    */
   boolean leaseIndexed() {
     return record.getLeaseIndexed();
@@ -238,7 +256,7 @@ final class QueuedActivity {
   /**
    * Its lease runs until {@code at}: a new one at a release, or a later one at a heartbeat. A lease
    * with a deadline of its own moves it; any other is only the record's, and its host's check
-   * ({@link LeaseChecks#watch}) must then be no later than it.
+   * ({@link HostChecks#watch}) must then be no later than it.
    */
   void leaseUntil(long at) {
     if (leaseIndexed() && record.getLeaseExpiresAt() != null) {
@@ -255,9 +273,9 @@ final class QueuedActivity {
       case LEASE -> leaseIndexed() ? record.getLeaseExpiresAt() : null;
       case RETRY -> record.getRetryAt();
       case NOT_BEFORE -> record.getNotBefore();
-      case STALE -> record.getStaleAt();
+      case STALE -> staleIndexed() ? record.getStaleAt() : null;
       case FORGET -> record.getForgetAt();
-      case HOST_LEASES -> throw new IllegalArgumentException("a host's deadline");
+      case HOST_LEASES, HOST_STALE -> throw new IllegalArgumentException("a host's deadline");
     };
   }
 
@@ -297,7 +315,7 @@ final class QueuedActivity {
       case NOT_BEFORE -> record.setNotBefore(at);
       case STALE -> record.setStaleAt(at);
       case FORGET -> record.setForgetAt(at);
-      case HOST_LEASES -> throw new IllegalArgumentException("a host's deadline");
+      case HOST_LEASES, HOST_STALE -> throw new IllegalArgumentException("a host's deadline");
     }
   }
 }

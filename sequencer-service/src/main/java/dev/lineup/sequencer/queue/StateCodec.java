@@ -27,7 +27,9 @@ final class StateCodec {
           "ActivityRecord/v1",
           "HostRecord/v2",
           "ActivityRecord/v2",
-          "ActivityRecord/v3");
+          "ActivityRecord/v3",
+          "HostRecord/v3",
+          "ActivityRecord/v4");
 
   private static final SchemaStore.Cache RELEASED = released();
 

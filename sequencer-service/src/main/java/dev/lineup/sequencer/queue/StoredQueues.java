@@ -36,7 +36,8 @@ final class StoredQueues {
   private final UpcomingIndex upcoming;
   private final GroupedKeys released;
   private final Deadlines deadlines;
-  private final LeaseChecks leaseChecks;
+  private final HostChecks leaseChecks;
+  private final HostChecks staleChecks;
   private final GroupedKeys dependents;
   private final GroupedKeys dedupe;
   private final BudgetWaits budgetWaits;
@@ -49,7 +50,8 @@ final class StoredQueues {
     this.upcoming = new UpcomingIndex(Section.UPCOMING.of(store));
     this.released = new GroupedKeys(Section.RELEASED.of(store));
     this.deadlines = new Deadlines(Section.DEADLINES.of(store));
-    this.leaseChecks = new LeaseChecks(deadlines);
+    this.leaseChecks = HostChecks.leases(deadlines);
+    this.staleChecks = HostChecks.staleTimes(deadlines);
     this.dependents = new GroupedKeys(Section.DEPENDENTS.of(store));
     this.dedupe = new GroupedKeys(Section.DEDUPE.of(store));
     this.budgetWaits = new BudgetWaits(Section.BUDGET_WAITS.of(store));
@@ -69,8 +71,12 @@ final class StoredQueues {
     return deadlines;
   }
 
-  LeaseChecks leaseChecks() {
+  HostChecks leaseChecks() {
     return leaseChecks;
+  }
+
+  HostChecks staleChecks() {
+    return staleChecks;
   }
 
   BudgetWaits budgetWaits() {
@@ -103,7 +109,7 @@ final class StoredQueues {
 
   /**
    * Forgets a host: its record, the bounds of its ready classes, its lanes' budget waits, its lease
-   * check.
+   * and stale checks.
    */
   void forget(Host host) {
     for (Lane lane : Lane.values()) {
@@ -117,6 +123,7 @@ final class StoredQueues {
       }
     }
     leaseChecks.forget(host);
+    staleChecks.forget(host);
     hosts.delete(KeyParts.id(host.id()));
   }
 

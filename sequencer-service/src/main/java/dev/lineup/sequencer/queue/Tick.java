@@ -82,7 +82,7 @@ final class Tick {
 
   /**
    * The due deadlines by host: each host's in the order they are due, the hosts in the order their
-   * first one is due. A host's lease check names its host itself. Deadlines of activities no longer
+   * first one is due. A host's check names its host itself. Deadlines of activities no longer
    * stored come under a null host: they are only removed. One whose key or activity record cannot
    * be read names no host, and is put aside here, alone.
    */
@@ -94,7 +94,7 @@ final class Tick {
             PutAside.unparsedDeadline(due.key()), () -> stored.deadlines().delete(due.key()));
         continue;
       }
-      if (due.deadline().kind() == Deadline.Kind.HOST_LEASES) {
+      if (due.deadline().kind().isHostCheck()) {
         byHost.computeIfAbsent(due.deadline().hostId(), h -> new ArrayList<>()).add(due);
         continue;
       }

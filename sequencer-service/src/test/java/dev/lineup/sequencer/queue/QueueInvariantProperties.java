@@ -441,11 +441,13 @@ class QueueInvariantProperties {
     }
 
     /**
-     * Every host record's ready counts are what its ready index holds, lane by lane; and every
-     * released activity's lease is watched by its host's lease check, due no later than it.
+     * Every host record's ready counts are what its ready index holds, lane by lane; every released
+     * activity's lease is watched by its host's lease check, and every upcoming activity's stale
+     * time by its host's stale check, each due no later than it.
      */
     private void checkBookkeeping() {
       checkLeasesWatched();
+      checkStaleTimesWatched();
       for (int h = 0; h < HOSTS; h++) {
         byte[] stored = Section.HOSTS.of(store).get(KeyParts.id(host(h)));
         byte[] prefix = KeyParts.lengthPrefixed(host(h));
@@ -497,6 +499,31 @@ class QueueInvariantProperties {
             .isLessThanOrEqualTo(a.getLeaseExpiresAt());
         assertThat(Section.DEADLINES.of(store).get(Deadline.hostLeases(check, a.getHostId()).key()))
             .as("the deadline of %s's lease check", a.getHostId())
+            .isNotNull();
+      }
+    }
+
+    private void checkStaleTimesWatched() {
+      for (SortedStore.Entry e :
+          Section.ACTIVITIES.of(store).scan(new byte[0], Integer.MAX_VALUE)) {
+        ActivityRecord a = StateCodec.activity(e.value());
+        // Upcoming; one waiting to retry (released before) has no stale time any more.
+        if (!a.getState().equals(ActivityState.QUEUED.name()) || a.getAttempt() > 0) {
+          continue;
+        }
+        assertThat(a.getStaleIndexed())
+            .as("stale time of %s has a deadline of its own", a)
+            .isFalse();
+        assertThat(a.getStaleAt()).as("stale time of %s", a.getActivityId()).isNotNull();
+        Long check =
+            StateCodec.host(Section.HOSTS.of(store).get(KeyParts.id(a.getHostId())))
+                .getStaleCheckAt();
+        assertThat(check)
+            .as("stale check of %s, watching %s", a.getHostId(), a.getActivityId())
+            .isNotNull()
+            .isLessThanOrEqualTo(a.getStaleAt());
+        assertThat(Section.DEADLINES.of(store).get(Deadline.hostStale(check, a.getHostId()).key()))
+            .as("the deadline of %s's stale check", a.getHostId())
             .isNotNull();
       }
     }

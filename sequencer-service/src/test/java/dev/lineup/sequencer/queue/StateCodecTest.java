@@ -96,6 +96,25 @@ class StateCodecTest {
   }
 
   @Test
+  void recordsWrittenBeforeHostStaleChecksKeepTheirStaleDeadline() throws Exception {
+    queues.pause("mac-1");
+    queues.enqueue(script("a1"), false, NOW);
+    ActivityRecord current =
+        StateCodec.activity(Section.ACTIVITIES.of(store).get(KeyParts.id("a1")));
+    HostRecord host = StateCodec.host(Section.HOSTS.of(store).get(KeyParts.id("mac-1")));
+    assertThat(current.getStaleIndexed()).isFalse();
+    assertThat(host.getStaleCheckAt()).isEqualTo(current.getStaleAt());
+
+    ActivityRecord old = StateCodec.activity(inVersion(current, "ActivityRecord/v4"));
+    HostRecord oldHost = StateCodec.host(inVersion(host, "HostRecord/v3"));
+
+    assertThat(old.getStaleIndexed()).isTrue();
+    assertThat(old.getStaleAt()).isEqualTo(current.getStaleAt());
+    assertThat(oldHost.getStaleCheckAt()).isNull();
+    assertThat(oldHost.getLeaseCheckAt()).isEqualTo(host.getLeaseCheckAt());
+  }
+
+  @Test
   void anActivityRecordWrittenBeforeV4IsReleasedWithTheChannelAndLeaseItsPayloadAsksFor()
       throws Exception {
     queues.pause("mac-1");
