@@ -233,7 +233,8 @@ public final class Secrets {
   /**
    * {@link #forgetSettledReferences()}, walking the table in key order {@code perStatement} rows at
    * a time, so a pass reads each row once however many it keeps. A reference recorded again while
-   * the pass runs (its {@code recorded_at} moved) is not deleted.
+   * the pass runs (its {@code recorded_at} moved) is not deleted, nor one another transaction holds
+   * locked: the pass never waits for a secret's delete.
    */
   int forgetSettledReferences(int perStatement) throws SQLException {
     String sql =
@@ -247,9 +248,14 @@ public final class Secrets {
             + " OR a.activity_id IS NULL AND p.recorded_at < now() - "
             + UNSEEN_REFERENCE_COUNTS_FOR
             + ")),"
-            + " gone AS (DELETE FROM secret_references r USING settled s"
-            + " WHERE r.name = s.name AND r.activity_id = s.activity_id"
-            + " AND r.recorded_at = s.recorded_at RETURNING 1),"
+            // A row another transaction holds (a delete of its secret) is left to the next pass,
+            // not waited for: two deletes locking rows of one secret in different orders could
+            // deadlock, and the secret's delete would fail for it.
+            + " free AS (SELECT r.name, r.activity_id FROM secret_references r JOIN settled s"
+            + " ON r.name = s.name AND r.activity_id = s.activity_id"
+            + " AND r.recorded_at = s.recorded_at FOR UPDATE OF r SKIP LOCKED),"
+            + " gone AS (DELETE FROM secret_references r USING free f"
+            + " WHERE r.name = f.name AND r.activity_id = f.activity_id RETURNING 1),"
             + " last AS (SELECT name, activity_id FROM page"
             + " ORDER BY name DESC, activity_id DESC LIMIT 1)"
             + " SELECT (SELECT count(*) FROM gone), (SELECT count(*) FROM page),"

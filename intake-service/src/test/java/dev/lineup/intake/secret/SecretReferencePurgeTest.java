@@ -9,9 +9,12 @@ import dev.lineup.intake.IntakeTestDatabase;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -76,6 +79,44 @@ class SecretReferencePurgeTest {
         .containsExactly("just-enqueued", "never-seen-lately", "upcoming");
     // Nothing more is settled: a second pass forgets nothing.
     assertThat(secrets.forgetSettledReferences()).isZero();
+  }
+
+  @Test
+  void aPassLeavesAReferenceAnotherTransactionHoldsInsteadOfWaitingForIt() throws Exception {
+    sql("INSERT INTO secrets (name, nonce, sealed) VALUES ('HELD', '\\x00', '\\x00')");
+    List<String> ids = List.of("held-finished", "free-finished");
+    assertThat(secrets.recordReferences(ids, List.of(Set.of("HELD"), Set.of("HELD")))).isEmpty();
+    for (String id : ids) {
+      ledgerRow(id, true);
+      recordedAgo(id, "2 hours");
+    }
+
+    try (Connection deleting = db.getConnection()) {
+      // What a delete of the secret holds while it runs: the rows of its references.
+      deleting.setAutoCommit(false);
+      try (PreparedStatement lock =
+          deleting.prepareStatement(
+              "SELECT 1 FROM secret_references WHERE activity_id = 'held-finished' FOR UPDATE")) {
+        lock.executeQuery().close();
+      }
+      int forgot =
+          CompletableFuture.supplyAsync(
+                  () -> {
+                    try {
+                      return secrets.forgetSettledReferences();
+                    } catch (SQLException e) {
+                      throw new IllegalStateException(e);
+                    }
+                  })
+              .get(10, TimeUnit.SECONDS);
+
+      assertThat(forgot).isEqualTo(1);
+      assertThat(referencing("HELD")).containsExactly("held-finished");
+      deleting.rollback();
+    }
+    // The next pass takes what the last one left.
+    assertThat(secrets.forgetSettledReferences()).isEqualTo(1);
+    assertThat(referencing("HELD")).isEmpty();
   }
 
   private static void ledgerRow(String activityId, boolean finished) throws Exception {

@@ -123,6 +123,29 @@ final class Host {
     }
   }
 
+  /**
+   * An activity that goes stale at {@code staleAt} waits, accepted after every other that waited
+   * since the host last had none: notes whether the stale times still follow acceptance.
+   */
+  void waitsUntilStale(long staleAt) {
+    Long latest = record.getLatestStaleAt();
+    if (latest != null && staleAt < latest) {
+      record.setStaleTimesUnordered(true);
+    }
+    record.setLatestStaleAt(latest == null ? staleAt : Math.max(latest, staleAt));
+  }
+
+  /** Whether the stale times of the activities waiting are in acceptance order. */
+  boolean staleTimesInOrder() {
+    return !record.getStaleTimesUnordered();
+  }
+
+  /** Nothing waits with a stale time any more: the order starts anew. */
+  void noStaleTimes() {
+    record.setLatestStaleAt(null);
+    record.setStaleTimesUnordered(false);
+  }
+
   /** Only the ordered lanes have a slot; anything else is taken for the default lane's. */
   private LaneSlot slot(Lane lane) {
     return lane == Lane.SETUP ? record.getSetupLane() : record.getDefaultLane();

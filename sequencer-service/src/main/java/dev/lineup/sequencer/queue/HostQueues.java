@@ -54,6 +54,9 @@ import java.util.Set;
  */
 public final class HostQueues {
 
+  /** Upcoming activities a stale check reads first while their stale times are in order. */
+  private static final int STALE_CHECK_PAGE = 64;
+
   private final StoredQueues stored;
   private final QueueSettings settings;
   private final ReleaseBudget budget;
@@ -156,6 +159,7 @@ public final class HostQueues {
     releaseWhatCan(host, now);
     if (stillUpcoming(host, a)) {
       // Only one that waits: an activity released at once never needs its host's stale check.
+      host.waitsUntilStale(staleAt);
       stored.staleChecks().watch(host, staleAt, now);
     }
     stored.save(host);
@@ -418,24 +422,44 @@ public final class HostQueues {
    * Rule 9 for the stale times a host's check watches ({@link HostChecks}): ends each upcoming
    * activity that reached the maximum age, and sets the check again at the earliest stale time of
    * the rest. A stale time with a deadline of its own (from an older version) is left to it.
+   *
+   * <p>Stale times follow acceptance, unless the maximum age was lowered while some waited: then
+   * the check reads every upcoming activity of the host, and otherwise only up to the first that is
+   * not due, so a host that never checks in, with a long queue going stale one activity after
+   * another, costs a read or two per activity, not its whole queue each time.
    */
   private void checkStale(Host host, Deadline due, long now) {
     stored.staleChecks().checked(host, due);
+    boolean inOrder = host.staleTimesInOrder();
     Long next = null;
-    for (String id : stored.upcoming(host.id(), Integer.MAX_VALUE)) {
-      QueuedActivity a = stored.activity(id).orElse(null);
-      // One ended by an earlier expiry of this loop (a dependency failed) is no longer upcoming.
-      if (a == null || !a.isUpcoming() || a.staleIndexed() || a.staleAt() == null) {
-        continue;
-      }
-      if (a.staleAt() <= now) {
-        expireStale(host, a, now);
-      } else {
-        next = next == null ? a.staleAt() : Math.min(next, a.staleAt());
+    // In order, the first page nearly always holds the first activity not due; if not, all of them.
+    int page = inOrder ? STALE_CHECK_PAGE : Integer.MAX_VALUE;
+    boolean more = true;
+    while (more && next == null) {
+      List<String> upcoming = stored.upcoming(host.id(), page);
+      more = upcoming.size() == page && page != Integer.MAX_VALUE;
+      page = Integer.MAX_VALUE;
+      for (String id : upcoming) {
+        QueuedActivity a = stored.activity(id).orElse(null);
+        // Nothing for the check: ended by an expiry earlier in this check (a dependency failed), a
+        // retry (no stale time any more), or a stale time an older version indexed on its own.
+        if (a == null || !a.isUpcoming() || a.staleIndexed() || a.staleAt() == null) {
+          continue;
+        }
+        if (a.staleAt() <= now) {
+          expireStale(host, a, now);
+        } else {
+          next = next == null ? a.staleAt() : Math.min(next, a.staleAt());
+          if (inOrder) {
+            break;
+          }
+        }
       }
     }
     if (next != null) {
       stored.staleChecks().watch(host, next, now);
+    } else {
+      host.noStaleTimes();
     }
   }
 

@@ -135,6 +135,31 @@ class StaleChecksTest {
     assertThat(staleKey("older")).isNull();
   }
 
+  @Test
+  void aLongQueueGoingStaleOneByOneIsReadOnlyUpToTheFirstActivityNotDue() {
+    RecordingSortedStore recorded = new RecordingSortedStore();
+    HostQueues offline =
+        new HostQueues(
+            recorded, QueueSettings.defaults().withMaxUpcomingAge(Duration.ofHours(1)), outbox);
+    enqueue(offline, "holder", NOW);
+    for (int i = 0; i < 500; i++) {
+      enqueue(offline, "w" + i, NOW + i * MINUTE);
+    }
+
+    recorded.reads.clear();
+    offline.onTime(NOW + 60 * MINUTE + 2 * MINUTE);
+
+    assertThat(stale()).containsExactly("w0", "w1", "w2");
+    assertThat(
+            recorded.reads.stream()
+                .filter(key -> Section.values()[key[0] - 1] == Section.ACTIVITIES)
+                .count())
+        .as("activity records read: the three due, the first not due and the release's, not 500")
+        .isLessThanOrEqualTo(8);
+    offline.onTime(NOW + 60 * MINUTE + 3 * MINUTE);
+    assertThat(stale()).containsExactly("w0", "w1", "w2", "w3");
+  }
+
   private HostQueues queues(Duration maxUpcomingAge) {
     return new HostQueues(
         store, QueueSettings.defaults().withMaxUpcomingAge(maxUpcomingAge), outbox);
