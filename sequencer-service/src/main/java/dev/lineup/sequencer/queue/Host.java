@@ -124,8 +124,27 @@ final class Host {
   }
 
   /**
-   * An activity that goes stale at {@code staleAt} waits, accepted after every other that waited
-   * since the host last had none: notes whether the stale times still follow acceptance.
+   * How far below the latest a stale time may come and still be taken as in acceptance order: one
+   * that does (the clock stepped back, or the task moved to an instance whose clock is a little
+   * behind) goes stale with the latest instead, at most this much later than its maximum age.
+   */
+  static final long STALE_TIME_TOLERANCE_MS = 1_000;
+
+  /**
+   * The stale time of an activity accepted now, {@code staleAt} by the maximum age: raised to the
+   * latest of those waiting when it falls short of it by no more than {@link
+   * #STALE_TIME_TOLERANCE_MS}, so that a small step back of the clock keeps them in order.
+   */
+  long staleTimeInOrder(long staleAt) {
+    Long latest = record.getLatestStaleAt();
+    return latest != null && staleAt < latest && latest - staleAt <= STALE_TIME_TOLERANCE_MS
+        ? latest
+        : staleAt;
+  }
+
+  /**
+   * An activity that goes stale at {@code staleAt} waits, accepted after every other waiting: notes
+   * whether the stale times still follow acceptance (not if the maximum age was lowered since).
    */
   void waitsUntilStale(long staleAt) {
     Long latest = record.getLatestStaleAt();
@@ -140,10 +159,13 @@ final class Host {
     return !record.getStaleTimesUnordered();
   }
 
-  /** Nothing waits with a stale time any more: the order starts anew. */
-  void noStaleTimes() {
-    record.setLatestStaleAt(null);
-    record.setStaleTimesUnordered(false);
+  /**
+   * A stale check read every activity waiting: {@code latest} is the latest stale time left, null
+   * if none is, and {@code inOrder} whether those left follow acceptance.
+   */
+  void staleTimesLeft(Long latest, boolean inOrder) {
+    record.setLatestStaleAt(latest);
+    record.setStaleTimesUnordered(latest != null && !inOrder);
   }
 
   /** Only the ordered lanes have a slot; anything else is taken for the default lane's. */

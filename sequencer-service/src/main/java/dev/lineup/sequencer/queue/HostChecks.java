@@ -13,13 +13,14 @@ package dev.lineup.sequencer.queue;
  *       set, so a busy host's check is written about once per lease length, not per activity.
  *   <li><b>Stale times</b> (rule 9, {@link Deadline.Kind#HOST_STALE}): the maximum age of the
  *       host's upcoming activities. Every stale time is an acceptance plus the same maximum age, so
- *       the check stands at the oldest upcoming activity's and moves only once it is due.
+ *       the check stands at the oldest upcoming activity's, and a later activity moves it earlier
+ *       only if the maximum age was lowered in between.
  * </ul>
  *
  * <p>A deadline per activity cost two store writes each, each a RocksDB write and a changelog
  * record through the broker and into the standby: one when it was set and its tombstone when it was
  * no longer needed, which nearly always came first (a result before the lease lapses, a release
- * before the activity goes stale; docs/BENCHMARKS.md, findings 41 and 54).
+ * before the activity goes stale; docs/BENCHMARKS.md, findings 41 and 55).
  *
  * <p>A lease or stale time a version before host checks gave a deadline of its own keeps it until
  * it is no longer needed ({@link QueuedActivity#leaseIndexed}, {@link
@@ -47,20 +48,24 @@ final class HostChecks {
 
   /**
    * Makes the host's check due no later than {@code at}, a time it is to watch. A check already due
-   * by {@code now} is left where it is and another is set: it may have been put aside with its
-   * host's other deadlines ({@link Tick}), or be about to run, and then finds nothing more to do
-   * than the new one.
+   * by {@code now} is left where it is, and another is set at once (due {@code now}, or at {@code
+   * at} if that is earlier): the one due may have been put aside with its host's other deadlines
+   * ({@link Tick}), its key gone, and what it watched must not wait for the newcomer's time; or it
+   * is about to run, and then the second finds nothing more to do than it.
    */
   void watch(Host host, long at, long now) {
     Long checkAt = host.checkAt(kind);
+    long due = at;
     if (checkAt != null && checkAt > now) {
       if (checkAt <= at) {
         return;
       }
       deadlines.remove(new Deadline(checkAt, kind, host.id()));
+    } else if (checkAt != null) {
+      due = Math.min(at, now);
     }
-    deadlines.add(new Deadline(at, kind, host.id()));
-    host.setCheckAt(kind, at);
+    deadlines.add(new Deadline(due, kind, host.id()));
+    host.setCheckAt(kind, due);
   }
 
   /** The host's check was due and taken out of the index: none is scheduled now. */

@@ -145,7 +145,7 @@ public final class HostQueues {
     }
     waitingFor.values().forEach(dependency -> stored.waitFor(dependency, id));
     a.waitFor(waitingFor.size());
-    long staleAt = now + settings.maxUpcomingAge().toMillis();
+    long staleAt = host.staleTimeInOrder(now + settings.maxUpcomingAge().toMillis());
     a.goesStaleAt(staleAt);
     if (a.notBefore() != null && a.notBefore() > now) {
       a.reschedule(NOT_BEFORE, a.notBefore());
@@ -432,6 +432,10 @@ public final class HostQueues {
     stored.staleChecks().checked(host, due);
     boolean inOrder = host.staleTimesInOrder();
     Long next = null;
+    // Read every activity waiting (the order broken): the latest stale time left, and whether
+    // those left are back in order.
+    Long latestLeft = null;
+    boolean leftInOrder = true;
     // In order, the first page nearly always holds the first activity not due; if not, all of them.
     int page = inOrder ? STALE_CHECK_PAGE : Integer.MAX_VALUE;
     boolean more = true;
@@ -440,26 +444,39 @@ public final class HostQueues {
       more = upcoming.size() == page && page != Integer.MAX_VALUE;
       page = Integer.MAX_VALUE;
       for (String id : upcoming) {
-        QueuedActivity a = stored.activity(id).orElse(null);
+        QueuedActivity a = readableActivity(id);
         // Nothing for the check: ended by an expiry earlier in this check (a dependency failed), a
-        // retry (no stale time any more), or a stale time an older version indexed on its own.
+        // retry (no stale time any more), a stale time an older version indexed on its own, or a
+        // record that no longer decodes (its release puts it aside; the rest go on).
         if (a == null || !a.isUpcoming() || a.staleIndexed() || a.staleAt() == null) {
           continue;
         }
         if (a.staleAt() <= now) {
           expireStale(host, a, now);
-        } else {
-          next = next == null ? a.staleAt() : Math.min(next, a.staleAt());
-          if (inOrder) {
-            break;
-          }
+          continue;
         }
+        next = next == null ? a.staleAt() : Math.min(next, a.staleAt());
+        if (inOrder) {
+          break;
+        }
+        leftInOrder &= latestLeft == null || a.staleAt() >= latestLeft;
+        latestLeft = latestLeft == null ? a.staleAt() : Math.max(latestLeft, a.staleAt());
       }
+    }
+    if (!inOrder || next == null) {
+      host.staleTimesLeft(latestLeft, leftInOrder);
     }
     if (next != null) {
       stored.staleChecks().watch(host, next, now);
-    } else {
-      host.noStaleTimes();
+    }
+  }
+
+  /** An activity's record, or null if there is none or it no longer decodes. */
+  private QueuedActivity readableActivity(String id) {
+    try {
+      return stored.activity(id).orElse(null);
+    } catch (RuntimeException unreadable) {
+      return null;
     }
   }
 

@@ -14,7 +14,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
- * Rule 7 with one lease check per host ({@link LeaseChecks}): every lease still lapses at its own
+ * Rule 7 with one lease check per host ({@link HostChecks}): every lease still lapses at its own
  * time, whichever of the host's releases set the check, and a lease an older version gave a
  * deadline of its own keeps it.
  */
@@ -67,7 +67,10 @@ class LeaseChecksTest {
     queues.onTime(NOW + 20_000);
     assertThat(expired()).isEmpty();
 
+    // Set again due at once: a1 does not wait for a2's lease.
     enqueue("a2", Lane.BYPASS, 10_000, NOW + 20_000);
+    queues.onTime(NOW + 20_000);
+    assertThat(expired()).containsExactly("a1");
     queues.onTime(NOW + 30_000);
 
     assertThat(expired()).containsExactly("a1", "a2");

@@ -178,15 +178,17 @@ class QueueInvariantProperties {
   /**
    * The property fails if the generator stops reaching a rule: an invariant no run exercises holds
    * vacuously. Each floor is about a third of the share seen over 1,000 and 200 tries (retries 6 -
-   * 9 %, preempts 11 - 15 %, lapsed leases 9 - 15 %, cancels 33 - 46 %, dependencies 49 - 73 %,
-   * failed dependencies 45 - 67 %, five releases or more 21 - 41 %), low enough never to fail by
-   * chance and high enough to catch a generator that lost one. Budget waits are not generated here
-   * (the model's budget never holds); the budget rule has tests of its own.
+   * 9 %, preempts 11 - 15 %, lapsed leases 9 - 15 %, stale activities 9 - 20 % with a maximum age
+   * of 10 minutes, cancels 33 - 46 %, dependencies 49 - 73 %, failed dependencies 45 - 67 %, five
+   * releases or more 15 - 41 %), low enough never to fail by chance and high enough to catch a
+   * generator that lost one. Budget waits are not generated here (the model's budget never holds);
+   * the budget rule has tests of its own.
    */
   private static void requireCoverage() {
     floor("retried", true, 1.5);
     floor("preempted", true, 3);
     floor("lease expired", true, 2);
+    floor("went stale", true, 3);
     floor("cancelled", true, 10);
     floor("with dependencies", true, 15);
     floor("ended by", "some dependency failure", 10);
@@ -235,7 +237,7 @@ class QueueInvariantProperties {
           QueueSettings.defaults()
               .withRanking(ranking)
               .withSystemBudget(1_000_000, 1_000_000)
-              .withMaxUpcomingAge(Duration.ofHours(2));
+              .withMaxUpcomingAge(Duration.ofMinutes(10));
       this.queues = new HostQueues(staged, settings, this);
     }
 
@@ -284,6 +286,8 @@ class QueueInvariantProperties {
           .collect(reasonsSeen.contains(ReasonCode.PREEMPTED));
       net.jqwik.api.statistics.Statistics.label("lease expired")
           .collect(reasonsSeen.contains(ReasonCode.LEASE_EXPIRED));
+      net.jqwik.api.statistics.Statistics.label("went stale")
+          .collect(reasonsSeen.contains(ReasonCode.STALE));
       net.jqwik.api.statistics.Statistics.label("cancelled")
           .collect(reasonsSeen.contains(ReasonCode.USER_CANCEL));
       net.jqwik.api.statistics.Statistics.label("with dependencies")

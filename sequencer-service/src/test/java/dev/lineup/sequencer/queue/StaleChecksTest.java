@@ -91,6 +91,34 @@ class StaleChecksTest {
   }
 
   @Test
+  void aClockThatStepsBackALittleKeepsTheStaleTimesInOrder() {
+    holdTheLane();
+    enqueue(queues, "before", NOW);
+    // Accepted after "before" but on a clock 300 ms behind (a task moved to another instance).
+    enqueue(queues, "after", NOW - 300);
+
+    assertThat(staleAt("after")).isEqualTo(staleAt("before"));
+    assertThat(hostRecord().getStaleTimesUnordered()).isFalse();
+    queues.onTime(NOW + 60 * MINUTE);
+    assertThat(stale()).containsExactly("before", "after");
+  }
+
+  @Test
+  void aCheckThatReadAllFindsTheStaleTimesLeftInOrderAgain() {
+    holdTheLane();
+    enqueue(queues, "before", NOW);
+    HostQueues restarted = queues(Duration.ofMinutes(20));
+    enqueue(restarted, "after", NOW + 10 * MINUTE);
+    assertThat(hostRecord().getStaleTimesUnordered()).isTrue();
+
+    restarted.onTime(NOW + 30 * MINUTE);
+
+    assertThat(stale()).containsExactly("after");
+    assertThat(hostRecord().getStaleTimesUnordered()).as("only 'before' is left").isFalse();
+    assertThat(hostRecord().getLatestStaleAt()).isEqualTo(NOW + 60 * MINUTE);
+  }
+
+  @Test
   void aCheckPutAsideIsSetAgainByTheHostsNextActivityThatWaits() {
     holdTheLane();
     enqueue(queues, "w1", NOW);
@@ -100,7 +128,10 @@ class StaleChecksTest {
     queues.onTime(NOW + 70 * MINUTE);
     assertThat(stale()).isEmpty();
 
+    // The next one that waits sets the check again, due at once: w1 does not wait for w2's time.
     enqueue(queues, "w2", NOW + 70 * MINUTE);
+    queues.onTime(NOW + 70 * MINUTE);
+    assertThat(stale()).containsExactly("w1");
     queues.onTime(NOW + 130 * MINUTE);
 
     assertThat(stale()).containsExactly("w1", "w2");
@@ -181,7 +212,15 @@ class StaleChecksTest {
   }
 
   private Long checkAt() {
-    return StateCodec.host(Section.HOSTS.of(store).get(KeyParts.id("h1"))).getStaleCheckAt();
+    return hostRecord().getStaleCheckAt();
+  }
+
+  private HostRecord hostRecord() {
+    return StateCodec.host(Section.HOSTS.of(store).get(KeyParts.id("h1")));
+  }
+
+  private Long staleAt(String id) {
+    return StateCodec.activity(Section.ACTIVITIES.of(store).get(KeyParts.id(id))).getStaleAt();
   }
 
   private long hostChecksIndexed() {
