@@ -8,7 +8,6 @@ import dev.lineup.avro.Lane;
 import dev.lineup.avro.LifecycleEvent;
 import dev.lineup.avro.ReasonCode;
 import dev.lineup.avro.ResultKind;
-import dev.lineup.sequencer.state.ActivityRecord;
 import java.time.Instant;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -82,12 +81,7 @@ class LeaseChecksTest {
     enqueue("older", Lane.BYPASS, 10_000, NOW);
     // As a version before host lease checks left them: the lease indexed on its own, no check.
     for (String id : List.of("old", "older")) {
-      ActivityRecord record =
-          StateCodec.activity(Section.ACTIVITIES.of(store).get(KeyParts.id(id)));
-      record.setLeaseIndexed(true);
-      Section.ACTIVITIES.of(store).put(KeyParts.id(id), StateCodec.encode(record));
-      new Deadlines(Section.DEADLINES.of(store))
-          .add(new Deadline(NOW + 10_000, Deadline.Kind.LEASE, id));
+      OlderVersionState.ownDeadline(store, id, Deadline.Kind.LEASE, NOW + 10_000);
     }
     new Deadlines(Section.DEADLINES.of(store))
         .delete(Deadline.hostLeases(NOW + 10_000, "h1").key());

@@ -494,16 +494,7 @@ class QueueInvariantProperties {
           continue;
         }
         assertThat(a.getLeaseIndexed()).as("lease of %s has a deadline of its own", a).isFalse();
-        Long check =
-            StateCodec.host(Section.HOSTS.of(store).get(KeyParts.id(a.getHostId())))
-                .getLeaseCheckAt();
-        assertThat(check)
-            .as("lease check of %s, watching %s", a.getHostId(), a.getActivityId())
-            .isNotNull()
-            .isLessThanOrEqualTo(a.getLeaseExpiresAt());
-        assertThat(Section.DEADLINES.of(store).get(Deadline.hostLeases(check, a.getHostId()).key()))
-            .as("the deadline of %s's lease check", a.getHostId())
-            .isNotNull();
+        assertWatched(a, Deadline.Kind.HOST_LEASES, a.getLeaseExpiresAt());
       }
     }
 
@@ -519,17 +510,22 @@ class QueueInvariantProperties {
             .as("stale time of %s has a deadline of its own", a)
             .isFalse();
         assertThat(a.getStaleAt()).as("stale time of %s", a.getActivityId()).isNotNull();
-        Long check =
-            StateCodec.host(Section.HOSTS.of(store).get(KeyParts.id(a.getHostId())))
-                .getStaleCheckAt();
-        assertThat(check)
-            .as("stale check of %s, watching %s", a.getHostId(), a.getActivityId())
-            .isNotNull()
-            .isLessThanOrEqualTo(a.getStaleAt());
-        assertThat(Section.DEADLINES.of(store).get(Deadline.hostStale(check, a.getHostId()).key()))
-            .as("the deadline of %s's stale check", a.getHostId())
-            .isNotNull();
+        assertWatched(a, Deadline.Kind.HOST_STALE, a.getStaleAt());
       }
+    }
+
+    /** {@code a}'s time {@code at} is watched by its host's check of {@code kind}, due no later. */
+    private void assertWatched(ActivityRecord a, Deadline.Kind kind, long at) {
+      HostRecord host = StateCodec.host(Section.HOSTS.of(store).get(KeyParts.id(a.getHostId())));
+      Long check =
+          kind == Deadline.Kind.HOST_LEASES ? host.getLeaseCheckAt() : host.getStaleCheckAt();
+      assertThat(check)
+          .as("%s of %s, watching %s", kind, a.getHostId(), a.getActivityId())
+          .isNotNull()
+          .isLessThanOrEqualTo(at);
+      assertThat(Section.DEADLINES.of(store).get(new Deadline(check, kind, a.getHostId()).key()))
+          .as("the deadline of %s's %s", a.getHostId(), kind)
+          .isNotNull();
     }
 
     private static String host(int n) {

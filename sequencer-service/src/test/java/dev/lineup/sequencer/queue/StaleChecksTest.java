@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.lineup.avro.ActivityState;
 import dev.lineup.avro.LifecycleEvent;
 import dev.lineup.avro.ReasonCode;
-import dev.lineup.sequencer.state.ActivityRecord;
 import dev.lineup.sequencer.state.HostRecord;
 import java.time.Duration;
 import java.time.Instant;
@@ -77,10 +76,7 @@ class StaleChecksTest {
 
   @Test
   void aShorterMaximumAgeAfterARestartMovesTheCheckEarlier() {
-    holdTheLane();
-    enqueue(queues, "before", NOW);
-    HostQueues restarted = queues(Duration.ofMinutes(20));
-    enqueue(restarted, "after", NOW + 10 * MINUTE);
+    HostQueues restarted = beforeAndAfterAShorterMaximumAge();
 
     restarted.onTime(NOW + 30 * MINUTE);
     assertThat(stale()).containsExactly("after");
@@ -105,10 +101,7 @@ class StaleChecksTest {
 
   @Test
   void aCheckThatReadAllFindsTheStaleTimesLeftInOrderAgain() {
-    holdTheLane();
-    enqueue(queues, "before", NOW);
-    HostQueues restarted = queues(Duration.ofMinutes(20));
-    enqueue(restarted, "after", NOW + 10 * MINUTE);
+    HostQueues restarted = beforeAndAfterAShorterMaximumAge();
     assertThat(hostRecord().getStaleTimesUnordered()).isTrue();
 
     restarted.onTime(NOW + 30 * MINUTE);
@@ -145,12 +138,7 @@ class StaleChecksTest {
     // As a version before host stale checks left them: each stale time indexed on its own, no
     // check. The holder then ends and "old" is released.
     for (String id : List.of("old", "older")) {
-      ActivityRecord record =
-          StateCodec.activity(Section.ACTIVITIES.of(store).get(KeyParts.id(id)));
-      record.setStaleIndexed(true);
-      Section.ACTIVITIES.of(store).put(KeyParts.id(id), StateCodec.encode(record));
-      new Deadlines(Section.DEADLINES.of(store))
-          .add(new Deadline(NOW + 60 * MINUTE, Deadline.Kind.STALE, id));
+      OlderVersionState.ownDeadline(store, id, Deadline.Kind.STALE, NOW + 60 * MINUTE);
     }
     new Deadlines(Section.DEADLINES.of(store))
         .delete(Deadline.hostStale(NOW + 60 * MINUTE, "h1").key());
@@ -189,6 +177,18 @@ class StaleChecksTest {
         .isLessThanOrEqualTo(8);
     offline.onTime(NOW + 60 * MINUTE + 3 * MINUTE);
     assertThat(stale()).containsExactly("w0", "w1", "w2", "w3");
+  }
+
+  /**
+   * "before" waits with a maximum age of an hour (stale at +60 min); the sequencer restarts with 20
+   * minutes, and "after" waits from +10 min (stale at +30): answers the restarted queues.
+   */
+  private HostQueues beforeAndAfterAShorterMaximumAge() {
+    holdTheLane();
+    enqueue(queues, "before", NOW);
+    HostQueues restarted = queues(Duration.ofMinutes(20));
+    enqueue(restarted, "after", NOW + 10 * MINUTE);
+    return restarted;
   }
 
   private HostQueues queues(Duration maxUpcomingAge) {
