@@ -40,16 +40,6 @@ record Deadline(long at, Kind kind, String activityId) {
     }
   }
 
-  /** The lease check of a host, due at {@code at}: its key holds the host's id. */
-  static Deadline hostLeases(long at, String hostId) {
-    return new Deadline(at, Kind.HOST_LEASES, hostId);
-  }
-
-  /** The stale check of a host, due at {@code at}: its key holds the host's id. */
-  static Deadline hostStale(long at, String hostId) {
-    return new Deadline(at, Kind.HOST_STALE, hostId);
-  }
-
   /** The host a host's check is for. */
   String hostId() {
     if (!kind.isHostCheck()) {

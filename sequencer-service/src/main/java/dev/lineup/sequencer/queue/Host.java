@@ -128,7 +128,7 @@ final class Host {
    * that does (the clock stepped back, or the task moved to an instance whose clock is a little
    * behind) goes stale with the latest instead, at most this much later than its maximum age.
    */
-  static final long STALE_TIME_TOLERANCE_MS = 1_000;
+  private static final long STALE_TIME_TOLERANCE_MS = 1_000;
 
   /**
    * The stale time of an activity accepted now, {@code staleAt} by the maximum age: raised to the

@@ -13,7 +13,6 @@ import static dev.lineup.sequencer.queue.Deadline.Kind.HOST_LEASES;
 import static dev.lineup.sequencer.queue.Deadline.Kind.LEASE;
 import static dev.lineup.sequencer.queue.Deadline.Kind.NOT_BEFORE;
 import static dev.lineup.sequencer.queue.Deadline.Kind.RETRY;
-import static dev.lineup.sequencer.queue.Deadline.Kind.STALE;
 
 import dev.lineup.avro.Activity;
 import dev.lineup.avro.ActivityResult;

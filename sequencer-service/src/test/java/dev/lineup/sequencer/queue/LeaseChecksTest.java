@@ -62,7 +62,7 @@ class LeaseChecksTest {
     // What putting aside the host's due deadlines does (Tick): the check's key is gone, its time
     // still in the host record.
     new Deadlines(Section.DEADLINES.of(store))
-        .delete(Deadline.hostLeases(NOW + 10_000, "h1").key());
+        .delete(new Deadline(NOW + 10_000, Deadline.Kind.HOST_LEASES, "h1").key());
     queues.onTime(NOW + 20_000);
     assertThat(expired()).isEmpty();
 
@@ -84,7 +84,7 @@ class LeaseChecksTest {
       OlderVersionState.ownDeadline(store, id, Deadline.Kind.LEASE, NOW + 10_000);
     }
     new Deadlines(Section.DEADLINES.of(store))
-        .delete(Deadline.hostLeases(NOW + 10_000, "h1").key());
+        .delete(new Deadline(NOW + 10_000, Deadline.Kind.HOST_LEASES, "h1").key());
 
     queues.onResult(TestActivities.succeeded("h1", "older", NOW + 1_000), NOW + 1_000);
     assertThat(leaseKey("older")).isNull();

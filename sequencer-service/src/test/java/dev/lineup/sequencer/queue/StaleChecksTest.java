@@ -117,7 +117,8 @@ class StaleChecksTest {
     enqueue(queues, "w1", NOW);
     // What putting aside the host's due deadlines does (Tick): the check's key is gone, its time
     // still in the host record.
-    new Deadlines(Section.DEADLINES.of(store)).delete(Deadline.hostStale(checkAt(), "h1").key());
+    new Deadlines(Section.DEADLINES.of(store))
+        .delete(new Deadline(checkAt(), Deadline.Kind.HOST_STALE, "h1").key());
     queues.onTime(NOW + 70 * MINUTE);
     assertThat(stale()).isEmpty();
 
@@ -141,7 +142,7 @@ class StaleChecksTest {
       OlderVersionState.ownDeadline(store, id, Deadline.Kind.STALE, NOW + 60 * MINUTE);
     }
     new Deadlines(Section.DEADLINES.of(store))
-        .delete(Deadline.hostStale(NOW + 60 * MINUTE, "h1").key());
+        .delete(new Deadline(NOW + 60 * MINUTE, Deadline.Kind.HOST_STALE, "h1").key());
     HostRecord host = StateCodec.host(Section.HOSTS.of(store).get(KeyParts.id("h1")));
     host.setStaleCheckAt(null);
     Section.HOSTS.of(store).put(KeyParts.id("h1"), StateCodec.encode(host));
