@@ -64,7 +64,7 @@ final class Dependencies {
         continue;
       }
       if (dep.get().pendingDependencies() > 0) {
-        toVisit.addAll(stored.payload(id).getDependsOn());
+        toVisit.addAll(stored.payload(dep.get()).getDependsOn());
       }
     }
     return spared;

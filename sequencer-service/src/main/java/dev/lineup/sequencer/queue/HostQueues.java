@@ -568,7 +568,7 @@ public final class HostQueues {
 
   /** Rule 7: each release comes with a lease. */
   private void release(Host host, QueuedActivity a, ReasonCode reason, long now) {
-    byte[] payload = stored.storedPayload(a.id());
+    byte[] payload = stored.storedPayload(a);
     Channel channel = a.channel();
     Long timeout = a.timeoutMs();
     if (channel == null) {

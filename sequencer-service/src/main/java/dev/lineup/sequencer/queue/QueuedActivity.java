@@ -241,6 +241,37 @@ final class QueuedActivity {
   }
 
   /**
+   * The activity as enqueued, as its record keeps it while it may still be released; null once
+   * dropped, and in a record an older version accepted, which kept it in the payloads section.
+   */
+  byte[] payload() {
+    ByteBuffer payload = record.getPayload();
+    if (payload == null) {
+      return null;
+    }
+    if (payload.hasArray()
+        && payload.arrayOffset() == 0
+        && payload.position() == 0
+        && payload.remaining() == payload.array().length) {
+      // As decoded: a buffer of its own, exactly the bytes (a release copies them once more).
+      return payload.array();
+    }
+    byte[] bytes = new byte[payload.remaining()];
+    payload.duplicate().get(bytes);
+    return bytes;
+  }
+
+  /** Keeps the activity as enqueued in its record, stored with it. */
+  void keepPayload(byte[] payload) {
+    record.setPayload(ByteBuffer.wrap(payload));
+  }
+
+  /** Drops the activity as enqueued from its record, from its next store on. */
+  void dropPayload() {
+    record.setPayload(null);
+  }
+
+  /**
    * The channel its releases go to, kept from its payload; null in a record an older version wrote
    * without it, whose release takes it (and the lease asked for) from the payload.
    */

@@ -11,9 +11,11 @@ import java.util.List;
  * still never see each other's keys. The tags are part of the stored layout: never renumber one,
  * and give a new section the next free tag.
  *
- * <p>Payloads are written once per activity and kept apart from the small index entries, so
- * reordering, cancelling or releasing never rewrites a payload and no event costs more as a host's
- * queue grows.
+ * <p>An activity's payload is kept in its record while it may be read (a release, a preemption or a
+ * selector reads it), not in a section of its own: an activity that waits writes its record when it
+ * is queued and again when it is released, and the payload rides along the first and is dropped by
+ * the second, where a section of its own cost a write and a deletion more (docs/BENCHMARKS.md,
+ * finding 56). No event touches more records as a host's queue grows.
  *
  * <p>Each section starts with a bound: two keys no section uses for data, the bare tag and the tag
  * followed by one zero byte ({@link #writeBounds}). Kafka Streams' RocksDB iterators step one key
@@ -25,11 +27,15 @@ import java.util.List;
 public enum Section {
   /** Host id to its record: pause flag, lanes, acceptance sequence, ready counts. */
   HOSTS(1),
-  /** Activity id to its record, its place in the queue (small). */
+  /**
+   * Activity id to its record: its place in the queue, and while it may still be released, the
+   * activity as enqueued.
+   */
   ACTIVITIES(2),
   /**
-   * Activity id to the activity as enqueued (written once, deleted when its last attempt is
-   * released or it ends).
+   * Activity id to the activity as enqueued, for activities an older version accepted (deleted when
+   * the last attempt is released or the activity ends); an activity accepted since keeps it in its
+   * record.
    */
   PAYLOADS(3),
   /** Ready activities of each host lane, in release order ({@link ReadyIndex}). */

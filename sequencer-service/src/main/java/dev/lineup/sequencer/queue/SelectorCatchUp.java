@@ -62,6 +62,6 @@ final class SelectorCatchUp {
   }
 
   private Object payloadOf(QueuedActivity a) {
-    return stored.payload(a.id()).getPayload();
+    return stored.payload(a).getPayload();
   }
 }

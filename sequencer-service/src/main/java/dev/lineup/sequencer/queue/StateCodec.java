@@ -29,7 +29,8 @@ final class StateCodec {
           "ActivityRecord/v2",
           "ActivityRecord/v3",
           "HostRecord/v3",
-          "ActivityRecord/v4");
+          "ActivityRecord/v4",
+          "ActivityRecord/v5");
 
   private static final SchemaStore.Cache RELEASED = released();
 

@@ -11,10 +11,11 @@ import java.util.Optional;
 
 /**
  * The queues of one task as stored: host and activity records ({@link Host}, {@link
- * QueuedActivity}), payloads, and the indexes kept over them, each in its {@link Section}. Its
- * operations keep records and indexes in step (an activity joins and leaves the upcoming index with
- * its lane's count, its dedupe key and its deadlines), so the rules never upkeep an index by hand.
- * No rule lives here: what happens, and when, is {@link HostQueues}'.
+ * QueuedActivity}, which holds its payload while it is read), and the indexes kept over them, each
+ * in its {@link Section}. Its operations keep records and indexes in step (an activity joins and
+ * leaves the upcoming index with its lane's count, its dedupe key and its deadlines), so the rules
+ * never upkeep an index by hand. No rule lives here: what happens, and when, is {@link
+ * HostQueues}'.
  *
  * <p>A host record is changed in memory and stored by the rules once their step is done with it
  * ({@link #save(Host)}); an activity record is stored with each transition.
@@ -146,25 +147,34 @@ final class StoredQueues {
   }
 
   /**
-   * Stores the payload of an activity just accepted; its record is stored with its first event. The
-   * payload is kept while it can still be read: until the activity's last attempt is released
-   * ({@link #joinReleased}), or it ends first.
+   * The record of an activity just accepted, holding the activity as enqueued; it is stored with
+   * its first event. The payload stays in the record while it can still be read: until the
+   * activity's last attempt is released ({@link #joinReleased}), or it ends first. In the record,
+   * not in a section of its own, so that an activity that waits writes it with the record it writes
+   * anyway, and drops it with the record it rewrites at its release: two store writes fewer
+   * (docs/BENCHMARKS.md, finding 56).
    */
   QueuedActivity accept(Activity activity, long seq, byte[] rank) {
-    payloads.insert(KeyParts.id(activity.getActivityId()), PAYLOADS.serialize("p", activity));
-    return new QueuedActivity(Records.accepted(activity, seq, rank), deadlines);
+    QueuedActivity accepted = new QueuedActivity(Records.accepted(activity, seq, rank), deadlines);
+    accepted.keepPayload(PAYLOADS.serialize("p", activity));
+    return accepted;
   }
 
   /** The activity as enqueued, while it is upcoming. */
-  Activity payload(String activityId) {
-    return decodePayload(storedPayload(activityId));
+  Activity payload(QueuedActivity a) {
+    return decodePayload(storedPayload(a));
   }
 
   /** The activity as enqueued and stored, encoded: what a release copies. */
-  byte[] storedPayload(String activityId) {
-    byte[] bytes = payloads.get(KeyParts.id(activityId));
+  byte[] storedPayload(QueuedActivity a) {
+    byte[] inRecord = a.payload();
+    if (inRecord != null) {
+      return inRecord;
+    }
+    // Accepted by a version that kept payloads apart, in their own section.
+    byte[] bytes = payloads.get(KeyParts.id(a.id()));
     if (bytes == null) {
-      throw new IllegalStateException("no payload stored for upcoming activity " + activityId);
+      throw new IllegalStateException("no payload stored for upcoming activity " + a.id());
     }
     return bytes;
   }
@@ -182,8 +192,16 @@ final class StoredQueues {
     return a.hasAttemptsLeft();
   }
 
+  /**
+   * Drops a payload that will not be read again: from the record, which its step stores anyway, or,
+   * for an activity an older version accepted, from the payloads section.
+   */
   private void dropPayload(QueuedActivity a) {
-    payloads.delete(KeyParts.id(a.id()));
+    if (a.payload() != null) {
+      a.dropPayload();
+    } else {
+      payloads.delete(KeyParts.id(a.id()));
+    }
   }
 
   // ------------------------------------------------------------------ upcoming
@@ -241,7 +259,7 @@ final class StoredQueues {
       // since a deletion is a write and a tombstone, and a lookup of a missing key is neither. An
       // activity accepted since is not looked up at all: a lookup of a missing key cost the stream
       // thread 8 % (finding 41).
-      dropPayload(a);
+      payloads.delete(KeyParts.id(a.id()));
     }
   }
 
@@ -299,8 +317,7 @@ final class StoredQueues {
    * Indexes a released bypass activity, and drops the payload of a last attempt ({@link
    * #payloadStillRead}). An ordered lane's released activity is its holder, already in the host
    * record: indexing it too cost two store writes (and two changelog records) per activity for the
-   * sake of purge and the operators' queue view. An activity released for good in the step that
-   * queued it so never writes its payload to the store ({@link SortedStore#insert}).
+   * sake of purge and the operators' queue view.
    */
   void joinReleased(QueuedActivity a) {
     if (!a.inOrderedLane()) {

@@ -452,6 +452,7 @@ class QueueInvariantProperties {
     private void checkBookkeeping() {
       checkLeasesWatched();
       checkStaleTimesWatched();
+      checkPayloadsKeptWhileRead();
       for (int h = 0; h < HOSTS; h++) {
         byte[] stored = Section.HOSTS.of(store).get(KeyParts.id(host(h)));
         byte[] prefix = KeyParts.lengthPrefixed(host(h));
@@ -480,6 +481,26 @@ class QueueInvariantProperties {
             }
           }
         }
+      }
+    }
+
+    /**
+     * Every activity keeps its payload in its record exactly while it may still be released (it has
+     * not ended and has attempts left), and none has one in the payloads section.
+     */
+    private void checkPayloadsKeptWhileRead() {
+      assertThat(entries(Section.PAYLOADS)).as("payloads kept apart from their record").isEmpty();
+      for (SortedStore.Entry e :
+          Section.ACTIVITIES.of(store).scan(new byte[0], Integer.MAX_VALUE)) {
+        ActivityRecord a = StateCodec.activity(e.value());
+        boolean mayBeReleased =
+            !TERMINAL.contains(ActivityState.valueOf(a.getState()))
+                && a.getAttempt() < a.getMaxAttempts();
+        assertThat(a.getPayload() != null)
+            .as(
+                "%s (%s, attempt %d of %d) holds its payload",
+                a.getActivityId(), a.getState(), a.getAttempt(), a.getMaxAttempts())
+            .isEqualTo(mayBeReleased);
       }
     }
 

@@ -135,12 +135,39 @@ class StateCodecTest {
     byte[] v3 = inVersion(current, "ActivityRecord/v3");
     assertThat(StateCodec.activity(v3).getChannel()).isNull();
     Section.ACTIVITIES.of(store).put(KeyParts.id("lock"), v3);
+    // That version kept the payload in its own section.
+    Section.PAYLOADS.of(store).put(KeyParts.id("lock"), payloadIn(current));
     queues.resume("mac-1", NOW);
 
     assertThat(released).hasSize(1);
     assertThat(released.get(0).getActivity()).isEqualTo(lock);
     assertThat(released.get(0).getLeaseExpiresAt()).isEqualTo(Instant.ofEpochMilli(NOW + 90_000));
     assertThat(outbox.releasedTo).containsExactly("lineup.released.mdm");
+  }
+
+  @Test
+  void anActivityAcceptedBeforePayloadsWereKeptInRecordsIsReleasedFromThePayloadsSection()
+      throws Exception {
+    queues.pause("mac-1");
+    Activity waiting = script("a1");
+    queues.enqueue(waiting, false, NOW);
+    ActivityRecord current =
+        StateCodec.activity(Section.ACTIVITIES.of(store).get(KeyParts.id("a1")));
+    assertThat(current.getPayload()).as("the payload, in the record").isNotNull();
+    assertThat(Section.PAYLOADS.of(store).get(KeyParts.id("a1"))).isNull();
+
+    // What v5 stored: the record without it, the payload in its own section.
+    byte[] v5 = inVersion(current, "ActivityRecord/v5");
+    assertThat(StateCodec.activity(v5).getPayload()).isNull();
+    Section.ACTIVITIES.of(store).put(KeyParts.id("a1"), v5);
+    Section.PAYLOADS.of(store).put(KeyParts.id("a1"), payloadIn(current));
+    queues.resume("mac-1", NOW);
+
+    assertThat(released).hasSize(1);
+    assertThat(released.get(0).getActivity()).isEqualTo(waiting);
+    assertThat(Section.PAYLOADS.of(store).get(KeyParts.id("a1")))
+        .as("its payload, once its last attempt is released")
+        .isNull();
   }
 
   @Test
@@ -260,6 +287,13 @@ class StateCodecTest {
     byte[] out = new byte[bytes.remaining()];
     bytes.get(out);
     return out;
+  }
+
+  /** The payload a record holds, as a version before v6 stored it in its own section. */
+  private static byte[] payloadIn(ActivityRecord record) {
+    byte[] payload = new byte[record.getPayload().remaining()];
+    record.getPayload().duplicate().get(payload);
+    return payload;
   }
 
   private static Activity script(String id) {

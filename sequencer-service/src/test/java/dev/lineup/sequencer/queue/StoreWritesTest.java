@@ -93,23 +93,23 @@ class StoreWritesTest {
         .containsEntry("deadlines put", 1);
 
     assertThat(step(() -> queues.enqueue(script("h1", "a3"), false, NOW)))
-        .as("queued: payload, record, upcoming and ready entries, host; no stale deadline")
+        .as(
+            "queued: record (its payload inside), upcoming and ready entries, host; no stale"
+                + " deadline")
         .isEqualTo(
             Map.of(
                 "hosts put", 1,
                 "activities put", 1,
-                "payloads put", 1,
                 "upcoming put", 1,
                 "ready put", 1));
     assertThat(step(() -> queues.onResult(succeeded("h1", "a1"), NOW + 10)))
         .as(
-            "a1 ends (its forget deadline in), a2 is released: its entries and its payload (its"
-                + " last attempt) go; the host's lease check watches its lease")
+            "a1 ends (its forget deadline in), a2 is released: its entries go, its record drops"
+                + " its payload (its last attempt); the host's lease check watches its lease")
         .isEqualTo(
             Map.of(
                 "hosts put", 1,
                 "activities put", 2,
-                "payloads delete", 1,
                 "upcoming delete", 1,
                 "ready delete", 1,
                 "deadlines put", 1));

@@ -38,7 +38,6 @@ class BrokenStateTopologyTest {
   private static final byte HOSTS = 1;
 
   private static final byte ACTIVITIES = 2;
-  private static final byte PAYLOADS = 3;
   private static final byte CANCELLATIONS = 11;
 
   private static final Selector ZOOM_INSTALLS =
@@ -221,7 +220,7 @@ class BrokenStateTopologyTest {
     q.enqueue(script("h5", "ok-1").setTimeoutMs(60_000L));
     q.enqueue(script("h5", "ok-2"));
     q.releases();
-    q.overwriteStored(key(PAYLOADS, "h2-a"), GARBAGE);
+    q.overwriteStored(key(ACTIVITIES, "h2-a"), GARBAGE);
 
     String cancellation = q.cancelMatching(ZOOM_INSTALLS);
     q.advance(Duration.ofSeconds(61));
