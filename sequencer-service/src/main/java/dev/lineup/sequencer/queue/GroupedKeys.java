@@ -30,8 +30,9 @@ final class GroupedKeys {
     section.put(key(group, member), PRESENT);
   }
 
-  void put(String group, String member, String value) {
-    section.put(key(group, member), KeyParts.id(value));
+  /** A member with a value, one the group does not have ({@link SortedStore#insert}). */
+  void insert(String group, String member, String value) {
+    section.insert(key(group, member), KeyParts.id(value));
   }
 
   /** The value stored under a member, or null if the member is not there. */

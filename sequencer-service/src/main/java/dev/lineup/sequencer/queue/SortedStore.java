@@ -17,11 +17,11 @@ public interface SortedStore {
   void put(byte[] key, byte[] value);
 
   /**
-   * {@link #put} of a key no stored entry has: a fresh index entry, a new activity's payload. A
+   * {@link #put} of a key no stored entry has: a fresh index entry, a dedupe key found free. A
    * store that stages a step's writes ({@link StagedStore}) leaves itself untouched when the same
    * step inserts a key and deletes it again, as an activity released in the step that queued it
-   * does with its upcoming, ready and stale entries. Where the key may be stored already, use
-   * {@code put}: deleting it in the same step would leave the stored entry behind.
+   * does with its upcoming and ready entries and its dedupe key. Where the key may be stored
+   * already, use {@code put}: deleting it in the same step would leave the stored entry behind.
    */
   default void insert(byte[] key, byte[] value) {
     put(key, value);

@@ -396,8 +396,12 @@ final class StoredQueues {
     return Optional.ofNullable(dedupe.get(hostId, dedupeKey));
   }
 
+  /**
+   * The activity holds its host's dedupe key, which {@link #dedupeHolder} found free in this step:
+   * inserted, so an activity released in the step that queued it writes no dedupe entry at all.
+   */
   void holdDedupeKey(QueuedActivity a) {
-    dedupe.put(a.hostId(), a.dedupeKey(), a.id());
+    dedupe.insert(a.hostId(), a.dedupeKey(), a.id());
   }
 
   // ------------------------------------------------------------------ budget waits

@@ -86,7 +86,7 @@ class KeyLayoutsTest {
     grouped.add("a", "x");
     grouped.add("a", "y");
     grouped.add("ab", "z");
-    grouped.put("b", "key", "holder");
+    grouped.insert("b", "key", "holder");
 
     assertThat(grouped.members("a")).containsExactly("x", "y");
     assertThat(grouped.get("b", "key")).isEqualTo("holder");

@@ -59,6 +59,31 @@ class StoreWritesTest {
   }
 
   @Test
+  void aDedupeKeyHeldOnlyWithinTheStepThatQueuedAndReleasedItsActivityIsNeverWritten() {
+    step(() -> queues.enqueue(script("h1", "a0"), false, NOW));
+    step(() -> queues.onResult(succeeded("h1", "a0"), NOW + 10));
+
+    Activity keyed =
+        TestActivities.script("h1", "a1", Instant.ofEpochMilli(NOW))
+            .setDedupeKey("inventory")
+            .build();
+    assertThat(step(() -> queues.enqueue(keyed, false, NOW + 20)))
+        .as("queued and released at once: its key is free again, and no entry reached the store")
+        .isEqualTo(Map.of("hosts put", 1, "activities put", 1));
+
+    Activity waiting =
+        TestActivities.script("h1", "a2", Instant.ofEpochMilli(NOW))
+            .setDedupeKey("inventory")
+            .build();
+    assertThat(step(() -> queues.enqueue(waiting, false, NOW + 30)))
+        .as("queued behind a1: it holds the key until its release")
+        .containsEntry("dedupe put", 1);
+    assertThat(Section.DEDUPE.of(store).scan(new byte[0], 10))
+        .as("the entry of the key a2 holds")
+        .hasSize(1);
+  }
+
+  @Test
   void anActivityAcceptedByThisVersionIsNotLookedForItsPayloadWhenItEnds() {
     step(() -> queues.enqueue(script("h1", "a1"), false, NOW));
     store.reads.clear();
