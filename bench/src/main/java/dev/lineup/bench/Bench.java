@@ -67,6 +67,13 @@ public final class Bench implements Callable<Integer> {
   String commitInterval;
 
   @Option(
+      names = "--handoff-commit-spacing",
+      description =
+          "The sequencer's least time between two commits asked for by releases (0ms: the commit"
+              + " interval alone; default: the sequencer's own).")
+  String handoffCommitSpacing;
+
+  @Option(
       names = "--warmup-runs",
       defaultValue = "3",
       description =
@@ -507,6 +514,9 @@ public final class Bench implements Callable<Integer> {
     properties.put("lineup.rate-limit.per-address.per-second", 1_000_000);
     properties.put("lineup.rate-limit.per-address.burst", 1_000_000);
     properties.put("lineup.sequencer.commit-interval", commitInterval);
+    if (handoffCommitSpacing != null) {
+      properties.put("lineup.sequencer.handoff-commit-spacing", handoffCommitSpacing);
+    }
     sequencerKafka.forEach((key, value) -> properties.put("lineup.sequencer.kafka." + key, value));
     return properties;
   }

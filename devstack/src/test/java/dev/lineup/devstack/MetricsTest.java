@@ -139,6 +139,14 @@ class MetricsTest {
     String intakeText = scrape(services.intakeUrl());
     String gateway = scrape(services.gatewayUrl());
 
+    // From a result's time on lineup.results to the release it let go, with devices that answer at
+    // once: well under a second each, and nowhere near the hour results are read ahead by.
+    assertThat(
+            sum(sequencer, "lineup_handoff_seconds_sum")
+                / sum(sequencer, "lineup_handoff_seconds_count"))
+        .as("mean hand-off, seconds")
+        .isLessThan(10.0);
+
     // Lineup's own, in every service.
     assertThat(sequencer)
         .contains("lineup_lifecycle_events_total{reason=\"ACCEPTED\",state=\"QUEUED\"")

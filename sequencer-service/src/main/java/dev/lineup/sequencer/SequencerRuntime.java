@@ -35,7 +35,11 @@ public final class SequencerRuntime implements AutoCloseable {
   public SequencerRuntime(SequencerSettings settings, MeterRegistry registry) {
     Topology topology =
         SequencerTopology.build(
-            settings.queue(), settings.tick(), true, new SequencerMetrics(registry));
+            settings.queue(),
+            settings.tick(),
+            true,
+            new SequencerMetrics(registry),
+            settings.handoffCommitSpacing());
     LOG.info("sequencer topology:\n{}", topology.describe());
     streams = new KafkaStreams(topology, properties(settings));
     streams.setUncaughtExceptionHandler(

@@ -31,6 +31,7 @@ public final class SequencerSettings {
   private final int standbyReplicas;
   private final Duration tick;
   private final Duration commitInterval;
+  private final Duration handoffCommitSpacing;
   private final long rocksDbMemory;
   private final Map<String, Object> kafkaOverrides;
   private final QueueSettings queue;
@@ -47,6 +48,7 @@ public final class SequencerSettings {
       @Value("${lineup.sequencer.standby-replicas:0}") int standbyReplicas,
       @Value("${lineup.sequencer.tick}") Duration tick,
       @Value("${lineup.sequencer.commit-interval}") Duration commitInterval,
+      @Value("${lineup.sequencer.handoff-commit-spacing}") Duration handoffCommitSpacing,
       @ReadableBytes @Value("${lineup.sequencer.rocksdb-memory}") long rocksDbMemory,
       @Value("${lineup.sequencer.ranking}") String ranking,
       @Value("${lineup.sequencer.aging-step}") Duration agingStep,
@@ -71,6 +73,11 @@ public final class SequencerSettings {
     this.standbyReplicas = standbyReplicas;
     this.tick = tick;
     this.commitInterval = commitInterval;
+    if (handoffCommitSpacing.isNegative()) {
+      throw new IllegalArgumentException(
+          "lineup.sequencer.handoff-commit-spacing must be 0 or more, not " + handoffCommitSpacing);
+    }
+    this.handoffCommitSpacing = handoffCommitSpacing;
     this.rocksDbMemory = rocksDbMemory;
     this.kafkaOverrides = kafkaProperties(environment.getProperties("lineup.sequencer.kafka"));
     Map<ActivityType, Duration> leases = new EnumMap<>(ActivityType.class);
@@ -157,6 +164,14 @@ public final class SequencerSettings {
 
   public Duration commitInterval() {
     return commitInterval;
+  }
+
+  /**
+   * The least time between two commits asked for early by releases, and the age past which a
+   * record's release asks for none (zero: the commit interval alone).
+   */
+  public Duration handoffCommitSpacing() {
+    return handoffCommitSpacing;
   }
 
   /**

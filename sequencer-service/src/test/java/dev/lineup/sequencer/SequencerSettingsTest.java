@@ -48,6 +48,7 @@ class SequencerSettingsTest {
         context.getProperty("lineup.sequencer.standby-replicas", Integer.class).orElse(0),
         java.time.Duration.ofMillis(100),
         java.time.Duration.ofMillis(50),
+        java.time.Duration.ofMillis(10),
         256L * 1024 * 1024,
         "priority",
         java.time.Duration.ofMinutes(1),

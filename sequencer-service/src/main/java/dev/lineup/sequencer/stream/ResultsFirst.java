@@ -12,7 +12,8 @@ import org.apache.kafka.streams.processor.TimestampExtractor;
  * overtakes the commands buffered beside it; each topic is still read in its own order.
  *
  * <p>Nothing else depends on this timestamp: the queue's clock is the wall clock, and what the
- * sequencer writes carries the time of the event it describes.
+ * sequencer writes carries the time of the event it describes. Where the time a result was written
+ * matters (the hand-off it starts), {@link #writtenAt} gives it back.
  */
 public final class ResultsFirst implements TimestampExtractor {
 
@@ -22,5 +23,10 @@ public final class ResultsFirst implements TimestampExtractor {
   @Override
   public long extract(ConsumerRecord<Object, Object> record, long partitionTime) {
     return Math.max(0, record.timestamp() - HEAD_START.toMillis());
+  }
+
+  /** When a result was written, from the timestamp {@link #extract} gave its record. */
+  static long writtenAt(long extracted) {
+    return extracted + HEAD_START.toMillis();
   }
 }

@@ -62,6 +62,7 @@ public final class SequencerMetrics {
   private final Counter[] retries = new Counter[TYPES.length];
   private final Counter[] leaseExpiries = new Counter[TYPES.length];
   private final Timer handoff;
+  private final Counter handoffCommits;
 
   /** The release budgets of the tasks this instance runs now. */
   private final Set<ReleaseBudget> budgets = ConcurrentHashMap.newKeySet();
@@ -91,6 +92,12 @@ public final class SequencerMetrics {
             .description(
                 "From a result (its record's time) to the release it let go on the same host")
             .serviceLevelObjectives(HANDOFF_BUCKETS)
+            .register(registry);
+    handoffCommits =
+        Counter.builder("lineup.handoff.commits")
+            .description(
+                "Commits asked for before the commit interval's end, so that a release just made"
+                    + " reaches its device sooner")
             .register(registry);
     FunctionCounter.builder(
             "lineup.dead.letters",
@@ -174,6 +181,11 @@ public final class SequencerMetrics {
     if (resultAt >= 0) {
       handoff.record(Math.max(0, release.releasedAt() - resultAt), TimeUnit.MILLISECONDS);
     }
+  }
+
+  /** A commit asked for early, for a release ({@link HandoffCommits}). */
+  void handoffCommit() {
+    handoffCommits.increment();
   }
 
   private static String label(ActivityType type) {

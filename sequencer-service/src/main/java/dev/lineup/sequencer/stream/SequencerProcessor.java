@@ -55,6 +55,7 @@ final class SequencerProcessor implements Processor<String, SpecificRecord, Obje
   private final QueueSettings settings;
   private final Duration tick;
   private final SequencerMetrics metrics;
+  private final HandoffCommits handoffCommits;
   private ProcessorContext<Object, Object> context;
   private HostQueues queues;
   private StagedStore store;
@@ -62,10 +63,15 @@ final class SequencerProcessor implements Processor<String, SpecificRecord, Obje
   private final SeparateSteps parts = new Parts();
   private boolean layoutPrepared;
 
-  SequencerProcessor(QueueSettings settings, Duration tick, SequencerMetrics metrics) {
+  SequencerProcessor(
+      QueueSettings settings,
+      Duration tick,
+      SequencerMetrics metrics,
+      HandoffCommits handoffCommits) {
     this.settings = settings;
     this.tick = tick;
     this.metrics = metrics;
+    this.handoffCommits = handoffCommits;
   }
 
   @Override
@@ -167,6 +173,10 @@ final class SequencerProcessor implements Processor<String, SpecificRecord, Obje
   private void apply(Record<String, SpecificRecord> record) {
     long now = context.currentSystemTimeMs();
     SpecificRecord value = record.value();
+    output.writtenAt =
+        value instanceof ActivityResult
+            ? ResultsFirst.writtenAt(record.timestamp())
+            : record.timestamp();
     if (value instanceof Command command) {
       String host = command.getHostId();
       if (!host.equals(record.key())) {
@@ -193,7 +203,7 @@ final class SequencerProcessor implements Processor<String, SpecificRecord, Obje
     } else if (value instanceof ActivityResult result) {
       if (result.getKind() == ResultKind.SUCCEEDED || result.getKind() == ResultKind.FAILED) {
         // A release this step makes is the host's hand-off from this result.
-        output.handoffFrom = record.timestamp();
+        output.handoffFrom = output.writtenAt;
       }
       queues.onResult(result, now);
     }
@@ -268,6 +278,9 @@ final class SequencerProcessor implements Processor<String, SpecificRecord, Obje
     /** The time of the final result this step handles, or -1: where a hand-off starts. */
     long handoffFrom = -1;
 
+    /** When the record this step handles was written, or -1 (a tick). */
+    long writtenAt = -1;
+
     @Override
     public void event(LifecycleEvent event) {
       Record<Object, Object> record =
@@ -302,12 +315,14 @@ final class SequencerProcessor implements Processor<String, SpecificRecord, Obje
     }
 
     void send() {
+      boolean released = false;
       for (int i = 0; i < records.size(); i++) {
         Record<Object, Object> record = records.get(i);
         if (record.value() instanceof Release release) {
           context.forward(record.withValue(release.value()), sinks.get(i));
           metrics.release(release, handoffFrom);
           handoffFrom = -1;
+          released = true;
           continue;
         }
         context.forward(record, sinks.get(i));
@@ -319,11 +334,17 @@ final class SequencerProcessor implements Processor<String, SpecificRecord, Obje
       }
       putAside.forEach(
           what -> SequencerDeadLetters.sentPutAside(context.taskId().toString(), what));
+      long now = context.currentSystemTimeMs();
+      if (released ? handoffCommits.released(writtenAt, now) : handoffCommits.due(now)) {
+        context.commit();
+        metrics.handoffCommit();
+      }
       discard();
     }
 
     void discard() {
       handoffFrom = -1;
+      writtenAt = -1;
       records.clear();
       sinks.clear();
       putAside.clear();

@@ -50,6 +50,21 @@ public final class SequencerTopology {
    */
   public static Topology build(
       QueueSettings settings, Duration tick, boolean persistent, SequencerMetrics metrics) {
+    return build(settings, tick, persistent, metrics, Duration.ZERO);
+  }
+
+  /**
+   * {@link #build(QueueSettings, Duration, boolean, SequencerMetrics)}, asking for a commit soon
+   * after a step releases work while the thread keeps up, at most once per {@code
+   * handoffCommitSpacing} ({@link HandoffCommits}; zero: never).
+   */
+  public static Topology build(
+      QueueSettings settings,
+      Duration tick,
+      boolean persistent,
+      SequencerMetrics metrics,
+      Duration handoffCommitSpacing) {
+    HandoffCommits handoffCommits = new HandoffCommits(handoffCommitSpacing);
     Topology topology = new Topology();
     topology.addSource(
         Topics.COMMANDS.name(),
@@ -65,7 +80,7 @@ public final class SequencerTopology {
         Topics.RESULTS.name());
     topology.addProcessor(
         PROCESSOR,
-        () -> new SequencerProcessor(settings, tick, metrics),
+        () -> new SequencerProcessor(settings, tick, metrics, handoffCommits),
         Topics.COMMANDS.name(),
         Topics.RESULTS.name());
     topology.addStateStore(storeBuilder(QUEUE_STORE, persistent), PROCESSOR);

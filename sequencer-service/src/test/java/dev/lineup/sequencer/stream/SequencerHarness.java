@@ -61,6 +61,11 @@ final class SequencerHarness implements AutoCloseable {
       new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
 
   SequencerHarness(QueueSettings settings) {
+    this(settings, Duration.ZERO);
+  }
+
+  /** With commits asked for early by releases, at most once per {@code handoffCommitSpacing}. */
+  SequencerHarness(QueueSettings settings, Duration handoffCommitSpacing) {
     Properties props = new Properties();
     props.put(StreamsConfig.APPLICATION_ID_CONFIG, "sequencer-test");
     props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
@@ -72,7 +77,8 @@ final class SequencerHarness implements AutoCloseable {
     SequencerStreams.errorHandling().forEach(props::put);
     driver =
         new TopologyTestDriver(
-            SequencerTopology.build(settings, TICK, false, new SequencerMetrics(registry)),
+            SequencerTopology.build(
+                settings, TICK, false, new SequencerMetrics(registry), handoffCommitSpacing),
             props,
             START);
     commands =
@@ -160,6 +166,20 @@ final class SequencerHarness implements AutoCloseable {
   void enqueue(Activity.Builder activity, boolean preempt) {
     Activity a = activity.setAcceptedAt(now()).build();
     command(a.getHostId(), Enqueue.newBuilder().setActivity(a).setPreempt(preempt).build());
+  }
+
+  /** An enqueue whose record was written at {@code writtenAt}, read only now. */
+  void enqueueWrittenAt(Activity.Builder activity, Instant writtenAt) {
+    Activity a = activity.setAcceptedAt(writtenAt).build();
+    commands.pipeInput(
+        a.getHostId(),
+        Command.newBuilder()
+            .setCommandId(UUID.randomUUID().toString())
+            .setHostId(a.getHostId())
+            .setIssuedAt(writtenAt)
+            .setBody(Enqueue.newBuilder().setActivity(a).build())
+            .build(),
+        writtenAt);
   }
 
   void cancel(String host, String id) {

@@ -6,6 +6,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Properties;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
 
@@ -17,6 +18,18 @@ final class SequencerNode implements AutoCloseable {
   private final KafkaStreams streams;
 
   SequencerNode(String bootstrapServers, Path stateDir) {
+    this(bootstrapServers, stateDir, null, Duration.ZERO);
+  }
+
+  /**
+   * With a commit interval of its own (null: Kafka Streams' default) and commits asked for early by
+   * releases at most once per {@code handoffCommitSpacing} ({@link HandoffCommits}).
+   */
+  SequencerNode(
+      String bootstrapServers,
+      Path stateDir,
+      Duration commitInterval,
+      Duration handoffCommitSpacing) {
     Properties props = new Properties();
     props.put(StreamsConfig.APPLICATION_ID_CONFIG, APPLICATION_ID);
     props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
@@ -27,9 +40,22 @@ final class SequencerNode implements AutoCloseable {
     props.put(StreamsConfig.consumerPrefix(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG), 6_000);
     props.putAll(SequencerStreams.guarantees());
     props.putAll(SequencerStreams.errorHandling());
+    if (commitInterval != null) {
+      props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, commitInterval.toMillis());
+      // A transaction left open for an interval must not time out meanwhile.
+      props.put(
+          StreamsConfig.producerPrefix(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG),
+          (int) Math.max(10_000, commitInterval.multipliedBy(2).toMillis()));
+    }
     streams =
         new KafkaStreams(
-            SequencerTopology.build(QueueSettings.defaults(), Duration.ofMillis(100), true), props);
+            SequencerTopology.build(
+                QueueSettings.defaults(),
+                Duration.ofMillis(100),
+                true,
+                SequencerMetrics.none(),
+                handoffCommitSpacing),
+            props);
   }
 
   SequencerNode start() {
