@@ -1,8 +1,6 @@
 package dev.lineup.sequencer.stream;
 
 import java.time.Duration;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A commit asked for soon after a step releases work, instead of at the end of the commit interval.
@@ -11,21 +9,26 @@ import java.util.concurrent.atomic.AtomicLong;
  * whole interval (docs/BENCHMARKS.md, findings 43 and 57).
  *
  * <p>Asked for only while the stream thread keeps up: when the record whose step released was
- * written less than {@code spacing} ago. At most once per {@code spacing}: a release too soon after
- * the last ask is owed a commit, asked for by the first step after the spacing, so that no release
- * waits for the interval when another record follows it. A thread that has fallen behind reads
- * records that waited in its buffer, and there the commit interval's batching is what lets it catch
- * up (committing at every release lost a quarter of the burst's rate, finding 28). The spacing is
- * for all the tasks of an instance, so the extra commits are bounded whatever the clocks of the
- * records' writers say: a writer's clock ahead makes every record look fresh, which costs at most
- * one commit per {@code spacing}; one behind makes none look fresh, which leaves the commit
- * interval alone.
+ * written less than {@code spacing} ago. A thread that has fallen behind reads records that waited
+ * in its buffer, and there the commit interval's batching is what lets it catch up (a commit at
+ * every release, or once per 10 ms per task, halved the rate the box held, findings 18 and 28). At
+ * most once per {@code spacing} on each stream thread, since Kafka Streams commits a thread's tasks
+ * together: a release too soon after the thread's last ask is owed a commit, which the thread's
+ * first step after the spacing asks for, so that no release waits for the interval when another
+ * record follows it. The extra commits are so bounded whatever the clocks of the records' writers
+ * say: a clock ahead makes every record look fresh, which costs at most one commit per {@code
+ * spacing}; one behind makes none look fresh, which leaves the commit interval alone.
  */
 final class HandoffCommits {
 
+  /** One stream thread's last ask, and whether a release of its tasks is owed a commit. */
+  private static final class PerThread {
+    long lastAsked = Long.MIN_VALUE / 2;
+    boolean owed;
+  }
+
   private final long spacingMs;
-  private final AtomicLong lastAsked = new AtomicLong(Long.MIN_VALUE / 2);
-  private final AtomicBoolean owed = new AtomicBoolean();
+  private final ThreadLocal<PerThread> threads = ThreadLocal.withInitial(PerThread::new);
 
   /** None asked for: the commit interval alone. */
   static HandoffCommits off() {
@@ -33,8 +36,8 @@ final class HandoffCommits {
   }
 
   /**
-   * @param spacing the least time between two commits asked for, and the age of the freshest record
-   *     that asks for none; zero turns them off
+   * @param spacing the least time between two commits asked for on a thread, and the age of the
+   *     freshest record that asks for none; zero turns them off
    */
   HandoffCommits(Duration spacing) {
     if (spacing.isNegative()) {
@@ -45,28 +48,27 @@ final class HandoffCommits {
 
   /**
    * A step released work for a record written at {@code writtenAt} (the record's timestamp; -1 for
-   * a tick): whether it asks for a commit at {@code now}. A fresh one too soon after the last ask
-   * is owed one, which the first step of any task at least {@code spacing} after that ask asks for
-   * ({@link #due}).
+   * a tick): whether it asks for a commit at {@code now}, for this release if the record is fresh,
+   * or for one owed from before ({@link #due}).
    */
   boolean released(long writtenAt, long now) {
-    if (spacingMs <= 0 || writtenAt < 0 || now - writtenAt > spacingMs) {
-      return false;
+    if (spacingMs > 0 && writtenAt >= 0 && now - writtenAt <= spacingMs) {
+      threads.get().owed = true;
     }
-    owed.set(true);
     return due(now);
   }
 
   /** Whether a step at {@code now} asks for the commit a release is owed; answering yes asks. */
   boolean due(long now) {
-    if (!owed.get()) {
+    if (spacingMs <= 0) {
       return false;
     }
-    long last = lastAsked.get();
-    if (now - last < spacingMs || !lastAsked.compareAndSet(last, now)) {
+    PerThread thread = threads.get();
+    if (!thread.owed || now - thread.lastAsked < spacingMs) {
       return false;
     }
-    owed.set(false);
+    thread.owed = false;
+    thread.lastAsked = now;
     return true;
   }
 }

@@ -132,11 +132,8 @@ class StateCodecTest {
     assertThat(current.getChannel()).isEqualTo("MDM");
     assertThat(current.getTimeoutMs()).isEqualTo(90_000L);
 
-    byte[] v3 = inVersion(current, "ActivityRecord/v3");
+    byte[] v3 = storeAsWrittenBy(current, "ActivityRecord/v3");
     assertThat(StateCodec.activity(v3).getChannel()).isNull();
-    Section.ACTIVITIES.of(store).put(KeyParts.id("lock"), v3);
-    // That version kept the payload in its own section.
-    Section.PAYLOADS.of(store).put(KeyParts.id("lock"), payloadIn(current));
     queues.resume("mac-1", NOW);
 
     assertThat(released).hasSize(1);
@@ -156,11 +153,9 @@ class StateCodecTest {
     assertThat(current.getPayload()).as("the payload, in the record").isNotNull();
     assertThat(Section.PAYLOADS.of(store).get(KeyParts.id("a1"))).isNull();
 
-    // What v5 stored: the record without it, the payload in its own section.
-    byte[] v5 = inVersion(current, "ActivityRecord/v5");
+    byte[] v5 = storeAsWrittenBy(current, "ActivityRecord/v5");
     assertThat(StateCodec.activity(v5).getPayload()).isNull();
-    Section.ACTIVITIES.of(store).put(KeyParts.id("a1"), v5);
-    Section.PAYLOADS.of(store).put(KeyParts.id("a1"), payloadIn(current));
+    assertThat(Section.PAYLOADS.of(store).get(KeyParts.id("a1"))).isNotNull();
     queues.resume("mac-1", NOW);
 
     assertThat(released).hasSize(1);
@@ -289,11 +284,18 @@ class StateCodecTest {
     return out;
   }
 
-  /** The payload a record holds, as a version before v6 stored it in its own section. */
-  private static byte[] payloadIn(ActivityRecord record) {
-    byte[] payload = new byte[record.getPayload().remaining()];
-    record.getPayload().duplicate().get(payload);
-    return payload;
+  /**
+   * Stores an activity as {@code version} (v5 or before) wrote it: its record in that schema, and
+   * the payload the record now holds in the payloads section, where those versions kept it. Answers
+   * the record's bytes.
+   */
+  private byte[] storeAsWrittenBy(ActivityRecord current, String version) throws Exception {
+    byte[] old = inVersion(current, version);
+    byte[] payload = new byte[current.getPayload().remaining()];
+    current.getPayload().duplicate().get(payload);
+    Section.ACTIVITIES.of(store).put(KeyParts.id(current.getActivityId()), old);
+    Section.PAYLOADS.of(store).put(KeyParts.id(current.getActivityId()), payload);
+    return old;
   }
 
   private static Activity script(String id) {

@@ -80,7 +80,8 @@ class StoreWritesTest {
         .containsEntry("dedupe put", 1);
     assertThat(Section.DEDUPE.of(store).scan(new byte[0], 10))
         .as("the entry of the key a2 holds")
-        .hasSize(1);
+        .singleElement()
+        .satisfies(e -> assertThat(KeyParts.id(e.value())).isEqualTo("a2"));
   }
 
   @Test

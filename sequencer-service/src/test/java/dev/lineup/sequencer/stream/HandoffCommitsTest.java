@@ -60,6 +60,23 @@ class HandoffCommitsTest {
   }
 
   @Test
+  void aCommitOwedIsAskedForByTheThreadsNextStepEvenOneReleasingForAStaleRecord() throws Exception {
+    HandoffCommits commits = new HandoffCommits(Duration.ofMillis(10));
+    assertThat(commits.released(T, T)).isTrue();
+    assertThat(commits.released(T + 1, T + 4)).as("owed").isFalse();
+
+    // Kafka Streams commits a thread's tasks: another thread has nothing owed, and pays nothing.
+    boolean[] other = new boolean[1];
+    Thread thread = new Thread(() -> other[0] = commits.due(T + 20));
+    thread.start();
+    thread.join();
+    assertThat(other[0]).as("another stream thread's step").isFalse();
+
+    assertThat(commits.released(T - 100, T + 20)).as("a stale release pays what is owed").isTrue();
+    assertThat(commits.due(T + 40)).as("paid once").isFalse();
+  }
+
+  @Test
   void aWriterWhoseClockIsAheadStillAsksAtMostOncePerSpacing() {
     HandoffCommits commits = new HandoffCommits(Duration.ofMillis(10));
     int asked = 0;
@@ -121,7 +138,7 @@ class HandoffCommitsTest {
                     bootstrap,
                     Files.createTempDirectory("sequencer-handoff"),
                     Duration.ofMinutes(1),
-                    Duration.ofSeconds(1))
+                    Duration.ofSeconds(3))
                 .start();
         KafkaConsumer<String, ReleasedActivity> device =
             new KafkaConsumer<>(
@@ -141,7 +158,7 @@ class HandoffCommitsTest {
       List<Long> seenAfterMillis = new ArrayList<>();
       for (int i = 0; i < 3; i++) {
         // Past the spacing since the last ask, so that this release asks again.
-        Thread.sleep(1_500);
+        Thread.sleep(3_500);
         long sent = System.nanoTime();
         String host = Load.enqueue(bootstrap, "handoff-" + i, 1, 1).keySet().iterator().next();
         seenAfterMillis.add(awaitReleaseOf(device, host, sent));
