@@ -261,6 +261,11 @@ final class QueuedActivity {
     return bytes;
   }
 
+  /** Whether its record holds the activity as enqueued ({@link #payload}). */
+  boolean hasPayload() {
+    return record.getPayload() != null;
+  }
+
   /** Keeps the activity as enqueued in its record, stored with it. */
   void keepPayload(byte[] payload) {
     record.setPayload(ByteBuffer.wrap(payload));

@@ -197,7 +197,7 @@ final class StoredQueues {
    * for an activity an older version accepted, from the payloads section.
    */
   private void dropPayload(QueuedActivity a) {
-    if (a.payload() != null) {
+    if (a.hasPayload()) {
       a.dropPayload();
     } else {
       payloads.delete(KeyParts.id(a.id()));

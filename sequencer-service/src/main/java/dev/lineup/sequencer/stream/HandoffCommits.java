@@ -30,11 +30,6 @@ final class HandoffCommits {
   private final long spacingMs;
   private final ThreadLocal<PerThread> threads = ThreadLocal.withInitial(PerThread::new);
 
-  /** None asked for: the commit interval alone. */
-  static HandoffCommits off() {
-    return new HandoffCommits(Duration.ZERO);
-  }
-
   /**
    * @param spacing the least time between two commits asked for on a thread, and the age of the
    *     freshest record that asks for none; zero turns them off

@@ -63,19 +63,11 @@ class StoreWritesTest {
     step(() -> queues.enqueue(script("h1", "a0"), false, NOW));
     step(() -> queues.onResult(succeeded("h1", "a0"), NOW + 10));
 
-    Activity keyed =
-        TestActivities.script("h1", "a1", Instant.ofEpochMilli(NOW))
-            .setDedupeKey("inventory")
-            .build();
-    assertThat(step(() -> queues.enqueue(keyed, false, NOW + 20)))
+    assertThat(step(() -> queues.enqueue(withDedupeKey("h1", "a1", "inventory"), false, NOW + 20)))
         .as("queued and released at once: its key is free again, and no entry reached the store")
         .isEqualTo(Map.of("hosts put", 1, "activities put", 1));
 
-    Activity waiting =
-        TestActivities.script("h1", "a2", Instant.ofEpochMilli(NOW))
-            .setDedupeKey("inventory")
-            .build();
-    assertThat(step(() -> queues.enqueue(waiting, false, NOW + 30)))
+    assertThat(step(() -> queues.enqueue(withDedupeKey("h1", "a2", "inventory"), false, NOW + 30)))
         .as("queued behind a1: it holds the key until its release")
         .containsEntry("dedupe put", 1);
     assertThat(Section.DEDUPE.of(store).scan(new byte[0], 10))
@@ -160,6 +152,12 @@ class StoreWritesTest {
 
   private static Activity script(String host, String id) {
     return TestActivities.script(host, id, Instant.ofEpochMilli(NOW)).build();
+  }
+
+  private static Activity withDedupeKey(String host, String id, String dedupeKey) {
+    return TestActivities.script(host, id, Instant.ofEpochMilli(NOW))
+        .setDedupeKey(dedupeKey)
+        .build();
   }
 
   private static ActivityResult succeeded(String host, String id) {

@@ -32,7 +32,7 @@ class HandoffCommitsTest {
 
   @Test
   void offNeverAsks() {
-    HandoffCommits off = HandoffCommits.off();
+    HandoffCommits off = new HandoffCommits(Duration.ZERO);
     assertThat(off.released(T, T)).isFalse();
     assertThat(off.due(T + 1_000)).isFalse();
   }
