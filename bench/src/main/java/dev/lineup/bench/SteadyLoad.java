@@ -193,7 +193,7 @@ final class SteadyLoad {
 
   /**
    * Searches the highest rate {@code target} sustains, from {@code startRate} up to {@code
-   * maxRate}, printing each step; then runs half of it for its latencies.
+   * maxRate}, printing each step; then runs half of it for its latencies, on fresh hosts.
    */
   Capacity capacity(Target target, double startRate, double maxRate) throws Exception {
     Meter meter = new Meter();
@@ -245,7 +245,10 @@ final class SteadyLoad {
     }
     Step half = null;
     if (sustained > 0 && !stuck) {
-      half = step(target, meter, Math.max(1, Math.floor(sustained / 2)));
+      // On hosts the search never touched: its overloaded steps leave long queues behind, whose
+      // deletions the store (RocksDB's tombstones, PostgreSQL's dead rows) still holds, and half of
+      // capacity should measure the rate, not what the rates above it left.
+      half = step(target, meter, Math.max(1, Math.floor(sustained / 2)), warmup, hosts);
       if (half != null) {
         System.out.println(half.render(target.name()) + " (half of capacity)");
       }
@@ -259,10 +262,16 @@ final class SteadyLoad {
    * search).
    */
   Step step(Target target, Meter meter, double rate) throws Exception {
-    return step(target, meter, rate, warmup);
+    return step(target, meter, rate, warmup, 0);
   }
 
   private Step step(Target target, Meter meter, double rate, Duration warmup) throws Exception {
+    return step(target, meter, rate, warmup, 0);
+  }
+
+  /** A step on hosts {@code firstHost} to {@code firstHost + hosts - 1}. */
+  private Step step(Target target, Meter meter, double rate, Duration warmup, int firstHost)
+      throws Exception {
     AtomicBoolean offering = new AtomicBoolean(true);
     int[] perHost = new int[hosts];
     List<Throwable> failures = new ArrayList<>();
@@ -282,8 +291,8 @@ final class SteadyLoad {
                     int h = (int) (host % hosts);
                     for (int i = 0; i < PAIR; i++) {
                       String id = UUID.randomUUID().toString();
-                      meter.offered(target.host(h), id, System.nanoTime());
-                      target.offer(h, perHost[h]++, id);
+                      meter.offered(target.host(firstHost + h), id, System.nanoTime());
+                      target.offer(firstHost + h, perHost[h]++, id);
                     }
                   }
                   Thread.sleep(2);
