@@ -27,6 +27,15 @@ import java.util.function.BiConsumer;
  * prefix: at depth 10,000 the seek from the prefix was four fifths of the cost of an event. Floors
  * live in memory only and are forgotten whenever a step's writes are discarded; a missing floor
  * only costs a longer seek.
+ *
+ * <p>Each class also has an end bound, a live key after every entry it can hold ({@link #end}), and
+ * its reads stop there. Kafka Streams' RocksDB iterator reads one key past the last one a read
+ * returns and then steps once more before it checks the read's upper bound: a read of a class with
+ * nothing left in the store read the next class's bound and stepped on over that class's deleted
+ * entries. With the end bound, the key past the last one is the class's own end, and the step from
+ * it lands on the next class's bound with nothing in between (measured: the head's read was a fifth
+ * of the stream thread, docs/BENCHMARKS.md finding 58). A store written before end bounds gets them
+ * from {@link StoredLayout}; until then a read without one only walks further.
  */
 final class ReadyIndex {
 
@@ -39,6 +48,8 @@ final class ReadyIndex {
   }
 
   private static final byte[] PRESENT = new byte[0];
+  private static final byte[] END = endSuffix();
+  private static final byte[] END_OF_INDEX = {-1, -1, -1};
   private static final byte USER = 0;
   private static final byte SYSTEM = 1;
 
@@ -73,13 +84,34 @@ final class ReadyIndex {
     section.delete(KeyParts.concat(prefix(hostId, lane, initiator), rank, KeyParts.id(activityId)));
   }
 
-  /** Writes a class's bound; written once, when the class first has an entry. */
+  /** Writes a class's bounds; written once, when the class first has an entry. */
   void addBound(String hostId, Lane lane, InitiatorKind initiator) {
-    section.put(prefix(hostId, lane, initiator), PRESENT);
+    byte[] prefix = prefix(hostId, lane, initiator);
+    section.put(prefix, PRESENT);
+    section.put(end(prefix), PRESENT);
   }
 
   void removeBound(String hostId, Lane lane, InitiatorKind initiator) {
-    section.delete(prefix(hostId, lane, initiator));
+    byte[] prefix = prefix(hostId, lane, initiator);
+    section.delete(prefix);
+    section.delete(end(prefix));
+  }
+
+  /**
+   * Writes the end bound of each class whose bound is among the up to {@code limit} keys from
+   * {@code from} on, for a store written before end bounds.
+   *
+   * @return where the next page starts, or null once the index has been read to its end
+   */
+  byte[] addMissingEnds(byte[] from, int limit) {
+    List<SortedStore.Entry> page = section.range(from, END_OF_INDEX, limit);
+    for (SortedStore.Entry e : page) {
+      byte[] key = e.key();
+      if (key.length == KeyParts.lengthPrefixedLength(key) + 2) {
+        section.put(end(key), PRESENT);
+      }
+    }
+    return page.size() < limit ? null : KeyParts.after(page.get(page.size() - 1).key());
   }
 
   /** The first entry of a class, read from its floor; empty if the class has none. */
@@ -88,7 +120,7 @@ final class ReadyIndex {
     ByteBuffer floorKey = ByteBuffer.wrap(prefix);
     byte[] floor = floors.get(floorKey);
     List<SortedStore.Entry> first =
-        section.range(floor == null ? firstEntry(prefix) : floor, KeyParts.after(prefix), 1);
+        section.range(floor == null ? firstEntry(prefix) : floor, end(prefix), 1);
     if (first.isEmpty()) {
       return Optional.empty();
     }
@@ -109,7 +141,7 @@ final class ReadyIndex {
     byte[] prefix = prefix(hostId, lane, initiator);
     int rankEnd = prefix.length + Ranking.KEY_LENGTH;
     List<String> ids = new ArrayList<>();
-    for (SortedStore.Entry e : section.range(firstEntry(prefix), KeyParts.after(prefix), limit)) {
+    for (SortedStore.Entry e : section.range(firstEntry(prefix), end(prefix), limit)) {
       ids.add(KeyParts.id(e.key(), rankEnd, e.key().length));
     }
     return ids;
@@ -119,8 +151,8 @@ final class ReadyIndex {
   void forEachEntry(String hostId, BiConsumer<Lane, InitiatorKind> entry) {
     byte[] host = KeyParts.lengthPrefixed(hostId);
     for (SortedStore.Entry e : section.scan(host, Integer.MAX_VALUE)) {
-      if (e.key().length == host.length + 2) {
-        continue; // a class's bound
+      if (e.key().length == host.length + 2 || e.key()[e.key().length - 1] == (byte) 0xFF) {
+        continue; // a class's bound, or its end (an entry ends in an id, never in 0xFF)
       }
       entry.accept(
           Lane.values()[e.key()[host.length]],
@@ -128,11 +160,25 @@ final class ReadyIndex {
     }
   }
 
+  private static byte[] endSuffix() {
+    byte[] end = new byte[Ranking.KEY_LENGTH + 1];
+    Arrays.fill(end, (byte) 0xFF);
+    return end;
+  }
+
   /** [len][host][lane][initiator]: a class's prefix, and its bound. */
   private static byte[] prefix(String hostId, Lane lane, InitiatorKind initiator) {
     return KeyParts.concat(
         KeyParts.lengthPrefixed(hostId),
         new byte[] {(byte) lane.ordinal(), initiator == InitiatorKind.SYSTEM ? SYSTEM : USER});
+  }
+
+  /**
+   * A class's end bound: its prefix and 17 0xFF bytes, after every entry (a 16-byte rank, then an
+   * id in UTF-8, whose bytes are never 0xFF) and before the next class's bound.
+   */
+  static byte[] end(byte[] prefix) {
+    return KeyParts.concat(prefix, END);
   }
 
   /** Where a class's entries start: just after its bound. */

@@ -22,6 +22,12 @@ public final class StoredLayout {
   private static final byte[] RELEASED_BYPASS_ONLY_CURSOR =
       KeyParts.id("released-index-bypass-only/cursor");
 
+  /** Every class of the ready index has its end bound ({@link ReadyIndex#end}). */
+  static final byte[] READY_END_BOUNDS = KeyParts.id("ready-index-end-bounds");
+
+  private static final byte[] READY_END_BOUNDS_CURSOR =
+      KeyParts.id("ready-index-end-bounds/cursor");
+
   /** Released index entries a step reads, at most. */
   static final int PAGE = 1_000;
 
@@ -37,19 +43,44 @@ public final class StoredLayout {
   public static boolean prepare(SortedStore whole) {
     Section.writeBounds(whole);
     SortedStore layout = Section.LAYOUT.of(whole);
-    if (layout.get(RELEASED_BYPASS_ONLY) != null) {
+    StoredQueues queues = new StoredQueues(whole);
+    return change(
+            layout,
+            RELEASED_BYPASS_ONLY,
+            RELEASED_BYPASS_ONLY_CURSOR,
+            GroupedKeys.START,
+            from -> queues.dropOrderedLanesFromReleasedIndex(from, PAGE))
+        && change(
+            layout,
+            READY_END_BOUNDS,
+            READY_END_BOUNDS_CURSOR,
+            new byte[0],
+            from -> queues.addMissingReadyEnds(from, PAGE));
+  }
+
+  /**
+   * Takes one change a page further, from its cursor (or {@code start}); {@code page} answers where
+   * the next page starts, or null at the end.
+   *
+   * @return true once the change is done (its marker written)
+   */
+  private static boolean change(
+      SortedStore layout,
+      byte[] done,
+      byte[] cursorKey,
+      byte[] start,
+      java.util.function.UnaryOperator<byte[]> page) {
+    if (layout.get(done) != null) {
       return true;
     }
-    byte[] cursor = layout.get(RELEASED_BYPASS_ONLY_CURSOR);
-    byte[] next =
-        new StoredQueues(whole)
-            .dropOrderedLanesFromReleasedIndex(cursor == null ? GroupedKeys.START : cursor, PAGE);
+    byte[] cursor = layout.get(cursorKey);
+    byte[] next = page.apply(cursor == null ? start : cursor);
     if (next != null) {
-      layout.put(RELEASED_BYPASS_ONLY_CURSOR, next);
+      layout.put(cursorKey, next);
       return false;
     }
-    layout.delete(RELEASED_BYPASS_ONLY_CURSOR);
-    layout.put(RELEASED_BYPASS_ONLY, new byte[0]);
+    layout.delete(cursorKey);
+    layout.put(done, new byte[0]);
     return true;
   }
 }

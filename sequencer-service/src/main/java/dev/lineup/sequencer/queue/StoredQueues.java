@@ -350,6 +350,15 @@ final class StoredQueues {
   }
 
   /**
+   * One page of {@link StoredLayout}'s change that gives every ready class its end bound ({@link
+   * ReadyIndex#end}): reads up to {@code limit} keys of the ready index from {@code from}. Answers
+   * where the next page starts, or null.
+   */
+  byte[] addMissingReadyEnds(byte[] from, int limit) {
+    return ready.addMissingEnds(from, limit);
+  }
+
+  /**
    * Takes out of the released index, up to {@code limit} entries from the key {@code from} on, what
    * a store written before {@link StoredLayout#RELEASED_BYPASS_ONLY} has there and this version no
    * longer reads or removes: the ordered lanes' entries, and any whose activity is gone. An entry

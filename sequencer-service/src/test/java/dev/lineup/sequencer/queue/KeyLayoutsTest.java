@@ -5,7 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.lineup.avro.InitiatorKind;
 import dev.lineup.avro.Lane;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** Each key layout is read back by the class that writes it, and sorts as its readers expect. */
@@ -65,6 +67,48 @@ class KeyLayoutsTest {
     ready.forEachEntry(
         "h", (lane, initiator) -> entries.append(lane).append('/').append(initiator));
     assertThat(entries.toString()).isEqualTo("DEFAULT/USERDEFAULT/USERDEFAULT/SYSTEM");
+  }
+
+  @Test
+  void aReadyClassEndsAtALiveBoundAfterEveryEntryItCanHoldAndBeforeTheNextClass() {
+    ReadyIndex ready = new ReadyIndex(Section.READY.of(store));
+    byte[] lastRank = new byte[Ranking.KEY_LENGTH];
+    Arrays.fill(lastRank, (byte) 0xFF);
+    ready.addBound("h", Lane.DEFAULT, InitiatorKind.USER);
+    ready.addBound("h", Lane.DEFAULT, InitiatorKind.SYSTEM);
+    ready.addBound("i", Lane.DEFAULT, InitiatorKind.USER);
+    // The last keys a class can hold: the highest rank, a one-byte id, an id of the highest code
+    // point (UTF-8 never has a 0xFF byte).
+    ready.add("h", Lane.DEFAULT, InitiatorKind.USER, lastRank, "z");
+    ready.add("h", Lane.DEFAULT, InitiatorKind.USER, lastRank, "\uDBFF\uDFFF");
+    ready.add("h", Lane.DEFAULT, InitiatorKind.SYSTEM, lastRank, "system");
+    ready.add("i", Lane.DEFAULT, InitiatorKind.USER, new byte[Ranking.KEY_LENGTH], "next-host");
+
+    assertThat(ready.ids("h", Lane.DEFAULT, InitiatorKind.USER, 10))
+        .containsExactly("z", "\uDBFF\uDFFF");
+    assertThat(ready.first("h", Lane.DEFAULT, InitiatorKind.SYSTEM).orElseThrow().activityId())
+        .isEqualTo("system");
+    StringBuilder entries = new StringBuilder();
+    ready.forEachEntry("h", (lane, initiator) -> entries.append(initiator).append(' '));
+    assertThat(entries.toString())
+        .as("bounds and ends are no entries")
+        .isEqualTo("USER USER SYSTEM ");
+
+    // In key order: each class's bound, its entries, its end; then the next class's bound.
+    List<String> layout = new ArrayList<>();
+    for (SortedStore.Entry e : Section.READY.of(store).scan(new byte[0], 100)) {
+      byte[] k = e.key();
+      layout.add(
+          k[k.length - 1] == (byte) 0xFF
+              ? "end"
+              : k.length == KeyParts.lengthPrefixedLength(k) + 2 ? "bound" : "entry");
+    }
+    assertThat(layout)
+        .containsExactly(
+            "bound", "entry", "entry", "end", "bound", "entry", "end", "bound", "entry", "end");
+
+    ready.removeBound("h", Lane.DEFAULT, InitiatorKind.USER);
+    assertThat(Section.READY.of(store).scan(new byte[0], 100)).hasSize(8);
   }
 
   @Test

@@ -458,10 +458,13 @@ class QueueInvariantProperties {
         byte[] prefix = KeyParts.lengthPrefixed(host(h));
         List<Integer> indexed = new ArrayList<>(List.of(0, 0, 0, 0, 0, 0));
         int bounds = 0;
+        int ends = 0;
         for (SortedStore.Entry e : Section.READY.of(store).scan(prefix, Integer.MAX_VALUE)) {
           int at = e.key()[prefix.length] * 2 + e.key()[prefix.length + 1];
           if (e.key().length == prefix.length + 2) {
             bounds |= 1 << at;
+          } else if (e.key()[e.key().length - 1] == (byte) 0xFF) {
+            ends |= 1 << at;
           } else {
             indexed.set(at, indexed.get(at) + 1);
           }
@@ -471,10 +474,12 @@ class QueueInvariantProperties {
               .as("ready entries of %s, a host with no record", host(h))
               .containsOnly(0);
           assertThat(bounds).as("class bounds of %s, a host with no record", host(h)).isZero();
+          assertThat(ends).as("class ends of %s, a host with no record", host(h)).isZero();
         } else {
           HostRecord record = StateCodec.host(stored);
           assertThat(record.getReadyCounts()).as("ready counts of %s", host(h)).isEqualTo(indexed);
           assertThat(bounds).as("class bounds of %s", host(h)).isEqualTo(record.getReadyBounds());
+          assertThat(ends).as("class ends of %s, one with each bound", host(h)).isEqualTo(bounds);
           for (int at = 0; at < indexed.size(); at++) {
             if (indexed.get(at) > 0) {
               assertThat(bounds & (1 << at)).as("bound of %s's class %d", host(h), at).isNotZero();
@@ -729,8 +734,12 @@ class QueueInvariantProperties {
         assertThat(entries(section)).as("%s once everything ended", section).isEmpty();
       }
       assertThat(entries(Section.READY))
-          .as("ready entries once everything ended (the class bounds stay with their host)")
-          .allMatch(key -> key.length == KeyParts.lengthPrefixedLength(key) + 2);
+          .as(
+              "ready entries once everything ended (the class bounds and ends stay with their host)")
+          .allMatch(
+              key ->
+                  key.length == KeyParts.lengthPrefixedLength(key) + 2
+                      || key[key.length - 1] == (byte) 0xFF);
       advance(settings.finishedRetention().plusMinutes(1).toMillis());
       for (Section section :
           List.of(Section.ACTIVITIES, Section.DEADLINES, Section.DEPENDENTS, Section.DEDUPE)) {

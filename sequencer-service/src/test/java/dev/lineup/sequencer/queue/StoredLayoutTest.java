@@ -6,6 +6,7 @@ import dev.lineup.avro.Activity;
 import dev.lineup.avro.ActivityState;
 import dev.lineup.avro.ActivityType;
 import dev.lineup.avro.Channel;
+import dev.lineup.avro.InitiatorKind;
 import dev.lineup.avro.Lane;
 import dev.lineup.avro.LifecycleEvent;
 import dev.lineup.avro.MdmCommandPayload;
@@ -96,6 +97,46 @@ class StoredLayoutTest {
     assertThat(Section.LAYOUT.of(store).get(StoredLayout.RELEASED_BYPASS_ONLY)).isNull();
     assertThat(StoredLayout.prepare(store)).isTrue();
     assertThat(releasedIndex.members("h1")).isEmpty();
+  }
+
+  @Test
+  void aReadyIndexWrittenBeforeEndBoundsGetsOneForEachClassAPageAStep() {
+    ReadyIndex ready = new ReadyIndex(Section.READY.of(store));
+    int classes = StoredLayout.PAGE + 200;
+    for (int h = 0; h < classes; h++) {
+      ready.addBound("host-" + h, Lane.DEFAULT, InitiatorKind.USER);
+      ready.add("host-" + h, Lane.DEFAULT, InitiatorKind.USER, new byte[16], "a-" + h);
+    }
+    queues.enqueue(script("h1", "script-1"), false, NOW);
+    queues.enqueue(script("h1", "script-2"), false, NOW);
+    // What a version before end bounds left: each class's bound and entries, no end.
+    for (SortedStore.Entry e : Section.READY.of(store).scan(new byte[0], Integer.MAX_VALUE)) {
+      if (e.key()[e.key().length - 1] == (byte) 0xFF) {
+        Section.READY.of(store).delete(e.key());
+      }
+    }
+    assertThat(ends()).isZero();
+
+    int steps = 0;
+    boolean done = false;
+    while (!done) {
+      StagedStore step = new StagedStore(store);
+      done = StoredLayout.prepare(step);
+      step.commit();
+      steps++;
+      assertThat(steps).as("steps").isLessThanOrEqualTo(4);
+    }
+
+    assertThat(ends()).as("an end for each class").isEqualTo(classes + 1);
+    assertThat(Section.LAYOUT.of(store).get(StoredLayout.READY_END_BOUNDS)).isNotNull();
+    assertThat(ready.ids("host-7", Lane.DEFAULT, InitiatorKind.USER, 10)).containsExactly("a-7");
+    assertThat(ready.ids("h1", Lane.DEFAULT, InitiatorKind.USER, 10)).containsExactly("script-2");
+  }
+
+  private long ends() {
+    return Section.READY.of(store).scan(new byte[0], Integer.MAX_VALUE).stream()
+        .filter(e -> e.key()[e.key().length - 1] == (byte) 0xFF)
+        .count();
   }
 
   @Test
