@@ -49,17 +49,17 @@ class SteadyLoadHostsTest {
   void halfOfCapacityRunsOnHostsTheSearchNeverTouched() throws Exception {
     int hosts = 4;
     AnswersAtOnce target = new AnswersAtOnce();
-    SteadyLoad load = new SteadyLoad(hosts, Duration.ofMillis(200), Duration.ofMillis(400), null);
+    // Windows long enough that offers in pairs always reach 95 % of the rate, on a busy box too.
+    SteadyLoad load = new SteadyLoad(hosts, Duration.ofMillis(200), Duration.ofMillis(1500), null);
 
-    SteadyLoad.Capacity capacity = load.capacity(target, 40, 80);
+    SteadyLoad.Capacity capacity = load.capacity(target, 100, 200);
 
-    assertThat(capacity.rate()).isEqualTo(80);
-    assertThat(capacity.half()).isNotNull();
+    assertThat(capacity.half()).as("a half-capacity step ran").isNotNull();
     List<Integer> offered = target.offeredTo;
     assertThat(offered).as("hosts offered to").anyMatch(h -> h >= hosts);
     int firstFresh = offered.indexOf(offered.stream().filter(h -> h >= hosts).findFirst().get());
     assertThat(offered.subList(0, firstFresh).stream().distinct().sorted().toList())
-        .as("the search's steps, 40 and 80 act/s, all on the first hosts")
+        .as("the search's steps, all on the first hosts")
         .containsExactly(0, 1, 2, 3);
     assertThat(offered.subList(firstFresh, offered.size()).stream().distinct().sorted().toList())
         .as("half of capacity, only on hosts the search never touched")

@@ -33,9 +33,12 @@ import java.util.function.BiConsumer;
  * returns and then steps once more before it checks the read's upper bound: a read of a class with
  * nothing left in the store read the next class's bound and stepped on over that class's deleted
  * entries. With the end bound, the key past the last one is the class's own end, and the step from
- * it lands on the next class's bound with nothing in between (measured: the head's read was a fifth
- * of the stream thread, docs/BENCHMARKS.md finding 58). A store written before end bounds gets them
- * from {@link StoredLayout}; until then a read without one only walks further.
+ * it lands on the next class's bound with nothing in between but what is left of classes removed
+ * since the last compaction (forgotten hosts) (measured: the head's read was a fifth of the stream
+ * thread, docs/BENCHMARKS.md finding 58). The end is the reads' exclusive upper bound: Kafka
+ * Streams' range includes its upper bound, and the store adapter drops the key equal to it ({@code
+ * KeyValueSortedStore}). A store written before end bounds gets them from {@link StoredLayout};
+ * until then a read without one only walks further.
  */
 final class ReadyIndex {
 
@@ -49,7 +52,13 @@ final class ReadyIndex {
 
   private static final byte[] PRESENT = new byte[0];
   private static final byte[] END = endSuffix();
+
+  /**
+   * Past every key of the index: a key starts with its host id's two-byte length, and no host id
+   * (at most 255 characters, 1,020 bytes) is 0xFFFF bytes long.
+   */
   private static final byte[] END_OF_INDEX = {-1, -1, -1};
+
   private static final byte USER = 0;
   private static final byte SYSTEM = 1;
 
@@ -147,7 +156,10 @@ final class ReadyIndex {
     return ids;
   }
 
-  /** Calls {@code entry} with the lane and initiator of each of the host's entries (bounds not). */
+  /**
+   * Calls {@code entry} with the lane and initiator of each of the host's entries (bounds and ends
+   * not).
+   */
   void forEachEntry(String hostId, BiConsumer<Lane, InitiatorKind> entry) {
     byte[] host = KeyParts.lengthPrefixed(hostId);
     for (SortedStore.Entry e : section.scan(host, Integer.MAX_VALUE)) {

@@ -28,7 +28,10 @@ public final class StoredLayout {
   private static final byte[] READY_END_BOUNDS_CURSOR =
       KeyParts.id("ready-index-end-bounds/cursor");
 
-  /** Released index entries a step reads, at most. */
+  /**
+   * Index keys a change reads in a step, at most; the step that finishes one change also reads the
+   * next one's first page.
+   */
   static final int PAGE = 1_000;
 
   private StoredLayout() {}
