@@ -116,7 +116,7 @@ final class ReadyIndex {
     List<SortedStore.Entry> page = section.range(from, END_OF_INDEX, limit);
     for (SortedStore.Entry e : page) {
       byte[] key = e.key();
-      if (key.length == KeyParts.lengthPrefixedLength(key) + 2) {
+      if (isBound(key)) {
         section.put(end(key), PRESENT);
       }
     }
@@ -163,8 +163,8 @@ final class ReadyIndex {
   void forEachEntry(String hostId, BiConsumer<Lane, InitiatorKind> entry) {
     byte[] host = KeyParts.lengthPrefixed(hostId);
     for (SortedStore.Entry e : section.scan(host, Integer.MAX_VALUE)) {
-      if (e.key().length == host.length + 2 || e.key()[e.key().length - 1] == (byte) 0xFF) {
-        continue; // a class's bound, or its end (an entry ends in an id, never in 0xFF)
+      if (isBound(e.key()) || isEnd(e.key())) {
+        continue;
       }
       entry.accept(
           Lane.values()[e.key()[host.length]],
@@ -191,6 +191,16 @@ final class ReadyIndex {
    */
   static byte[] end(byte[] prefix) {
     return KeyParts.concat(prefix, END);
+  }
+
+  /** Whether a key of the index is a class's bound: its prefix alone. */
+  static boolean isBound(byte[] key) {
+    return key.length == KeyParts.lengthPrefixedLength(key) + 2;
+  }
+
+  /** Whether a key of the index is a class's end; an entry ends in an id, never in 0xFF. */
+  static boolean isEnd(byte[] key) {
+    return key[key.length - 1] == (byte) 0xFF;
   }
 
   /** Where a class's entries start: just after its bound. */

@@ -1,5 +1,7 @@
 package dev.lineup.sequencer.queue;
 
+import java.util.function.UnaryOperator;
+
 /**
  * Brings a task's store to the layout this version reads and writes: the sections' bounds ({@link
  * Section#writeBounds}), then each change of the layout the store has not had yet, marked done by a
@@ -68,11 +70,7 @@ public final class StoredLayout {
    * @return true once the change is done (its marker written)
    */
   private static boolean change(
-      SortedStore layout,
-      byte[] done,
-      byte[] cursorKey,
-      byte[] start,
-      java.util.function.UnaryOperator<byte[]> page) {
+      SortedStore layout, byte[] done, byte[] cursorKey, byte[] start, UnaryOperator<byte[]> page) {
     if (layout.get(done) != null) {
       return true;
     }

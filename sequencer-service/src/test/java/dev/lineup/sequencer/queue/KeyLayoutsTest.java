@@ -97,11 +97,8 @@ class KeyLayoutsTest {
     // In key order: each class's bound, its entries, its end; then the next class's bound.
     List<String> layout = new ArrayList<>();
     for (SortedStore.Entry e : Section.READY.of(store).scan(new byte[0], 100)) {
-      byte[] k = e.key();
       layout.add(
-          k[k.length - 1] == (byte) 0xFF
-              ? "end"
-              : k.length == KeyParts.lengthPrefixedLength(k) + 2 ? "bound" : "entry");
+          ReadyIndex.isEnd(e.key()) ? "end" : ReadyIndex.isBound(e.key()) ? "bound" : "entry");
     }
     assertThat(layout)
         .containsExactly(

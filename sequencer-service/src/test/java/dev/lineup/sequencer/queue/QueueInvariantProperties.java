@@ -461,9 +461,9 @@ class QueueInvariantProperties {
         int ends = 0;
         for (SortedStore.Entry e : Section.READY.of(store).scan(prefix, Integer.MAX_VALUE)) {
           int at = e.key()[prefix.length] * 2 + e.key()[prefix.length + 1];
-          if (e.key().length == prefix.length + 2) {
+          if (ReadyIndex.isBound(e.key())) {
             bounds |= 1 << at;
-          } else if (e.key()[e.key().length - 1] == (byte) 0xFF) {
+          } else if (ReadyIndex.isEnd(e.key())) {
             ends |= 1 << at;
           } else {
             indexed.set(at, indexed.get(at) + 1);
@@ -736,10 +736,7 @@ class QueueInvariantProperties {
       assertThat(entries(Section.READY))
           .as(
               "ready entries once everything ended (the class bounds and ends stay with their host)")
-          .allMatch(
-              key ->
-                  key.length == KeyParts.lengthPrefixedLength(key) + 2
-                      || key[key.length - 1] == (byte) 0xFF);
+          .allMatch(key -> ReadyIndex.isBound(key) || ReadyIndex.isEnd(key));
       advance(settings.finishedRetention().plusMinutes(1).toMillis());
       for (Section section :
           List.of(Section.ACTIVITIES, Section.DEADLINES, Section.DEPENDENTS, Section.DEDUPE)) {

@@ -103,7 +103,7 @@ class StoredLayoutTest {
     queues.enqueue(script("h1", "script-2"), false, NOW);
     // What a version before end bounds left: each class's bound and entries, no end.
     for (SortedStore.Entry e : Section.READY.of(store).scan(new byte[0], Integer.MAX_VALUE)) {
-      if (e.key()[e.key().length - 1] == (byte) 0xFF) {
+      if (ReadyIndex.isEnd(e.key())) {
         Section.READY.of(store).delete(e.key());
       }
     }
@@ -144,7 +144,7 @@ class StoredLayoutTest {
 
   private long ends() {
     return Section.READY.of(store).scan(new byte[0], Integer.MAX_VALUE).stream()
-        .filter(e -> e.key()[e.key().length - 1] == (byte) 0xFF)
+        .filter(e -> ReadyIndex.isEnd(e.key()))
         .count();
   }
 
