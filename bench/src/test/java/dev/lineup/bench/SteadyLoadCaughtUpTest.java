@@ -1,0 +1,104 @@
+package dev.lineup.bench;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.HdrHistogram.Histogram;
+import org.junit.jupiter.api.Test;
+
+/**
+ * How the capacity search judges a step whose window began behind: one that only caught up what its
+ * warm-up left is run once more, at any rate, and counts on its second try alone.
+ */
+class SteadyLoadCaughtUpTest {
+
+  /** What a step's window saw: its backlog at the start and at the end, and the rate achieved. */
+  private record Window(long backlogStart, long backlogEnd, double achievedShare) {}
+
+  private static final Window FLAT = new Window(100, 100, 1.0);
+  private static final Window CAUGHT_UP = new Window(18_000, 10_000, 1.03);
+  private static final Window FELL_BEHIND = new Window(100, 50_000, 0.6);
+
+  /** A search whose steps return scripted windows, rate by rate and try by try. */
+  private static final class Scripted extends SteadyLoad {
+    final List<Double> ran = new ArrayList<>();
+    private final java.util.function.BiFunction<Double, Integer, Window> script;
+
+    Scripted(java.util.function.BiFunction<Double, Integer, Window> script) {
+      super(10, Duration.ZERO, Duration.ZERO, null);
+      this.script = script;
+    }
+
+    @Override
+    Step step(Target target, Meter meter, double rate, Duration warmup, int firstHost) {
+      int tries = (int) ran.stream().filter(r -> r == rate).count();
+      ran.add(rate);
+      Window w = script.apply(rate, tries);
+      double achieved = rate * w.achievedShare();
+      boolean sustained =
+          w.backlogStart() <= Math.max(200, rate)
+              && w.backlogEnd() - w.backlogStart() <= Math.max(50, rate)
+              && achieved >= 0.95 * rate;
+      Histogram h = new Histogram(3);
+      return new Step(
+          rate, achieved, h, h, h, h, w.backlogStart(), w.backlogEnd(), sustained, null);
+    }
+  }
+
+  private static final SteadyLoad.Target NO_QUEUE =
+      new SteadyLoad.Target() {
+        @Override
+        public String name() {
+          return "scripted";
+        }
+
+        @Override
+        public String host(int h) {
+          return "host-" + h;
+        }
+
+        @Override
+        public void start(SteadyLoad.Meter meter) {}
+
+        @Override
+        public void offer(int host, int k, String id) {}
+
+        @Override
+        public void close() {}
+      };
+
+  @Test
+  void aLaterRateWhoseWindowOnlyCaughtUpItsWarmUpIsRunOnceMoreAndCounts() throws Exception {
+    // 4,000 starts behind once, then holds; 8,000 falls behind; the bisection holds up to 5,000.
+    Scripted search =
+        new Scripted(
+            (rate, tries) -> {
+              if (rate == 4000 && tries == 0) {
+                return CAUGHT_UP;
+              }
+              return rate <= 5000 ? FLAT : FELL_BEHIND;
+            });
+
+    SteadyLoad.Capacity capacity = search.capacity(NO_QUEUE, 2000, 8000);
+
+    assertThat(search.ran)
+        .as("the rates run, in order")
+        .containsExactly(2000.0, 4000.0, 4000.0, 8000.0, 6000.0, 5000.0, 5500.0, 2500.0);
+    assertThat(capacity.rate()).isEqualTo(5000);
+    assertThat(capacity.half().offered()).isEqualTo(2500);
+  }
+
+  @Test
+  void aRateThatStartsBehindTwiceIsNotSustained() throws Exception {
+    Scripted search = new Scripted((rate, tries) -> rate >= 4000 ? CAUGHT_UP : FLAT);
+
+    SteadyLoad.Capacity capacity = search.capacity(NO_QUEUE, 2000, 8000);
+
+    assertThat(search.ran)
+        .as("4,000 twice, then the bisection below it, each rate tried at most twice")
+        .containsExactly(2000.0, 4000.0, 4000.0, 3000.0, 3500.0, 3750.0, 1875.0);
+    assertThat(capacity.rate()).isEqualTo(3750);
+  }
+}
