@@ -10,6 +10,7 @@ import static dev.lineup.avro.ActivityState.SUCCEEDED;
 import static dev.lineup.avro.Lane.BYPASS;
 import static dev.lineup.sequencer.queue.Deadline.Kind.FORGET;
 import static dev.lineup.sequencer.queue.Deadline.Kind.HOST_LEASES;
+import static dev.lineup.sequencer.queue.Deadline.Kind.HOST_STALE;
 import static dev.lineup.sequencer.queue.Deadline.Kind.LEASE;
 import static dev.lineup.sequencer.queue.Deadline.Kind.NOT_BEFORE;
 import static dev.lineup.sequencer.queue.Deadline.Kind.RETRY;
@@ -113,9 +114,20 @@ public final class HostQueues {
     // ones it waits for are spared by its preemption (rule 6 with rule 4).
     Map<String, QueuedActivity> waitingFor = new LinkedHashMap<>();
     String cannotRun = dependencies.check(activity, waitingFor);
+    String dedupeKey = activity.getDedupeKey();
+    Optional<String> holder =
+        dedupeKey == null ? Optional.empty() : stored.dedupeHolder(host.id(), dedupeKey);
     if (preempt && cannotRun == null) {
       Set<String> spared = dependencies.sparedByPreemption(waitingFor.keySet());
+      // A holder of the key that the preemption spares keeps it, and a rejected enqueue changes
+      // nothing: reject before anything is cancelled. Any other holder is cancelled with the rest.
+      if (holder.isPresent() && spared.contains(holder.get())) {
+        events.reject(activity, ReasonCode.DEDUPLICATED, "absorbed by " + holder.get(), now);
+        stored.save(host);
+        return;
+      }
       cancelAllUpcoming(host, ReasonCode.PREEMPTED, "preempted by " + id, spared, now);
+      holder = holder.isEmpty() ? holder : stored.dedupeHolder(host.id(), dedupeKey);
     }
     Lane lane = activity.getLane();
     if (lane != BYPASS && host.upcoming(lane) >= settings.maxUpcomingPerLane()) {
@@ -123,9 +135,6 @@ public final class HostQueues {
       stored.save(host);
       return;
     }
-    String dedupeKey = activity.getDedupeKey();
-    Optional<String> holder =
-        dedupeKey == null ? Optional.empty() : stored.dedupeHolder(host.id(), dedupeKey);
     if (holder.isPresent()) {
       events.reject(activity, ReasonCode.DEDUPLICATED, "absorbed by " + holder.get(), now);
       stored.save(host);
@@ -284,6 +293,9 @@ public final class HostQueues {
       return;
     }
     Host host = stored.hostOrNew(a.hostId());
+    // Before the result can put a retry back among the upcoming: a selector cancel under way that
+    // has not reached this host did not match the attempt running when it started, nor its retry.
+    catchUp.bringUpToDate(host, now);
     switch (kind) {
       case DELIVERED -> {
         if (current == RELEASED) {
@@ -330,10 +342,36 @@ public final class HostQueues {
   /**
    * Rules 3, 7, 8, 9 over time: one host's due deadlines (already out of the index), then the
    * releases they allow, once: an activity that became ready in this tick competes with the rest
-   * for its lane's next release.
+   * for its lane's next release. {@code hostId} is theirs, null for deadlines of activities no
+   * longer stored.
+   *
+   * <p>The host is first brought up to date with the selector cancels under way, so that an
+   * activity one of them matched ends CANCELLED as if at the cancel's start, not EXPIRED by a
+   * deadline that came later. And each of its due checks counts as checked before any is handled: a
+   * release while a check was overdue set a second one due at once ({@link HostChecks#watch}), and
+   * the first, handled, would otherwise set the check again under that one's key, just taken out of
+   * the index, left due after the tick.
    */
-  void onDeadlines(List<Deadline> due, long now) {
+  void onDeadlines(String hostId, List<Deadline> due, long now) {
     Map<String, Host> touched = new LinkedHashMap<>();
+    // Only where it can matter: the host of a record's forget deadline alone is neither read nor
+    // written.
+    boolean checks = due.stream().anyMatch(d -> d.kind().isHostCheck());
+    Host owner =
+        hostId == null || (!checks && cancellations.isEmpty())
+            ? null
+            : stored.host(hostId).orElse(null);
+    if (owner != null) {
+      touched.put(owner.id(), owner);
+      catchUp.bringUpToDate(owner, now);
+      for (Deadline d : due) {
+        if (d.kind() == HOST_LEASES) {
+          stored.leaseChecks().checked(owner, d);
+        } else if (d.kind() == HOST_STALE) {
+          stored.staleChecks().checked(owner, d);
+        }
+      }
+    }
     for (Deadline d : due) {
       if (d.kind().isHostCheck()) {
         Host host = touched.get(d.hostId());

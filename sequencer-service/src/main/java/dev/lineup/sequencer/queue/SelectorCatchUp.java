@@ -32,8 +32,10 @@ final class SelectorCatchUp {
   /**
    * Applies every selector cancel under way that has not reached {@code host} yet to it, and marks
    * it, so the cancel skips it when it gets there; the host record is stored by the caller. The
-   * rules call it before anything can happen to a host: an enqueue, or a release (results, ticks,
-   * resume and cancels all release through {@link HostQueues}' {@code releaseNext}).
+   * rules call it before anything can happen to a host: an enqueue, a result (whose retry must not
+   * be taken for an activity upcoming at the cancel's start), a tick's deadlines of the host (an
+   * activity matched must not go stale first), or a release (results, ticks, resume and cancels all
+   * release through {@link HostQueues}' {@code releaseNext}).
    */
   void bringUpToDate(Host host, long now) {
     if (cancellations.isEmpty()) {

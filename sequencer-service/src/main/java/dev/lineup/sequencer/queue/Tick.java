@@ -57,7 +57,7 @@ final class Tick {
           steps.attempt(
               () -> {
                 due.forEach(d -> stored.deadlines().delete(d.key()));
-                rules.onDeadlines(deadlines, now);
+                rules.onDeadlines(host.getKey(), deadlines, now);
               });
       if (failed != null) {
         steps.putAside(
