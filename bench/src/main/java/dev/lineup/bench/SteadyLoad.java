@@ -252,12 +252,24 @@ class SteadyLoad {
   }
 
   /**
+   * Whether a window sustained {@code rate}. Flat: over the window the backlog grew by less than a
+   * second of arrivals (or 50). And small from the start: a window that only catches up what its
+   * warm-up left waiting does more than the rate while it lasts, and says nothing of whether the
+   * rate holds.
+   */
+  static boolean sustained(double rate, double achieved, long backlogStart, long backlogEnd) {
+    return backlogStart <= Math.max(200, rate)
+        && backlogEnd - backlogStart <= Math.max(50, rate)
+        && achieved >= 0.95 * rate;
+  }
+
+  /**
    * A step, run once more if its window only caught up the backlog its warm-up left: it then kept
    * up with the rate and more, but started behind, so it says nothing of whether the rate holds.
    * Cold JVMs do that at the first rate until the JIT has done its work, and a warm one now and
    * then when the rate doubles (a full run of 2026-12-06 began its 4,000 act/s window 17,971 behind
    * and drained 7,600 of it at 4,129 act/s). Once more only: a rate that starts behind again counts
-   * as not sustained.
+   * as not sustained. The second try offers to the same hosts as the first.
    */
   Step measured(Target target, Meter meter, double rate, Duration warmup, int firstHost)
       throws Exception {
@@ -348,13 +360,7 @@ class SteadyLoad {
       }
     }
     double achieved = (answeredEnd - answeredStart) / seconds;
-    // Flat: over the window the backlog grew by less than a second of arrivals (or 50). And small
-    // from the start: a window that only catches up what its warm-up left waiting does more than
-    // the rate while it lasts, and says nothing of whether the rate holds.
-    boolean sustained =
-        backlogStart <= Math.max(200, rate)
-            && backlogEnd - backlogStart <= Math.max(50, rate)
-            && achieved >= 0.95 * rate;
+    boolean sustained = sustained(rate, achieved, backlogStart, backlogEnd);
     Step step =
         new Step(
             rate,

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.BiFunction;
 import org.HdrHistogram.Histogram;
 import org.junit.jupiter.api.Test;
 
@@ -24,9 +25,9 @@ class SteadyLoadCaughtUpTest {
   /** A search whose steps return scripted windows, rate by rate and try by try. */
   private static final class Scripted extends SteadyLoad {
     final List<Double> ran = new ArrayList<>();
-    private final java.util.function.BiFunction<Double, Integer, Window> script;
+    private final BiFunction<Double, Integer, Window> script;
 
-    Scripted(java.util.function.BiFunction<Double, Integer, Window> script) {
+    Scripted(BiFunction<Double, Integer, Window> script) {
       super(10, Duration.ZERO, Duration.ZERO, null);
       this.script = script;
     }
@@ -37,10 +38,7 @@ class SteadyLoadCaughtUpTest {
       ran.add(rate);
       Window w = script.apply(rate, tries);
       double achieved = rate * w.achievedShare();
-      boolean sustained =
-          w.backlogStart() <= Math.max(200, rate)
-              && w.backlogEnd() - w.backlogStart() <= Math.max(50, rate)
-              && achieved >= 0.95 * rate;
+      boolean sustained = sustained(rate, achieved, w.backlogStart(), w.backlogEnd());
       Histogram h = new Histogram(3);
       return new Step(
           rate, achieved, h, h, h, h, w.backlogStart(), w.backlogEnd(), sustained, null);
@@ -86,8 +84,8 @@ class SteadyLoadCaughtUpTest {
     assertThat(search.ran)
         .as("the rates run, in order")
         .containsExactly(2000.0, 4000.0, 4000.0, 8000.0, 6000.0, 5000.0, 5500.0, 2500.0);
-    assertThat(capacity.rate()).isEqualTo(5000);
-    assertThat(capacity.half().offered()).isEqualTo(2500);
+    assertThat(capacity.rate()).as("the capacity found").isEqualTo(5000);
+    assertThat(capacity.half().offered()).as("half of it").isEqualTo(2500);
   }
 
   @Test
@@ -99,6 +97,6 @@ class SteadyLoadCaughtUpTest {
     assertThat(search.ran)
         .as("4,000 twice, then the bisection below it, each rate tried at most twice")
         .containsExactly(2000.0, 4000.0, 4000.0, 3000.0, 3500.0, 3750.0, 1875.0);
-    assertThat(capacity.rate()).isEqualTo(3750);
+    assertThat(capacity.rate()).as("the capacity found").isEqualTo(3750);
   }
 }

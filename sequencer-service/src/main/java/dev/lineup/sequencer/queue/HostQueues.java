@@ -108,8 +108,11 @@ public final class HostQueues {
       return;
     }
     Host host = stored.hostOrNew(activity.getHostId());
-    // A selector cancel under way that has not reached this host must not take the newcomer.
-    catchUp.bringUpToDate(host, now);
+    // A selector cancel under way that has not reached this host must not take the newcomer, and
+    // what it frees runs first, as if it had been applied at once: the enqueue may yet be rejected.
+    if (catchUp.bringUpToDate(host, now)) {
+      releaseWhatCan(host, now);
+    }
     // Dependencies first: a preempting activity that cannot run must not cancel anything, and the
     // ones it waits for are spared by its preemption (rule 6 with rule 4).
     Map<String, QueuedActivity> waitingFor = new LinkedHashMap<>();
@@ -127,7 +130,8 @@ public final class HostQueues {
         return;
       }
       cancelAllUpcoming(host, ReasonCode.PREEMPTED, "preempted by " + id, spared, now);
-      holder = holder.isEmpty() ? holder : stored.dedupeHolder(host.id(), dedupeKey);
+      // A holder is upcoming (its key goes at its release), and this one was not spared.
+      holder = Optional.empty();
     }
     Lane lane = activity.getLane();
     if (lane != BYPASS && host.upcoming(lane) >= settings.maxUpcomingPerLane()) {
@@ -354,11 +358,12 @@ public final class HostQueues {
    */
   void onDeadlines(String hostId, List<Deadline> due, long now) {
     Map<String, Host> touched = new LinkedHashMap<>();
-    // Only where it can matter: the host of a record's forget deadline alone is neither read nor
-    // written.
+    // Only where it can matter: a host whose due deadlines are all records' forget deadlines is
+    // neither read nor written, whatever is under way.
     boolean checks = due.stream().anyMatch(d -> d.kind().isHostCheck());
+    boolean onlyForgets = due.stream().allMatch(d -> d.kind() == FORGET);
     Host owner =
-        hostId == null || (!checks && cancellations.isEmpty())
+        hostId == null || onlyForgets || (!checks && cancellations.isEmpty())
             ? null
             : stored.host(hostId).orElse(null);
     if (owner != null) {

@@ -35,18 +35,23 @@ final class SelectorCatchUp {
    * rules call it before anything can happen to a host: an enqueue, a result (whose retry must not
    * be taken for an activity upcoming at the cancel's start), a tick's deadlines of the host (an
    * activity matched must not go stale first), or a release (results, ticks, resume and cancels all
-   * release through {@link HostQueues}' {@code releaseNext}).
+   * release through {@link HostQueues}' {@code releaseNext}). Answers whether it applied a cancel:
+   * one that ended a lane's retry holder freed the lane, and the caller releases what it can before
+   * anything else (as the cancel, applied at once, would have left it).
    */
-  void bringUpToDate(Host host, long now) {
+  boolean bringUpToDate(Host host, long now) {
     if (cancellations.isEmpty()) {
-      return;
+      return false;
     }
+    boolean applied = false;
     for (PendingCancellations.Pending cancel : List.copyOf(cancellations.all())) {
       if (!cancel.passed(host.id()) && !cancellations.caughtUp(cancel, host.id())) {
         cancelMatching(host, cancel, now);
         cancellations.markCaughtUp(cancel.id, host.id());
+        applied = true;
       }
     }
+    return applied;
   }
 
   /** Cancels the host's upcoming activities that the selector matches; answers how many it saw. */

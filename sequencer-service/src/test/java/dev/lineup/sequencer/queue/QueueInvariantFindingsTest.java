@@ -10,6 +10,7 @@ import dev.lineup.avro.LifecycleEvent;
 import dev.lineup.avro.ReasonCode;
 import dev.lineup.avro.ResultKind;
 import dev.lineup.avro.RetryPolicy;
+import dev.lineup.avro.ScriptRunPayload;
 import dev.lineup.avro.Selector;
 import java.time.Duration;
 import java.time.Instant;
@@ -49,10 +50,18 @@ class QueueInvariantFindingsTest {
         true,
         NOW);
 
-    assertThat(last("urgent").getReason()).isEqualTo(ReasonCode.DEDUPLICATED);
+    assertThat(last("urgent").getReason())
+        .as("the preempting enqueue: %s", last("urgent"))
+        .isEqualTo(ReasonCode.DEDUPLICATED);
     assertThat(last("waiting").getState())
         .as("an activity of the host, after an enqueue that was rejected: %s", last("waiting"))
         .isEqualTo(ActivityState.QUEUED);
+    assertThat(last("holder").getState())
+        .as("the holder of the key: %s", last("holder"))
+        .isEqualTo(ActivityState.QUEUED);
+    assertThat(outbox.events)
+        .as("events of a rejected preempting enqueue")
+        .noneMatch(e -> e.getReason() == ReasonCode.PREEMPTED);
   }
 
   /**
@@ -86,6 +95,65 @@ class QueueInvariantFindingsTest {
     assertThat(last("h2-running").getReason())
         .as("on the host the cancel has not reached yet: %s", last("h2-running"))
         .isEqualTo(ReasonCode.FAILED);
+
+    // Past the backoff, the tick's step of the cancel passes h2 by (brought up to date) and the
+    // retry runs.
+    queues.onTime(NOW + SECOND + twoAttempts().getBackoffMs() + 1, SeparateSteps.DIRECT);
+    assertThat(last("h2-running"))
+        .as("h2-running after its backoff")
+        .satisfies(
+            e -> {
+              assertThat(e.getState()).isEqualTo(ActivityState.RELEASED);
+              assertThat(e.getAttempt()).isEqualTo(2);
+            });
+  }
+
+  /**
+   * A selector cancel brought up to date at an enqueue ends a lane's retry holder and so frees the
+   * lane: what is ready behind it is released at once, before the enqueue is decided, as if the
+   * cancel had been applied at its start. Here that release frees the key the newcomer wants, so it
+   * is accepted. Found by a review of the fixes above: the newcomer was rejected DEDUPLICATED, the
+   * host stored with its lane free and nothing released, and the cancel's step later passed the
+   * host by, so the activity behind the lane waited until it went stale.
+   */
+  @Test
+  void aLaneFreedByAnEnqueuesCatchUpReleasesItsNextBeforeTheEnqueueIsDecided() {
+    HostQueues queues =
+        new HostQueues(store, QueueSettings.defaults().withCancelMatchingPerStep(1), outbox);
+    // h0 sorts first, so the cancel's first step looks at it alone and h1 is left for later.
+    queues.enqueue(script("h0", "h0-waiting").build(), false, NOW);
+    queues.enqueue(script("h0", "h0-next").build(), false, NOW);
+    queues.enqueue(script("h1", "retried").setRetry(twoAttempts()).build(), false, NOW);
+    queues.enqueue(
+        script("h1", "keeper")
+            .setDedupeKey("k")
+            .setPayload(ScriptRunPayload.newBuilder().setScriptSha256("cd".repeat(32)).build())
+            .build(),
+        false,
+        NOW);
+    queues.onResult(failed("h1", "retried"), NOW + SECOND);
+    assertThat(last("retried").getState())
+        .as("the failed attempt, its retry holding h1's lane")
+        .isEqualTo(ActivityState.QUEUED);
+
+    Selector abScripts = Selector.newBuilder().setScriptSha256("ab".repeat(32)).build();
+    assertThat(queues.startCancelMatching(abScripts, "c1", NOW + 2 * SECOND)).isTrue();
+    queues.stepCancelMatching("c1", NOW + 2 * SECOND, SeparateSteps.DIRECT);
+    assertThat(last("retried").getState())
+        .as("the retry holder on h1, which the first step did not reach")
+        .isEqualTo(ActivityState.QUEUED);
+
+    queues.enqueue(script("h1", "again").setDedupeKey("k").build(), false, NOW + 3 * SECOND);
+
+    assertThat(last("retried").getDetail())
+        .as("the retry holder, after the enqueue's catch-up")
+        .isEqualTo("cancellation c1");
+    assertThat(last("keeper").getState())
+        .as("the activity ready behind it, not matched: %s", last("keeper"))
+        .isEqualTo(ActivityState.RELEASED);
+    assertThat(last("again").getState())
+        .as("the enqueue, its key free once keeper was released: %s", last("again"))
+        .isEqualTo(ActivityState.QUEUED);
   }
 
   /**
@@ -120,9 +188,13 @@ class QueueInvariantFindingsTest {
     queues.onTime(NOW + 5 * minute, SeparateSteps.DIRECT);
 
     for (String host : List.of("h1", "h2", "h3")) {
-      assertThat(last(host + "-waiting").getState())
-          .as("upcoming and matched when the cancel started: %s", last(host + "-waiting"))
-          .isEqualTo(ActivityState.CANCELLED);
+      assertThat(last(host + "-waiting"))
+          .as("upcoming and matched when the cancel started")
+          .satisfies(
+              e -> {
+                assertThat(e.getState()).isEqualTo(ActivityState.CANCELLED);
+                assertThat(e.getDetail()).isEqualTo("cancellation c1");
+              });
     }
   }
 
