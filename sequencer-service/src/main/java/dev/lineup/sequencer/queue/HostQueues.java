@@ -110,9 +110,7 @@ public final class HostQueues {
     Host host = stored.hostOrNew(activity.getHostId());
     // A selector cancel under way that has not reached this host must not take the newcomer, and
     // what it frees runs first, as if it had been applied at once: the enqueue may yet be rejected.
-    if (catchUp.bringUpToDate(host, now)) {
-      releaseWhatCan(host, now);
-    }
+    catchUpFirst(host, now);
     // Dependencies first: a preempting activity that cannot run must not cancel anything, and the
     // ones it waits for are spared by its preemption (rule 6 with rule 4).
     Map<String, QueuedActivity> waitingFor = new LinkedHashMap<>();
@@ -195,20 +193,38 @@ public final class HostQueues {
     if (found.isEmpty() || !found.get().hostId().equals(hostId)) {
       return;
     }
-    QueuedActivity a = found.get();
-    if (a.hasEnded()) {
-      events.note(a, ReasonCode.NOT_CANCELLABLE, "already " + a.state(), now);
-      return;
-    }
-    if (a.isReleased() && runsToItsEnd(a.type())) {
-      events.note(
-          a, ReasonCode.NOT_CANCELLABLE, "a released " + a.type() + " runs to its end", now);
-      return;
-    }
     Host host = stored.hostOrNew(hostId);
+    boolean caughtUp = catchUpFirst(host, now);
+    if (caughtUp) {
+      // A selector cancel under way may have ended it already, or released what it freed.
+      found = stored.activity(activityId);
+    }
+    QueuedActivity a = found.get();
+    if (a.hasEnded() || (a.isReleased() && runsToItsEnd(a.type()))) {
+      String why =
+          a.hasEnded() ? "already " + a.state() : "a released " + a.type() + " runs to its end";
+      events.note(a, ReasonCode.NOT_CANCELLABLE, why, now);
+      if (caughtUp) {
+        stored.save(host);
+      }
+      return;
+    }
     finish(host, a, CANCELLED, ReasonCode.USER_CANCEL, null, now);
     releaseWhatCan(host, now);
     stored.save(host);
+  }
+
+  /**
+   * Brings the host up to date with the selector cancels under way before a command acts on it, and
+   * releases what that frees, as if each cancel had been applied at its start; answers whether it
+   * applied one. The host is stored by the caller.
+   */
+  private boolean catchUpFirst(Host host, long now) {
+    if (!catchUp.bringUpToDate(host, now)) {
+      return false;
+    }
+    releaseWhatCan(host, now);
+    return true;
   }
 
   /** Rule 5: cancel every upcoming activity of a host; released ones run on. */
@@ -218,6 +234,7 @@ public final class HostQueues {
       return;
     }
     Host host = found.get();
+    catchUpFirst(host, now);
     cancelAllUpcoming(host, ReasonCode.USER_CANCEL, "cancel all upcoming", Set.of(), now);
     releaseWhatCan(host, now);
     stored.save(host);
@@ -267,6 +284,8 @@ public final class HostQueues {
       return;
     }
     Host host = found.get();
+    // What a selector cancel under way matched ends by it, as if applied at its start.
+    catchUp.bringUpToDate(host, now);
     cancelAllUpcoming(host, ReasonCode.HOST_PURGED, "host purged", Set.of(), now);
     for (String id : stored.inFlight(host)) {
       stored

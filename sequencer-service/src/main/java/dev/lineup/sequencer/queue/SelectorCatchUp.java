@@ -33,11 +33,12 @@ final class SelectorCatchUp {
    * Applies every selector cancel under way that has not reached {@code host} yet to it, and marks
    * it, so the cancel skips it when it gets there; the host record is stored by the caller. The
    * rules call it before anything can happen to a host: an enqueue, a result (whose retry must not
-   * be taken for an activity upcoming at the cancel's start), a tick's deadlines of the host (an
-   * activity matched must not go stale first), or a release (results, ticks, resume and cancels all
-   * release through {@link HostQueues}' {@code releaseNext}). Answers whether it applied a cancel:
-   * one that ended a lane's retry holder freed the lane, and the caller releases what it can before
-   * anything else (as the cancel, applied at once, would have left it).
+   * be taken for an activity upcoming at the cancel's start), a cancel by id, a cancel of all
+   * upcoming or a purge (what it matched ends by it, not by them), a tick's deadlines of the host
+   * (an activity matched must not go stale first), or a release (results, ticks, resume and cancels
+   * all release through {@link HostQueues}' {@code releaseNext}). Answers whether it applied a
+   * cancel: one that ended a lane's retry holder freed the lane, and the caller releases what it
+   * can before anything else (as the cancel, applied at once, would have left it).
    */
   boolean bringUpToDate(Host host, long now) {
     if (cancellations.isEmpty()) {
