@@ -398,16 +398,12 @@ public final class HostQueues {
     }
     for (Deadline d : due) {
       if (d.kind().isHostCheck()) {
-        Host host = touched.get(d.hostId());
-        if (host == null) {
-          host = stored.host(d.hostId()).orElse(null);
-        }
-        if (host != null) {
-          touched.put(host.id(), host);
+        // A host's checks name it: the owner, loaded above (none if the host is gone).
+        if (owner != null) {
           if (d.kind() == HOST_LEASES) {
-            checkLeases(host, d, now);
+            checkLeases(owner, now);
           } else {
-            checkStale(host, d, now);
+            checkStale(owner, now);
           }
         }
         continue;
@@ -460,8 +456,7 @@ public final class HostQueues {
    * whose lease lapsed, and sets the check again at the earliest lease of the rest. A lease with a
    * deadline of its own (from an older version) is left to it.
    */
-  private void checkLeases(Host host, Deadline due, long now) {
-    stored.leaseChecks().checked(host, due);
+  private void checkLeases(Host host, long now) {
     Long next = null;
     for (String id : stored.inFlight(host)) {
       QueuedActivity a = stored.activity(id).orElse(null);
@@ -489,8 +484,7 @@ public final class HostQueues {
    * not due, so a host that never checks in, with a long queue going stale one activity after
    * another, costs a read or two per activity, not its whole queue each time.
    */
-  private void checkStale(Host host, Deadline due, long now) {
-    stored.staleChecks().checked(host, due);
+  private void checkStale(Host host, long now) {
     boolean inOrder = host.staleTimesInOrder();
     Long next = null;
     // Read every activity waiting (the order broken): the latest stale time left, and whether

@@ -1000,7 +1000,7 @@ class QueueInvariantProperties {
       assertThat(paused.getOrDefault(hostIndex, false))
           .as("released %s on a paused host", id)
           .isFalse();
-      assertThat(eligible(ref, true)).as("released %s while not eligible", id).isTrue();
+      assertThat(eligibleAt(ref, now)).as("released %s while not eligible", id).isTrue();
       boolean retry = r.getAttempt() > 1;
       long eligibleAsOf = Math.min(now, laneFreedAt.getOrDefault(laneOf(a), now));
       laneFreedAt.remove(laneOf(a));
@@ -1020,10 +1020,6 @@ class QueueInvariantProperties {
           }
         }
       }
-    }
-
-    private boolean eligible(Ref ref, boolean justReleased) {
-      return eligibleAt(ref, now);
     }
 
     private boolean eligibleAt(Ref ref, long at) {
