@@ -40,7 +40,10 @@ public enum Section {
   PAYLOADS(3),
   /** Ready activities of each host lane, in release order ({@link ReadyIndex}). */
   READY(4),
-  /** Every upcoming activity of each host, in acceptance order ({@link UpcomingIndex}). */
+  /**
+   * Each host's upcoming activities that are not ready, in acceptance order ({@link
+   * UpcomingIndex}); the ready ones are in {@link #READY}.
+   */
   UPCOMING(5),
   /**
    * The released activities of each host's bypass lane ({@link GroupedKeys}); an ordered lane's is

@@ -30,7 +30,8 @@ final class StateCodec {
           "ActivityRecord/v3",
           "HostRecord/v3",
           "ActivityRecord/v4",
-          "ActivityRecord/v5");
+          "ActivityRecord/v5",
+          "ActivityRecord/v6");
 
   private static final SchemaStore.Cache RELEASED = released();
 
