@@ -182,18 +182,6 @@ final class QueuedActivity {
     record.setReady(ready);
   }
 
-  /**
-   * Whether it has an entry in the upcoming index: an upcoming activity that is not ready has one,
-   * a ready one only if an older version queued it (which indexed every upcoming activity there).
-   */
-  boolean upcomingIndexed() {
-    return record.getUpcomingIndexed();
-  }
-
-  void setUpcomingIndexed(boolean indexed) {
-    record.setUpcomingIndexed(indexed);
-  }
-
   String dedupeKey() {
     return record.getDedupeKey();
   }

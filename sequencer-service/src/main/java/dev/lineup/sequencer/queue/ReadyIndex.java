@@ -62,9 +62,6 @@ final class ReadyIndex {
   private static final byte USER = 0;
   private static final byte SYSTEM = 1;
 
-  /** Keys read at a time when looking for the next host with a ready activity. */
-  private static final int HOST_SCAN_PAGE = 64;
-
   /** Past this many remembered floors the memory starts over; a floor only ever saves work. */
   private static final int REMEMBERED_FLOORS = 100_000;
 
@@ -157,62 +154,6 @@ final class ReadyIndex {
       ids.add(KeyParts.id(e.key(), rankEnd, e.key().length));
     }
     return ids;
-  }
-
-  /**
-   * Every ready activity of a host, whatever its lane and initiator, by its acceptance sequence:
-   * the last eight bytes of every ranking ({@link Ranking}).
-   */
-  List<UpcomingIndex.Member> members(String hostId) {
-    byte[] host = KeyParts.lengthPrefixed(hostId);
-    int seqAt = host.length + 2 + Ranking.KEY_LENGTH - 8;
-    List<UpcomingIndex.Member> members = new ArrayList<>();
-    for (SortedStore.Entry e : section.scan(host, Integer.MAX_VALUE)) {
-      if (isBound(e.key()) || isEnd(e.key())) {
-        continue;
-      }
-      members.add(
-          new UpcomingIndex.Member(
-              KeyParts.ordered(e.key(), seqAt),
-              KeyParts.id(e.key(), host.length + 2 + Ranking.KEY_LENGTH, e.key().length)));
-    }
-    return members;
-  }
-
-  /**
-   * The first host after {@code hostId} (the first of all if null) with a ready activity, in the
-   * order of the upcoming index (length-prefixed ids). Hosts whose classes are empty have only
-   * their bounds and ends here: a read over them stops after {@code maxKeys} keys and answers the
-   * last host it passed, which has nothing ready, so one call's work stays bounded however many
-   * idle hosts lie between two busy ones.
-   */
-  Optional<String> firstHostWithEntryAfter(String hostId, int maxKeys) {
-    byte[] from = hostId == null ? new byte[0] : KeyParts.after(KeyParts.lengthPrefixed(hostId));
-    int read = 0;
-    while (true) {
-      int page = Math.min(HOST_SCAN_PAGE, maxKeys - read);
-      List<SortedStore.Entry> keys = section.range(from, END_OF_INDEX, page);
-      read += keys.size();
-      for (SortedStore.Entry e : keys) {
-        if (!isBound(e.key()) && !isEnd(e.key())) {
-          return Optional.of(hostOf(e.key()));
-        }
-      }
-      if (keys.size() < page) {
-        return Optional.empty();
-      }
-      byte[] last = keys.get(keys.size() - 1).key();
-      if (read >= maxKeys) {
-        return Optional.of(hostOf(last));
-      }
-      // Just past the last key read: KeyParts.after would skip every key it prefixes, and a class's
-      // bound prefixes the class's entries.
-      from = KeyParts.concat(last, new byte[] {0});
-    }
-  }
-
-  private static String hostOf(byte[] key) {
-    return KeyParts.id(key, 2, KeyParts.lengthPrefixedLength(key));
   }
 
   /**

@@ -40,10 +40,7 @@ public enum Section {
   PAYLOADS(3),
   /** Ready activities of each host lane, in release order ({@link ReadyIndex}). */
   READY(4),
-  /**
-   * Each host's upcoming activities that are not ready, in acceptance order ({@link
-   * UpcomingIndex}); the ready ones are in {@link #READY}.
-   */
+  /** Every upcoming activity of each host, in acceptance order ({@link UpcomingIndex}). */
   UPCOMING(5),
   /**
    * The released activities of each host's bypass lane ({@link GroupedKeys}); an ordered lane's is

@@ -30,8 +30,7 @@ final class StateCodec {
           "ActivityRecord/v3",
           "HostRecord/v3",
           "ActivityRecord/v4",
-          "ActivityRecord/v5",
-          "ActivityRecord/v6");
+          "ActivityRecord/v5");
 
   private static final SchemaStore.Cache RELEASED = released();
 

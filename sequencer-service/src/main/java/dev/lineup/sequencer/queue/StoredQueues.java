@@ -8,7 +8,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
-import java.util.TreeMap;
 
 /**
  * The queues of one task as stored: host and activity records ({@link Host}, {@link
@@ -30,12 +29,6 @@ final class StoredQueues {
       Arrays.stream(Lane.values()).filter(l -> l != Lane.BYPASS).toList();
 
   private static final AvroSerde<Activity> PAYLOADS = AvroSerde.of(Activity.class);
-
-  /**
-   * Hosts with nothing ready (a class bound and end each, as a rule) that one look for a selector
-   * cancel's next host reads past at most.
-   */
-  static final int HOSTS_PASSED = 1_000;
 
   private final SortedStore hosts;
   private final SortedStore activities;
@@ -213,14 +206,9 @@ final class StoredQueues {
 
   // ------------------------------------------------------------------ upcoming
 
-  /**
-   * Counts in its lane (ordered lanes only), and waits in the host's upcoming index until it
-   * becomes ready ({@link #becomeReady}). Inserted: an activity ready in the step that queued it so
-   * writes no upcoming entry at all.
-   */
+  /** Counts in its lane (ordered lanes only) and in the host's upcoming index. */
   void joinUpcoming(Host host, QueuedActivity a) {
     upcoming.add(a.hostId(), a.seq(), a.id());
-    a.setUpcomingIndexed(true);
     if (a.inOrderedLane()) {
       host.countUpcoming(a.lane(), +1);
     }
@@ -232,7 +220,7 @@ final class StoredQueues {
    * count.
    */
   void leaveUpcoming(Host host, QueuedActivity a) {
-    leaveUpcomingIndex(a);
+    upcoming.remove(a.hostId(), a.seq(), a.id());
     if (a.isReady()) {
       ready.remove(a.hostId(), a.lane(), a.initiator(), a.rank(), a.id());
       host.countReady(a.lane(), a.initiator(), -1);
@@ -275,60 +263,22 @@ final class StoredQueues {
     }
   }
 
-  private void leaveUpcomingIndex(QueuedActivity a) {
-    if (a.upcomingIndexed()) {
-      upcoming.remove(a.hostId(), a.seq(), a.id());
-      a.setUpcomingIndexed(false);
-    }
-  }
-
-  /**
-   * A host's upcoming activity ids, up to {@code limit}, in acceptance order: those that wait, from
-   * the upcoming index, and the ready ones, from the ready index, which is read whole (its order is
-   * the release order), an activity an older version queued in both counted once.
-   */
+  /** A host's upcoming activity ids, up to {@code limit}, in acceptance order. */
   List<String> upcoming(String hostId, int limit) {
-    TreeMap<Long, String> bySeq = new TreeMap<>();
-    for (UpcomingIndex.Member m : upcoming.members(hostId, limit)) {
-      bySeq.put(m.seq(), m.activityId());
-    }
-    for (UpcomingIndex.Member m : ready.members(hostId)) {
-      bySeq.put(m.seq(), m.activityId());
-    }
-    List<String> ids = new ArrayList<>(Math.min(limit, bySeq.size()));
-    for (String id : bySeq.values()) {
-      if (ids.size() == limit) {
-        break;
-      }
-      ids.add(id);
-    }
-    return ids;
+    return upcoming.ids(hostId, limit);
   }
 
   /**
-   * The next host for a selector cancel to look at after {@code hostId} (the first if null): the
-   * first, in the upcoming index's order, with an activity waiting or ready; or, past {@link
-   * #HOSTS_PASSED} hosts with nothing ready, the last of them, which has nothing to cancel.
+   * The first host with upcoming activities after {@code hostId}, in the upcoming index's order.
    */
   Optional<String> firstHostWithUpcomingAfter(String hostId) {
-    Optional<String> waiting = upcoming.firstHostAfter(hostId);
-    Optional<String> ready = this.ready.firstHostWithEntryAfter(hostId, HOSTS_PASSED * 2);
-    if (waiting.isEmpty() || ready.isEmpty()) {
-      return waiting.isEmpty() ? ready : waiting;
-    }
-    return Optional.of(
-        Arrays.compareUnsigned(
-                    KeyParts.lengthPrefixed(waiting.get()), KeyParts.lengthPrefixed(ready.get()))
-                <= 0
-            ? waiting.get()
-            : ready.get());
+    return upcoming.firstHostAfter(hostId);
   }
 
   // ------------------------------------------------------------------ ready
 
   /** Enters the ready index of its lane and initiator, counted in {@code host}. */
   void becomeReady(Host host, QueuedActivity a) {
-    leaveUpcomingIndex(a);
     a.setReady(true);
     Lane lane = a.lane();
     InitiatorKind initiator = a.initiator();

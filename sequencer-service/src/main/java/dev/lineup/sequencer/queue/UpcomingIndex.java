@@ -5,14 +5,9 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * The upcoming index: each host's upcoming activities that are not ready (waiting for a dependency,
- * a retry's backoff or {@code not_before}), in acceptance order. A ready activity is in the {@link
- * ReadyIndex} instead, and {@link StoredQueues#upcoming} puts the two together for cancel-all,
- * purge, selector cancels, stale checks and the queue view; an activity queued behind another so
- * writes one index entry and its deletion, not two of each (docs/BENCHMARKS.md, finding 60). A
- * ready activity an older version queued keeps its entry here too, until it leaves ({@link
- * QueuedActivity#upcomingIndexed}). Key: {@code [len][host][seq][activity id]}; hosts sort by their
- * length-prefixed id, the order a selector cancel goes through them in.
+ * The upcoming index: every upcoming activity of each host, in acceptance order, for cancel-all,
+ * purge, selector cancels and the queue view. Key: {@code [len][host][seq][activity id]}; hosts
+ * sort by their length-prefixed id, the order a selector cancel goes through them in.
  */
 final class UpcomingIndex {
 
@@ -35,20 +30,14 @@ final class UpcomingIndex {
     section.delete(key(hostId, seq, activityId));
   }
 
-  /** An upcoming activity of a host, by its acceptance sequence. */
-  record Member(long seq, String activityId) {}
-
-  /** Up to {@code limit} of a host's entries, in acceptance order. */
-  List<Member> members(String hostId, int limit) {
+  /** Up to {@code limit} upcoming activity ids of a host, in acceptance order. */
+  List<String> ids(String hostId, int limit) {
     byte[] host = KeyParts.lengthPrefixed(hostId);
-    List<Member> members = new ArrayList<>();
+    List<String> ids = new ArrayList<>();
     for (SortedStore.Entry e : section.scan(host, limit)) {
-      members.add(
-          new Member(
-              KeyParts.ordered(e.key(), host.length),
-              KeyParts.id(e.key(), host.length + 8, e.key().length)));
+      ids.add(KeyParts.id(e.key(), host.length + 8, e.key().length));
     }
-    return members;
+    return ids;
   }
 
   /**

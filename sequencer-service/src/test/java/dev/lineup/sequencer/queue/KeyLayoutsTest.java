@@ -13,8 +13,6 @@ import org.junit.jupiter.api.Test;
 /** Each key layout is read back by the class that writes it, and sorts as its readers expect. */
 class KeyLayoutsTest {
 
-  private static final Duration STEP = Duration.ofMinutes(1);
-
   private final InMemorySortedStore store = InMemorySortedStore.withSectionBounds();
 
   @Test
@@ -43,8 +41,7 @@ class KeyLayoutsTest {
     upcoming.add("host-b", 1, "b1");
     upcoming.add("h-a", 7, "a7");
 
-    assertThat(upcoming.members("host-b", 10))
-        .containsExactly(new UpcomingIndex.Member(1, "b1"), new UpcomingIndex.Member(2, "b2"));
+    assertThat(upcoming.ids("host-b", 10)).containsExactly("b1", "b2");
     assertThat(upcoming.firstHostAfter(null)).contains("h-a");
     assertThat(upcoming.firstHostAfter("h-a")).contains("host-b");
     assertThat(upcoming.firstHostAfter("host-b")).isEmpty();
@@ -70,47 +67,6 @@ class KeyLayoutsTest {
     ready.forEachEntry(
         "h", (lane, initiator) -> entries.append(lane).append('/').append(initiator));
     assertThat(entries.toString()).isEqualTo("DEFAULT/USERDEFAULT/USERDEFAULT/SYSTEM");
-  }
-
-  @Test
-  void theReadyIndexAnswersAHostsActivitiesByAcceptanceSequenceWhateverTheirRank() {
-    ReadyIndex ready = new ReadyIndex(Section.READY.of(store));
-    ready.addBound("h", Lane.DEFAULT, InitiatorKind.USER);
-    ready.addBound("h", Lane.SETUP, InitiatorKind.SYSTEM);
-    ready.add("h", Lane.DEFAULT, InitiatorKind.USER, Ranking.head(9), "preempt");
-    ready.add("h", Lane.DEFAULT, InitiatorKind.USER, Ranking.PRIORITY.key(1, 0, 4, STEP), "low");
-    ready.add("h", Lane.SETUP, InitiatorKind.SYSTEM, Ranking.AGING.key(3, 77, 2, STEP), "aging");
-    ready.add("hh", Lane.DEFAULT, InitiatorKind.USER, Ranking.FIFO.key(0, 0, 1, STEP), "other");
-
-    assertThat(ready.members("h"))
-        .containsExactlyInAnyOrder(
-            new UpcomingIndex.Member(9, "preempt"),
-            new UpcomingIndex.Member(4, "low"),
-            new UpcomingIndex.Member(2, "aging"));
-  }
-
-  @Test
-  void
-      theNextHostWithSomethingReadyIsFoundPastHostsWithOnlyTheirBoundsWithinAReadOfBoundedLength() {
-    ReadyIndex ready = new ReadyIndex(Section.READY.of(store));
-    for (int i = 0; i < 300; i++) {
-      ready.addBound(String.format("idle-%03d", i), Lane.DEFAULT, InitiatorKind.USER);
-    }
-    ready.addBound("busy", Lane.DEFAULT, InitiatorKind.USER);
-    ready.add("busy", Lane.DEFAULT, InitiatorKind.USER, Ranking.FIFO.key(0, 0, 1, STEP), "b1");
-    ready.addBound("x", Lane.DEFAULT, InitiatorKind.USER);
-    ready.add("x", Lane.DEFAULT, InitiatorKind.USER, Ranking.FIFO.key(0, 0, 1, STEP), "x1");
-
-    // Length-prefixed: "x" and "busy" sort before every "idle-nnn".
-    assertThat(ready.firstHostWithEntryAfter(null, 10_000)).contains("x");
-    assertThat(ready.firstHostWithEntryAfter("x", 10_000)).contains("busy");
-    assertThat(ready.firstHostWithEntryAfter("busy", 10_000))
-        .as("past the last host with something ready: only bounds and ends follow")
-        .isEmpty();
-    assertThat(ready.firstHostWithEntryAfter("busy", 100))
-        .as("a read that stops early answers the last idle host it passed")
-        .contains("idle-049");
-    assertThat(ready.firstHostWithEntryAfter("idle-049", 100)).contains("idle-099");
   }
 
   @Test

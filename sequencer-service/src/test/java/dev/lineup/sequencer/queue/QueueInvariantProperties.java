@@ -32,7 +32,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeMap;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.Combinators;
@@ -673,7 +672,6 @@ class QueueInvariantProperties {
       checkLeasesWatched();
       checkStaleTimesWatched();
       checkPayloadsKeptWhileRead();
-      checkUpcomingIndexed();
       for (int h = 0; h < HOSTS; h++) {
         byte[] stored = Section.HOSTS.of(store).get(KeyParts.id(host(h)));
         byte[] prefix = KeyParts.lengthPrefixed(host(h));
@@ -728,52 +726,6 @@ class QueueInvariantProperties {
                 a.getActivityId(), a.getState(), a.getAttempt(), a.getMaxAttempts())
             .isEqualTo(mayBeReleased);
       }
-    }
-
-    /**
-     * The upcoming index holds exactly the upcoming activities that are not ready, each record says
-     * whether it is there, and a host's upcoming activities read through both indexes are its
-     * upcoming records, in acceptance order.
-     */
-    private void checkUpcomingIndexed() {
-      Map<String, TreeMap<Long, String>> upcomingBySeq = new HashMap<>();
-      List<String> waiting = new ArrayList<>();
-      for (SortedStore.Entry e :
-          Section.ACTIVITIES.of(store).scan(new byte[0], Integer.MAX_VALUE)) {
-        ActivityRecord a = StateCodec.activity(e.value());
-        if (!a.getState().equals(ActivityState.QUEUED.name())) {
-          continue;
-        }
-        upcomingBySeq
-            .computeIfAbsent(a.getHostId(), h -> new TreeMap<>())
-            .put(a.getSeq(), a.getActivityId());
-        assertThat(a.getUpcomingIndexed())
-            .as("%s (ready: %s) has an upcoming entry", a.getActivityId(), a.getReady())
-            .isEqualTo(!a.getReady());
-        if (!a.getReady()) {
-          waiting.add(a.getActivityId());
-        }
-      }
-      StoredQueues stored = new StoredQueues(store);
-      List<String> indexed = new ArrayList<>();
-      for (int h = 0; h < HOSTS; h++) {
-        List<String> expected =
-            new ArrayList<>(upcomingBySeq.getOrDefault(host(h), new TreeMap<>()).values());
-        assertThat(stored.upcoming(host(h), Integer.MAX_VALUE))
-            .as("upcoming activities of %s, in acceptance order", host(h))
-            .isEqualTo(expected);
-        if (expected.size() > 1) {
-          assertThat(stored.upcoming(host(h), 1))
-              .as("the first upcoming activity of %s", host(h))
-              .containsExactly(expected.get(0));
-        }
-        new UpcomingIndex(Section.UPCOMING.of(store))
-            .members(host(h), Integer.MAX_VALUE)
-            .forEach(m -> indexed.add(m.activityId()));
-      }
-      assertThat(indexed)
-          .as("the upcoming index: the upcoming activities that are not ready")
-          .containsExactlyInAnyOrderElementsOf(waiting);
     }
 
     private void checkLeasesWatched() {

@@ -166,36 +166,6 @@ class StateCodecTest {
   }
 
   @Test
-  void aReadyActivityAnOlderVersionAlsoIndexedAsUpcomingIsListedOnceAndLeavesBothIndexes()
-      throws Exception {
-    queues.pause("mac-1");
-    queues.enqueue(script("a1"), false, NOW);
-    queues.enqueue(script("a2"), false, NOW);
-    ActivityRecord current =
-        StateCodec.activity(Section.ACTIVITIES.of(store).get(KeyParts.id("a1")));
-    assertThat(current.getReady()).isTrue();
-    assertThat(current.getUpcomingIndexed()).as("ready: found through the ready index").isFalse();
-    assertThat(Section.UPCOMING.of(store).scan(new byte[0], 10)).isEmpty();
-
-    // What v6 left: the record without the flag, and an upcoming entry beside the ready one.
-    byte[] v6 = inVersion(current, "ActivityRecord/v6");
-    Section.ACTIVITIES.of(store).put(KeyParts.id("a1"), v6);
-    new UpcomingIndex(Section.UPCOMING.of(store)).add("mac-1", current.getSeq(), "a1");
-    assertThat(StateCodec.activity(v6).getUpcomingIndexed()).as("read as indexed").isTrue();
-    StoredQueues stored = new StoredQueues(store);
-    assertThat(stored.upcoming("mac-1", 10)).containsExactly("a1", "a2");
-    assertThat(stored.upcoming("mac-1", 1)).containsExactly("a1");
-
-    queues.resume("mac-1", NOW);
-
-    assertThat(released).extracting(r -> r.getActivity().getActivityId()).containsExactly("a1");
-    assertThat(Section.UPCOMING.of(store).scan(new byte[0], 10))
-        .as("a1's upcoming entry, taken out at its release")
-        .isEmpty();
-    assertThat(stored.upcoming("mac-1", 10)).containsExactly("a2");
-  }
-
-  @Test
   void anActivityWaitedForIsFlaggedAndItsEndReleasesItsDependent() {
     queues.enqueue(script("first"), false, NOW);
     Activity second = Activity.newBuilder(script("second")).setDependsOn(List.of("first")).build();

@@ -8,7 +8,6 @@ import dev.lineup.avro.ActivityType;
 import dev.lineup.sequencer.state.ActivityRecord;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
@@ -113,44 +112,25 @@ class StoreWritesTest {
 
     assertThat(step(() -> queues.enqueue(script("h1", "a3"), false, NOW)))
         .as(
-            "queued and ready: record (its payload inside), ready entry, host; no upcoming entry"
-                + " (the ready index lists it), no stale deadline")
+            "queued: record (its payload inside), upcoming and ready entries, host; no stale"
+                + " deadline")
         .isEqualTo(
             Map.of(
                 "hosts put", 1,
                 "activities put", 1,
+                "upcoming put", 1,
                 "ready put", 1));
     assertThat(step(() -> queues.onResult(succeeded("h1", "a1"), NOW + 10)))
         .as(
-            "a1 ends (its forget deadline in), a2 is released: its ready entry goes, its record"
-                + " drops its payload (its last attempt); the host's lease check watches its lease")
+            "a1 ends (its forget deadline in), a2 is released: its entries go, its record drops"
+                + " its payload (its last attempt); the host's lease check watches its lease")
         .isEqualTo(
             Map.of(
                 "hosts put", 1,
                 "activities put", 2,
+                "upcoming delete", 1,
                 "ready delete", 1,
                 "deadlines put", 1));
-  }
-
-  @Test
-  void anActivityThatWaitsForADependencyIsInTheUpcomingIndexUntilItIsReady() {
-    step(() -> queues.enqueue(script("h1", "a1"), false, NOW));
-    Activity dependent =
-        TestActivities.script("h1", "a2", Instant.ofEpochMilli(NOW))
-            .setDependsOn(List.of("a1"))
-            .build();
-
-    assertThat(step(() -> queues.enqueue(dependent, false, NOW)))
-        .as("waiting for a1: an upcoming entry, no ready one")
-        .containsEntry("upcoming put", 1)
-        .doesNotContainKey("ready put");
-    assertThat(new StoredQueues(store).upcoming("h1", 10)).containsExactly("a2");
-
-    assertThat(step(() -> queues.onResult(succeeded("h1", "a1"), NOW + 10)))
-        .as("a1 succeeded: a2 is ready and released at once, so neither entry is left")
-        .containsEntry("upcoming delete", 1)
-        .doesNotContainKeys("ready put", "ready delete");
-    assertThat(Section.UPCOMING.of(store).scan(new byte[0], 10)).isEmpty();
   }
 
   private static long forgetTime(long finishedAt) {
