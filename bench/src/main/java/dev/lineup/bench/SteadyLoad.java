@@ -269,7 +269,9 @@ class SteadyLoad {
    * Cold JVMs do that at the first rate until the JIT has done its work, and a warm one now and
    * then when the rate doubles (a full run of 2026-12-06 began its 4,000 act/s window 17,971 behind
    * and drained 7,600 of it at 4,129 act/s). Once more only: a rate that starts behind again counts
-   * as not sustained. The second try offers to the same hosts as the first.
+   * as not sustained. The second try offers to the same hosts as the first, except a step on hosts
+   * the search never touched (half of capacity): its second try gets hosts never touched either,
+   * not the ones its first try left queues and deletions on.
    */
   Step measured(Target target, Meter meter, double rate, Duration warmup, int firstHost)
       throws Exception {
@@ -279,7 +281,7 @@ class SteadyLoad {
       System.out.printf(
           "steady %s @ %.0f act/s: the window only caught up its warm-up's backlog; once more%n",
           target.name(), rate);
-      step = step(target, meter, rate, this.warmup, firstHost);
+      step = step(target, meter, rate, this.warmup, firstHost == 0 ? 0 : firstHost + hosts);
     }
     return step;
   }

@@ -25,6 +25,7 @@ class SteadyLoadCaughtUpTest {
   /** A search whose steps return scripted windows, rate by rate and try by try. */
   private static final class Scripted extends SteadyLoad {
     final List<Double> ran = new ArrayList<>();
+    final List<Integer> firstHosts = new ArrayList<>();
     private final BiFunction<Double, Integer, Window> script;
 
     Scripted(BiFunction<Double, Integer, Window> script) {
@@ -36,6 +37,7 @@ class SteadyLoadCaughtUpTest {
     Step step(Target target, Meter meter, double rate, Duration warmup, int firstHost) {
       int tries = (int) ran.stream().filter(r -> r == rate).count();
       ran.add(rate);
+      firstHosts.add(firstHost);
       Window w = script.apply(rate, tries);
       double achieved = rate * w.achievedShare();
       boolean sustained = sustained(rate, achieved, w.backlogStart(), w.backlogEnd());
@@ -98,5 +100,26 @@ class SteadyLoadCaughtUpTest {
         .as("4,000 twice, then the bisection below it, each rate tried at most twice")
         .containsExactly(2000.0, 4000.0, 4000.0, 3000.0, 3500.0, 3750.0, 1875.0);
     assertThat(capacity.rate()).as("the capacity found").isEqualTo(3750);
+  }
+
+  @Test
+  void halfOfCapacityRunOnceMoreGoesToHostsNeitherTryNorTheSearchTouched() throws Exception {
+    // Half of capacity (2,000) starts behind once, on the hosts after the search's ten.
+    Scripted search =
+        new Scripted(
+            (rate, tries) -> {
+              if (rate == 2000 && tries == 1) {
+                return CAUGHT_UP;
+              }
+              return rate <= 4000 ? FLAT : FELL_BEHIND;
+            });
+
+    SteadyLoad.Capacity capacity = search.capacity(NO_QUEUE, 2000, 4000);
+
+    assertThat(search.ran).containsExactly(2000.0, 4000.0, 2000.0, 2000.0);
+    assertThat(search.firstHosts)
+        .as("the search's steps on hosts 0-9, half of capacity on 10-19, its second try on 20-29")
+        .containsExactly(0, 0, 10, 20);
+    assertThat(capacity.half().offered()).isEqualTo(2000);
   }
 }
