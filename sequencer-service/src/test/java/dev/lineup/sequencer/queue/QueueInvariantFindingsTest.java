@@ -1,6 +1,7 @@
 package dev.lineup.sequencer.queue;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 
 import dev.lineup.avro.Activity;
 import dev.lineup.avro.ActivityResult;
@@ -225,6 +226,45 @@ class QueueInvariantFindingsTest {
                 .range(KeyParts.ordered(Long.MIN_VALUE), KeyParts.ordered(late + 1), 10))
         .as("deadlines due at %d left after its tick", late)
         .isEmpty();
+  }
+
+  /**
+   * Rule 5 by selector, exact: what a selector cancel matched at its start ends by it on every
+   * host, even one a cancel by id or a cancel of all upcoming reaches before the selector's step
+   * does. The host is brought up to date first, so the cancel by id finds its activity already
+   * CANCELLED by the selector (NOT_CANCELLABLE), and the cancel of all upcoming finds nothing the
+   * selector matched left to end (found by the review of the fixes above, through the property).
+   */
+  @Test
+  void aCancelByIdOrOfAllUpcomingOnAHostASelectorCancelHasNotReachedLeavesItsMatchesToIt() {
+    HostQueues queues =
+        new HostQueues(store, QueueSettings.defaults().withCancelMatchingPerStep(2), outbox);
+    queues.enqueue(script("h1", "h1-running").build(), false, NOW);
+    queues.enqueue(script("h1", "h1-waiting").build(), false, NOW);
+    queues.enqueue(script("h2", "h2-running").build(), false, NOW);
+    queues.enqueue(script("h2", "h2-waiting").build(), false, NOW);
+    queues.enqueue(script("h3", "h3-running").build(), false, NOW);
+    queues.enqueue(script("h3", "h3-waiting").build(), false, NOW);
+    Selector scriptRuns = Selector.newBuilder().setType(ActivityType.SCRIPT_RUN).build();
+    assertThat(queues.startCancelMatching(scriptRuns, "c1", NOW)).isTrue();
+    queues.stepCancelMatching("c1", NOW, SeparateSteps.DIRECT);
+    assertThat(last("h1-waiting").getDetail()).isEqualTo("cancellation c1");
+    assertThat(last("h2-waiting").getState()).as("not reached yet").isEqualTo(ActivityState.QUEUED);
+
+    queues.cancel("h2", "h2-waiting", NOW + SECOND);
+    queues.cancelUpcoming("h3", NOW + SECOND);
+
+    assertThat(outbox.events)
+        .filteredOn(e -> e.getActivityId().equals("h2-waiting"))
+        .extracting(LifecycleEvent::getReason, LifecycleEvent::getDetail)
+        .as("h2-waiting: cancelled by the selector, then the cancel by id refused")
+        .containsExactly(
+            tuple(ReasonCode.ACCEPTED, null),
+            tuple(ReasonCode.USER_CANCEL, "cancellation c1"),
+            tuple(ReasonCode.NOT_CANCELLABLE, "already CANCELLED"));
+    assertThat(last("h3-waiting").getDetail())
+        .as("h3-waiting, after a cancel of all upcoming: %s", last("h3-waiting"))
+        .isEqualTo("cancellation c1");
   }
 
   private static Activity.Builder script(String host, String id) {
