@@ -22,7 +22,8 @@ import org.HdrHistogram.Recorder;
  *
  * <p>A {@link Target} is the queue under test (Lineup through its Kafka front door, or a SQL
  * queue); it reports releases and answers to the {@link Meter}. {@link #capacity} searches the
- * highest sustained rate: doubling, then halving the gap three times.
+ * highest sustained rate: doubling, then halving the gap three times (a first rate that does not
+ * hold even warm is halved first, until one does).
  */
 class SteadyLoad {
 
@@ -31,6 +32,9 @@ class SteadyLoad {
 
   /** The first step's warm-up, in warm-ups: it also carries the JVMs' cold start. */
   static final int FIRST_WARMUP = 3;
+
+  /** How far below a first rate that does not hold the search looks for one that does: 1/16. */
+  static final int HALVINGS_BELOW_START = 4;
 
   /** The queue under test, and its simulated devices. */
   interface Target extends AutoCloseable {
@@ -203,28 +207,56 @@ class SteadyLoad {
     double failed = -1;
     // A step whose backlog did not drain leaves work behind that would skew every later one.
     boolean stuck = false;
-    for (double rate = startRate; rate <= maxRate; rate *= 2) {
+    // A first rate that does not hold is run once more, warm now: cold JVMs fall behind for good
+    // at a rate they hold once the JIT has done its work (on 2026-12-06 both builds of an A/B pair
+    // ended a search at 0 act/s that way).
+    boolean triedWarm = false;
+    double rate = startRate;
+    while (rate <= maxRate) {
+      boolean cold = rate == startRate && !triedWarm;
       Step step =
-          measured(
-              target,
-              meter,
-              rate,
-              rate == startRate ? warmup.multipliedBy(FIRST_WARMUP) : warmup,
-              0);
+          measured(target, meter, rate, cold ? warmup.multipliedBy(FIRST_WARMUP) : warmup, 0);
       if (step == null) {
         stuck = true;
         break;
       }
       System.out.println(step.render(target.name()));
       if (!step.sustained()) {
+        if (cold) {
+          triedWarm = true;
+          System.out.printf(
+              "steady %s @ %.0f act/s: the search's first rate did not hold; once more, warm%n",
+              target.name(), rate);
+          continue;
+        }
         failed = rate;
         break;
       }
       sustained = rate;
       atCapacity = step;
+      rate *= 2;
+    }
+    // Not even warm: down from it, halving, until a rate holds; the gap above that is then halved.
+    for (int i = 1; i <= HALVINGS_BELOW_START && sustained == 0 && failed > 0 && !stuck; i++) {
+      double lower = Math.floor(startRate / (1L << i));
+      if (lower < 1) {
+        break;
+      }
+      Step step = measured(target, meter, lower, warmup, 0);
+      if (step == null) {
+        stuck = true;
+        break;
+      }
+      System.out.println(step.render(target.name()));
+      if (step.sustained()) {
+        sustained = lower;
+        atCapacity = step;
+      } else {
+        failed = lower;
+      }
     }
     for (int i = 0; i < 3 && failed > 0 && sustained > 0 && !stuck; i++) {
-      double rate = Math.floor((sustained + failed) / 2);
+      rate = Math.floor((sustained + failed) / 2);
       Step step = measured(target, meter, rate, warmup, 0);
       if (step == null) {
         stuck = true;

@@ -11,7 +11,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * How the capacity search judges a step whose window began behind: one that only caught up what its
- * warm-up left is run once more, at any rate, and counts on its second try alone.
+ * warm-up left is run once more, at any rate, and counts on its second try alone; a first rate that
+ * fell behind (cold JVMs) is run once more warm, and halved if it still does not hold.
  */
 class SteadyLoadCaughtUpTest {
 
@@ -121,5 +122,48 @@ class SteadyLoadCaughtUpTest {
         .as("the search's steps on hosts 0-9, half of capacity on 10-19, its second try on 20-29")
         .containsExactly(0, 0, 10, 20);
     assertThat(capacity.half().offered()).isEqualTo(2000);
+  }
+
+  @Test
+  void aFirstRateThatFellBehindColdIsRunOnceMoreWarmAndTheSearchGoesOnFromIt() throws Exception {
+    Scripted search =
+        new Scripted(
+            (rate, tries) -> {
+              if (rate == 2000 && tries == 0) {
+                return FELL_BEHIND;
+              }
+              return rate <= 5000 ? FLAT : FELL_BEHIND;
+            });
+
+    SteadyLoad.Capacity capacity = search.capacity(NO_QUEUE, 2000, 8000);
+
+    assertThat(search.ran)
+        .as("2,000 cold, then warm, then the doubling and the bisection as usual")
+        .containsExactly(2000.0, 2000.0, 4000.0, 8000.0, 6000.0, 5000.0, 5500.0, 2500.0);
+    assertThat(capacity.rate()).as("the capacity found").isEqualTo(5000);
+  }
+
+  @Test
+  void aFirstRateThatDoesNotHoldEvenWarmIsHalvedUntilOneDoes() throws Exception {
+    Scripted search = new Scripted((rate, tries) -> rate >= 1000 ? FELL_BEHIND : FLAT);
+
+    SteadyLoad.Capacity capacity = search.capacity(NO_QUEUE, 2000, 8000);
+
+    assertThat(search.ran)
+        .as("2,000 twice, halved to 1,000 and 500, then the gap between 500 and 1,000 halved")
+        .containsExactly(2000.0, 2000.0, 1000.0, 500.0, 750.0, 875.0, 937.0, 468.0);
+    assertThat(capacity.rate()).as("the capacity found, not 0").isEqualTo(937);
+    assertThat(capacity.half().offered()).as("half of it").isEqualTo(468);
+  }
+
+  @Test
+  void aSearchThatFindsNoRateHoldingStopsAtASixteenthOfTheFirst() throws Exception {
+    Scripted search = new Scripted((rate, tries) -> FELL_BEHIND);
+
+    SteadyLoad.Capacity capacity = search.capacity(NO_QUEUE, 2000, 8000);
+
+    assertThat(search.ran).containsExactly(2000.0, 2000.0, 1000.0, 500.0, 250.0, 125.0);
+    assertThat(capacity.rate()).as("none held").isZero();
+    assertThat(capacity.half()).as("no half of nothing").isNull();
   }
 }
