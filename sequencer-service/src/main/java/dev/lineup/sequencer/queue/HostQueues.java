@@ -118,6 +118,7 @@ public final class HostQueues {
     String dedupeKey = activity.getDedupeKey();
     Optional<String> holder =
         dedupeKey == null ? Optional.empty() : stored.dedupeHolder(host.id(), dedupeKey);
+    Lane lane = activity.getLane();
     if (preempt && cannotRun == null) {
       Set<String> spared = dependencies.sparedByPreemption(waitingFor.keySet());
       // A holder of the key that the preemption spares keeps it, and a rejected enqueue changes
@@ -127,11 +128,16 @@ public final class HostQueues {
         stored.save(host);
         return;
       }
+      // The same for a full lane: what the preemption spares in it is all it would hold after.
+      if (lane != BYPASS && sparedIn(lane, spared) >= settings.maxUpcomingPerLane()) {
+        events.reject(activity, ReasonCode.QUEUE_FULL, "lane " + lane + " is full", now);
+        stored.save(host);
+        return;
+      }
       cancelAllUpcoming(host, ReasonCode.PREEMPTED, "preempted by " + id, spared, now);
       // A holder is upcoming (its key goes at its release), and this one was not spared.
       holder = Optional.empty();
     }
-    Lane lane = activity.getLane();
     if (lane != BYPASS && host.upcoming(lane) >= settings.maxUpcomingPerLane()) {
       events.reject(activity, ReasonCode.QUEUE_FULL, "lane " + lane + " is full", now);
       stored.save(host);
@@ -736,6 +742,15 @@ public final class HostQueues {
   }
 
   /** Rules 5, 6 and 13: cancel every upcoming activity of the host but the spared. */
+  /** How many of {@code spared} (upcoming activities of one host) are in {@code lane}. */
+  private long sparedIn(Lane lane, Set<String> spared) {
+    return spared.stream()
+        .map(stored::activity)
+        .flatMap(Optional::stream)
+        .filter(a -> a.lane() == lane)
+        .count();
+  }
+
   private void cancelAllUpcoming(
       Host host, ReasonCode reason, String detail, Set<String> spared, long now) {
     for (String id : stored.upcoming(host.id(), Integer.MAX_VALUE)) {

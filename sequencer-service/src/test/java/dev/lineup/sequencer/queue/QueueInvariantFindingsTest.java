@@ -7,6 +7,7 @@ import dev.lineup.avro.Activity;
 import dev.lineup.avro.ActivityResult;
 import dev.lineup.avro.ActivityState;
 import dev.lineup.avro.ActivityType;
+import dev.lineup.avro.Lane;
 import dev.lineup.avro.LifecycleEvent;
 import dev.lineup.avro.ReasonCode;
 import dev.lineup.avro.ResultKind;
@@ -21,8 +22,8 @@ import org.junit.jupiter.api.Test;
 /**
  * Scenarios where the rules broke the contract, found by {@link QueueInvariantProperties} once it
  * made dedupe keys and selector cancels (2026-12-06), each the shrunk sample the property printed,
- * written out step by step, and one found by reading {@link Tick} while writing its invariant. Each
- * failed before its rule was fixed.
+ * written out step by step, and two found by reading: {@link Tick} while writing its invariant, and
+ * the preemption's order of checks. Each failed before its rule was fixed.
  */
 class QueueInvariantFindingsTest {
 
@@ -59,6 +60,42 @@ class QueueInvariantFindingsTest {
         .isEqualTo(ActivityState.QUEUED);
     assertThat(last("holder").getState())
         .as("the holder of the key: %s", last("holder"))
+        .isEqualTo(ActivityState.QUEUED);
+    assertThat(outbox.events)
+        .as("events of a rejected preempting enqueue")
+        .noneMatch(e -> e.getReason() == ReasonCode.PREEMPTED);
+  }
+
+  /**
+   * Rules 6 and 9 together: an enqueue that is rejected changes nothing. A preempting activity
+   * spares what it depends on, and their own dependencies; when those alone fill its lane, it is
+   * rejected QUEUE_FULL, and it must be before its preemption cancelled the host's other lanes.
+   * Found by reading, not by the property (its lanes are never that full).
+   */
+  @Test
+  void aPreemptingEnqueueRejectedForAFullLaneCancelsNothing() {
+    HostQueues queues =
+        new HostQueues(store, QueueSettings.defaults().withMaxUpcomingPerLane(2), outbox);
+    queues.enqueue(script("h1", "running").build(), false, NOW);
+    queues.enqueue(script("h1", "first").build(), false, NOW);
+    queues.enqueue(script("h1", "second").setDependsOn(List.of("first")).build(), false, NOW);
+    queues.enqueue(script("h1", "setup").setLane(Lane.SETUP).build(), false, NOW);
+    queues.enqueue(script("h1", "setup-waiting").setLane(Lane.SETUP).build(), false, NOW);
+
+    queues.enqueue(
+        script("h1", "urgent").setDependsOn(List.of("second")).build(), true, NOW + SECOND);
+
+    assertThat(last("urgent"))
+        .as("the preempting enqueue, whose lane holds two it spares")
+        .satisfies(
+            e -> {
+              assertThat(e.getState()).isEqualTo(ActivityState.REJECTED);
+              assertThat(e.getReason()).isEqualTo(ReasonCode.QUEUE_FULL);
+            });
+    assertThat(last("setup-waiting").getState())
+        .as(
+            "an upcoming activity in another lane, after an enqueue that was rejected: %s",
+            last("setup-waiting"))
         .isEqualTo(ActivityState.QUEUED);
     assertThat(outbox.events)
         .as("events of a rejected preempting enqueue")
