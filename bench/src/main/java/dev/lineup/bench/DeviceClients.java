@@ -36,10 +36,12 @@ final class DeviceClients {
             "read_committed",
             ConsumerConfig.MAX_POLL_RECORDS_CONFIG,
             5000,
-            // A device answers as soon as a release is visible, not on the broker's default
-            // half-second fetch wait.
+            // The broker's default fetch wait, as the gateway's consumer has: a read_committed
+            // fetch is answered as soon as a commit makes releases visible, so a shorter wait only
+            // adds empty fetches (10 ms cost about 70 a second at 1,000 act/s, and the released ->
+            // seen p50 was 35 ms either way; docs/BENCHMARKS.md, finding 61).
             ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG,
-            10),
+            500),
         Topics.RELEASED_SCRIPT.keySerde().deserializer(),
         Topics.RELEASED_SCRIPT.valueSerde().deserializer());
   }

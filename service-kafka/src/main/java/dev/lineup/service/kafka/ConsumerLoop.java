@@ -6,6 +6,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -16,6 +17,7 @@ import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -39,7 +41,11 @@ import org.slf4j.LoggerFactory;
  *
  * Offsets are committed after the handler returned and the dead letters were acknowledged, so a
  * crash re-delivers rather than loses; handlers must tolerate a batch twice, and a crash between
- * the two may write a dead letter twice.
+ * the two may write a dead letter twice. They are committed at most once per {@link
+ * #COMMIT_SPACING} (a quiet loop commits what it owes at its next empty poll), and before its
+ * partitions go to another member or the loop closes: a commit per batch was a request and a record
+ * per partition on {@code __consumer_offsets} for every few records under a steady trickle
+ * (docs/BENCHMARKS.md, finding 61). A crash so re-delivers up to that much more.
  */
 public final class ConsumerLoop<K, V> extends PollingLoop {
 
@@ -61,9 +67,18 @@ public final class ConsumerLoop<K, V> extends PollingLoop {
   private static final Logger LOG = LoggerFactory.getLogger(ConsumerLoop.class);
   private static final Duration DEAD_LETTER_ACK = Duration.ofSeconds(30);
 
+  /** The least time between two commits of the loop's offsets while it works. */
+  static final Duration COMMIT_SPACING = Duration.ofSeconds(1);
+
   private final KafkaProducer<byte[], byte[]> deadLetters;
   private final BatchHandler<K, V> handler;
   private final Map<String, Topic<K, ? extends V>> topics = new HashMap<>();
+
+  /** Processed batches whose offsets are not committed yet (loop thread only). */
+  private boolean owed;
+
+  /** When the offsets were last committed, in {@link System#nanoTime} (loop thread only). */
+  private long committedAt = System.nanoTime();
 
   /**
    * @param config consumer settings (bootstrap servers, group id, ...); offsets are committed by
@@ -128,7 +143,48 @@ public final class ConsumerLoop<K, V> extends PollingLoop {
     List<Polled<K, V>> batch = decode(records, refused);
     handle(batch, refused);
     sendDeadLetters(refused);
-    consumer.commitSync();
+    owed = true;
+    if (System.nanoTime() - committedAt >= COMMIT_SPACING.toNanos()) {
+      commitOwed();
+    }
+  }
+
+  /**
+   * Commits the consumer's positions: every batch polled has been processed, or rewound after a
+   * failure to be read again, so the positions are what was processed.
+   */
+  private void commitOwed() {
+    if (owed) {
+      consumer.commitSync();
+      owed = false;
+      committedAt = System.nanoTime();
+    }
+  }
+
+  @Override
+  protected void afterEmptyPoll() {
+    if (owed && System.nanoTime() - committedAt >= COMMIT_SPACING.toNanos()) {
+      commitQuietly("after a quiet poll");
+    }
+  }
+
+  @Override
+  protected void beforeRevoked(Collection<TopicPartition> partitions) {
+    commitQuietly("before its partitions went elsewhere");
+  }
+
+  @Override
+  protected void beforeClose() {
+    commitQuietly("as it closed");
+  }
+
+  /** A commit that may fail (the broker away): what it owed is read again, as after a crash. */
+  private void commitQuietly(String when) {
+    try {
+      commitOwed();
+    } catch (RuntimeException e) {
+      LOG.debug("{}: offsets not committed {}; they will be read again", name(), when, e);
+    }
   }
 
   @Override

@@ -129,6 +129,18 @@ public abstract sealed class PollingLoop implements Readiness, Instrumented, Aut
   /** After {@link #process} threw, before the batch is read again (an open transaction aborts). */
   protected void rollBack() {}
 
+  /** After a poll that returned nothing, on the loop's thread. */
+  protected void afterEmptyPoll() {}
+
+  /**
+   * Inside a poll, before {@code partitions} go to another member, on the loop's thread: every
+   * batch read from them has been processed or rewound.
+   */
+  protected void beforeRevoked(Collection<TopicPartition> partitions) {}
+
+  /** As the loop ends, before its consumer closes, on the loop's thread. */
+  protected void beforeClose() {}
+
   /** Closes what the subclass opened, on the loop's thread as it ends. */
   protected abstract void closeClients(Duration timeout);
 
@@ -220,7 +232,9 @@ public abstract sealed class PollingLoop implements Readiness, Instrumented, Aut
         topics,
         new ConsumerRebalanceListener() {
           @Override
-          public void onPartitionsRevoked(Collection<TopicPartition> partitions) {}
+          public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+            beforeRevoked(partitions);
+          }
 
           /** Called inside a poll, before it fetches: a loop holding back fetches nothing new. */
           @Override
@@ -278,6 +292,7 @@ public abstract sealed class PollingLoop implements Readiness, Instrumented, Aut
         }
         polled.set(true);
         if (records.isEmpty()) {
+          afterEmptyPoll();
           measureLag();
           // A failed batch is over only when it passes, or when its partitions went elsewhere.
           retrying.retainAll(consumer.assignment());
@@ -315,6 +330,7 @@ public abstract sealed class PollingLoop implements Readiness, Instrumented, Aut
       throw e;
     } finally {
       try {
+        beforeClose();
         consumer.close(CLOSE);
       } finally {
         closeClients(CLOSE);

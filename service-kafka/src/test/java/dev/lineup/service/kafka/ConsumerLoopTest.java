@@ -320,4 +320,98 @@ class ConsumerLoopTest {
                         new org.apache.kafka.common.errors.RecordTooLargeException("too large")))))
         .isFalse();
   }
+
+  /** The group's committed offset on the lane's one partition, or -1 if none. */
+  private static long committed(String group, Lane lane) throws Exception {
+    try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
+      var offsets = admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get();
+      var offset = offsets.get(new org.apache.kafka.common.TopicPartition(lane.in().name(), 0));
+      return offset == null ? -1 : offset.offset();
+    }
+  }
+
+  @Test
+  void offsetsAreCommittedAboutOnceASecondWhileBatchesFlowAndAllOfThemOnceTheLoopIsQuiet()
+      throws Exception {
+    Lane lane = freshTopics();
+    String group = "group-" + UUID.randomUUID();
+    AtomicInteger batches = new AtomicInteger();
+    AtomicInteger handled = new AtomicInteger();
+    try (var loop =
+        new ConsumerLoop<String, String>(
+                "test-loop",
+                GroupMembership.member(bootstrap, group, null),
+                lane.dlq(),
+                records -> {
+                  batches.incrementAndGet();
+                  handled.addAndGet(records.size());
+                },
+                lane.in())
+            .start()) {
+      var registry = new SimpleMeterRegistry();
+      loop.instrument(registry);
+      await().atMost(Duration.ofSeconds(20)).until(loop::running);
+      // A steady trickle: one record every 50 ms for 2 s, each its own batch.
+      long started = System.nanoTime();
+      for (int i = 0; i < 40; i++) {
+        produce(lane.in().name(), "r" + i);
+        Thread.sleep(50);
+      }
+      await().atMost(Duration.ofSeconds(20)).until(() -> handled.get() == 40);
+      double seconds = (System.nanoTime() - started) / 1e9;
+
+      // Quiet now: what it owes is committed at an empty poll, within about a second.
+      await().atMost(Duration.ofSeconds(10)).until(() -> committed(group, lane) == 40);
+      double commits =
+          registry.get("kafka.consumer.coordinator.commit.total").functionCounter().count();
+      assertThat(batches.get()).as("batches handled").isGreaterThan(10);
+      assertThat(commits)
+          .as("commits for %d batches over %.1f s", batches.get(), seconds)
+          .isLessThanOrEqualTo(Math.ceil(seconds) + 2);
+    }
+  }
+
+  /**
+   * Offsets owed inside the commit spacing are committed as the loop closes, here a static member's
+   * (a service with an instance id), which keeps its partitions in the group: Kafka's consumer
+   * calls the revocation listener as it closes all the same, and the loop commits before it closes
+   * too. With both taken out, the group's offset stays at the first batch.
+   */
+  @Test
+  void aLoopThatClosesCommitsWhatItProcessedBeforeItsConsumerCloses() throws Exception {
+    Lane lane = freshTopics();
+    String group = "group-" + UUID.randomUUID();
+    AtomicInteger handled = new AtomicInteger();
+    var loop =
+        new ConsumerLoop<String, String>(
+                "test-loop",
+                GroupMembership.member(bootstrap, group, "instance-1"),
+                lane.dlq(),
+                records -> handled.addAndGet(records.size()),
+                lane.in())
+            .start();
+    try (loop;
+        var producer =
+            new org.apache.kafka.clients.producer.KafkaProducer<String, String>(
+                Map.of("bootstrap.servers", bootstrap),
+                Serdes.String().serializer(),
+                Serdes.String().serializer())) {
+      await().atMost(Duration.ofSeconds(20)).until(loop::running);
+      // Two batches a moment apart: the second lands inside the first's commit spacing, and the
+      // loop closes right after it.
+      producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>(lane.in().name(), "a"));
+      producer.flush();
+      await()
+          .pollInterval(Duration.ofMillis(5))
+          .atMost(Duration.ofSeconds(20))
+          .until(() -> handled.get() == 1);
+      producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>(lane.in().name(), "b"));
+      producer.flush();
+      await()
+          .pollInterval(Duration.ofMillis(5))
+          .atMost(Duration.ofSeconds(20))
+          .until(() -> handled.get() == 2);
+    }
+    assertThat(committed(group, lane)).as("committed as it closed").isEqualTo(2);
+  }
 }
