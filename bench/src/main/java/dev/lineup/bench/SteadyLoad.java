@@ -23,7 +23,7 @@ import org.HdrHistogram.Recorder;
  * <p>A {@link Target} is the queue under test (Lineup through its Kafka front door, or a SQL
  * queue); it reports releases and answers to the {@link Meter}. {@link #capacity} searches the
  * highest sustained rate: doubling, then halving the gap three times (a first rate that does not
- * hold even warm is halved first, until one does).
+ * hold even warm is halved first, up to four times, until one does).
  */
 class SteadyLoad {
 

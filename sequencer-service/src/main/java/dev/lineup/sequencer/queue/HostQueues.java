@@ -741,7 +741,6 @@ public final class HostQueues {
     }
   }
 
-  /** Rules 5, 6 and 13: cancel every upcoming activity of the host but the spared. */
   /** How many of {@code spared} (upcoming activities of one host) are in {@code lane}. */
   private long sparedIn(Lane lane, Set<String> spared) {
     return spared.stream()
@@ -751,6 +750,7 @@ public final class HostQueues {
         .count();
   }
 
+  /** Rules 5, 6 and 13: cancel every upcoming activity of the host but the spared. */
   private void cancelAllUpcoming(
       Host host, ReasonCode reason, String detail, Set<String> spared, long now) {
     for (String id : stored.upcoming(host.id(), Integer.MAX_VALUE)) {

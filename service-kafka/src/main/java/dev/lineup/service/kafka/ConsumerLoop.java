@@ -14,10 +14,12 @@ import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -70,12 +72,19 @@ public final class ConsumerLoop<K, V> extends PollingLoop {
   /** The least time between two commits of the loop's offsets while it works. */
   static final Duration COMMIT_SPACING = Duration.ofSeconds(1);
 
+  /** How long a commit may wait for the broker before it is given up, and owed still. */
+  private static final Duration COMMIT_TIMEOUT = Duration.ofSeconds(5);
+
   private final KafkaProducer<byte[], byte[]> deadLetters;
   private final BatchHandler<K, V> handler;
   private final Map<String, Topic<K, ? extends V>> topics = new HashMap<>();
 
-  /** Processed batches whose offsets are not committed yet (loop thread only). */
-  private boolean owed;
+  /**
+   * Per partition, the position after the last batch processed there and not committed yet (loop
+   * thread only). Only batches the handler took, with their dead letters acknowledged, get here:
+   * one it failed, and the loop then died of, is read again by whoever comes next.
+   */
+  private final Map<TopicPartition, OffsetAndMetadata> owed = new HashMap<>();
 
   /** When the offsets were last committed, in {@link System#nanoTime} (loop thread only). */
   private long committedAt = System.nanoTime();
@@ -143,27 +152,26 @@ public final class ConsumerLoop<K, V> extends PollingLoop {
     List<Polled<K, V>> batch = decode(records, refused);
     handle(batch, refused);
     sendDeadLetters(refused);
-    owed = true;
+    // Past the batch, and past the transaction markers fetched with it.
+    for (TopicPartition partition : records.partitions()) {
+      owed.put(partition, new OffsetAndMetadata(consumer.position(partition)));
+    }
     if (System.nanoTime() - committedAt >= COMMIT_SPACING.toNanos()) {
       commitOwed();
     }
   }
 
-  /**
-   * Commits the consumer's positions: every batch polled has been processed, or rewound after a
-   * failure to be read again, so the positions are what was processed.
-   */
   private void commitOwed() {
-    if (owed) {
-      consumer.commitSync();
-      owed = false;
+    if (!owed.isEmpty()) {
+      consumer.commitSync(Map.copyOf(owed), COMMIT_TIMEOUT);
+      owed.clear();
       committedAt = System.nanoTime();
     }
   }
 
   @Override
   protected void afterEmptyPoll() {
-    if (owed && System.nanoTime() - committedAt >= COMMIT_SPACING.toNanos()) {
+    if (!owed.isEmpty() && System.nanoTime() - committedAt >= COMMIT_SPACING.toNanos()) {
       commitQuietly("after a quiet poll");
     }
   }
@@ -171,6 +179,8 @@ public final class ConsumerLoop<K, V> extends PollingLoop {
   @Override
   protected void beforeRevoked(Collection<TopicPartition> partitions) {
     commitQuietly("before its partitions went elsewhere");
+    // Not committed: their next owner reads them again.
+    owed.keySet().removeAll(partitions);
   }
 
   @Override
@@ -178,10 +188,17 @@ public final class ConsumerLoop<K, V> extends PollingLoop {
     commitQuietly("as it closed");
   }
 
-  /** A commit that may fail (the broker away): what it owed is read again, as after a crash. */
+  /**
+   * A commit that may fail (the broker away): what it owed is read again, as after a crash. A
+   * wakeup left from {@link #close} while a batch was handled fails it once; it is tried again.
+   */
   private void commitQuietly(String when) {
     try {
-      commitOwed();
+      try {
+        commitOwed();
+      } catch (WakeupException e) {
+        commitOwed();
+      }
     } catch (RuntimeException e) {
       LOG.debug("{}: offsets not committed {}; they will be read again", name(), when, e);
     }

@@ -414,4 +414,57 @@ class ConsumerLoopTest {
     }
     assertThat(committed(group, lane)).as("committed as it closed").isEqualTo(2);
   }
+
+  /**
+   * A batch its handler did not take is never committed, not even by the commits as the loop dies:
+   * here a handler that throws an Error (a broken driver's NoClassDefFoundError, say), which the
+   * loop does not survive. The next member of the group reads that batch again.
+   */
+  @Test
+  void aBatchTheLoopDiedOfIsNotCommittedAndIsReadAgain() throws Exception {
+    Lane lane = freshTopics();
+    String group = "group-" + UUID.randomUUID();
+    AtomicInteger handled = new AtomicInteger();
+    var dying =
+        new ConsumerLoop<String, String>(
+                "test-loop",
+                GroupMembership.member(bootstrap, group, null),
+                lane.dlq(),
+                records -> {
+                  for (var r : records) {
+                    if (r.value().equals("boom")) {
+                      throw new LinkageError("a broken driver");
+                    }
+                    handled.incrementAndGet();
+                  }
+                },
+                lane.in())
+            .start();
+    try (dying) {
+      produce(lane.in().name(), "a");
+      await().atMost(Duration.ofSeconds(20)).until(() -> handled.get() == 1);
+      produce(lane.in().name(), "boom");
+      // The loop's thread dies of it, as it should: not a failure of this test.
+      await()
+          .dontCatchUncaughtExceptions()
+          .atMost(Duration.ofSeconds(20))
+          .until(() -> !dying.running());
+    }
+    assertThat(committed(group, lane))
+        .as("committed: the batch taken, not the one it died of")
+        .isEqualTo(1);
+
+    List<String> again = Collections.synchronizedList(new ArrayList<>());
+    try (var next =
+        new ConsumerLoop<String, String>(
+                "test-loop",
+                GroupMembership.member(bootstrap, group, null),
+                lane.dlq(),
+                records -> records.forEach(r -> again.add(r.value())),
+                lane.in())
+            .start()) {
+      await().atMost(Duration.ofSeconds(20)).until(() -> !again.isEmpty());
+      assertThat(again).as("what the next member reads").containsExactly("boom");
+    }
+  }
 }
