@@ -202,85 +202,96 @@ class SteadyLoad {
   Capacity capacity(Target target, double startRate, double maxRate) throws Exception {
     Meter meter = new Meter();
     target.start(meter);
-    double sustained = 0;
-    Step atCapacity = null;
-    double failed = -1;
-    // A step whose backlog did not drain leaves work behind that would skew every later one.
-    boolean stuck = false;
-    // A first rate that does not hold is run once more, warm now: cold JVMs fall behind for good
-    // at a rate they hold once the JIT has done its work (on 2026-12-06 both builds of an A/B pair
-    // ended a search at 0 act/s that way).
+    Search search = new Search(target, meter);
+    // Doubling. A first rate that does not hold is run once more, warm now: cold JVMs fall behind
+    // for good at a rate they hold once the JIT has done its work (on 2026-12-06 both builds of an
+    // A/B pair ended a search at 0 act/s that way).
     boolean triedWarm = false;
     double rate = startRate;
-    while (rate <= maxRate) {
-      boolean cold = rate == startRate && !triedWarm;
+    while (rate <= maxRate && search.probe(rate, rate == startRate && !triedWarm)) {
+      if (search.sustained == rate) {
+        rate *= 2;
+      } else if (rate == startRate && !triedWarm) {
+        triedWarm = true;
+        System.out.printf(
+            "steady %s @ %.0f act/s: the search's first rate did not hold; once more, warm%n",
+            target.name(), rate);
+      } else {
+        break;
+      }
+    }
+    // Not even warm: down from it, halving, until a rate holds.
+    for (int i = 1; i <= HALVINGS_BELOW_START && search.sustained == 0 && search.failed > 0; i++) {
+      double lower = Math.floor(startRate / (1L << i));
+      if (lower < 1 || !search.probe(lower, false)) {
+        break;
+      }
+    }
+    // The gap between the highest rate held and the lowest not, halved three times.
+    for (int i = 0; i < 3 && search.failed > 0 && search.sustained > 0; i++) {
+      if (!search.probe(Math.floor((search.sustained + search.failed) / 2), false)) {
+        break;
+      }
+    }
+    Step half = null;
+    if (search.sustained > 0 && !search.stuck) {
+      // On hosts the search never touched: its overloaded steps leave long queues behind, whose
+      // deletions the store (RocksDB's tombstones, PostgreSQL's dead rows) still holds, and half of
+      // capacity should measure the rate, not what the rates above it left.
+      half = measured(target, meter, Math.max(1, Math.floor(search.sustained / 2)), warmup, hosts);
+      if (half != null) {
+        System.out.println(half.render(target.name()) + " (half of capacity)");
+      }
+    }
+    return new Capacity(search.sustained, search.atCapacity, half);
+  }
+
+  /**
+   * Where a capacity search stands: the highest rate held so far and its step, the lowest rate
+   * above it that did not hold (-1 for none), and whether a step's backlog never drained, which
+   * ends the search (it leaves work behind that would skew every later step).
+   */
+  private final class Search {
+    private final Target target;
+    private final Meter meter;
+    double sustained;
+    Step atCapacity;
+    double failed = -1;
+    boolean stuck;
+
+    Search(Target target, Meter meter) {
+      this.target = target;
+      this.meter = meter;
+    }
+
+    /**
+     * Runs {@code rate} on the search's hosts ({@code cold}: with the first step's longer warm-up),
+     * prints it and counts it as held or not. False if the search cannot go on: stuck now or
+     * before.
+     */
+    boolean probe(double rate, boolean cold) throws Exception {
+      if (stuck) {
+        return false;
+      }
       Step step =
           measured(target, meter, rate, cold ? warmup.multipliedBy(FIRST_WARMUP) : warmup, 0);
       if (step == null) {
         stuck = true;
-        break;
-      }
-      System.out.println(step.render(target.name()));
-      if (!step.sustained()) {
-        if (cold) {
-          triedWarm = true;
-          System.out.printf(
-              "steady %s @ %.0f act/s: the search's first rate did not hold; once more, warm%n",
-              target.name(), rate);
-          continue;
-        }
-        failed = rate;
-        break;
-      }
-      sustained = rate;
-      atCapacity = step;
-      rate *= 2;
-    }
-    // Not even warm: down from it, halving, until a rate holds; the gap above that is then halved.
-    for (int i = 1; i <= HALVINGS_BELOW_START && sustained == 0 && failed > 0 && !stuck; i++) {
-      double lower = Math.floor(startRate / (1L << i));
-      if (lower < 1) {
-        break;
-      }
-      Step step = measured(target, meter, lower, warmup, 0);
-      if (step == null) {
-        stuck = true;
-        break;
-      }
-      System.out.println(step.render(target.name()));
-      if (step.sustained()) {
-        sustained = lower;
-        atCapacity = step;
-      } else {
-        failed = lower;
-      }
-    }
-    for (int i = 0; i < 3 && failed > 0 && sustained > 0 && !stuck; i++) {
-      rate = Math.floor((sustained + failed) / 2);
-      Step step = measured(target, meter, rate, warmup, 0);
-      if (step == null) {
-        stuck = true;
-        break;
+        return false;
       }
       System.out.println(step.render(target.name()));
       if (step.sustained()) {
         sustained = rate;
         atCapacity = step;
+        if (failed <= rate) {
+          // A cold first try that a warm one contradicts.
+          failed = -1;
+        }
       } else {
         failed = rate;
       }
+      return true;
     }
-    Step half = null;
-    if (sustained > 0 && !stuck) {
-      // On hosts the search never touched: its overloaded steps leave long queues behind, whose
-      // deletions the store (RocksDB's tombstones, PostgreSQL's dead rows) still holds, and half of
-      // capacity should measure the rate, not what the rates above it left.
-      half = measured(target, meter, Math.max(1, Math.floor(sustained / 2)), warmup, hosts);
-      if (half != null) {
-        System.out.println(half.render(target.name()) + " (half of capacity)");
-      }
-    }
-    return new Capacity(sustained, atCapacity, half);
   }
 
   /**

@@ -25,7 +25,7 @@ import org.slf4j.LoggerFactory;
 final class ScheduledTasksFirst implements ApplicationEventListener<ShutdownEvent> {
 
   private static final Logger LOG = LoggerFactory.getLogger(ScheduledTasksFirst.class);
-  static final long FINISH = 10;
+  private static final long FINISH = 10;
 
   private final BeanContext context;
 

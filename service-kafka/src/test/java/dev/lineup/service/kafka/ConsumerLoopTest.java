@@ -99,9 +99,18 @@ class ConsumerLoopTest {
 
   private static ConsumerLoop<String, String> loop(
       Lane lane, ConsumerLoop.BatchHandler<String, String> handler) {
+    return loop(lane, "group-" + UUID.randomUUID(), null, handler);
+  }
+
+  /** A started loop in {@code group}, a static member if {@code instanceId} is not null. */
+  private static ConsumerLoop<String, String> loop(
+      Lane lane,
+      String group,
+      String instanceId,
+      ConsumerLoop.BatchHandler<String, String> handler) {
     return new ConsumerLoop<>(
             "test-loop",
-            GroupMembership.member(bootstrap, "group-" + UUID.randomUUID(), null),
+            GroupMembership.member(bootstrap, group, instanceId),
             lane.dlq(),
             handler,
             lane.in())
@@ -338,16 +347,14 @@ class ConsumerLoopTest {
     AtomicInteger batches = new AtomicInteger();
     AtomicInteger handled = new AtomicInteger();
     try (var loop =
-        new ConsumerLoop<String, String>(
-                "test-loop",
-                GroupMembership.member(bootstrap, group, null),
-                lane.dlq(),
-                records -> {
-                  batches.incrementAndGet();
-                  handled.addAndGet(records.size());
-                },
-                lane.in())
-            .start()) {
+        loop(
+            lane,
+            group,
+            null,
+            records -> {
+              batches.incrementAndGet();
+              handled.addAndGet(records.size());
+            })) {
       var registry = new SimpleMeterRegistry();
       loop.instrument(registry);
       await().atMost(Duration.ofSeconds(20)).until(loop::running);
@@ -382,14 +389,7 @@ class ConsumerLoopTest {
     Lane lane = freshTopics();
     String group = "group-" + UUID.randomUUID();
     AtomicInteger handled = new AtomicInteger();
-    var loop =
-        new ConsumerLoop<String, String>(
-                "test-loop",
-                GroupMembership.member(bootstrap, group, "instance-1"),
-                lane.dlq(),
-                records -> handled.addAndGet(records.size()),
-                lane.in())
-            .start();
+    var loop = loop(lane, group, "instance-1", records -> handled.addAndGet(records.size()));
     try (loop;
         var producer =
             new org.apache.kafka.clients.producer.KafkaProducer<String, String>(
@@ -426,20 +426,18 @@ class ConsumerLoopTest {
     String group = "group-" + UUID.randomUUID();
     AtomicInteger handled = new AtomicInteger();
     var dying =
-        new ConsumerLoop<String, String>(
-                "test-loop",
-                GroupMembership.member(bootstrap, group, null),
-                lane.dlq(),
-                records -> {
-                  for (var r : records) {
-                    if (r.value().equals("boom")) {
-                      throw new LinkageError("a broken driver");
-                    }
-                    handled.incrementAndGet();
-                  }
-                },
-                lane.in())
-            .start();
+        loop(
+            lane,
+            group,
+            null,
+            records -> {
+              for (var r : records) {
+                if (r.value().equals("boom")) {
+                  throw new LinkageError("a broken driver");
+                }
+                handled.incrementAndGet();
+              }
+            });
     try (dying) {
       produce(lane.in().name(), "a");
       await().atMost(Duration.ofSeconds(20)).until(() -> handled.get() == 1);
@@ -456,13 +454,7 @@ class ConsumerLoopTest {
 
     List<String> again = Collections.synchronizedList(new ArrayList<>());
     try (var next =
-        new ConsumerLoop<String, String>(
-                "test-loop",
-                GroupMembership.member(bootstrap, group, null),
-                lane.dlq(),
-                records -> records.forEach(r -> again.add(r.value())),
-                lane.in())
-            .start()) {
+        loop(lane, group, null, records -> records.forEach(r -> again.add(r.value())))) {
       await().atMost(Duration.ofSeconds(20)).until(() -> !again.isEmpty());
       assertThat(again).as("what the next member reads").containsExactly("boom");
     }
