@@ -184,6 +184,9 @@ class SteadyLoad {
   private final Duration window;
   private final java.nio.file.Path postmasterPid;
 
+  /** The first host of the next try's own set: every try offers to hosts no earlier try touched. */
+  private int nextFirstHost;
+
   /**
    * @param postmasterPid the bench's PostgreSQL's pid file, to measure the whole box's CPU over
    *     each window ({@link BoxCpu}); null to leave it out
@@ -197,7 +200,11 @@ class SteadyLoad {
 
   /**
    * Searches the highest rate {@code target} sustains, from {@code startRate} up to {@code
-   * maxRate}, printing each step; then runs half of it for its latencies, on fresh hosts.
+   * maxRate}, printing each step; then runs half of it for its latencies. Every try of every step
+   * offers to hosts of its own, which no earlier try touched: an overloaded step leaves long queues
+   * behind, whose deletions the store still holds (RocksDB's tombstones, PostgreSQL's dead rows),
+   * and each step should measure its rate, not what the steps before it left (docs/BENCHMARKS.md,
+   * findings 58 and 62).
    */
   Capacity capacity(Target target, double startRate, double maxRate) throws Exception {
     Meter meter = new Meter();
@@ -235,10 +242,7 @@ class SteadyLoad {
     }
     Step half = null;
     if (search.sustained > 0 && !search.stuck) {
-      // On hosts the search never touched: its overloaded steps leave long queues behind, whose
-      // deletions the store (RocksDB's tombstones, PostgreSQL's dead rows) still holds, and half of
-      // capacity should measure the rate, not what the rates above it left.
-      half = measured(target, meter, Math.max(1, Math.floor(search.sustained / 2)), warmup, hosts);
+      half = measured(target, meter, Math.max(1, Math.floor(search.sustained / 2)), warmup);
       if (half != null) {
         System.out.println(half.render(target.name()) + " (half of capacity)");
       }
@@ -265,16 +269,14 @@ class SteadyLoad {
     }
 
     /**
-     * Runs {@code rate} on the search's hosts ({@code cold}: with the first step's longer warm-up),
-     * prints it and counts it as held or not. False if the search cannot go on: stuck now or
-     * before.
+     * Runs {@code rate} ({@code cold}: with the first step's longer warm-up), prints it and counts
+     * it as held or not. False if the search cannot go on: stuck now or before.
      */
     boolean probe(double rate, boolean cold) throws Exception {
       if (stuck) {
         return false;
       }
-      Step step =
-          measured(target, meter, rate, cold ? warmup.multipliedBy(FIRST_WARMUP) : warmup, 0);
+      Step step = measured(target, meter, rate, cold ? warmup.multipliedBy(FIRST_WARMUP) : warmup);
       if (step == null) {
         stuck = true;
         return false;
@@ -312,21 +314,26 @@ class SteadyLoad {
    * Cold JVMs do that at the first rate until the JIT has done its work, and a warm one now and
    * then when the rate doubles (a full run of 2026-12-06 began its 4,000 act/s window 17,971 behind
    * and drained 7,600 of it at 4,129 act/s). Once more only: a rate that starts behind again counts
-   * as not sustained. The second try offers to the same hosts as the first, except a step on hosts
-   * the search never touched (half of capacity): its second try gets hosts never touched either,
-   * not the ones its first try left queues and deletions on.
+   * as not sustained. Each try offers to hosts no earlier try touched, the second too: not the ones
+   * its first try left queues and deletions on.
    */
-  Step measured(Target target, Meter meter, double rate, Duration warmup, int firstHost)
-      throws Exception {
-    Step step = step(target, meter, rate, warmup, firstHost);
+  Step measured(Target target, Meter meter, double rate, Duration warmup) throws Exception {
+    Step step = step(target, meter, rate, warmup, freshHosts());
     if (step != null && step.caughtUp()) {
       System.out.println(step.render(target.name()));
       System.out.printf(
           "steady %s @ %.0f act/s: the window only caught up its warm-up's backlog; once more%n",
           target.name(), rate);
-      step = step(target, meter, rate, this.warmup, firstHost == 0 ? 0 : firstHost + hosts);
+      step = step(target, meter, rate, this.warmup, freshHosts());
     }
     return step;
+  }
+
+  /** The first of {@code hosts} hosts no try has offered to yet, taken for the next try. */
+  private int freshHosts() {
+    int first = nextFirstHost;
+    nextFirstHost += hosts;
+    return first;
   }
 
   /**

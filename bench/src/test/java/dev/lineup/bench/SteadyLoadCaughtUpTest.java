@@ -104,12 +104,12 @@ class SteadyLoadCaughtUpTest {
   }
 
   @Test
-  void halfOfCapacityRunOnceMoreGoesToHostsNeitherTryNorTheSearchTouched() throws Exception {
-    // Half of capacity (2,000) starts behind once, on the hosts after the search's ten.
+  void everyTryOfEveryStepGoesToHostsNoEarlierTryTouched() throws Exception {
+    // 4,000 starts behind once, and so does half of capacity (2,000): both are run once more.
     Scripted search =
         new Scripted(
             (rate, tries) -> {
-              if (rate == 2000 && tries == 1) {
+              if ((rate == 4000 && tries == 0) || (rate == 2000 && tries == 1)) {
                 return CAUGHT_UP;
               }
               return rate <= 4000 ? FLAT : FELL_BEHIND;
@@ -117,10 +117,11 @@ class SteadyLoadCaughtUpTest {
 
     SteadyLoad.Capacity capacity = search.capacity(NO_QUEUE, 2000, 4000);
 
-    assertThat(search.ran).containsExactly(2000.0, 4000.0, 2000.0, 2000.0);
+    assertThat(search.ran).containsExactly(2000.0, 4000.0, 4000.0, 2000.0, 2000.0);
     assertThat(search.firstHosts)
-        .as("the search's steps on hosts 0-9, half of capacity on 10-19, its second try on 20-29")
-        .containsExactly(0, 0, 10, 20);
+        .as("ten hosts of its own for each try: 2,000, 4,000 twice, half of capacity twice")
+        .containsExactly(0, 10, 20, 30, 40);
+    assertThat(capacity.rate()).isEqualTo(4000);
     assertThat(capacity.half().offered()).isEqualTo(2000);
   }
 
