@@ -158,9 +158,9 @@ public final class Bench implements Callable<Integer> {
   @Option(
       names = "--steady",
       description =
-          "After the burst: open-loop steady state. Offer activities at fixed rates over --hosts,"
-              + " find the highest rate each queue sustains with a flat backlog, and the"
-              + " latencies at half of it.")
+          "After the burst: open-loop steady state. Offer activities at fixed rates over --hosts"
+              + " (each rate on hosts of its own), find the highest rate each queue sustains with"
+              + " a flat backlog, and the latencies at half of it.")
   boolean steady;
 
   @Option(names = "--skip-burst", description = "With --steady: only the steady state.")
@@ -363,7 +363,7 @@ public final class Bench implements Callable<Integer> {
   /** The steady-state capacity search against Lineup's running services. */
   private SteadyLoad.Capacity steadyLineup(String bootstrap) throws Exception {
     System.out.printf(
-        "steady state: %d hosts, %d s warm-up (%d s for a search's first rate) and %d s measured"
+        "steady state: %d hosts per step, %d s warm-up (%d s for a search's first rate) and %d s measured"
             + " per rate%n",
         hosts, steadyWarmupSeconds, steadyWarmupSeconds * SteadyLoad.FIRST_WARMUP, steadySeconds);
     try (LineupSteadyTarget target = new LineupSteadyTarget(bootstrap)) {
