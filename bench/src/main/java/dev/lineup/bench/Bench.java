@@ -363,8 +363,8 @@ public final class Bench implements Callable<Integer> {
   /** The steady-state capacity search against Lineup's running services. */
   private SteadyLoad.Capacity steadyLineup(String bootstrap) throws Exception {
     System.out.printf(
-        "steady state: %d hosts per step, %d s warm-up (%d s for a search's first rate) and %d s measured"
-            + " per rate%n",
+        "steady state: %d hosts per step, %d s warm-up (%d s for a search's first rate) and %d s"
+            + " measured per rate%n",
         hosts, steadyWarmupSeconds, steadyWarmupSeconds * SteadyLoad.FIRST_WARMUP, steadySeconds);
     try (LineupSteadyTarget target = new LineupSteadyTarget(bootstrap)) {
       return steadyLoad().capacity(target, steadyStartRate, steadyMaxRate);
