@@ -391,6 +391,77 @@ class KubernetesManifestsTest {
     }
   }
 
+  /**
+   * A container told where its Kafka client settings are ({@code LINEUP_KAFKA_CONFIG}) finds them
+   * in a Secret mounted there, one that docs/DEPLOY.md shows how to create: the file holds a
+   * password, so it is never a ConfigMap's.
+   */
+  @ParameterizedTest
+  @MethodSource("overlays")
+  void kafkaClientSettingsComeFromAMountedDocumentedSecret(String overlay) throws IOException {
+    String deployMd = Files.readString(Settings.ROOT.resolve("docs/DEPLOY.md"));
+    for (Workload workload : workloads(overlay)) {
+      for (Container container : containers(workload)) {
+        List<EnvVar> config =
+            list(container.getEnv()).stream()
+                .filter(e -> e.getName().equals("LINEUP_KAFKA_CONFIG"))
+                .toList();
+        if (config.isEmpty()) {
+          continue;
+        }
+        Path file = Path.of(literal(config, "LINEUP_KAFKA_CONFIG"));
+        var mount =
+            list(container.getVolumeMounts()).stream()
+                .filter(m -> file.getParent().equals(Path.of(m.getMountPath())))
+                .findFirst()
+                .orElseThrow(
+                    () ->
+                        new AssertionError(
+                            workload.name() + ": nothing is mounted where " + file + " is"));
+        var volume =
+            list(workload.spec().getVolumes()).stream()
+                .filter(v -> v.getName().equals(mount.getName()))
+                .findFirst()
+                .orElseThrow();
+        assertThat(volume.getSecret())
+            .as("%s: %s comes from a Secret", workload.name(), file)
+            .isNotNull();
+        assertThat(mount.getReadOnly()).as("%s: mounted read-only", workload.name()).isTrue();
+        String secret = volume.getSecret().getSecretName();
+        assertThat(
+                Pattern.compile(
+                        "create secret generic "
+                            + Pattern.quote(secret)
+                            + "[^\\n]*(\\\\\\n[^\\n]*)*--from-file="
+                            + Pattern.quote(file.getFileName().toString())
+                            + "=")
+                    .matcher(deployMd)
+                    .find())
+            .as(
+                "%s reads %s from Secret %s: docs/DEPLOY.md must show it in its `kubectl create"
+                    + " secret generic %s` command",
+                workload.name(), file.getFileName(), secret, secret)
+            .isTrue();
+      }
+    }
+  }
+
+  /** Production Kafka answers authenticated clients only; every Lineup pod can be one. */
+  @Test
+  void inProductionEveryPodReadsItsKafkaClientSettings() {
+    for (Workload workload : workloads("production")) {
+      Container container = containers(workload).get(0);
+      assertThat(literal(list(container.getEnv()), "LINEUP_KAFKA_CONFIG"))
+          .as("%s: LINEUP_KAFKA_CONFIG", workload.name())
+          .isEqualTo("/etc/lineup/kafka/client.properties");
+    }
+    for (Workload workload : workloads("small")) {
+      assertThat(envNames(Rendered.overlay("small"), containers(workload).get(0)))
+          .as("%s in the small overlay: plaintext Kafka", workload.name())
+          .doesNotContain("LINEUP_KAFKA_CONFIG");
+    }
+  }
+
   @Test
   void productionIsReplicatedAndBiggerThanSmall() {
     List<HasMetadata> production = Rendered.overlay("production");

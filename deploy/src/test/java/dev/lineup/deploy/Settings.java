@@ -90,7 +90,11 @@ final class Settings {
   static Set<String> allowedEnv(Image image) {
     Set<String> names = new TreeSet<>(JVM_ENV);
     switch (image) {
-      case CLI -> names.addAll(CLI_ENV);
+      case CLI -> {
+        names.addAll(CLI_ENV);
+        // Optional: the Kafka client properties file, for a cluster that wants TLS or SASL.
+        names.add("LINEUP_KAFKA_CONFIG");
+      }
       case REFERENCE_AGENT -> {}
       default -> {
         keys(image).forEach(key -> names.add(envName(key)));

@@ -7,6 +7,7 @@ import dev.lineup.schemas.Topics;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -25,10 +26,21 @@ import org.apache.kafka.common.serialization.StringSerializer;
  */
 final class RequestsTopic {
 
-  private final String bootstrap;
+  /** The bootstrap servers and whatever else reaching the cluster takes (TLS, SASL). */
+  private final Map<String, Object> connection;
 
   RequestsTopic(String bootstrap) {
-    this.bootstrap = bootstrap;
+    this(Map.of("bootstrap.servers", bootstrap));
+  }
+
+  RequestsTopic(Map<String, Object> connection) {
+    this.connection = Map.copyOf(connection);
+  }
+
+  private Map<String, Object> with(Map<String, Object> settings) {
+    Map<String, Object> config = new HashMap<>(connection);
+    config.putAll(settings);
+    return config;
   }
 
   /** Writes {@code request}, keyed by its host, and waits for the broker's ack. */
@@ -41,9 +53,7 @@ final class RequestsTopic {
   void sendRaw(String host, byte[] value) throws Exception {
     try (var producer =
         new KafkaProducer<String, byte[]>(
-            Map.of("bootstrap.servers", bootstrap),
-            new StringSerializer(),
-            new ByteArraySerializer())) {
+            connection, new StringSerializer(), new ByteArraySerializer())) {
       producer.send(new ProducerRecord<>(Topics.REQUESTS.name(), host, value)).get();
     }
   }
@@ -77,15 +87,14 @@ final class RequestsTopic {
     List<ConsumerRecord<byte[], byte[]>> found = new ArrayList<>();
     try (var consumer =
         new KafkaConsumer<byte[], byte[]>(
-            Map.of(
-                "bootstrap.servers",
-                bootstrap,
-                "isolation.level",
-                "read_committed",
-                "group.id",
-                "test-reader-" + UUID.randomUUID(),
-                "auto.offset.reset",
-                "earliest"),
+            with(
+                Map.of(
+                    "isolation.level",
+                    "read_committed",
+                    "group.id",
+                    "test-reader-" + UUID.randomUUID(),
+                    "auto.offset.reset",
+                    "earliest")),
             new ByteArrayDeserializer(),
             new ByteArrayDeserializer())) {
       consumer.subscribe(List.of(topic));

@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import dev.lineup.embedded.EmbeddedKafka;
 import dev.lineup.embedded.LineupInfrastructure;
 import dev.lineup.service.kafka.GroupMembership;
+import dev.lineup.service.kafka.KafkaConnection;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -38,7 +39,8 @@ class StaticMembershipTest {
       admin.createTopics(List.of(new NewTopic(TOPIC, 3, (short) 1))).all().get();
     }
     Map<String, Object> config =
-        GroupMembership.member(kafka.bootstrapServers(), "membership-group", "instance-7");
+        GroupMembership.member(
+            KafkaConnection.plaintext(kafka.bootstrapServers()), "membership-group", "instance-7");
     assertThat(config)
         .containsEntry(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, "membership-group-instance-7");
     // A known session, so that waiting it out (what a dynamic member's successor must do) shows.

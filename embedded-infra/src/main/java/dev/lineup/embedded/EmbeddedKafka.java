@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.UUID;
 import kafka.server.KafkaConfig;
 import kafka.server.KafkaRaftServer;
 import org.apache.kafka.common.utils.Time;
@@ -43,6 +44,46 @@ public final class EmbeddedKafka implements AutoCloseable {
    */
   public static EmbeddedKafka start(Path dataDir, int port, Map<String, String> overrides)
       throws Exception {
+    return start(dataDir, port, "PLAINTEXT", Map.of(), overrides);
+  }
+
+  /**
+   * Starts a broker whose clients must authenticate with SASL PLAIN, as {@code user} with {@code
+   * password}: its one client listener is {@code SASL_PLAINTEXT}, so a client without those
+   * settings never gets an answer. The broker itself talks to itself as another user.
+   */
+  public static EmbeddedKafka startWithSaslPlain(Path dataDir, String user, String password)
+      throws Exception {
+    String brokerPassword = UUID.randomUUID().toString();
+    String jaas =
+        "org.apache.kafka.common.security.plain.PlainLoginModule required"
+            + " username=\"broker\" password=\""
+            + brokerPassword
+            + "\" user_broker=\""
+            + brokerPassword
+            + "\" user_"
+            + user
+            + "=\""
+            + password
+            + "\";";
+    return start(
+        dataDir,
+        0,
+        "SASL_PLAINTEXT",
+        Map.of(
+            "sasl.enabled.mechanisms", "PLAIN",
+            "sasl.mechanism.inter.broker.protocol", "PLAIN",
+            "listener.name.sasl_plaintext.plain.sasl.jaas.config", jaas),
+        Map.of());
+  }
+
+  private static EmbeddedKafka start(
+      Path dataDir,
+      int port,
+      String clientListener,
+      Map<String, String> listenerSettings,
+      Map<String, String> overrides)
+      throws Exception {
     int brokerPort = FreePorts.orFree(port);
     int controllerPort = FreePorts.pick();
     Path logDir = dataDir.toAbsolutePath().resolve("kafka");
@@ -54,16 +95,20 @@ public final class EmbeddedKafka implements AutoCloseable {
     props.put("controller.quorum.voters", NODE_ID + "@127.0.0.1:" + controllerPort);
     props.put(
         "listeners",
-        "PLAINTEXT://127.0.0.1:"
+        clientListener
+            + "://127.0.0.1:"
             + brokerPort
             + ","
             + CONTROLLER_LISTENER
             + "://127.0.0.1:"
             + controllerPort);
-    props.put("advertised.listeners", "PLAINTEXT://127.0.0.1:" + brokerPort);
+    props.put("advertised.listeners", clientListener + "://127.0.0.1:" + brokerPort);
     props.put("controller.listener.names", CONTROLLER_LISTENER);
-    props.put("inter.broker.listener.name", "PLAINTEXT");
-    props.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
+    props.put("inter.broker.listener.name", clientListener);
+    props.put(
+        "listener.security.protocol.map",
+        clientListener + ":" + clientListener + ",CONTROLLER:PLAINTEXT");
+    props.putAll(listenerSettings);
     props.put("log.dirs", logDir.toString());
     props.put("offsets.topic.replication.factor", "1");
     props.put("offsets.topic.num.partitions", "6");

@@ -2,9 +2,12 @@ package dev.lineup.cli;
 
 import dev.lineup.schemas.TopicProvisioner;
 import java.io.PrintWriter;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
+import org.apache.kafka.clients.CommonClientConfigs;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -34,12 +37,7 @@ final class TopicsCommand {
 
     @Spec CommandSpec spec;
 
-    @Option(
-        names = "--bootstrap-servers",
-        paramLabel = "HOST:PORT",
-        description =
-            "Kafka bootstrap servers (env LINEUP_KAFKA_BOOTSTRAP_SERVERS; default: localhost:9092).")
-    String bootstrapServers;
+    @Mixin KafkaOptions kafka;
 
     @Option(
         names = "--partitions",
@@ -71,8 +69,10 @@ final class TopicsCommand {
     public Integer call() throws Exception {
       PrintWriter out = spec.commandLine().getOut();
       PrintWriter err = spec.commandLine().getErr();
-      String bootstrapServers =
-          setting(this.bootstrapServers, "LINEUP_KAFKA_BOOTSTRAP_SERVERS", "localhost:9092");
+      Map<String, Object> adminConfig = kafka.clientConfig();
+      // A Job may start with the brokers: give them Kafka's default minute, not the CLI's 15 s.
+      adminConfig.put(CommonClientConfigs.DEFAULT_API_TIMEOUT_MS_CONFIG, 60_000);
+      Object bootstrapServers = adminConfig.get(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG);
       int partitions;
       short replicationFactor;
       try {
@@ -95,7 +95,7 @@ final class TopicsCommand {
         return 2;
       }
       try {
-        var outcome = TopicProvisioner.provision(bootstrapServers, partitions, replicationFactor);
+        var outcome = TopicProvisioner.provision(adminConfig, partitions, replicationFactor);
         outcome.created().forEach(t -> out.println("created " + t));
         outcome.existing().forEach(t -> out.println("exists  " + t));
         out.printf(

@@ -8,10 +8,12 @@ import dev.lineup.schemas.Topics;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -175,6 +177,47 @@ class TopicsProvisionTest {
       String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
       assertThat(process.exitValue()).as(output).isZero();
       assertThat(output).contains("with 2 partitions each: " + Topics.ALL.size() + " created");
+    }
+  }
+
+  /**
+   * As the Job runs it against a cluster that answers authenticated clients only: the broker's one
+   * client listener takes SASL, and the credentials come from the file {@code LINEUP_KAFKA_CONFIG}
+   * names, the same file the services read.
+   */
+  @Test
+  void provisionsAClusterThatOnlyAnswersSaslWithTheKafkaConfigFile() throws Exception {
+    String password = "pw-" + UUID.randomUUID();
+    try (var sasl = EmbeddedKafka.startWithSaslPlain(dataDir.resolve("sasl"), "ops", password)) {
+      Path config = dataDir.resolve("sasl-client.properties");
+      Files.writeString(
+          config,
+          "security.protocol=SASL_PLAINTEXT\n"
+              + "sasl.mechanism=PLAIN\n"
+              + "sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required"
+              + " username=\"ops\" password=\""
+              + password
+              + "\";\n");
+      ProcessBuilder builder =
+          new ProcessBuilder(
+                  Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                  "-cp",
+                  System.getProperty("java.class.path"),
+                  LineupCli.class.getName(),
+                  "topics",
+                  "provision")
+              .redirectErrorStream(true);
+      builder.environment().put("LINEUP_KAFKA_BOOTSTRAP_SERVERS", sasl.bootstrapServers());
+      builder.environment().put("LINEUP_KAFKA_CONFIG", config.toString());
+      builder.environment().put("LINEUP_TOPICS_PARTITIONS", "2");
+      builder.environment().put("LINEUP_TOPICS_REPLICATION_FACTOR", "1");
+      Process process = builder.start();
+      assertThat(process.waitFor(90, TimeUnit.SECONDS)).isTrue();
+      String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      assertThat(process.exitValue()).as(output).isZero();
+      assertThat(output)
+          .contains("with 2 partitions each: " + Topics.ALL.size() + " created")
+          .doesNotContain(password);
     }
   }
 }

@@ -46,11 +46,23 @@ public final class TopicProvisioner {
    */
   public static Outcome provision(String bootstrapServers, int partitions, short replication)
       throws ExecutionException, InterruptedException, TimeoutException {
+    return provision(
+        Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers),
+        partitions,
+        replication);
+  }
+
+  /**
+   * The same, with an admin client made from {@code adminConfig}: the bootstrap servers and
+   * whatever else reaching the cluster takes (TLS, SASL).
+   */
+  public static Outcome provision(
+      Map<String, Object> adminConfig, int partitions, short replication)
+      throws ExecutionException, InterruptedException, TimeoutException {
     if (partitions < 1) {
       throw new IllegalArgumentException("partitions must be at least 1, not " + partitions);
     }
-    try (Admin admin =
-        Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers))) {
+    try (Admin admin = Admin.create(adminConfig)) {
       Set<String> all = admin.listTopics().names().get();
       List<String> existing = new ArrayList<>();
       List<String> missing = new ArrayList<>();

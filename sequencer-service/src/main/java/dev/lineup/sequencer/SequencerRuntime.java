@@ -97,8 +97,9 @@ public final class SequencerRuntime implements AutoCloseable {
 
   static Properties properties(SequencerSettings settings) {
     Properties props = new Properties();
+    // Bootstrap servers and the TLS and SASL settings, for every client Kafka Streams makes.
+    props.putAll(settings.kafka().clientConfig());
     props.put(StreamsConfig.APPLICATION_ID_CONFIG, settings.applicationId());
-    props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, settings.bootstrapServers());
     props.put(StreamsConfig.STATE_DIR_CONFIG, settings.stateDir());
     props.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, settings.streamThreads());
     props.put(StreamsConfig.APPLICATION_SERVER_CONFIG, settings.advertisedEndpoint());

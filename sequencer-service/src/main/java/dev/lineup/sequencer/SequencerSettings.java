@@ -3,6 +3,7 @@ package dev.lineup.sequencer;
 import dev.lineup.avro.ActivityType;
 import dev.lineup.sequencer.queue.QueueSettings;
 import dev.lineup.sequencer.queue.Ranking;
+import dev.lineup.service.kafka.KafkaConnection;
 import io.micronaut.context.annotation.Value;
 import io.micronaut.context.env.Environment;
 import io.micronaut.core.convert.ConversionService;
@@ -21,7 +22,7 @@ import java.util.Objects;
 @Singleton
 public final class SequencerSettings {
 
-  private final String bootstrapServers;
+  private final KafkaConnection kafka;
   private final String applicationId;
   private final String stateDir;
   private final int streamThreads;
@@ -38,7 +39,7 @@ public final class SequencerSettings {
 
   public SequencerSettings(
       Environment environment,
-      @Value("${lineup.kafka.bootstrap-servers}") String bootstrapServers,
+      KafkaConnection kafka,
       @Value("${lineup.sequencer.application-id}") String applicationId,
       @Value("${lineup.sequencer.state-dir}") String stateDir,
       @Value("${lineup.sequencer.stream-threads}") int streamThreads,
@@ -59,7 +60,7 @@ public final class SequencerSettings {
       @Value("${lineup.sequencer.system-release-burst}") double systemBurst,
       @Value("${lineup.sequencer.finished-retention}") Duration finishedRetention,
       @Value("${lineup.sequencer.cancel-matching-per-step}") int cancelMatchingPerStep) {
-    this.bootstrapServers = bootstrapServers;
+    this.kafka = kafka;
     this.applicationId = applicationId;
     this.stateDir = stateDir;
     this.streamThreads = streamThreads;
@@ -109,8 +110,9 @@ public final class SequencerSettings {
             cancelMatchingPerStep);
   }
 
-  public String bootstrapServers() {
-    return bootstrapServers;
+  /** Where Kafka is and how to reach it (TLS, SASL): every client of the stream starts there. */
+  public KafkaConnection kafka() {
+    return kafka;
   }
 
   public String applicationId() {

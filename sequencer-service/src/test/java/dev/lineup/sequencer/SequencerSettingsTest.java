@@ -3,6 +3,7 @@ package dev.lineup.sequencer;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.lineup.service.kafka.KafkaConnection;
 import io.micronaut.context.ApplicationContext;
 import io.micronaut.context.env.PropertySource;
 import java.util.Map;
@@ -28,6 +29,10 @@ class SequencerSettingsTest {
   }
 
   private static SequencerSettings settings(PropertySource overrides) {
+    return settings(overrides, KafkaConnection.plaintext("broker:9092"));
+  }
+
+  private static SequencerSettings settings(PropertySource overrides, KafkaConnection kafka) {
     ApplicationContext context =
         ApplicationContext.builder()
             .environments(SequencerApplication.ENVIRONMENT)
@@ -38,7 +43,7 @@ class SequencerSettingsTest {
     context.getEnvironment().start();
     return new SequencerSettings(
         context.getEnvironment(),
-        "broker:9092",
+        kafka,
         context.getProperty("lineup.sequencer.application-id", String.class).orElseThrow(),
         "/var/lib/lineup",
         1,
@@ -106,6 +111,26 @@ class SequencerSettingsTest {
             settings(Map.of("lineup.sequencer.kafka.client.tag.rack-zone", "eu-west-1a")));
 
     assertThat(props).containsEntry("client.tag.rack-zone", "eu-west-1a");
+  }
+
+  @Test
+  void theConnectionsTlsAndSaslSettingsReachEveryClientOfKafkaStreams() {
+    KafkaConnection sasl =
+        KafkaConnection.of(
+            "broker:9093",
+            Map.of(
+                "security.protocol", "SASL_SSL",
+                "sasl.mechanism", "SCRAM-SHA-512",
+                "ssl.truststore.location", "/etc/lineup/kafka/truststore.p12"));
+
+    Properties props = SequencerRuntime.properties(settings(PropertySource.of(Map.of()), sasl));
+
+    // Unprefixed, Kafka Streams gives them to its consumers, producers and admin client alike.
+    assertThat(props)
+        .containsEntry(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "broker:9093")
+        .containsEntry("security.protocol", "SASL_SSL")
+        .containsEntry("sasl.mechanism", "SCRAM-SHA-512")
+        .containsEntry("ssl.truststore.location", "/etc/lineup/kafka/truststore.p12");
   }
 
   @Test

@@ -3,9 +3,9 @@ package dev.lineup.gateway.agent;
 import dev.lineup.avro.ActivityResult;
 import dev.lineup.schemas.Topics;
 import dev.lineup.service.kafka.DurableProducer;
+import dev.lineup.service.kafka.KafkaConnection;
 import dev.lineup.service.kafka.ProducerSettings;
 import io.micronaut.context.annotation.Context;
-import io.micronaut.context.annotation.Value;
 import jakarta.annotation.PreDestroy;
 import java.time.Duration;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -21,12 +21,9 @@ public final class ResultPublisher implements AutoCloseable {
 
   private final KafkaProducer<String, ActivityResult> producer;
 
-  public ResultPublisher(
-      ProducerSettings producerSettings,
-      @Value("${lineup.kafka.bootstrap-servers}") String bootstrapServers) {
+  public ResultPublisher(ProducerSettings producerSettings, KafkaConnection kafka) {
     producer =
-        DurableProducer.create(
-            producerSettings, bootstrapServers, "gateway-results", TIMEOUT, Topics.RESULTS);
+        DurableProducer.create(producerSettings, kafka, "gateway-results", TIMEOUT, Topics.RESULTS);
   }
 
   public void publish(ActivityResult result) {

@@ -7,6 +7,7 @@ import dev.lineup.schemas.Topics;
 import dev.lineup.service.kafka.ConsumerLoop;
 import dev.lineup.service.kafka.ConsumerService;
 import dev.lineup.service.kafka.GroupMembership;
+import dev.lineup.service.kafka.KafkaConnection;
 import dev.lineup.service.kafka.ProducerSettings;
 import io.micronaut.context.annotation.Context;
 import io.micronaut.context.annotation.Value;
@@ -27,14 +28,14 @@ public final class TaskRevocations extends ConsumerService<String, LifecycleEven
   public TaskRevocations(
       Revocations revocations,
       ProducerSettings producerSettings,
-      @Value("${lineup.kafka.bootstrap-servers}") String bootstrapServers,
+      KafkaConnection kafka,
       @Value("${lineup.gateway.revocations-group-id}") String groupId,
       @Value("${lineup.gateway.instance-id:}") String instanceId) {
     super(
         "task-revocations",
         new ConsumerLoop<String, LifecycleEvent>(
             "task-revocations",
-            GroupMembership.member(bootstrapServers, groupId, instanceId),
+            GroupMembership.member(kafka, groupId, instanceId),
             producerSettings,
             Topics.GATEWAY_DLQ,
             records ->

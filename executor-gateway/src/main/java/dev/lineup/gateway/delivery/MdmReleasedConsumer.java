@@ -6,6 +6,7 @@ import dev.lineup.schemas.Topics;
 import dev.lineup.service.kafka.ConsumerLoop;
 import dev.lineup.service.kafka.ConsumerService;
 import dev.lineup.service.kafka.GroupMembership;
+import dev.lineup.service.kafka.KafkaConnection;
 import dev.lineup.service.kafka.ProducerSettings;
 import io.micronaut.context.annotation.Context;
 import io.micronaut.context.annotation.Value;
@@ -35,14 +36,14 @@ public final class MdmReleasedConsumer extends ConsumerService<String, ReleasedA
       MdmHandOff handOff,
       MdmChannel mdm,
       ProducerSettings producerSettings,
-      @Value("${lineup.kafka.bootstrap-servers}") String bootstrapServers,
+      KafkaConnection kafka,
       @Value("${lineup.gateway.mdm-group-id}") String groupId,
       @Value("${lineup.gateway.instance-id:}") String instanceId) {
     super(
         "released-mdm-consumer",
         new ConsumerLoop<String, ReleasedActivity>(
             "gateway-released-mdm",
-            pollingFew(GroupMembership.member(bootstrapServers, groupId, instanceId)),
+            pollingFew(GroupMembership.member(kafka, groupId, instanceId)),
             producerSettings,
             Topics.GATEWAY_DLQ,
             records -> {

@@ -13,6 +13,7 @@ import dev.lineup.service.kafka.DownstreamLag;
 import dev.lineup.service.kafka.Failures;
 import dev.lineup.service.kafka.FetchGathering;
 import dev.lineup.service.kafka.GroupMembership;
+import dev.lineup.service.kafka.KafkaConnection;
 import dev.lineup.service.kafka.ProducerSettings;
 import dev.lineup.service.kafka.TransactionalLoop;
 import dev.lineup.service.metrics.Instrumented;
@@ -70,7 +71,7 @@ public final class RequestFrontDoor implements Readiness, Instrumented, AutoClos
       ActivityClaims claims,
       SecretReferencing secrets,
       ProducerSettings producerSettings,
-      @Value("${lineup.kafka.bootstrap-servers}") String bootstrapServers,
+      KafkaConnection kafka,
       @Value("${lineup.intake.front-door.group-id}") String groupId,
       @Value("${lineup.intake.front-door.gather}") Duration gather,
       @Value("${lineup.intake.front-door.hold-back-at}") long holdBackAt,
@@ -85,14 +86,14 @@ public final class RequestFrontDoor implements Readiness, Instrumented, AutoClos
     // A request is a few hundred bytes on the wire, more with an inline script.
     Map<String, Object> config =
         FetchGathering.gather(
-            GroupMembership.member(bootstrapServers, groupId, instanceId), MAX_BATCH, 300, gather);
+            GroupMembership.member(kafka, groupId, instanceId), MAX_BATCH, 300, gather);
     // Before the loop: a lag reader that cannot be made must not leave the loop's clients open.
     sequencerLag =
         holdBackAt == 0
             ? null
             : new DownstreamLag(
                 NAME,
-                bootstrapServers,
+                kafka,
                 sequencerGroup,
                 Topics.COMMANDS.name(),
                 holdBackAt,
@@ -102,7 +103,7 @@ public final class RequestFrontDoor implements Readiness, Instrumented, AutoClos
             NAME,
             config,
             producerSettings.transactional(
-                bootstrapServers, "lineup-intake-front-door-" + instanceId, null, null, null),
+                kafka, "lineup-intake-front-door-" + instanceId, null, null, null),
             Topics.REQUESTS,
             Topics.REQUESTS_DLQ,
             this::admitAll);

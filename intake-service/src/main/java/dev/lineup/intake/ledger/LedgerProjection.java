@@ -6,6 +6,7 @@ import dev.lineup.service.kafka.ConsumerLoop;
 import dev.lineup.service.kafka.ConsumerService;
 import dev.lineup.service.kafka.FetchGathering;
 import dev.lineup.service.kafka.GroupMembership;
+import dev.lineup.service.kafka.KafkaConnection;
 import dev.lineup.service.kafka.ProducerSettings;
 import io.micronaut.context.annotation.Context;
 import io.micronaut.context.annotation.Value;
@@ -25,7 +26,7 @@ public final class LedgerProjection extends ConsumerService<String, LifecycleEve
   public LedgerProjection(
       Ledger ledger,
       ProducerSettings producerSettings,
-      @Value("${lineup.kafka.bootstrap-servers}") String bootstrapServers,
+      KafkaConnection kafka,
       @Value("${lineup.intake.ledger.group-id}") String groupId,
       @Value("${lineup.intake.ledger.max-batch}") int maxBatch,
       @Value("${lineup.intake.ledger.gather}") Duration gather,
@@ -38,10 +39,7 @@ public final class LedgerProjection extends ConsumerService<String, LifecycleEve
             // activity's events in one batch, to be folded into one write (FoldedEvents). Events
             // are about 200 bytes on the wire.
             FetchGathering.gather(
-                GroupMembership.member(bootstrapServers, groupId, instanceId),
-                maxBatch,
-                200,
-                gather),
+                GroupMembership.member(kafka, groupId, instanceId), maxBatch, 200, gather),
             producerSettings,
             Topics.LEDGER_DLQ,
             records -> {

@@ -3,6 +3,7 @@ package dev.lineup.intake.ops;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.lineup.schemas.Topic;
 import dev.lineup.schemas.Topics;
+import dev.lineup.service.kafka.KafkaConnection;
 import dev.lineup.service.problem.ApiException;
 import dev.lineup.service.problem.Problem;
 import io.micronaut.context.annotation.Value;
@@ -65,15 +66,15 @@ public final class DeadLetterController {
   /** Rule 15: every parameter has bounds. */
   static final int MAX_LIMIT = 200;
 
-  private final String bootstrapServers;
+  private final KafkaConnection kafka;
   private final Duration readTimeout;
   private final OpsReads reads;
 
   public DeadLetterController(
-      @Value("${lineup.kafka.bootstrap-servers}") String bootstrapServers,
+      KafkaConnection kafka,
       @Value("${lineup.intake.ops.read-timeout}") Duration readTimeout,
       OpsReads reads) {
-    this.bootstrapServers = bootstrapServers;
+    this.kafka = kafka;
     this.readTimeout = readTimeout;
     this.reads = reads;
   }
@@ -121,7 +122,7 @@ public final class DeadLetterController {
   private List<DeadLetterView> newest(List<String> topics, int limit) {
     List<DeadLetterView> found = new ArrayList<>();
     for (String topic : topics) {
-      try (TopicWindow window = new TopicWindow(bootstrapServers, topic, readTimeout)) {
+      try (TopicWindow window = new TopicWindow(kafka, topic, readTimeout)) {
         List<TopicPartition> partitions = window.partitions();
         Map<TopicPartition, Long> beginnings = window.beginnings(partitions);
         Map<TopicPartition, Long> ends = window.ends(partitions);

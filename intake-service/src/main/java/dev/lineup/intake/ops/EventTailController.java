@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.lineup.avro.LifecycleEvent;
 import dev.lineup.intake.validation.ActivityValidator;
 import dev.lineup.schemas.Topics;
+import dev.lineup.service.kafka.KafkaConnection;
 import dev.lineup.service.problem.ApiException;
 import dev.lineup.service.problem.Problem;
 import io.micronaut.context.annotation.Value;
@@ -70,15 +71,15 @@ public final class EventTailController {
   private static final Pattern CURSOR =
       Pattern.compile("^\\d{1,6}:\\d{1,19}(,\\d{1,6}:\\d{1,19})*$");
 
-  private final String bootstrapServers;
+  private final KafkaConnection kafka;
   private final Duration readTimeout;
   private final OpsReads reads;
 
   public EventTailController(
-      @Value("${lineup.kafka.bootstrap-servers}") String bootstrapServers,
+      KafkaConnection kafka,
       @Value("${lineup.intake.ops.read-timeout}") Duration readTimeout,
       OpsReads reads) {
-    this.bootstrapServers = bootstrapServers;
+    this.kafka = kafka;
     this.readTimeout = readTimeout;
     this.reads = reads;
   }
@@ -150,7 +151,7 @@ public final class EventTailController {
 
   private Tail read(Map<Integer, Long> cursor, @Nullable String host, int limit) {
     String topic = Topics.EVENTS.name();
-    try (TopicWindow window = new TopicWindow(bootstrapServers, topic, readTimeout)) {
+    try (TopicWindow window = new TopicWindow(kafka, topic, readTimeout)) {
       List<TopicPartition> partitions = window.partitions();
       Map<TopicPartition, Long> beginnings = window.beginnings(partitions);
       Map<TopicPartition, Long> ends = window.ends(partitions);

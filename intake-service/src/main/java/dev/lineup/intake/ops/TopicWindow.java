@@ -1,5 +1,6 @@
 package dev.lineup.intake.ops;
 
+import dev.lineup.service.kafka.KafkaConnection;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -27,9 +28,8 @@ final class TopicWindow implements AutoCloseable {
   private final String topic;
   private final Duration deadline;
 
-  TopicWindow(String bootstrapServers, String topic, Duration deadline) {
-    Map<String, Object> config = new HashMap<>();
-    config.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+  TopicWindow(KafkaConnection kafka, String topic, Duration deadline) {
+    Map<String, Object> config = kafka.clientConfig();
     config.put(ConsumerConfig.CLIENT_ID_CONFIG, "intake-ops-" + UUID.randomUUID());
     config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
     config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");

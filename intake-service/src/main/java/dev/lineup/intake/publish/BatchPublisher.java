@@ -2,6 +2,7 @@ package dev.lineup.intake.publish;
 
 import dev.lineup.avro.Command;
 import dev.lineup.schemas.Topics;
+import dev.lineup.service.kafka.KafkaConnection;
 import dev.lineup.service.kafka.NotStoredException;
 import dev.lineup.service.kafka.ProducerSettings;
 import io.micronaut.context.annotation.Context;
@@ -35,7 +36,7 @@ public final class BatchPublisher implements AutoCloseable {
 
   public BatchPublisher(
       ProducerSettings producerSettings,
-      @Value("${lineup.kafka.bootstrap-servers}") String bootstrapServers,
+      KafkaConnection kafka,
       @Value("${lineup.intake.instance-id}") String instanceId,
       @Value("${lineup.intake.batch-transaction-timeout}") Duration transactionTimeout,
       @Value("${lineup.intake.publish-timeout}") Duration publishTimeout) {
@@ -44,7 +45,7 @@ public final class BatchPublisher implements AutoCloseable {
             // Every blocking call (send, commit) gives up after the publish timeout, as a single
             // enqueue does, instead of Kafka's default minute when the broker is gone.
             producerSettings.transactional(
-                bootstrapServers,
+                kafka,
                 "lineup-intake-batches-" + instanceId,
                 "intake-batches",
                 publishTimeout,

@@ -3,6 +3,7 @@ package dev.lineup.intake.publish;
 import dev.lineup.avro.Command;
 import dev.lineup.schemas.Topics;
 import dev.lineup.service.kafka.DurableProducer;
+import dev.lineup.service.kafka.KafkaConnection;
 import dev.lineup.service.kafka.ProducerSettings;
 import io.micronaut.context.annotation.Context;
 import io.micronaut.context.annotation.Value;
@@ -29,12 +30,12 @@ public final class CommandPublisher implements AutoCloseable {
 
   public CommandPublisher(
       ProducerSettings producerSettings,
-      @Value("${lineup.kafka.bootstrap-servers}") String bootstrapServers,
+      KafkaConnection kafka,
       @Value("${lineup.intake.publish-timeout}") Duration timeout) {
     this.timeout = timeout;
     this.producer =
         DurableProducer.create(
-            producerSettings, bootstrapServers, "intake-commands", timeout, Topics.COMMANDS);
+            producerSettings, kafka, "intake-commands", timeout, Topics.COMMANDS);
   }
 
   /** Returns once the command is durably on the topic; a 503 if Kafka does not take it in time. */

@@ -3,6 +3,7 @@ package dev.lineup.intake.publish;
 import dev.lineup.avro.LifecycleEvent;
 import dev.lineup.schemas.Topics;
 import dev.lineup.service.kafka.DurableProducer;
+import dev.lineup.service.kafka.KafkaConnection;
 import dev.lineup.service.kafka.ProducerSettings;
 import io.micronaut.context.annotation.Value;
 import jakarta.annotation.PreDestroy;
@@ -23,12 +24,11 @@ public final class EventPublisher implements AutoCloseable {
 
   public EventPublisher(
       ProducerSettings producerSettings,
-      @Value("${lineup.kafka.bootstrap-servers}") String bootstrapServers,
+      KafkaConnection kafka,
       @Value("${lineup.intake.publish-timeout}") Duration timeout) {
     this.timeout = timeout;
     this.producer =
-        DurableProducer.create(
-            producerSettings, bootstrapServers, "intake-events", timeout, Topics.EVENTS);
+        DurableProducer.create(producerSettings, kafka, "intake-events", timeout, Topics.EVENTS);
   }
 
   /** Returns once the event is durably on the topic. */

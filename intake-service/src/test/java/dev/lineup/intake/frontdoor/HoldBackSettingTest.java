@@ -3,6 +3,7 @@ package dev.lineup.intake.frontdoor;
 import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.lineup.service.kafka.KafkaConnection;
 import java.time.Duration;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -24,7 +25,7 @@ class HoldBackSettingTest {
                     null,
                     null,
                     null,
-                    "127.0.0.1:9",
+                    KafkaConnection.plaintext("127.0.0.1:9"),
                     "lineup-intake-front-door",
                     Duration.ofMillis(50),
                     holdBackAt,

@@ -15,6 +15,7 @@ import dev.lineup.embedded.TopicReader;
 import dev.lineup.intake.IntakeTestDatabase;
 import dev.lineup.schemas.DeadLetterHeaders;
 import dev.lineup.schemas.Topics;
+import dev.lineup.service.kafka.KafkaConnection;
 import dev.lineup.service.kafka.ProducerSettings;
 import java.time.Duration;
 import java.time.Instant;
@@ -51,7 +52,7 @@ class LedgerProjectionDeadLetterTest {
         new LedgerProjection(
             ledger,
             ProducerSettings.DEFAULTS,
-            bootstrap,
+            KafkaConnection.plaintext(bootstrap),
             "ledger-dlq-test-" + UUID.randomUUID(),
             500,
             Duration.ofMillis(200),

@@ -11,7 +11,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
@@ -122,9 +121,7 @@ public final class ConsumerLoop<K, V> extends PollingLoop {
     this.deadLetters =
         new KafkaProducer<>(
             producerSettings.deadLetters(
-                String.valueOf(config.get(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG)),
-                name + "-dlq",
-                DEAD_LETTER_ACK),
+                KafkaConnection.of(config), name + "-dlq", DEAD_LETTER_ACK),
             new ByteArraySerializer(),
             new ByteArraySerializer());
   }

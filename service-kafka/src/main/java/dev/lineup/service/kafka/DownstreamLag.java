@@ -56,7 +56,7 @@ public final class DownstreamLag implements AutoCloseable {
    */
   public DownstreamLag(
       String name,
-      String bootstrapServers,
+      KafkaConnection connection,
       String group,
       String topic,
       long limit,
@@ -72,8 +72,7 @@ public final class DownstreamLag implements AutoCloseable {
         every.multipliedBy(5).compareTo(Duration.ofSeconds(5)) < 0
             ? Duration.ofSeconds(5)
             : every.multipliedBy(5);
-    Map<String, Object> config = new HashMap<>();
-    config.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+    Map<String, Object> config = connection.clientConfig();
     config.put(AdminClientConfig.CLIENT_ID_CONFIG, name + "-lag-" + UUID.randomUUID());
     config.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) timeout.toMillis());
     config.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) timeout.toMillis());

@@ -22,19 +22,19 @@ public final class DurableProducer {
 
   /** A producer for {@code topic} whose sends are durable within {@code timeout}. */
   public static <K, V> KafkaProducer<K, V> create(
-      String bootstrapServers, String clientId, Duration timeout, Topic<K, V> topic) {
-    return create(ProducerSettings.DEFAULTS, bootstrapServers, clientId, timeout, topic);
+      KafkaConnection connection, String clientId, Duration timeout, Topic<K, V> topic) {
+    return create(ProducerSettings.DEFAULTS, connection, clientId, timeout, topic);
   }
 
   /** The same, with the service's {@code lineup.kafka.producer} settings. */
   public static <K, V> KafkaProducer<K, V> create(
       ProducerSettings settings,
-      String bootstrapServers,
+      KafkaConnection connection,
       String clientId,
       Duration timeout,
       Topic<K, V> topic) {
     return new KafkaProducer<>(
-        settings.durable(bootstrapServers, clientId, timeout),
+        settings.durable(connection, clientId, timeout),
         topic.keySerde().serializer(),
         topic.valueSerde().serializer());
   }

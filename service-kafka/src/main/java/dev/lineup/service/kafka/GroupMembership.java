@@ -1,6 +1,5 @@
 package dev.lineup.service.kafka;
 
-import java.util.HashMap;
 import java.util.Map;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 
@@ -14,11 +13,10 @@ public final class GroupMembership {
 
   private GroupMembership() {}
 
-  /** Bootstrap servers, group id and, with an instance id, the static member name. */
+  /** The connection, the group id and, with an instance id, the static member name. */
   public static Map<String, Object> member(
-      String bootstrapServers, String groupId, String instanceId) {
-    Map<String, Object> config = new HashMap<>();
-    config.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+      KafkaConnection connection, String groupId, String instanceId) {
+    Map<String, Object> config = connection.clientConfig();
     config.put(ConsumerConfig.GROUP_ID_CONFIG, groupId);
     if (instanceId != null && !instanceId.isBlank()) {
       config.put(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, groupId + "-" + instanceId);

@@ -4,7 +4,6 @@ import io.micronaut.context.annotation.Value;
 import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.Map;
 import org.apache.kafka.clients.producer.ProducerConfig;
 
@@ -64,8 +63,9 @@ public final class ProducerSettings {
    * waits at most {@code timeout} for the topic's metadata, so a gone broker costs a caller one
    * timeout, not Kafka's default minute of blocking.
    */
-  public Map<String, Object> durable(String bootstrapServers, String clientId, Duration timeout) {
-    Map<String, Object> config = common(bootstrapServers, clientId, durableLinger);
+  public Map<String, Object> durable(
+      KafkaConnection connection, String clientId, Duration timeout) {
+    Map<String, Object> config = common(connection, clientId, durableLinger);
     config.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, (int) timeout.toMillis());
     // Kafka requires delivery.timeout >= linger + request.timeout.
     config.put(
@@ -87,12 +87,12 @@ public final class ProducerSettings {
    * @param transactionTimeout null for the broker's default
    */
   public Map<String, Object> transactional(
-      String bootstrapServers,
+      KafkaConnection connection,
       String transactionalId,
       String clientId,
       Duration maxBlock,
       Duration transactionTimeout) {
-    Map<String, Object> config = common(bootstrapServers, clientId, linger);
+    Map<String, Object> config = common(connection, clientId, linger);
     config.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, transactionalId);
     config.put(
         ProducerConfig.MAX_BLOCK_MS_CONFIG,
@@ -104,8 +104,9 @@ public final class ProducerSettings {
   }
 
   /** For a consumer's dead letters, each acknowledged within {@code ack} or retried. */
-  public Map<String, Object> deadLetters(String bootstrapServers, String clientId, Duration ack) {
-    Map<String, Object> config = common(bootstrapServers, clientId, linger);
+  public Map<String, Object> deadLetters(
+      KafkaConnection connection, String clientId, Duration ack) {
+    Map<String, Object> config = common(connection, clientId, linger);
     config.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, (int) ack.toMillis());
     config.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, (int) ack.toMillis());
     // Kafka requires delivery.timeout >= linger + request.timeout.
@@ -113,9 +114,8 @@ public final class ProducerSettings {
     return config;
   }
 
-  private Map<String, Object> common(String bootstrapServers, String clientId, Duration linger) {
-    Map<String, Object> config = new HashMap<>();
-    config.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+  private Map<String, Object> common(KafkaConnection connection, String clientId, Duration linger) {
+    Map<String, Object> config = connection.clientConfig();
     if (clientId != null) {
       config.put(ProducerConfig.CLIENT_ID_CONFIG, clientId);
     }

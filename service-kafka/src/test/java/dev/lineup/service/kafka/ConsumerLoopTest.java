@@ -110,7 +110,7 @@ class ConsumerLoopTest {
       ConsumerLoop.BatchHandler<String, String> handler) {
     return new ConsumerLoop<>(
             "test-loop",
-            GroupMembership.member(bootstrap, group, instanceId),
+            GroupMembership.member(KafkaConnection.plaintext(bootstrap), group, instanceId),
             lane.dlq(),
             handler,
             lane.in())

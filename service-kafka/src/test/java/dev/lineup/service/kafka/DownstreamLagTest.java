@@ -54,7 +54,9 @@ class DownstreamLagTest {
     commit(reader, out, 30);
 
     var registry = new SimpleMeterRegistry();
-    try (var lag = new DownstreamLag("test-door", bootstrap, reader, out, 20, EVERY);
+    try (var lag =
+            new DownstreamLag(
+                "test-door", KafkaConnection.plaintext(bootstrap), reader, out, 20, EVERY);
         var loop = copying(lane)) {
       loop.holdBackWhile(lag::holdsBack);
       loop.instrument(registry);
@@ -101,7 +103,13 @@ class DownstreamLagTest {
     TopicWriter.write(bootstrap, out, "host", numbered(30));
 
     try (var lag =
-            new DownstreamLag("test-door", bootstrap, "nobody-" + lane.suffix(), out, 20, EVERY);
+            new DownstreamLag(
+                "test-door",
+                KafkaConnection.plaintext(bootstrap),
+                "nobody-" + lane.suffix(),
+                out,
+                20,
+                EVERY);
         var loop = copying(lane)) {
       loop.holdBackWhile(lag::holdsBack);
       loop.start();
@@ -125,7 +133,9 @@ class DownstreamLagTest {
     lines.start();
     logger.addAppender(lines);
     // No broker listens there: every read of the lag fails.
-    try (var lag = new DownstreamLag("test-door", "localhost:1", "reader", out, 20, EVERY);
+    try (var lag =
+            new DownstreamLag(
+                "test-door", KafkaConnection.plaintext("localhost:1"), "reader", out, 20, EVERY);
         var loop = copying(lane)) {
       loop.holdBackWhile(lag::holdsBack);
       loop.start();
@@ -163,7 +173,9 @@ class DownstreamLagTest {
   @Test
   void aLimitBelowTwoIsRefused() {
     org.assertj.core.api.Assertions.assertThatThrownBy(
-            () -> new DownstreamLag("test-door", bootstrap, "g", "t", 1, EVERY))
+            () ->
+                new DownstreamLag(
+                    "test-door", KafkaConnection.plaintext(bootstrap), "g", "t", 1, EVERY))
         .hasMessageContaining("at least 2");
   }
 
@@ -200,9 +212,9 @@ class DownstreamLagTest {
   private static TransactionalLoop copying(Lane lane) {
     return new TransactionalLoop(
         "test-door",
-        GroupMembership.member(bootstrap, lane.group(), null),
+        GroupMembership.member(KafkaConnection.plaintext(bootstrap), lane.group(), null),
         ProducerSettings.DEFAULTS.transactional(
-            bootstrap, "test-door-" + lane.group(), null, null, null),
+            KafkaConnection.plaintext(bootstrap), "test-door-" + lane.group(), null, null, null),
         new Topic<>(lane.in(), Serdes.ByteArray(), Serdes.ByteArray()),
         new Topic<>(lane.dlq(), Serdes.ByteArray(), Serdes.ByteArray()),
         (records, output) ->

@@ -20,7 +20,7 @@ class DurableProducerTest {
   @Test
   void aSendToAGoneBrokerAnswers503WithinTheTimeout() {
     // Nothing listens on this port: the producer never learns the topic's partitions.
-    String gone = "127.0.0.1:" + FreePorts.pick();
+    KafkaConnection gone = KafkaConnection.plaintext("127.0.0.1:" + FreePorts.pick());
     Duration timeout = Duration.ofSeconds(2);
 
     try (var producer = DurableProducer.create(gone, "durable-test", timeout, TOPIC)) {

@@ -15,7 +15,8 @@ class ProducerSettingsTest {
   @Test
   void aDurableProducerWaitsForEveryReplicaWithinItsTimeout() {
     Map<String, Object> config =
-        DEFAULTS.durable("k:9092", "intake-commands", Duration.ofSeconds(10));
+        DEFAULTS.durable(
+            KafkaConnection.plaintext("k:9092"), "intake-commands", Duration.ofSeconds(10));
 
     assertThat(config)
         .containsEntry(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, "k:9092")
@@ -33,13 +34,14 @@ class ProducerSettingsTest {
   void aTransactionalProducerBlocksAtMostItsOwnTimeoutOrKafkasMinute() {
     Map<String, Object> batches =
         DEFAULTS.transactional(
-            "k:9092",
+            KafkaConnection.plaintext("k:9092"),
             "lineup-intake-batches-i1",
             "intake-batches",
             Duration.ofSeconds(10),
             Duration.ofSeconds(15));
     Map<String, Object> frontDoor =
-        DEFAULTS.transactional("k:9092", "lineup-intake-front-door-i1", null, null, null);
+        DEFAULTS.transactional(
+            KafkaConnection.plaintext("k:9092"), "lineup-intake-front-door-i1", null, null, null);
 
     assertThat(batches)
         .containsEntry(ProducerConfig.TRANSACTIONAL_ID_CONFIG, "lineup-intake-batches-i1")
@@ -57,7 +59,8 @@ class ProducerSettingsTest {
   @Test
   void aDeadLetterProducerGivesUpWithinTheAcknowledgementWait() {
     Map<String, Object> config =
-        DEFAULTS.deadLetters("k:9092", "ledger-projection-dlq", Duration.ofSeconds(30));
+        DEFAULTS.deadLetters(
+            KafkaConnection.plaintext("k:9092"), "ledger-projection-dlq", Duration.ofSeconds(30));
 
     assertThat(config)
         .containsEntry(ProducerConfig.CLIENT_ID_CONFIG, "ledger-projection-dlq")

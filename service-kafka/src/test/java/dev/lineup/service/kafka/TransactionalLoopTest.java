@@ -69,9 +69,13 @@ class TransactionalLoopTest {
   private static TransactionalLoop loop(Lane lane, TransactionalLoop.Transform transform) {
     return new TransactionalLoop(
             "test-door",
-            GroupMembership.member(bootstrap, lane.group(), null),
+            GroupMembership.member(KafkaConnection.plaintext(bootstrap), lane.group(), null),
             ProducerSettings.DEFAULTS.transactional(
-                bootstrap, "test-door-" + lane.group(), null, null, null),
+                KafkaConnection.plaintext(bootstrap),
+                "test-door-" + lane.group(),
+                null,
+                null,
+                null),
             lane.in(),
             lane.dlq(),
             transform)

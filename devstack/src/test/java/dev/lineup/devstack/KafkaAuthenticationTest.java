@@ -1,0 +1,198 @@
+package dev.lineup.devstack;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import dev.lineup.agent.Agent;
+import dev.lineup.avro.ActivityRequest;
+import dev.lineup.avro.ActivityType;
+import dev.lineup.avro.InlineScriptRunPayload;
+import dev.lineup.embedded.EmbeddedDatabase;
+import dev.lineup.embedded.EmbeddedKafka;
+import dev.lineup.embedded.FreePorts;
+import dev.lineup.schemas.TopicProvisioner;
+import io.micronaut.json.JsonMapper;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.kafka.clients.admin.Admin;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Lineup on a Kafka cluster that only answers authenticated clients: the broker's one client
+ * listener takes SASL and nothing else, and each service, a process of its own, gets its
+ * credentials as production does, from the Kafka client properties file {@code LINEUP_KAFKA_CONFIG}
+ * names. Activities come in through both doors (the HTTP API and {@code lineup.requests}), run on a
+ * host of the reference agent and end in the ledger, and the ops API reads the events topic: every
+ * Kafka client of every service (producers, transactional loops, consumers, Kafka Streams and its
+ * changelogs, the admin client reading lag) reached the cluster, since a client without the
+ * settings is never answered. The password is in no service's output.
+ */
+class KafkaAuthenticationTest {
+
+  private static final String ADMIN = "sasl-admin-token-0123456789";
+  private static final String ENROLL = "sasl-enroll-secret-0123456789";
+  private static final Duration START = Duration.ofMinutes(3);
+
+  @Test
+  void everyServiceReachesAClusterThatOnlyAnswersAuthenticatedClients() throws Exception {
+    Path dir = Files.createTempDirectory("sasl-");
+    String password = "pw-" + UUID.randomUUID();
+    EmbeddedKafka kafka = EmbeddedKafka.startWithSaslPlain(dir, "lineup", password);
+    String bootstrap = kafka.bootstrapServers();
+    Map<String, Object> connection = new HashMap<>();
+    connection.put("bootstrap.servers", bootstrap);
+    connection.put("security.protocol", "SASL_PLAINTEXT");
+    connection.put("sasl.mechanism", "PLAIN");
+    connection.put(
+        "sasl.jaas.config",
+        "org.apache.kafka.common.security.plain.PlainLoginModule required"
+            + " username=\"lineup\" password=\""
+            + password
+            + "\";");
+    Path clientProperties = dir.resolve("client.properties");
+    Files.writeString(
+        clientProperties,
+        "# What a managed Kafka hands out for a service account\n"
+            + "security.protocol=SASL_PLAINTEXT\n"
+            + "sasl.mechanism=PLAIN\n"
+            + "sasl.jaas.config="
+            + connection.get("sasl.jaas.config")
+            + "\n");
+
+    // The listener is SASL's alone: a client without the settings gets no answer at all.
+    try (Admin plaintext =
+        Admin.create(
+            Map.of(
+                "bootstrap.servers", bootstrap,
+                "default.api.timeout.ms", 3_000,
+                "request.timeout.ms", 3_000))) {
+      assertThatThrownBy(() -> plaintext.listTopics().names().get(10, TimeUnit.SECONDS))
+          .as("a plaintext client of the SASL listener")
+          .isInstanceOfAny(ExecutionException.class, TimeoutException.class);
+    }
+    TopicProvisioner.provision(connection, 3, (short) 1);
+
+    EmbeddedDatabase database = EmbeddedDatabase.start(dir, 0);
+    database.ensureDatabase(LineupServices.INTAKE_DATABASE);
+    database.ensureDatabase(LineupServices.GATEWAY_DATABASE);
+    var environments =
+        new ServiceEnvironments(
+            bootstrap,
+            database.jdbcUrl(LineupServices.INTAKE_DATABASE),
+            database.jdbcUrl(LineupServices.GATEWAY_DATABASE),
+            database.user(),
+            ADMIN,
+            ENROLL);
+    // Not under the OS's temporary directory, which Kafka Streams warns about.
+    Path stateDir =
+        Path.of(
+            System.getProperty("basedir", "."), "target", "sasl-sequencer-" + UUID.randomUUID());
+    int intakePort = FreePorts.orFree(0);
+    int sequencerPort = FreePorts.orFree(0);
+    int gatewayPort = FreePorts.orFree(0);
+    ServiceProcess sequencer =
+        new ServiceProcess(
+            "sequencer",
+            "sequencer-service",
+            sequencerPort,
+            withKafkaConfig(environments.sequencer(0, sequencerPort, stateDir), clientProperties));
+    ServiceProcess intake =
+        new ServiceProcess(
+            "intake",
+            "intake-service",
+            intakePort,
+            withKafkaConfig(
+                environments.intake(0, intakePort, "http://127.0.0.1:" + sequencerPort),
+                clientProperties));
+    ServiceProcess gateway =
+        new ServiceProcess(
+            "gateway",
+            "executor-gateway",
+            gatewayPort,
+            withKafkaConfig(
+                environments.gateway(0, gatewayPort, intake.url().toString()), clientProperties));
+    List<ServiceProcess> all = List.of(sequencer, intake, gateway);
+    try {
+      for (ServiceProcess service : all) {
+        service.start();
+      }
+      for (ServiceProcess service : all) {
+        service.awaitHealthy(START);
+      }
+      LineupClient api = new LineupClient(intake.url(), ADMIN, JsonMapper.createDefault());
+      String host = "sasl-host-0";
+      try (Agent agent = Agent.simulate(gateway.url(), ENROLL, 1, "sasl-host-", Duration.ZERO)) {
+        var byHttp =
+            api.post(
+                "/v1/hosts/" + host + "/activities",
+                "{\"type\":\"script_run\",\"payload\":{\"script\":\"echo over http\"}}");
+        assertThat(byHttp.status()).as("enqueue over HTTP").isEqualTo(202);
+        String byTopic = UUID.randomUUID().toString();
+        new RequestsTopic(connection)
+            .send(
+                ActivityRequest.newBuilder()
+                    .setActivityId(byTopic)
+                    .setHostId(host)
+                    .setType(ActivityType.SCRIPT_RUN)
+                    .setPayload(
+                        InlineScriptRunPayload.newBuilder().setScript("echo over kafka").build())
+                    .build());
+
+        for (String id : List.of(byHttp.text("activity_id"), byTopic)) {
+          await()
+              .atMost(Duration.ofMinutes(1))
+              .untilAsserted(
+                  () ->
+                      assertThat(api.get("/v1/activities/" + id).text("state"))
+                          .as("activity %s in the ledger", id)
+                          .isEqualTo("SUCCEEDED"));
+        }
+        assertThat(agent.completed()).isEqualTo(2);
+      }
+
+      // The ops API reads the events topic with a consumer of its own.
+      var events = api.get("/v1/events?host=" + host + "&limit=50");
+      assertThat(events.status()).isEqualTo(200);
+      assertThat((List<?>) events.body().get("events")).hasSizeGreaterThanOrEqualTo(2);
+
+      for (ServiceProcess service : all) {
+        assertThat(service.terminate(Duration.ofSeconds(30)))
+            .as(service.name + " exit code after SIGTERM")
+            .isIn(0, 143);
+        String output = service.log();
+        assertThat(output).as(service.name + "'s output").doesNotContain(password);
+        // Quiet when all is well: a client left without the settings would say so here (its
+        // broker disconnected, a lag it cannot read), if nothing else failed.
+        assertThat(output.lines())
+            .as(service.name + "'s warnings and errors")
+            .noneMatch(line -> line.matches("^\\S+ (WARN|ERROR) .*"));
+      }
+    } catch (Throwable e) {
+      for (ServiceProcess service : all) {
+        System.err.println(service.logTail(60));
+      }
+      throw e;
+    } finally {
+      for (ServiceProcess service : all) {
+        service.kill();
+      }
+      kafka.close();
+      database.close();
+    }
+  }
+
+  private static Map<String, String> withKafkaConfig(Map<String, String> env, Path file) {
+    Map<String, String> with = new HashMap<>(env);
+    with.put(ServiceEnvironments.variable("lineup.kafka.config"), file.toString());
+    return with;
+  }
+}
