@@ -263,16 +263,7 @@ public final class Devstack implements Callable<Integer> {
       String enroll,
       CountDownLatch stopped)
       throws Exception {
-    database.ensureDatabase(LineupServices.INTAKE_DATABASE);
-    database.ensureDatabase(LineupServices.GATEWAY_DATABASE);
-    var environments =
-        new ServiceEnvironments(
-            kafka.bootstrapServers(),
-            database.jdbcUrl(LineupServices.INTAKE_DATABASE),
-            database.jdbcUrl(LineupServices.GATEWAY_DATABASE),
-            database.user(),
-            admin,
-            enroll);
+    var environments = ServiceEnvironments.on(kafka.bootstrapServers(), database, admin, enroll);
     out.printf(
         "Lineup's infrastructure is ready: kafka %s  postgres %s (user %s)  data %s%n",
         kafka.bootstrapServers(), database.jdbcUrl(""), database.user(), dir);

@@ -1,7 +1,9 @@
 package dev.lineup.devstack;
 
+import dev.lineup.embedded.EmbeddedDatabase;
 import dev.lineup.embedded.SettingsCatalogue;
 import java.nio.file.Path;
+import java.sql.SQLException;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -25,6 +27,24 @@ public record ServiceEnvironments(
     String databaseUser,
     String adminToken,
     String enrollSecret) {
+
+  /**
+   * The environments of services on the broker at {@code bootstrapServers} and on {@code database},
+   * whose intake and gateway databases are made here if they are missing.
+   */
+  public static ServiceEnvironments on(
+      String bootstrapServers, EmbeddedDatabase database, String adminToken, String enrollSecret)
+      throws SQLException {
+    database.ensureDatabase(LineupServices.INTAKE_DATABASE);
+    database.ensureDatabase(LineupServices.GATEWAY_DATABASE);
+    return new ServiceEnvironments(
+        bootstrapServers,
+        database.jdbcUrl(LineupServices.INTAKE_DATABASE),
+        database.jdbcUrl(LineupServices.GATEWAY_DATABASE),
+        database.user(),
+        adminToken,
+        enrollSecret);
+  }
 
   /** {@code lineup.intake.database.url} becomes {@code LINEUP_INTAKE_DATABASE_URL}. */
   public static String variable(String property) {

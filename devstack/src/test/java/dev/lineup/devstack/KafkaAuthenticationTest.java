@@ -82,16 +82,7 @@ class KafkaAuthenticationTest {
     TopicProvisioner.provision(connection, 3, (short) 1);
 
     EmbeddedDatabase database = EmbeddedDatabase.start(dir, 0);
-    database.ensureDatabase(LineupServices.INTAKE_DATABASE);
-    database.ensureDatabase(LineupServices.GATEWAY_DATABASE);
-    var environments =
-        new ServiceEnvironments(
-            bootstrap,
-            database.jdbcUrl(LineupServices.INTAKE_DATABASE),
-            database.jdbcUrl(LineupServices.GATEWAY_DATABASE),
-            database.user(),
-            ADMIN,
-            ENROLL);
+    var environments = ServiceEnvironments.on(bootstrap, database, ADMIN, ENROLL);
     Path stateDir = dir.resolve("sequencer");
     int intakePort = FreePorts.orFree(0);
     int sequencerPort = FreePorts.orFree(0);

@@ -40,16 +40,7 @@ class ServicesApartTest {
     // Six partitions: each sequencer owns three tasks, each gateway consumes three partitions.
     TopicProvisioner.provision(bootstrap, 6, (short) 1);
     EmbeddedDatabase database = EmbeddedDatabase.start(dir, 0);
-    database.ensureDatabase(LineupServices.INTAKE_DATABASE);
-    database.ensureDatabase(LineupServices.GATEWAY_DATABASE);
-    var environments =
-        new ServiceEnvironments(
-            bootstrap,
-            database.jdbcUrl(LineupServices.INTAKE_DATABASE),
-            database.jdbcUrl(LineupServices.GATEWAY_DATABASE),
-            database.user(),
-            ADMIN,
-            ENROLL);
+    var environments = ServiceEnvironments.on(bootstrap, database, ADMIN, ENROLL);
 
     int intakePort = FreePorts.orFree(0);
     int[] sequencerPorts = {FreePorts.orFree(0), FreePorts.orFree(0)};

@@ -160,22 +160,12 @@ class TopicsProvisionTest {
   @Test
   void readsItsSettingsFromTheEnvironmentAsAContainerWould() throws Exception {
     try (var fresh = EmbeddedKafka.start(dataDir.resolve("env"), 0, Map.of())) {
-      ProcessBuilder builder =
-          new ProcessBuilder(
-                  Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                  "-cp",
-                  System.getProperty("java.class.path"),
-                  LineupCli.class.getName(),
-                  "topics",
-                  "provision")
-              .redirectErrorStream(true);
-      builder.environment().put("LINEUP_KAFKA_BOOTSTRAP_SERVERS", fresh.bootstrapServers());
-      builder.environment().put("LINEUP_TOPICS_PARTITIONS", "2");
-      builder.environment().put("LINEUP_TOPICS_REPLICATION_FACTOR", "1");
-      Process process = builder.start();
-      assertThat(process.waitFor(90, TimeUnit.SECONDS)).isTrue();
-      String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-      assertThat(process.exitValue()).as(output).isZero();
+      String output =
+          provisionInAProcess(
+              Map.of(
+                  "LINEUP_KAFKA_BOOTSTRAP_SERVERS", fresh.bootstrapServers(),
+                  "LINEUP_TOPICS_PARTITIONS", "2",
+                  "LINEUP_TOPICS_REPLICATION_FACTOR", "1"));
       assertThat(output).contains("with 2 partitions each: " + Topics.ALL.size() + " created");
     }
   }
@@ -198,26 +188,42 @@ class TopicsProvisionTest {
               + " username=\"ops\" password=\""
               + password
               + "\";\n");
-      ProcessBuilder builder =
-          new ProcessBuilder(
-                  Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                  "-cp",
-                  System.getProperty("java.class.path"),
-                  LineupCli.class.getName(),
-                  "topics",
-                  "provision")
-              .redirectErrorStream(true);
-      builder.environment().put("LINEUP_KAFKA_BOOTSTRAP_SERVERS", sasl.bootstrapServers());
-      builder.environment().put("LINEUP_KAFKA_CONFIG", config.toString());
-      builder.environment().put("LINEUP_TOPICS_PARTITIONS", "2");
-      builder.environment().put("LINEUP_TOPICS_REPLICATION_FACTOR", "1");
-      Process process = builder.start();
-      assertThat(process.waitFor(90, TimeUnit.SECONDS)).isTrue();
-      String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-      assertThat(process.exitValue()).as(output).isZero();
+      String output =
+          provisionInAProcess(
+              Map.of(
+                  "LINEUP_KAFKA_BOOTSTRAP_SERVERS",
+                  sasl.bootstrapServers(),
+                  "LINEUP_KAFKA_CONFIG",
+                  config.toString(),
+                  "LINEUP_TOPICS_PARTITIONS",
+                  "2",
+                  "LINEUP_TOPICS_REPLICATION_FACTOR",
+                  "1"));
       assertThat(output)
           .contains("with 2 partitions each: " + Topics.ALL.size() + " created")
           .doesNotContain(password);
     }
+  }
+
+  /**
+   * {@code lineup topics provision} in a process of its own with these environment variables, as a
+   * container runs it; answers its output once it exited 0.
+   */
+  private static String provisionInAProcess(Map<String, String> environment) throws Exception {
+    ProcessBuilder builder =
+        new ProcessBuilder(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp",
+                System.getProperty("java.class.path"),
+                LineupCli.class.getName(),
+                "topics",
+                "provision")
+            .redirectErrorStream(true);
+    builder.environment().putAll(environment);
+    Process process = builder.start();
+    assertThat(process.waitFor(90, TimeUnit.SECONDS)).isTrue();
+    String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(process.exitValue()).as(output).isZero();
+    return output;
   }
 }
