@@ -5,6 +5,7 @@ import dev.lineup.sequencer.stream.SequencerDeadLetters;
 import dev.lineup.sequencer.stream.SequencerMetrics;
 import dev.lineup.sequencer.stream.SequencerStreams;
 import dev.lineup.sequencer.stream.SequencerTopology;
+import dev.lineup.sequencer.stream.StreamThreadFailures;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
@@ -42,13 +43,15 @@ public final class SequencerRuntime implements AutoCloseable {
             settings.handoffCommitSpacing());
     LOG.info("sequencer topology:\n{}", topology.describe());
     streams = new KafkaStreams(topology, properties(settings));
-    streams.setUncaughtExceptionHandler(
-        e -> {
-          LOG.error("sequencer stream thread died; replacing it", e);
-          return org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler
-              .StreamThreadExceptionResponse.REPLACE_THREAD;
+    StreamThreadFailures failures = new StreamThreadFailures();
+    streams.setUncaughtExceptionHandler(failures);
+    streams.setStateListener(
+        (now, before) -> {
+          LOG.info("sequencer streams {} -> {}", before, now);
+          if (now == KafkaStreams.State.RUNNING) {
+            failures.running();
+          }
         });
-    streams.setStateListener((now, before) -> LOG.info("sequencer streams {} -> {}", before, now));
     streamsMetrics = new KafkaStreamsMetrics(streams);
     streamsMetrics.bindTo(registry);
     instrument(registry);
