@@ -97,15 +97,6 @@ public final class KafkaConnection {
         String.valueOf(clientConfig.get(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG)), settings);
   }
 
-  public String bootstrapServers() {
-    return bootstrapServers;
-  }
-
-  /** Whether a security protocol other than plaintext is set. */
-  public boolean secured() {
-    return settings.containsKey(CommonClientConfigs.SECURITY_PROTOCOL_CONFIG);
-  }
-
   /**
    * A new, mutable client configuration holding the bootstrap servers and the connection settings;
    * each client adds its own settings to it.

@@ -63,7 +63,6 @@ class KafkaConnectionTest {
               "sasl.mechanism", "SCRAM-SHA-512",
               "sasl.jaas.config", JAAS,
               "ssl.truststore.location", "/etc/lineup/kafka/truststore.p12");
-      assertThat(kafka.secured()).isTrue();
       assertThat(kafka.clientConfig()).containsExactlyInAnyOrderEntriesOf(expected);
       ProducerSettings producers = ProducerSettings.DEFAULTS;
       assertThat(producers.durable(kafka, "c", Duration.ofSeconds(5)))
@@ -83,7 +82,6 @@ class KafkaConnectionTest {
   void withoutAFileTheClusterIsReachedInPlaintext() {
     KafkaConnection kafka = new KafkaConnection("kafka-0:9092", "");
 
-    assertThat(kafka.secured()).isFalse();
     assertThat(kafka.clientConfig())
         .containsExactly(Map.entry("bootstrap.servers", "kafka-0:9092"));
   }
