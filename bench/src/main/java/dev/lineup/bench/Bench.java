@@ -93,6 +93,13 @@ public final class Bench implements Callable<Integer> {
   Map<String, String> sequencerKafka = new java.util.LinkedHashMap<>();
 
   @Option(
+      names = "--property",
+      description =
+          "A setting for the in-process services, key=value (lineup.intake.front-door.hold-back-at"
+              + "=2000, say); repeatable, applied last.")
+  Map<String, String> property = new java.util.LinkedHashMap<>();
+
+  @Option(
       names = "--timeline",
       description = "Print what the measured run did in each half second.")
   boolean timeline;
@@ -518,6 +525,7 @@ public final class Bench implements Callable<Integer> {
       properties.put("lineup.sequencer.handoff-commit-spacing", handoffCommitSpacing);
     }
     sequencerKafka.forEach((key, value) -> properties.put("lineup.sequencer.kafka." + key, value));
+    properties.putAll(property);
     return properties;
   }
 

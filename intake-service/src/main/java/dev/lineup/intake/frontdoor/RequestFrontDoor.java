@@ -48,10 +48,13 @@ import org.slf4j.LoggerFactory;
  * neither loses nor repeats a request.
  *
  * <p>Under overload it holds back ({@link DownstreamLag}): while the sequencer is more than {@code
- * lineup.intake.front-door.hold-back-at} commands behind on {@code lineup.commands}, the door reads
- * no more requests, which wait on {@code lineup.requests}. The commands topic stays short, so what
- * reaches it by another way (an enqueue on HTTP, an urgent lock) does not wait behind a flood of
- * bulk requests, and the box spends nothing on turning requests into commands that would only wait.
+ * lineup.intake.front-door.hold-back-at} commands behind on {@code lineup.commands}, or more than
+ * it takes in over {@code hold-back-time} at its recent rate, the door reads no more requests,
+ * which wait on {@code lineup.requests}. The commands topic stays short, so what reaches it by
+ * another way (an enqueue on HTTP, an urgent lock) does not wait behind a flood of bulk requests,
+ * and the sequencer, which takes every command it holds before it reads the next results, keeps
+ * releasing work: with a long commands topic the results wait behind it, each host's hand-off with
+ * them, and the rate falls by half past capacity (docs/BENCHMARKS.md, finding 64).
  */
 @Context
 public final class RequestFrontDoor implements Readiness, Instrumented, AutoCloseable {
@@ -75,9 +78,16 @@ public final class RequestFrontDoor implements Readiness, Instrumented, AutoClos
       @Value("${lineup.intake.front-door.group-id}") String groupId,
       @Value("${lineup.intake.front-door.gather}") Duration gather,
       @Value("${lineup.intake.front-door.hold-back-at}") long holdBackAt,
+      @Value("${lineup.intake.front-door.hold-back-time}") Duration holdBackTime,
+      @Value("${lineup.intake.front-door.hold-back-check}") Duration holdBackCheck,
       @Value("${lineup.intake.front-door.sequencer-group}") String sequencerGroup,
       @Value("${lineup.intake.instance-id}") String instanceId) {
     checkHoldBackAt(holdBackAt);
+    checkHoldBackCheck(holdBackCheck);
+    if (holdBackTime.isNegative()) {
+      throw new IllegalArgumentException(
+          "lineup.intake.front-door.hold-back-time is negative: it must be 0 or more");
+    }
     this.validator = validator;
     this.claims = claims;
     this.secrets = secrets;
@@ -97,7 +107,8 @@ public final class RequestFrontDoor implements Readiness, Instrumented, AutoClos
                 sequencerGroup,
                 Topics.COMMANDS.name(),
                 holdBackAt,
-                Duration.ofSeconds(1));
+                holdBackTime,
+                holdBackCheck);
     loop =
         new TransactionalLoop(
             NAME,
@@ -286,6 +297,16 @@ public final class RequestFrontDoor implements Readiness, Instrumented, AutoClos
           "lineup.intake.front-door.hold-back-at is "
               + holdBackAt
               + ": it must be 0 (never hold back) or at least 2 commands");
+    }
+  }
+
+  /** How often the sequencer's lag is read: a time of at least a millisecond. */
+  static void checkHoldBackCheck(Duration holdBackCheck) {
+    if (holdBackCheck.toMillis() < 1) {
+      throw new IllegalArgumentException(
+          "lineup.intake.front-door.hold-back-check is "
+              + holdBackCheck.toMillis()
+              + "ms: it must be at least 1ms");
     }
   }
 }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.lineup.service.kafka.KafkaConnection;
 import java.time.Duration;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -29,6 +30,8 @@ class HoldBackSettingTest {
                     "lineup-intake-front-door",
                     Duration.ofMillis(50),
                     holdBackAt,
+                    Duration.ofMillis(250),
+                    Duration.ofMillis(200),
                     "lineup-sequencer",
                     "intake-1"))
         .isInstanceOf(IllegalArgumentException.class)
@@ -42,5 +45,14 @@ class HoldBackSettingTest {
   @ValueSource(longs = {0, 2, 10_000})
   void offAndEveryLimitOfTwoOrMoreAreTaken(long holdBackAt) {
     assertThatCode(() -> RequestFrontDoor.checkHoldBackAt(holdBackAt)).doesNotThrowAnyException();
+  }
+
+  @Test
+  void aCheckOfLessThanAMillisecondIsRefusedAtStart() {
+    assertThatThrownBy(() -> RequestFrontDoor.checkHoldBackCheck(Duration.ZERO))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("lineup.intake.front-door.hold-back-check is 0ms: it must be at least 1ms");
+    assertThatCode(() -> RequestFrontDoor.checkHoldBackCheck(Duration.ofMillis(1)))
+        .doesNotThrowAnyException();
   }
 }

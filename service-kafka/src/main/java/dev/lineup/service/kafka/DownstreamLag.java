@@ -23,9 +23,9 @@ import org.slf4j.LoggerFactory;
  * whether the loop should hold back for it ({@link PollingLoop#holdBackWhile}). Every {@code
  * every}, on a thread of its own, it reads from the broker the group's committed offsets on the
  * topic and the topic's ends ({@code read_committed}); once the group is more than {@code limit}
- * records behind it holds back, until the group is at half of that again. A loop that holds back
- * leaves its input where it is, so the work waits on the topic it came from and not in front of
- * what reaches the group by other ways.
+ * records behind it holds back, until the group is at half of that again ({@link HoldBack}, which
+ * also decides what the log says). A loop that holds back leaves its input where it is, so the work
+ * waits on the topic it came from and not in front of what reaches the group by other ways.
  *
  * <p>Behind is counted in offsets, so transaction markers count too: one per partition a
  * transaction wrote to, which a limit in thousands does not notice.
@@ -41,7 +41,7 @@ public final class DownstreamLag implements AutoCloseable {
   private final String name;
   private final String group;
   private final String topic;
-  private final long limit;
+  private final HoldBack decisions;
   private final Admin admin;
   private final Duration timeout;
   private final ScheduledExecutorService reader;
@@ -50,10 +50,7 @@ public final class DownstreamLag implements AutoCloseable {
   private volatile long behind = -1;
   private boolean unreadable;
 
-  /**
-   * @param name who holds back, in its log lines (the loop's name)
-   * @param limit records behind past which to hold back; at least 2
-   */
+  /** Holds back past {@code limit} records, whatever the group's rate. */
   public DownstreamLag(
       String name,
       KafkaConnection connection,
@@ -61,13 +58,30 @@ public final class DownstreamLag implements AutoCloseable {
       String topic,
       long limit,
       Duration every) {
+    this(name, connection, group, topic, limit, Duration.ZERO, every);
+  }
+
+  /**
+   * @param name who holds back, in its log lines (the loop's name)
+   * @param limit records behind past which to hold back, at least; at least 2
+   * @param ofWork or what the group takes in over this long at its recent rate, if more
+   * @param every how often the lag is read
+   */
+  public DownstreamLag(
+      String name,
+      KafkaConnection connection,
+      String group,
+      String topic,
+      long limit,
+      Duration ofWork,
+      Duration every) {
     if (limit < 2) {
       throw new IllegalArgumentException(name + ": a hold-back limit needs at least 2 records");
     }
     this.name = name;
     this.group = group;
     this.topic = topic;
-    this.limit = limit;
+    this.decisions = new HoldBack(name, group, topic, limit, ofWork, System::nanoTime);
     this.timeout =
         every.multipliedBy(5).compareTo(Duration.ofSeconds(5)) < 0
             ? Duration.ofSeconds(5)
@@ -98,17 +112,15 @@ public final class DownstreamLag implements AutoCloseable {
   }
 
   private void read() {
-    long lag;
+    Reading reading;
     try {
-      lag = lag();
+      reading = reading();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt(); // closing
       return;
     } catch (Exception e) {
       behind = -1;
-      if (holding) {
-        holding = false;
-      }
+      holding = decisions.unknown();
       if (!unreadable) {
         unreadable = true;
         LOG.warn(
@@ -121,27 +133,15 @@ public final class DownstreamLag implements AutoCloseable {
       return;
     }
     unreadable = false;
-    behind = lag;
-    if (!holding && lag > limit) {
-      holding = true;
-      LOG.warn(
-          "{}: holding back: {} is {} records behind on {} (more than {}); new work waits where it"
-              + " is until it is at {}",
-          name,
-          group,
-          lag,
-          topic,
-          limit,
-          limit / 2);
-    } else if (holding && lag <= limit / 2) {
-      holding = false;
-      LOG.info(
-          "{}: no longer holding back: {} is {} records behind on {}", name, group, lag, topic);
-    }
+    behind = reading.lag();
+    holding = decisions.behind(reading.lag(), reading.committed());
   }
 
-  /** The group's records to go on the topic: each committed partition's end minus its offset. */
-  private long lag() throws Exception {
+  /** The group's records to go on the topic, and its committed offsets summed. */
+  private record Reading(long lag, long committed) {}
+
+  /** Each committed partition's end minus its offset, summed; and the offsets summed. */
+  private Reading reading() throws Exception {
     Map<TopicPartition, OffsetAndMetadata> committed = new HashMap<>();
     admin
         .listConsumerGroupOffsets(group)
@@ -154,7 +154,7 @@ public final class DownstreamLag implements AutoCloseable {
               }
             });
     if (committed.isEmpty()) {
-      return 0;
+      return new Reading(0, 0);
     }
     Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
     committed.keySet().forEach(p -> latest.put(p, OffsetSpec.latest()));
@@ -164,13 +164,15 @@ public final class DownstreamLag implements AutoCloseable {
             .all()
             .get(timeout.toMillis(), TimeUnit.MILLISECONDS);
     long lag = 0;
+    long read = 0;
     for (var entry : committed.entrySet()) {
       var end = ends.get(entry.getKey());
+      read += entry.getValue().offset();
       if (end != null) {
         lag += Math.max(0, end.offset() - entry.getValue().offset());
       }
     }
-    return lag;
+    return new Reading(lag, read);
   }
 
   @Override
