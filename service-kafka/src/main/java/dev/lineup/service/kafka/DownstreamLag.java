@@ -23,9 +23,10 @@ import org.slf4j.LoggerFactory;
  * whether the loop should hold back for it ({@link PollingLoop#holdBackWhile}). Every {@code
  * every}, on a thread of its own, it reads from the broker the group's committed offsets on the
  * topic and the topic's ends ({@code read_committed}); once the group is more than {@code limit}
- * records behind it holds back, until the group is at half of that again ({@link HoldBack}, which
- * also decides what the log says). A loop that holds back leaves its input where it is, so the work
- * waits on the topic it came from and not in front of what reaches the group by other ways.
+ * records behind, or more than it takes in over {@code ofWork} at its recent rate, it holds back,
+ * until the group is at half of that again ({@link HoldBack}, which also decides what the log
+ * says). A loop that holds back leaves its input where it is, so the work waits on the topic it
+ * came from and not in front of what reaches the group by other ways.
  *
  * <p>Behind is counted in offsets, so transaction markers count too: one per partition a
  * transaction wrote to, which a limit in thousands does not notice.
@@ -50,21 +51,11 @@ public final class DownstreamLag implements AutoCloseable {
   private volatile long behind = -1;
   private boolean unreadable;
 
-  /** Holds back past {@code limit} records, whatever the group's rate. */
-  public DownstreamLag(
-      String name,
-      KafkaConnection connection,
-      String group,
-      String topic,
-      long limit,
-      Duration every) {
-    this(name, connection, group, topic, limit, Duration.ZERO, every);
-  }
-
   /**
    * @param name who holds back, in its log lines (the loop's name)
    * @param limit records behind past which to hold back, at least; at least 2
-   * @param ofWork or what the group takes in over this long at its recent rate, if more
+   * @param ofWork or what the group takes in over this long at its recent rate, if more (zero:
+   *     {@code limit} alone)
    * @param every how often the lag is read
    */
   public DownstreamLag(

@@ -56,7 +56,13 @@ class DownstreamLagTest {
     var registry = new SimpleMeterRegistry();
     try (var lag =
             new DownstreamLag(
-                "test-door", KafkaConnection.plaintext(bootstrap), reader, out, 20, EVERY);
+                "test-door",
+                KafkaConnection.plaintext(bootstrap),
+                reader,
+                out,
+                20,
+                Duration.ZERO,
+                EVERY);
         var loop = copying(lane)) {
       loop.holdBackWhile(lag::holdsBack);
       loop.instrument(registry);
@@ -109,6 +115,7 @@ class DownstreamLagTest {
                 "nobody-" + lane.suffix(),
                 out,
                 20,
+                Duration.ZERO,
                 EVERY);
         var loop = copying(lane)) {
       loop.holdBackWhile(lag::holdsBack);
@@ -135,7 +142,13 @@ class DownstreamLagTest {
     // No broker listens there: every read of the lag fails.
     try (var lag =
             new DownstreamLag(
-                "test-door", KafkaConnection.plaintext("localhost:1"), "reader", out, 20, EVERY);
+                "test-door",
+                KafkaConnection.plaintext("localhost:1"),
+                "reader",
+                out,
+                20,
+                Duration.ZERO,
+                EVERY);
         var loop = copying(lane)) {
       loop.holdBackWhile(lag::holdsBack);
       loop.start();
@@ -175,7 +188,13 @@ class DownstreamLagTest {
     org.assertj.core.api.Assertions.assertThatThrownBy(
             () ->
                 new DownstreamLag(
-                    "test-door", KafkaConnection.plaintext(bootstrap), "g", "t", 1, EVERY))
+                    "test-door",
+                    KafkaConnection.plaintext(bootstrap),
+                    "g",
+                    "t",
+                    1,
+                    Duration.ZERO,
+                    EVERY))
         .hasMessageContaining("at least 2");
   }
 
