@@ -84,10 +84,7 @@ public final class RequestFrontDoor implements Readiness, Instrumented, AutoClos
       @Value("${lineup.intake.instance-id}") String instanceId) {
     checkHoldBackAt(holdBackAt);
     checkHoldBackCheck(holdBackCheck);
-    if (holdBackTime.isNegative()) {
-      throw new IllegalArgumentException(
-          "lineup.intake.front-door.hold-back-time is negative: it must be 0 or more");
-    }
+    checkHoldBackTime(holdBackTime);
     this.validator = validator;
     this.claims = claims;
     this.secrets = secrets;
@@ -297,6 +294,14 @@ public final class RequestFrontDoor implements Readiness, Instrumented, AutoClos
           "lineup.intake.front-door.hold-back-at is "
               + holdBackAt
               + ": it must be 0 (never hold back) or at least 2 commands");
+    }
+  }
+
+  /** The part of the limit scaled by the sequencer's rate: 0 (none) or more. */
+  static void checkHoldBackTime(Duration holdBackTime) {
+    if (holdBackTime.isNegative()) {
+      throw new IllegalArgumentException(
+          "lineup.intake.front-door.hold-back-time is negative: it must be 0 or more");
     }
   }
 

@@ -55,4 +55,13 @@ class HoldBackSettingTest {
     assertThatCode(() -> RequestFrontDoor.checkHoldBackCheck(Duration.ofMillis(1)))
         .doesNotThrowAnyException();
   }
+
+  @Test
+  void aNegativeTimeIsRefusedAtStart() {
+    assertThatThrownBy(() -> RequestFrontDoor.checkHoldBackTime(Duration.ofMillis(-1)))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("lineup.intake.front-door.hold-back-time is negative: it must be 0 or more");
+    assertThatCode(() -> RequestFrontDoor.checkHoldBackTime(Duration.ZERO))
+        .doesNotThrowAnyException();
+  }
 }

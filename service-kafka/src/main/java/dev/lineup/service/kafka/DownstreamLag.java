@@ -47,7 +47,6 @@ public final class DownstreamLag implements AutoCloseable {
   private final Duration timeout;
   private final ScheduledExecutorService reader;
 
-  private volatile boolean holding;
   private volatile long behind = -1;
   private boolean unreadable;
 
@@ -94,7 +93,7 @@ public final class DownstreamLag implements AutoCloseable {
 
   /** Whether the loop should read nothing more for now. */
   public boolean holdsBack() {
-    return holding;
+    return decisions.holding();
   }
 
   /** Records the group was behind at the last read, or -1 if that read failed. */
@@ -111,7 +110,7 @@ public final class DownstreamLag implements AutoCloseable {
       return;
     } catch (Exception e) {
       behind = -1;
-      holding = decisions.unknown();
+      decisions.unknown();
       if (!unreadable) {
         unreadable = true;
         LOG.warn(
@@ -125,7 +124,7 @@ public final class DownstreamLag implements AutoCloseable {
     }
     unreadable = false;
     behind = reading.lag();
-    holding = decisions.behind(reading.lag(), reading.committed());
+    decisions.behind(reading.lag(), reading.committed());
   }
 
   /** The group's records to go on the topic, and its committed offsets summed. */

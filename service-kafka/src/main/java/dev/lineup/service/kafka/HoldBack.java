@@ -37,7 +37,9 @@ final class HoldBack {
   private double rate;
   private long limit;
 
-  private boolean holding;
+  /** Written by the reader of the lag only; read by the loop it holds back. */
+  private volatile boolean holding;
+
   private boolean inEpisode;
   private long holdingSince;
   private long releasedAt;
@@ -108,6 +110,11 @@ final class HoldBack {
     lastRead = read;
     lastReadAt = now;
     return Math.max(atLeast, (long) (rate * ofWorkSeconds));
+  }
+
+  /** Whether to hold back, as of the last reading. */
+  boolean holding() {
+    return holding;
   }
 
   /** Records behind past which it holds back, as of the last reading. */
