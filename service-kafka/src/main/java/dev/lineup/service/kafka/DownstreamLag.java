@@ -5,6 +5,7 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
@@ -20,13 +21,19 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Push-back under overload: how far the consumer group that reads what a loop writes is behind, and
- * whether the loop should hold back for it ({@link PollingLoop#holdBackWhile}). Every {@code
- * every}, on a thread of its own, it reads from the broker the group's committed offsets on the
- * topic and the topic's ends ({@code read_committed}); once the group is more than {@code limit}
- * records behind, or more than it takes in over {@code ofWork} at its recent rate, it holds back,
- * until the group is at half of that again ({@link HoldBack}, which also decides what the log
- * says). A loop that holds back leaves its input where it is, so the work waits on the topic it
- * came from and not in front of what reaches the group by other ways.
+ * whether the loop should hold back for it ({@link PollingLoop#holdBackWhile}). On a thread of its
+ * own it reads from the broker the group's committed offsets on the topic and the topic's ends
+ * ({@code read_committed}); once the group is more than {@code limit} records behind, or more than
+ * it takes in over {@code ofWork} at its recent rate, it holds back, until the group is at half of
+ * that again ({@link HoldBack}, which also decides what the log says). A loop that holds back
+ * leaves its input where it is, so the work waits on the topic it came from and not in front of
+ * what reaches the group by other ways.
+ *
+ * <p>It reads every {@code every} while the group is past half of the limit or the loop has held
+ * back within the last minute ({@link HoldBack#near}), and {@link #FAR} times less often otherwise:
+ * under a lasting overload the loop holds back and goes on again every second or so, and a reading
+ * that comes late either lets the group run dry or lets the loop overshoot, while a group far below
+ * the limit, with no overload for a while, is not worth two admin requests every {@code every}.
  *
  * <p>Behind is counted in offsets, so transaction markers count too: one per partition a
  * transaction wrote to, which a limit in thousands does not notice.
@@ -39,6 +46,9 @@ public final class DownstreamLag implements AutoCloseable {
 
   private static final Logger LOG = LoggerFactory.getLogger(DownstreamLag.class);
 
+  /** How many times less often the lag is read while the group is far below the limit. */
+  static final int FAR = 4;
+
   private final String name;
   private final String group;
   private final String topic;
@@ -46,6 +56,7 @@ public final class DownstreamLag implements AutoCloseable {
   private final Admin admin;
   private final Duration timeout;
   private final ScheduledExecutorService reader;
+  private final long everyMillis;
 
   private volatile long behind = -1;
   private boolean unreadable;
@@ -55,7 +66,8 @@ public final class DownstreamLag implements AutoCloseable {
    * @param limit records behind past which to hold back, at least; at least 2
    * @param ofWork or what the group takes in over this long at its recent rate, if more (zero:
    *     {@code limit} alone)
-   * @param every how often the lag is read
+   * @param every how often the lag is read near the limit or an overload ({@link #FAR} times less
+   *     often otherwise)
    */
   public DownstreamLag(
       String name,
@@ -88,7 +100,8 @@ public final class DownstreamLag implements AutoCloseable {
               t.setDaemon(true);
               return t;
             });
-    reader.scheduleWithFixedDelay(this::read, 0, every.toMillis(), TimeUnit.MILLISECONDS);
+    this.everyMillis = Math.max(1, every.toMillis());
+    reader.execute(this::readAndReschedule);
   }
 
   /** Whether the loop should read nothing more for now. */
@@ -101,13 +114,28 @@ public final class DownstreamLag implements AutoCloseable {
     return behind;
   }
 
-  private void read() {
+  /** Reads the lag, then schedules the next reading: sooner near the limit or an overload. */
+  private void readAndReschedule() {
+    try {
+      read();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt(); // closing
+      return;
+    }
+    long next = decisions.near() ? everyMillis : everyMillis * FAR;
+    try {
+      reader.schedule(this::readAndReschedule, next, TimeUnit.MILLISECONDS);
+    } catch (RejectedExecutionException e) {
+      // closing
+    }
+  }
+
+  private void read() throws InterruptedException {
     Reading reading;
     try {
       reading = reading();
     } catch (InterruptedException e) {
-      Thread.currentThread().interrupt(); // closing
-      return;
+      throw e;
     } catch (Exception e) {
       behind = -1;
       decisions.unknown();

@@ -36,6 +36,7 @@ final class HoldBack {
   private long lastReadAt;
   private double rate;
   private long limit;
+  private long lastLag;
 
   /** Written by the reader of the lag only; read by the loop it holds back. */
   private volatile boolean holding;
@@ -71,6 +72,7 @@ final class HoldBack {
   boolean behind(long lag, long read) {
     long now = nanoTime.getAsLong();
     limit = limit(now, read);
+    lastLag = lag;
     if (!holding && lag > limit) {
       holding = true;
       holdingSince = now;
@@ -112,6 +114,18 @@ final class HoldBack {
     return Math.max(atLeast, (long) (rate * ofWorkSeconds));
   }
 
+  /**
+   * Whether the lag is worth reading often, as of the last reading: the reader is past half of the
+   * limit, where holding back would end, or the loop has held back within {@link #QUIET} (an
+   * episode, as the log tells it). Under a lasting overload the loop holds back and goes on again
+   * every second or so, and a late reading costs either way: while it holds back the reader may run
+   * dry, and once it goes on it admits requests as fast as it can read them, far past the limit,
+   * until the next reading. Far below the limit, and with no overload for a while, neither is near.
+   */
+  boolean near() {
+    return inEpisode || lastLag > limit / 2;
+  }
+
   /** Whether to hold back, as of the last reading. */
   boolean holding() {
     return holding;
@@ -125,6 +139,7 @@ final class HoldBack {
   /** The lag cannot be read: nothing is held back meanwhile (fail open). */
   boolean unknown() {
     long now = nanoTime.getAsLong();
+    lastLag = 0;
     if (holding) {
       release(now);
     }

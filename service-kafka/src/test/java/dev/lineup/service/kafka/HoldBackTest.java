@@ -50,6 +50,28 @@ class HoldBackTest {
   }
 
   @Test
+  void theLagIsWorthReadingOftenPastHalfTheLimitAndForAMinuteAfterAHold() {
+    assertThat(holdBack.near()).as("nothing read yet").isFalse();
+    holdBack.behind(500, 0);
+    assertThat(holdBack.near()).as("at half of the limit").isFalse();
+    holdBack.behind(501, 0);
+    assertThat(holdBack.near()).as("past half of it").isTrue();
+    holdBack.behind(1_001, 0);
+    assertThat(holdBack.near()).as("holding back").isTrue();
+    advance(Duration.ofSeconds(1));
+    holdBack.behind(100, 0);
+    assertThat(holdBack.near())
+        .as("caught up, but the door now admits as fast as it reads: the overload may go on")
+        .isTrue();
+    advance(HoldBack.QUIET.minusSeconds(1));
+    holdBack.behind(100, 0);
+    assertThat(holdBack.near()).as("a minute without holding back").isTrue();
+    advance(Duration.ofSeconds(1));
+    holdBack.behind(100, 0);
+    assertThat(holdBack.near()).as("over a minute without holding back").isFalse();
+  }
+
+  @Test
   void aReaderThatTakesInMoreMayBeFurtherBehind() {
     // 4,000 records every 200 ms: 20,000 a second, so 250 ms of its work is 5,000 records.
     long read = 0;
