@@ -137,13 +137,11 @@ final class HoldBack {
   }
 
   /** The lag cannot be read: nothing is held back meanwhile (fail open). */
-  boolean unknown() {
-    long now = nanoTime.getAsLong();
+  void unknown() {
     lastLag = 0;
     if (holding) {
-      release(now);
+      release(nanoTime.getAsLong());
     }
-    return false;
   }
 
   private void release(long now) {
