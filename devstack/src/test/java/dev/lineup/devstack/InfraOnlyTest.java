@@ -2,12 +2,16 @@ package dev.lineup.devstack;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.lineup.embedded.FreePorts;
 import dev.lineup.embedded.SettingsCatalogue;
 import java.io.BufferedReader;
+import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -35,33 +39,9 @@ class InfraOnlyTest {
   @Test
   void printsEachServicesEnvironmentAndCommandAgainstARunningBrokerAndDatabase() throws Exception {
     Path dir = Files.createTempDirectory("infra-only-");
-    Process devstack =
-        new ProcessBuilder(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp",
-                System.getProperty("java.class.path"),
-                Devstack.class.getName(),
-                "--infra-only",
-                "--data-dir",
-                dir.toString(),
-                "--kafka-port",
-                "0")
-            .redirectError(dir.resolve("stderr.log").toFile())
-            .start();
+    Process devstack = start(dir, "0");
     try {
-      List<String> printed = new ArrayList<>();
-      try (var out =
-          new BufferedReader(
-              new InputStreamReader(devstack.getInputStream(), StandardCharsets.UTF_8))) {
-        long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
-        String line;
-        while ((line = out.readLine()) != null && System.nanoTime() < deadline) {
-          printed.add(line);
-          if (line.startsWith("A second sequencer")) {
-            break;
-          }
-        }
-      }
+      List<String> printed = printedUntilReady(devstack);
       assertThat(printed).as(String.join("\n", printed)).anyMatch(l -> l.startsWith("A second"));
       String ready =
           printed.stream()
@@ -107,12 +87,91 @@ class InfraOnlyTest {
       devstack.destroy();
       assertThat(devstack.waitFor(60, TimeUnit.SECONDS)).as("stopped on SIGTERM").isTrue();
     } finally {
-      // SIGTERM first, also when an assertion failed: the devstack's hook stops its PostgreSQL,
-      // which a SIGKILL would leave running.
-      devstack.destroy();
-      if (!devstack.waitFor(60, TimeUnit.SECONDS)) {
-        devstack.destroyForcibly();
+      stop(devstack);
+    }
+  }
+
+  /**
+   * Killed with SIGKILL, the devstack leaves its PostgreSQL running, and the services it served
+   * still connected to it. Started again on the same data directory, it stops that server (a fast
+   * shutdown, which does not wait for those clients to go) and comes up on its data.
+   */
+  @Test
+  void startsAgainAfterASigkillWhileItsDatabaseStillHasClients() throws Exception {
+    Path dir = Files.createTempDirectory("infra-only-killed-");
+    String postgresPort = Integer.toString(FreePorts.orFree(0));
+    Process first = start(dir, postgresPort);
+    Process second = null;
+    try {
+      printedUntilReady(first);
+      String url = "jdbc:postgresql://127.0.0.1:" + postgresPort + "/postgres";
+      try (Connection client = DriverManager.getConnection(url, "postgres", "")) {
+        try (var create = client.createStatement()) {
+          create.execute("CREATE TABLE survives (id int)");
+        }
+        first.destroyForcibly().waitFor();
+
+        second = start(dir, postgresPort);
+        List<String> printed = printedUntilReady(second);
+        assertThat(printed)
+            .as(String.join("\n", printed) + "\n" + Files.readString(dir.resolve("stderr.log")))
+            .anyMatch(l -> l.startsWith("Lineup's infrastructure is ready"));
+        assertThat(client.isValid(2)).as("the old server's client, disconnected").isFalse();
       }
+      try (Connection again = DriverManager.getConnection(url, "postgres", "");
+          var read = again.createStatement()) {
+        assertThat(read.executeQuery("SELECT count(*) FROM survives").next()).isTrue();
+      }
+    } finally {
+      stop(first);
+      if (second != null) {
+        stop(second);
+      }
+    }
+  }
+
+  private static Process start(Path dir, String postgresPort) throws IOException {
+    return new ProcessBuilder(
+            Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+            "-cp",
+            System.getProperty("java.class.path"),
+            Devstack.class.getName(),
+            "--infra-only",
+            "--data-dir",
+            dir.toString(),
+            "--kafka-port",
+            "0",
+            "--postgres-port",
+            postgresPort)
+        .redirectError(ProcessBuilder.Redirect.appendTo(dir.resolve("stderr.log").toFile()))
+        .start();
+  }
+
+  /** What the devstack printed, up to its last line of instructions or two minutes. */
+  private static List<String> printedUntilReady(Process devstack) throws IOException {
+    List<String> printed = new ArrayList<>();
+    var out =
+        new BufferedReader(
+            new InputStreamReader(devstack.getInputStream(), StandardCharsets.UTF_8));
+    long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
+    String line;
+    while ((line = out.readLine()) != null && System.nanoTime() < deadline) {
+      printed.add(line);
+      if (line.startsWith("A second sequencer")) {
+        break;
+      }
+    }
+    return printed;
+  }
+
+  /**
+   * SIGTERM first, also when an assertion failed: the devstack's hook stops its PostgreSQL, which a
+   * SIGKILL would leave running.
+   */
+  private static void stop(Process devstack) throws InterruptedException {
+    devstack.destroy();
+    if (!devstack.waitFor(60, TimeUnit.SECONDS)) {
+      devstack.destroyForcibly();
     }
   }
 }

@@ -16,6 +16,7 @@ import io.micronaut.json.JsonMapper;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -41,6 +42,7 @@ class KafkaAuthenticationTest {
   private static final String ADMIN = "sasl-admin-token-0123456789";
   private static final String ENROLL = "sasl-enroll-secret-0123456789";
   private static final Duration START = Duration.ofMinutes(3);
+  private static final String WRONG_PASSWORD = "wrong-" + UUID.randomUUID();
 
   @Test
   void everyServiceReachesAClusterThatOnlyAnswersAuthenticatedClients() throws Exception {
@@ -109,6 +111,7 @@ class KafkaAuthenticationTest {
             withKafkaConfig(
                 environments.gateway(0, gatewayPort, intake.url().toString()), clientProperties));
     List<ServiceProcess> all = List.of(sequencer, intake, gateway);
+    List<ServiceProcess> refused = new ArrayList<>();
     try {
       for (ServiceProcess service : all) {
         service.start();
@@ -152,15 +155,88 @@ class KafkaAuthenticationTest {
       assertThat(events.status()).isEqualTo(200);
       assertThat((List<?>) events.body().get("events")).hasSizeGreaterThanOrEqualTo(2);
 
+      // The same services given a wrong password: each says so once, and its health names it.
+      Path wrongProperties = dir.resolve("wrong.properties");
+      Files.writeString(
+          wrongProperties, Files.readString(clientProperties).replace(password, WRONG_PASSWORD));
+      int wrongIntakePort = FreePorts.orFree(0);
+      int wrongGatewayPort = FreePorts.orFree(0);
+      int wrongSequencerPort = FreePorts.orFree(0);
+      refused.add(
+          new ServiceProcess(
+              "intake-refused",
+              "intake-service",
+              wrongIntakePort,
+              withKafkaConfig(
+                  environments.intake(1, wrongIntakePort, "http://127.0.0.1:" + sequencerPort),
+                  wrongProperties)));
+      refused.add(
+          new ServiceProcess(
+              "gateway-refused",
+              "executor-gateway",
+              wrongGatewayPort,
+              withKafkaConfig(
+                  environments.gateway(1, wrongGatewayPort, intake.url().toString()),
+                  wrongProperties)));
+      refused.add(
+          new ServiceProcess(
+              "sequencer-refused",
+              "sequencer-service",
+              wrongSequencerPort,
+              withKafkaConfig(
+                  environments.sequencer(1, wrongSequencerPort, dir.resolve("sequencer-refused")),
+                  wrongProperties)));
+      for (ServiceProcess service : refused) {
+        service.start();
+      }
+      // Intake's Kafka front door opens its transactions as it starts: refused, intake stops
+      // there, naming why, and its orchestrator's restarts show it.
+      ServiceProcess intakeRefused = refused.get(0);
+      assertThat(intakeRefused.exitWithin(Duration.ofMinutes(2)))
+          .as("intake's exit code with a wrong Kafka password")
+          .isNotNull()
+          .isNotZero();
+      assertThat(intakeRefused.log()).contains("Authentication failed");
+      // The gateway and the sequencer run on, down, and say why once each, not at every retry.
+      for (ServiceProcess service : refused.subList(1, 3)) {
+        await()
+            .atMost(Duration.ofMinutes(1))
+            .alias(service.name + " health names the refusal")
+            .until(
+                () ->
+                    service.health() == 503
+                        && service.healthBody().contains("refuses this service's credentials"));
+      }
+      Thread.sleep(15_000);
+      for (ServiceProcess service : refused.subList(1, 3)) {
+        List<String> lines = service.log().lines().toList();
+        assertThat(lines)
+            .as(service.name + ": the Kafka check's line, once")
+            .filteredOn(l -> l.contains("KafkaReachability"))
+            .singleElement()
+            .satisfies(l -> assertThat(l).contains("it refuses this service's credentials"));
+        assertThat(lines)
+            .as(service.name + ": no line per reconnection from Kafka's clients")
+            .noneMatch(l -> l.contains("NetworkClient") || l.contains("AdminMetadataManager"));
+      }
+      assertThat(refused.get(1).log().lines())
+          .as("the gateway's whole log, 15 s into the refusal")
+          .hasSizeLessThanOrEqualTo(10);
+      for (ServiceProcess service : refused) {
+        assertThat(service.log()).as(service.name).doesNotContain(WRONG_PASSWORD);
+      }
+
       for (ServiceProcess service : all) {
         assertThat(service.terminate(Duration.ofSeconds(30)))
             .as(service.name + " exit code after SIGTERM")
             .isIn(0, 143);
         String output = service.log();
         assertThat(output).as(service.name + "'s output").doesNotContain(password);
-        // Quiet when all is well: a client left without the settings would say so here (its
-        // broker disconnected, a lag it cannot read), if nothing else failed. Kafka Streams warns
-        // of a state directory under the OS's temporary one, where a test's always is.
+        // Quiet when all is well: a loop's client left without the settings would say so here
+        // (a poll it retries, a lag it cannot read), if nothing else failed; Kafka's own line per
+        // reconnection is off in the services' logging, and the activities above are what shows
+        // that every client on their way got in. Kafka Streams warns of a state directory under
+        // the OS's temporary one, where a test's always is.
         assertThat(output.lines())
             .filteredOn(line -> !line.contains("StateDirectory - Using an OS temp directory"))
             .as(service.name + "'s warnings and errors")
@@ -170,9 +246,15 @@ class KafkaAuthenticationTest {
       for (ServiceProcess service : all) {
         System.err.println(service.logTail(60));
       }
+      for (ServiceProcess service : refused) {
+        System.err.println(service.logTail(60));
+      }
       throw e;
     } finally {
       for (ServiceProcess service : all) {
+        service.kill();
+      }
+      for (ServiceProcess service : refused) {
         service.kill();
       }
       kafka.close();

@@ -121,6 +121,23 @@ final class ServiceProcess {
             });
   }
 
+  /** {@code GET /health}'s body, or "" if the service does not answer. */
+  String healthBody() {
+    try {
+      return HTTP.send(
+              HttpRequest.newBuilder(url().resolve("/health"))
+                  .timeout(Duration.ofSeconds(5))
+                  .build(),
+              HttpResponse.BodyHandlers.ofString())
+          .body();
+    } catch (IOException e) {
+      return "";
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return "";
+    }
+  }
+
   int health() {
     try {
       return HTTP.send(
@@ -173,6 +190,13 @@ final class ServiceProcess {
       throw new AssertionError(name + " did not stop within " + within + " of SIGTERM");
     }
     return process.exitValue();
+  }
+
+  /** The exit code, once the process ended within {@code within}; null if it still runs. */
+  Integer exitWithin(Duration within) throws InterruptedException {
+    return process.waitFor(within.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)
+        ? process.exitValue()
+        : null;
   }
 
   String logTail(int lines) {

@@ -79,9 +79,41 @@ public final class EmbeddedDatabase implements AutoCloseable {
         .ifPresent(
             p -> {
               LOG.warn("stopping PostgreSQL (pid {}) left running by an earlier run", p.pid());
-              p.destroy();
-              p.onExit().orTimeout(30, java.util.concurrent.TimeUnit.SECONDS).join();
+              fastShutdown(p);
+              try {
+                p.onExit().orTimeout(30, java.util.concurrent.TimeUnit.SECONDS).join();
+              } catch (java.util.concurrent.CompletionException e) {
+                throw new IllegalStateException(
+                    "PostgreSQL (pid "
+                        + p.pid()
+                        + ") left running by an earlier run on "
+                        + pgData
+                        + " did not stop within 30 s; stop it, then start again",
+                    e);
+              }
             });
+  }
+
+  /**
+   * SIGINT, PostgreSQL's fast shutdown: it disconnects its clients and stops. The earlier run's
+   * services may still be running and holding connections (their infrastructure was killed, not
+   * they), and SIGTERM's smart shutdown would wait for every one of them to go.
+   */
+  private static void fastShutdown(ProcessHandle postmaster) {
+    try {
+      Process kill =
+          new ProcessBuilder("kill", "-INT", Long.toString(postmaster.pid()))
+              .redirectErrorStream(true)
+              .start();
+      if (kill.waitFor(10, java.util.concurrent.TimeUnit.SECONDS) && kill.exitValue() == 0) {
+        return;
+      }
+    } catch (IOException e) {
+      // no kill command: fall back to SIGTERM below
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    postmaster.destroy();
   }
 
   public int port() {
