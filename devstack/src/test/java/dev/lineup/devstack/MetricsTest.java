@@ -259,6 +259,9 @@ class MetricsTest {
         .contains("lineup_consumer_stalled{consumer=\"sequencer\"} 0.0");
     // The budget starts full in every task and this test released no system work.
     assertThat(sum(sequencer, "lineup_release_budget_tokens")).isGreaterThan(0);
+    for (String service : List.of(intakeText, sequencer, gateway)) {
+      assertThat(service).as("each service reaches Kafka").contains("lineup_kafka_reachable 1.0");
+    }
     promtoolAccepts(intakeText);
     promtoolAccepts(sequencer);
   }
