@@ -35,7 +35,7 @@ class MonitoringTest {
   @Test
   void prometheusAcceptsItsConfigurationAndTheAlertRulesItLoads() throws Exception {
     assertThat(promtool("check", "config", "prometheus.yml"))
-        .contains("SUCCESS: 7 rules found")
+        .contains("SUCCESS: 8 rules found")
         .contains("SUCCESS: prometheus.yml is valid");
     assertThat(promtool("check", "rules", "alerts.yml")).contains("SUCCESS");
   }

@@ -338,6 +338,9 @@ class MetricsTest {
                 assertThat(query(api, "count(lineup_dead_letters_total)")).isGreaterThan(0);
                 assertThat(query(api, "count(lineup_consumer_lag_records)")).isGreaterThan(3);
                 assertThat(query(api, "count(lineup_upcoming_activities)")).isEqualTo(3);
+                assertThat(query(api, "sum(lineup_kafka_reachable)"))
+                    .as("the three services, each reaching Kafka")
+                    .isEqualTo(3);
               });
       URI base = URI.create("http://127.0.0.1:" + port);
       // deploy/prometheus/alerts.yml loaded and evaluated against the real series.
@@ -347,7 +350,7 @@ class MetricsTest {
           .untilAsserted(
               () -> {
                 List<Map<String, Object>> rules = rules(base);
-                assertThat(rules).hasSize(7);
+                assertThat(rules).hasSize(8);
                 for (Map<String, Object> rule : rules) {
                   assertThat(rule.get("health"))
                       .as("alert %s: %s", rule.get("name"), rule.get("lastError"))
