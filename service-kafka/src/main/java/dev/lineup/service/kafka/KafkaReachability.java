@@ -57,6 +57,13 @@ public final class KafkaReachability implements Readiness, Instrumented, AutoClo
   private final Duration every;
   private final Duration answerWithin;
 
+  /**
+   * Made at the first check, and again after one that could not be made: a bootstrap address that
+   * does not resolve yet (a cluster's DNS name before its first broker is up) is an outage too, not
+   * a service that cannot start.
+   */
+  private Admin admin;
+
   private volatile boolean reachable;
   private volatile String detail = "not reached yet";
   private Instant awaySince;
@@ -107,13 +114,6 @@ public final class KafkaReachability implements Readiness, Instrumented, AutoClo
         .description("1 while a Kafka broker answers this service, 0 while none does")
         .register(registry);
   }
-
-  /**
-   * Made at the first check, and again after one that could not be made: a bootstrap address that
-   * does not resolve yet (a cluster's DNS name before its first broker is up) is an outage too, not
-   * a service that cannot start.
-   */
-  private Admin admin;
 
   private void check() {
     try {
