@@ -243,20 +243,12 @@ class KafkaAuthenticationTest {
             .noneMatch(line -> line.matches("^\\S+ (WARN|ERROR) .*"));
       }
     } catch (Throwable e) {
-      for (ServiceProcess service : all) {
-        System.err.println(service.logTail(60));
-      }
-      for (ServiceProcess service : refused) {
-        System.err.println(service.logTail(60));
-      }
+      ServiceProcess.printLogTails(all);
+      ServiceProcess.printLogTails(refused);
       throw e;
     } finally {
-      for (ServiceProcess service : all) {
-        service.kill();
-      }
-      for (ServiceProcess service : refused) {
-        service.kill();
-      }
+      ServiceProcess.killAll(all);
+      ServiceProcess.killAll(refused);
       kafka.close();
       database.close();
     }

@@ -137,20 +137,13 @@ class KafkaOutageTest {
         load.assertEachRanExactlyOnce(kafka.bootstrapServers(), agent::completed);
       }
 
-      for (ServiceProcess service : all) {
-        int exit = service.terminate(Duration.ofSeconds(30));
-        assertThat(exit).as(service.name + " exit code after SIGTERM").isIn(0, 143);
-      }
+      ServiceProcess.assertEachStopsOnSigterm(all);
     } catch (Throwable e) {
-      for (ServiceProcess service : all) {
-        System.err.println(service.logTail(60));
-      }
+      ServiceProcess.printLogTails(all);
       throw e;
     } finally {
       load.close();
-      for (ServiceProcess service : all) {
-        service.kill();
-      }
+      ServiceProcess.killAll(all);
       kafka.close();
       database.close();
     }

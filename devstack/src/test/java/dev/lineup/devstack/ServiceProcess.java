@@ -123,34 +123,26 @@ final class ServiceProcess {
 
   /** {@code GET /health}'s body, or "" if the service does not answer. */
   String healthBody() {
-    try {
-      return HTTP.send(
-              HttpRequest.newBuilder(url().resolve("/health"))
-                  .timeout(Duration.ofSeconds(5))
-                  .build(),
-              HttpResponse.BodyHandlers.ofString())
-          .body();
-    } catch (IOException e) {
-      return "";
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return "";
-    }
+    HttpResponse<String> answer = healthAnswer();
+    return answer == null ? "" : answer.body();
   }
 
+  /** {@code GET /health}'s status, or -1 if the service does not answer. */
   int health() {
+    HttpResponse<String> answer = healthAnswer();
+    return answer == null ? -1 : answer.statusCode();
+  }
+
+  private HttpResponse<String> healthAnswer() {
     try {
       return HTTP.send(
-              HttpRequest.newBuilder(url().resolve("/health"))
-                  .timeout(Duration.ofSeconds(5))
-                  .build(),
-              HttpResponse.BodyHandlers.discarding())
-          .statusCode();
+          HttpRequest.newBuilder(url().resolve("/health")).timeout(Duration.ofSeconds(5)).build(),
+          HttpResponse.BodyHandlers.ofString());
     } catch (IOException e) {
-      return -1;
+      return null;
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      return -1;
+      return null;
     }
   }
 
@@ -197,6 +189,28 @@ final class ServiceProcess {
     return process.waitFor(within.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)
         ? process.exitValue()
         : null;
+  }
+
+  /** SIGTERM to each, as an orchestrator stops them: each must be gone within 30 s, cleanly. */
+  static void assertEachStopsOnSigterm(List<ServiceProcess> services) throws InterruptedException {
+    for (ServiceProcess service : services) {
+      int exit = service.terminate(Duration.ofSeconds(30));
+      assertThat(exit).as(service.name + " exit code after SIGTERM").isIn(0, 143);
+    }
+  }
+
+  /** Each one's last 60 lines on stderr, for a test that failed. */
+  static void printLogTails(List<ServiceProcess> services) {
+    for (ServiceProcess service : services) {
+      System.err.println(service.logTail(60));
+    }
+  }
+
+  /** SIGKILL to those still running, whatever the test's outcome. */
+  static void killAll(List<ServiceProcess> services) throws InterruptedException {
+    for (ServiceProcess service : services) {
+      service.kill();
+    }
   }
 
   String logTail(int lines) {
