@@ -115,8 +115,8 @@ class KafkaOutageTest {
         Thread.sleep(Math.max(0, leftMillis));
 
         for (ServiceProcess service : all) {
-          List<String> during =
-              lines(service).subList(linesBefore.get(service.name), lines(service).size());
+          List<String> now = lines(service);
+          List<String> during = now.subList(linesBefore.get(service.name), now.size());
           assertThat(during)
               .as("%s's log during %s s without Kafka", service.name, OUTAGE.toSeconds())
               .hasSizeLessThanOrEqualTo(4)
