@@ -6,6 +6,7 @@ import dev.lineup.embedded.EmbeddedDatabase;
 import dev.lineup.embedded.EmbeddedKafka;
 import dev.lineup.schemas.TopicProvisioner;
 import dev.lineup.sequencer.SequencerRuntime;
+import dev.lineup.sequencer.stream.QueueStoreKind;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryPoolMXBean;
 import java.lang.management.MemoryType;
@@ -222,6 +223,11 @@ public final class Bench implements Callable<Integer> {
     }
   }
 
+  /** The scale run's queue store: {@code --property lineup.sequencer.state-store=heap}, say. */
+  private QueueStoreKind scaleStore() {
+    return QueueStoreKind.of(property.getOrDefault("lineup.sequencer.state-store", "rocksdb"));
+  }
+
   private int run(Path dir) throws Exception {
     if (skipBurst && !steady) {
       throw new CommandLine.ParameterException(
@@ -232,7 +238,9 @@ public final class Bench implements Callable<Integer> {
       LineupRun.Outcome lineup = null;
       if (cluster.bootstrap != null) {
         if (scaleHosts > 0) {
-          new ScaleRun(cluster.bootstrap, dir, scaleHosts, scalePerHost, scaleFailover).run();
+          new ScaleRun(
+                  cluster.bootstrap, dir, scaleHosts, scalePerHost, scaleFailover, scaleStore())
+              .run();
           return 0;
         }
         if (cluster.intakeUrl == null || cluster.token == null) {
@@ -255,7 +263,13 @@ public final class Bench implements Callable<Integer> {
             EmbeddedKafka.start(dir, 0, Map.of("num.partitions", Integer.toString(partitions)))) {
           TopicProvisioner.provision(kafka.bootstrapServers(), partitions, (short) 1);
           if (scaleHosts > 0) {
-            new ScaleRun(kafka.bootstrapServers(), dir, scaleHosts, scalePerHost, scaleFailover)
+            new ScaleRun(
+                    kafka.bootstrapServers(),
+                    dir,
+                    scaleHosts,
+                    scalePerHost,
+                    scaleFailover,
+                    scaleStore())
                 .run();
             return 0;
           }

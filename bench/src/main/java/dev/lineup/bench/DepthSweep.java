@@ -13,6 +13,7 @@ import dev.lineup.schemas.Commands;
 import dev.lineup.schemas.Results;
 import dev.lineup.schemas.Topics;
 import dev.lineup.sequencer.queue.QueueSettings;
+import dev.lineup.sequencer.stream.QueueStoreKind;
 import dev.lineup.sequencer.stream.SequencerStreams;
 import dev.lineup.sequencer.stream.SequencerTopology;
 import java.nio.file.Files;
@@ -55,7 +56,9 @@ final class DepthSweep {
         QueueSettings.defaults().withMaxUpcomingPerLane(Math.max(10_000, depth * 2));
     try (TopologyTestDriver driver =
         new TopologyTestDriver(
-            SequencerTopology.build(settings, Duration.ofSeconds(1), true), props, T0)) {
+            SequencerTopology.build(settings, Duration.ofSeconds(1), QueueStoreKind.ROCKSDB),
+            props,
+            T0)) {
       TestInputTopic<String, Command> commands =
           driver.createInputTopic(
               Topics.COMMANDS.name(),

@@ -10,6 +10,7 @@ import dev.lineup.avro.ScriptRunPayload;
 import dev.lineup.schemas.Commands;
 import dev.lineup.schemas.Topics;
 import dev.lineup.sequencer.queue.QueueSettings;
+import dev.lineup.sequencer.stream.QueueStoreKind;
 import dev.lineup.sequencer.stream.SequencerStreams;
 import dev.lineup.sequencer.stream.SequencerTopology;
 import java.io.IOException;
@@ -55,20 +56,23 @@ final class ScaleRun {
   private final int hosts;
   private final int perHost;
   private final boolean failover;
+  private final QueueStoreKind store;
 
-  ScaleRun(String bootstrap, Path dir, int hosts, int perHost, boolean failover) {
+  ScaleRun(
+      String bootstrap, Path dir, int hosts, int perHost, boolean failover, QueueStoreKind store) {
     this.bootstrap = bootstrap;
     this.dir = dir;
     this.hosts = hosts;
     this.perHost = perHost;
     this.failover = failover;
+    this.store = store;
   }
 
   void run() throws Exception {
     long commands = (long) hosts * (perHost + 1);
     System.out.printf(
-        "scale: %d hosts x %d upcoming activities (paused), %d commands%n",
-        hosts, perHost, commands);
+        "scale: %d hosts x %d upcoming activities (paused), %d commands, the queue store in %s%n",
+        hosts, perHost, commands, store.name().toLowerCase(java.util.Locale.ROOT));
     long written = write();
     Path first = dir.resolve("scale-first");
     long started = System.nanoTime();
@@ -316,7 +320,7 @@ final class ScaleRun {
             SequencerTopology.build(
                 QueueSettings.defaults().withMaxUpcomingAge(Duration.ofDays(365)),
                 Duration.ofSeconds(1),
-                true),
+                store),
             props);
     if (restored != null) {
       streams.setGlobalStateRestoreListener(
@@ -385,7 +389,11 @@ final class ScaleRun {
     }
   }
 
+  /** The bytes of the files under {@code root}; none if it is not there (a heap store's). */
   private static long sizeOf(Path root) throws IOException {
+    if (!Files.exists(root)) {
+      return 0;
+    }
     try (Stream<Path> files = Files.walk(root)) {
       return files
           .filter(Files::isRegularFile)

@@ -38,7 +38,7 @@ public final class SequencerRuntime implements AutoCloseable {
         SequencerTopology.build(
             settings.queue(),
             settings.tick(),
-            true,
+            settings.stateStore(),
             new SequencerMetrics(registry),
             settings.handoffCommitSpacing());
     LOG.info("sequencer topology:\n{}", topology.describe());

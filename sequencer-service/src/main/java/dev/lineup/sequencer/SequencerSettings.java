@@ -3,6 +3,7 @@ package dev.lineup.sequencer;
 import dev.lineup.avro.ActivityType;
 import dev.lineup.sequencer.queue.QueueSettings;
 import dev.lineup.sequencer.queue.Ranking;
+import dev.lineup.sequencer.stream.QueueStoreKind;
 import dev.lineup.service.kafka.KafkaConnection;
 import io.micronaut.context.annotation.Value;
 import io.micronaut.context.env.Environment;
@@ -33,6 +34,7 @@ public final class SequencerSettings {
   private final Duration tick;
   private final Duration commitInterval;
   private final Duration handoffCommitSpacing;
+  private final QueueStoreKind stateStore;
   private final long rocksDbMemory;
   private final Map<String, Object> kafkaOverrides;
   private final QueueSettings queue;
@@ -50,6 +52,7 @@ public final class SequencerSettings {
       @Value("${lineup.sequencer.tick}") Duration tick,
       @Value("${lineup.sequencer.commit-interval}") Duration commitInterval,
       @Value("${lineup.sequencer.handoff-commit-spacing}") Duration handoffCommitSpacing,
+      @Value("${lineup.sequencer.state-store:rocksdb}") String stateStore,
       @ReadableBytes @Value("${lineup.sequencer.rocksdb-memory}") long rocksDbMemory,
       @Value("${lineup.sequencer.ranking}") String ranking,
       @Value("${lineup.sequencer.aging-step}") Duration agingStep,
@@ -79,6 +82,7 @@ public final class SequencerSettings {
           "lineup.sequencer.handoff-commit-spacing must be 0 or more, not " + handoffCommitSpacing);
     }
     this.handoffCommitSpacing = handoffCommitSpacing;
+    this.stateStore = QueueStoreKind.of(stateStore);
     this.rocksDbMemory = rocksDbMemory;
     this.kafkaOverrides = kafkaProperties(environment.getProperties("lineup.sequencer.kafka"));
     Map<ActivityType, Duration> leases = new EnumMap<>(ActivityType.class);
@@ -160,6 +164,11 @@ public final class SequencerSettings {
   /**
    * The budget every RocksDB store of the process shares, in bytes ({@code BoundedRocksDbMemory}).
    */
+  /** Where each task's queue store keeps its state: RocksDB (the default) or the heap. */
+  public QueueStoreKind stateStore() {
+    return stateStore;
+  }
+
   public long rocksDbMemory() {
     return rocksDbMemory;
   }

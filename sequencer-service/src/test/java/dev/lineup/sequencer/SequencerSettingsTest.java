@@ -3,6 +3,7 @@ package dev.lineup.sequencer;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.lineup.sequencer.stream.QueueStoreKind;
 import dev.lineup.service.kafka.KafkaConnection;
 import io.micronaut.context.ApplicationContext;
 import io.micronaut.context.env.PropertySource;
@@ -54,6 +55,7 @@ class SequencerSettingsTest {
         java.time.Duration.ofMillis(100),
         java.time.Duration.ofMillis(50),
         java.time.Duration.ofMillis(10),
+        context.getProperty("lineup.sequencer.state-store", String.class).orElseThrow(),
         256L * 1024 * 1024,
         "priority",
         java.time.Duration.ofMinutes(1),
@@ -89,6 +91,17 @@ class SequencerSettingsTest {
         .isEqualTo(0);
     assertThatThrownBy(() -> settings(Map.of("lineup.sequencer.standby-replicas", -1)))
         .hasMessageContaining("lineup.sequencer.standby-replicas must be 0 or more");
+  }
+
+  @Test
+  void theQueueStoreIsRocksDbUnlessTheHeapIsAskedForAndAnythingElseIsRefusedByName() {
+    assertThat(settings(Map.of()).stateStore()).isEqualTo(QueueStoreKind.ROCKSDB);
+    assertThat(settings(Map.of("lineup.sequencer.state-store", "heap")).stateStore())
+        .isEqualTo(QueueStoreKind.HEAP);
+    assertThat(settings(Map.of("lineup.sequencer.state-store", " RocksDB ")).stateStore())
+        .isEqualTo(QueueStoreKind.ROCKSDB);
+    assertThatThrownBy(() -> settings(Map.of("lineup.sequencer.state-store", "memory")))
+        .hasMessageContaining("lineup.sequencer.state-store must be rocksdb or heap, not 'memory'");
   }
 
   @Test

@@ -37,31 +37,30 @@ public final class SequencerTopology {
   private SequencerTopology() {}
 
   /**
-   * @param persistent RocksDB stores (production) or in-memory ones (topology tests); both are
-   *     changelogged
+   * @param store where each task's queue store keeps its state; changelogged either way
    */
-  public static Topology build(QueueSettings settings, Duration tick, boolean persistent) {
-    return build(settings, tick, persistent, SequencerMetrics.none());
+  public static Topology build(QueueSettings settings, Duration tick, QueueStoreKind store) {
+    return build(settings, tick, store, SequencerMetrics.none());
   }
 
   /**
-   * {@link #build(QueueSettings, Duration, boolean)}, counting what the sequencer sends in {@code
-   * metrics}.
+   * {@link #build(QueueSettings, Duration, QueueStoreKind)}, counting what the sequencer sends in
+   * {@code metrics}.
    */
   public static Topology build(
-      QueueSettings settings, Duration tick, boolean persistent, SequencerMetrics metrics) {
-    return build(settings, tick, persistent, metrics, Duration.ZERO);
+      QueueSettings settings, Duration tick, QueueStoreKind store, SequencerMetrics metrics) {
+    return build(settings, tick, store, metrics, Duration.ZERO);
   }
 
   /**
-   * {@link #build(QueueSettings, Duration, boolean, SequencerMetrics)}, asking for a commit soon
-   * after a step releases work while the thread keeps up, at most once per {@code
+   * {@link #build(QueueSettings, Duration, QueueStoreKind, SequencerMetrics)}, asking for a commit
+   * soon after a step releases work while the thread keeps up, at most once per {@code
    * handoffCommitSpacing} ({@link HandoffCommits}; zero: never).
    */
   public static Topology build(
       QueueSettings settings,
       Duration tick,
-      boolean persistent,
+      QueueStoreKind store,
       SequencerMetrics metrics,
       Duration handoffCommitSpacing) {
     HandoffCommits handoffCommits = new HandoffCommits(handoffCommitSpacing);
@@ -83,7 +82,7 @@ public final class SequencerTopology {
         () -> new SequencerProcessor(settings, tick, metrics, handoffCommits),
         Topics.COMMANDS.name(),
         Topics.RESULTS.name());
-    topology.addStateStore(storeBuilder(QUEUE_STORE, persistent), PROCESSOR);
+    topology.addStateStore(storeBuilder(QUEUE_STORE, store), PROCESSOR);
     addSink(topology, Topics.EVENTS);
     addSink(topology, Topics.REVOCATIONS);
     // Releases come encoded already: built around the payload as stored (ReleasedEncoding).
@@ -107,9 +106,12 @@ public final class SequencerTopology {
   }
 
   private static StoreBuilder<KeyValueStore<Bytes, byte[]>> storeBuilder(
-      String name, boolean persistent) {
+      String name, QueueStoreKind store) {
     return Stores.keyValueStoreBuilder(
-            persistent ? Stores.persistentKeyValueStore(name) : Stores.inMemoryKeyValueStore(name),
+            switch (store) {
+              case ROCKSDB -> Stores.persistentKeyValueStore(name);
+              case HEAP -> HeapStore.supplier(name);
+            },
             Serdes.Bytes(),
             Serdes.ByteArray())
         // Measured with the record cache on: no throughput gained, and a deep queue's scans over

@@ -41,7 +41,8 @@ class BoundedRocksDbMemoryTest {
         props.putAll(BoundedRocksDbMemory.settings(BUDGET));
         tasks.add(
             new TopologyTestDriver(
-                SequencerTopology.build(QueueSettings.defaults(), Duration.ofSeconds(1), true),
+                SequencerTopology.build(
+                    QueueSettings.defaults(), Duration.ofSeconds(1), QueueStoreKind.ROCKSDB),
                 props));
       }
 

@@ -14,13 +14,15 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * Rule 12 on a real broker: a sequencer killed with SIGKILL in the middle of a load, its local
  * state wiped, replaced by a fresh instance, loses, duplicates and reorders nothing, and no host
- * ever has two activities in flight.
+ * ever has two activities in flight; with the queue store in RocksDB and in the heap, where the
+ * successor rebuilds all of it from the changelog.
  */
 @ExtendWith(LineupInfrastructure.class)
 class SequencerCrashRecoveryTest {
@@ -28,12 +30,29 @@ class SequencerCrashRecoveryTest {
   private static final int HOSTS = 300;
   private static final int PER_HOST = 10;
 
-  @Test
-  void aKilledSequencerWithItsStateWipedLosesDuplicatesAndReordersNothing(EmbeddedKafka kafka)
-      throws Exception {
+  /** Each on a broker of its own (the infrastructure is per test class, a nested one's its own). */
+  @Nested
+  class InRocksDb {
+    @Test
+    void aKilledSequencerWithItsStateWipedLosesDuplicatesAndReordersNothing(EmbeddedKafka kafka)
+        throws Exception {
+      crashAndRecover(QueueStoreKind.ROCKSDB, kafka);
+    }
+  }
+
+  @Nested
+  class InTheHeap {
+    @Test
+    void aKilledSequencerWithItsStateWipedLosesDuplicatesAndReordersNothing(EmbeddedKafka kafka)
+        throws Exception {
+      crashAndRecover(QueueStoreKind.HEAP, kafka);
+    }
+  }
+
+  private static void crashAndRecover(QueueStoreKind store, EmbeddedKafka kafka) throws Exception {
     String bootstrap = kafka.bootstrapServers();
     Path firstState = Files.createTempDirectory("sequencer-crash-a");
-    Process first = startInItsOwnProcess(bootstrap, firstState);
+    Process first = startInItsOwnProcess(bootstrap, firstState, store);
     try (Devices devices = new Devices(bootstrap)) {
       Map<String, List<String>> accepted = Load.enqueue(bootstrap, "crash", HOSTS, PER_HOST);
       int total = HOSTS * PER_HOST;
@@ -48,7 +67,8 @@ class SequencerCrashRecoveryTest {
           endedAtCrash, total, devices.answered());
 
       try (SequencerNode second =
-          new SequencerNode(bootstrap, Files.createTempDirectory("sequencer-crash-b")).start()) {
+          new SequencerNode(bootstrap, Files.createTempDirectory("sequencer-crash-b"), store)
+              .start()) {
         awaitEnded(bootstrap, total, Duration.ofMinutes(4));
         TopicAudit audit = TopicAudit.read(bootstrap);
         audit.assertContractHeld(accepted);
@@ -61,7 +81,8 @@ class SequencerCrashRecoveryTest {
     }
   }
 
-  private static Process startInItsOwnProcess(String bootstrap, Path stateDir) throws Exception {
+  private static Process startInItsOwnProcess(String bootstrap, Path stateDir, QueueStoreKind store)
+      throws Exception {
     Process process =
         new ProcessBuilder(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
@@ -70,7 +91,8 @@ class SequencerCrashRecoveryTest {
                 System.getProperty("java.class.path"),
                 SequencerNode.class.getName(),
                 bootstrap,
-                stateDir.toString())
+                stateDir.toString(),
+                store.name())
             .redirectErrorStream(true)
             .start();
     BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream()));

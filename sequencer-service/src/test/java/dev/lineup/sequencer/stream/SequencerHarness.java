@@ -78,7 +78,11 @@ final class SequencerHarness implements AutoCloseable {
     driver =
         new TopologyTestDriver(
             SequencerTopology.build(
-                settings, TICK, false, new SequencerMetrics(registry), handoffCommitSpacing),
+                settings,
+                TICK,
+                QueueStoreKind.HEAP,
+                new SequencerMetrics(registry),
+                handoffCommitSpacing),
             props,
             START);
     commands =

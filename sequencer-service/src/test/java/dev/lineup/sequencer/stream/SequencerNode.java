@@ -18,7 +18,12 @@ final class SequencerNode implements AutoCloseable {
   private final KafkaStreams streams;
 
   SequencerNode(String bootstrapServers, Path stateDir) {
-    this(bootstrapServers, stateDir, null, Duration.ZERO);
+    this(bootstrapServers, stateDir, QueueStoreKind.ROCKSDB);
+  }
+
+  /** With its queue store in RocksDB or in the heap. */
+  SequencerNode(String bootstrapServers, Path stateDir, QueueStoreKind store) {
+    this(bootstrapServers, stateDir, null, Duration.ZERO, store);
   }
 
   /**
@@ -30,6 +35,15 @@ final class SequencerNode implements AutoCloseable {
       Path stateDir,
       Duration commitInterval,
       Duration handoffCommitSpacing) {
+    this(bootstrapServers, stateDir, commitInterval, handoffCommitSpacing, QueueStoreKind.ROCKSDB);
+  }
+
+  private SequencerNode(
+      String bootstrapServers,
+      Path stateDir,
+      Duration commitInterval,
+      Duration handoffCommitSpacing,
+      QueueStoreKind store) {
     Properties props = new Properties();
     props.put(StreamsConfig.APPLICATION_ID_CONFIG, APPLICATION_ID);
     props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
@@ -52,7 +66,7 @@ final class SequencerNode implements AutoCloseable {
             SequencerTopology.build(
                 QueueSettings.defaults(),
                 Duration.ofMillis(100),
-                true,
+                store,
                 SequencerMetrics.none(),
                 handoffCommitSpacing),
             props);
@@ -78,9 +92,13 @@ final class SequencerNode implements AutoCloseable {
     streams.close(Duration.ofSeconds(30));
   }
 
-  /** A sequencer in a process of its own, so a test can kill it for real. */
+  /**
+   * A sequencer in a process of its own, so a test can kill it for real: the bootstrap servers, the
+   * state directory and the queue store's kind.
+   */
   public static void main(String[] args) throws Exception {
-    SequencerNode node = new SequencerNode(args[0], Path.of(args[1])).start();
+    SequencerNode node =
+        new SequencerNode(args[0], Path.of(args[1]), QueueStoreKind.valueOf(args[2])).start();
     node.awaitRunning(Duration.ofMinutes(2));
     System.out.println("SEQUENCER RUNNING");
     System.out.flush();
