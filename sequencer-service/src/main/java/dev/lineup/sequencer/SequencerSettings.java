@@ -161,14 +161,14 @@ public final class SequencerSettings {
    * read_committed consumers only then, so this bounds hand-off latency from below; shorter means
    * more, smaller transactions.
    */
-  /**
-   * The budget every RocksDB store of the process shares, in bytes ({@code BoundedRocksDbMemory}).
-   */
   /** Where each task's queue store keeps its state: RocksDB (the default) or the heap. */
   public QueueStoreKind stateStore() {
     return stateStore;
   }
 
+  /**
+   * The budget every RocksDB store of the process shares, in bytes ({@code BoundedRocksDbMemory}).
+   */
   public long rocksDbMemory() {
     return rocksDbMemory;
   }
