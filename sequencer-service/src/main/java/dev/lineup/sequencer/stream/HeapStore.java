@@ -7,7 +7,6 @@ import java.util.Map;
 import java.util.NoSuchElementException;
 import java.util.concurrent.ConcurrentNavigableMap;
 import java.util.concurrent.ConcurrentSkipListMap;
-import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.common.serialization.Serializer;
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.KeyValue;
@@ -44,9 +43,6 @@ final class HeapStore implements KeyValueStore<Bytes, byte[]> {
   private final String name;
   private final ConcurrentNavigableMap<byte[], byte[]> map =
       new ConcurrentSkipListMap<>(Arrays::compareUnsigned);
-
-  /** The map's size: {@link ConcurrentSkipListMap#size} counts every entry. */
-  private final AtomicLong entries = new AtomicLong();
 
   private final Position position = Position.emptyPosition();
   private StateStoreContext context;
@@ -107,7 +103,6 @@ final class HeapStore implements KeyValueStore<Bytes, byte[]> {
   @Override
   public void close() {
     map.clear();
-    entries.set(0);
     open = false;
   }
 
@@ -152,9 +147,6 @@ final class HeapStore implements KeyValueStore<Bytes, byte[]> {
   @Override
   public byte[] delete(Bytes key) {
     byte[] old = map.remove(key.get());
-    if (old != null) {
-      entries.decrementAndGet();
-    }
     tracePosition();
     return old;
   }
@@ -162,11 +154,9 @@ final class HeapStore implements KeyValueStore<Bytes, byte[]> {
   /** A null value deletes, as a changelog tombstone does. */
   private void write(byte[] key, byte[] value) {
     if (value == null) {
-      if (map.remove(key) != null) {
-        entries.decrementAndGet();
-      }
-    } else if (map.put(key, value) == null) {
-      entries.incrementAndGet();
+      map.remove(key);
+    } else {
+      map.put(key, value);
     }
   }
 
@@ -229,9 +219,10 @@ final class HeapStore implements KeyValueStore<Bytes, byte[]> {
     return null;
   }
 
+  /** Counts every entry: for an operator's query, never on the queue's path. */
   @Override
   public long approximateNumEntries() {
-    return entries.get();
+    return map.size();
   }
 
   /** The map's entries in key order, as Kafka Streams' iterators give them. */
