@@ -94,14 +94,17 @@ class SequencerSettingsTest {
   }
 
   @Test
-  void theQueueStoreIsRocksDbUnlessTheHeapIsAskedForAndAnythingElseIsRefusedByName() {
+  void theQueueStoreIsRocksDbUnlessTheHeapOrTiersAreAskedForAndAnythingElseIsRefusedByName() {
     assertThat(settings(Map.of()).stateStore()).isEqualTo(QueueStoreKind.ROCKSDB);
     assertThat(settings(Map.of("lineup.sequencer.state-store", "heap")).stateStore())
         .isEqualTo(QueueStoreKind.HEAP);
+    assertThat(settings(Map.of("lineup.sequencer.state-store", "tiered")).stateStore())
+        .isEqualTo(QueueStoreKind.TIERED);
     assertThat(settings(Map.of("lineup.sequencer.state-store", " RocksDB ")).stateStore())
         .isEqualTo(QueueStoreKind.ROCKSDB);
     assertThatThrownBy(() -> settings(Map.of("lineup.sequencer.state-store", "memory")))
-        .hasMessageContaining("lineup.sequencer.state-store must be rocksdb or heap, not 'memory'");
+        .hasMessageContaining(
+            "lineup.sequencer.state-store must be rocksdb, heap or tiered, not 'memory'");
   }
 
   @Test

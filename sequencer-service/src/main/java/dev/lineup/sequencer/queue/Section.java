@@ -66,6 +66,11 @@ public enum Section {
     this.tag = (byte) tag;
   }
 
+  /** The byte every key of this section starts with, in the whole store. */
+  byte tag() {
+    return tag;
+  }
+
   /** This section of {@code whole}: keys go in and come out without the tag. */
   SortedStore of(SortedStore whole) {
     return new InSection(whole, tag);

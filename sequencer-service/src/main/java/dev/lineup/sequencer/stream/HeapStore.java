@@ -48,7 +48,10 @@ final class HeapStore implements KeyValueStore<Bytes, byte[]> {
   private StateStoreContext context;
   private volatile boolean open;
 
-  private HeapStore(String name) {
+  /**
+   * Kafka Streams takes it from {@link #supplier}; {@link TieredStore} keeps one as its hot tier.
+   */
+  HeapStore(String name) {
     this.name = name;
   }
 

@@ -16,15 +16,20 @@ public enum QueueStoreKind {
    * The heap ({@link HeapStore}): no native store under each read and write, and a task that starts
    * reads its whole changelog back.
    */
-  HEAP;
+  HEAP,
+  /**
+   * The heap for the upcoming work, RocksDB for the finished activities kept for their retention
+   * ({@link TieredStore}): a task that starts reads its whole changelog back, as the heap's does.
+   */
+  TIERED;
 
-  /** From the setting's value, {@code rocksdb} or {@code heap}. */
+  /** From the setting's value: {@code rocksdb}, {@code heap} or {@code tiered}. */
   public static QueueStoreKind of(String setting) {
     try {
       return valueOf(setting.trim().toUpperCase(Locale.ROOT));
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException(
-          "lineup.sequencer.state-store must be rocksdb or heap, not '" + setting + "'", e);
+          "lineup.sequencer.state-store must be rocksdb, heap or tiered, not '" + setting + "'", e);
     }
   }
 }

@@ -3,6 +3,7 @@ package dev.lineup.sequencer.stream;
 import dev.lineup.schemas.Topic;
 import dev.lineup.schemas.Topics;
 import dev.lineup.sequencer.queue.QueueSettings;
+import dev.lineup.sequencer.queue.RetainedRecords;
 import dev.lineup.sequencer.queue.Section;
 import java.time.Duration;
 import org.apache.avro.specific.SpecificRecord;
@@ -111,6 +112,8 @@ public final class SequencerTopology {
             switch (store) {
               case ROCKSDB -> Stores.persistentKeyValueStore(name);
               case HEAP -> HeapStore.supplier(name);
+              case TIERED ->
+                  TieredStore.supplier(name, RetainedRecords.KEY_TAG, RetainedRecords::isRetained);
             },
             Serdes.Bytes(),
             Serdes.ByteArray())

@@ -22,7 +22,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * Rule 12 on a real broker: a sequencer killed with SIGKILL in the middle of a load, its local
  * state wiped, replaced by a fresh instance, loses, duplicates and reorders nothing, and no host
  * ever has two activities in flight; with the queue store in RocksDB and in the heap, where the
- * successor rebuilds all of it from the changelog.
+ * successor rebuilds all of it from the changelog, and in tiers, restarted on its own disk.
  */
 @ExtendWith(LineupInfrastructure.class)
 class SequencerCrashRecoveryTest {
@@ -36,7 +36,7 @@ class SequencerCrashRecoveryTest {
     @Test
     void aKilledSequencerWithItsStateWipedLosesDuplicatesAndReordersNothing(EmbeddedKafka kafka)
         throws Exception {
-      crashAndRecover(QueueStoreKind.ROCKSDB, kafka);
+      crashAndRecover(QueueStoreKind.ROCKSDB, kafka, false);
     }
   }
 
@@ -45,11 +45,30 @@ class SequencerCrashRecoveryTest {
     @Test
     void aKilledSequencerWithItsStateWipedLosesDuplicatesAndReordersNothing(EmbeddedKafka kafka)
         throws Exception {
-      crashAndRecover(QueueStoreKind.HEAP, kafka);
+      crashAndRecover(QueueStoreKind.HEAP, kafka, false);
     }
   }
 
-  private static void crashAndRecover(QueueStoreKind store, EmbeddedKafka kafka) throws Exception {
+  /**
+   * The successor starts on the killed one's disk, where the RocksDB tier of the finished
+   * activities is left as the kill left it: it must be emptied and refilled from the changelog.
+   */
+  @Nested
+  class InTiersRestartedOnTheSameDisk {
+    @Test
+    void aKilledSequencerRestartedOverItsOwnStateLosesDuplicatesAndReordersNothing(
+        EmbeddedKafka kafka) throws Exception {
+      crashAndRecover(QueueStoreKind.TIERED, kafka, true);
+    }
+  }
+
+  /**
+   * @param sameDisk whether the successor starts on the killed one's state directory, as a process
+   *     restarted on its host would; otherwise that directory is wiped and it starts on an empty
+   *     one
+   */
+  private static void crashAndRecover(QueueStoreKind store, EmbeddedKafka kafka, boolean sameDisk)
+      throws Exception {
     String bootstrap = kafka.bootstrapServers();
     Path firstState = Files.createTempDirectory("sequencer-crash-a");
     Process first = startInItsOwnProcess(bootstrap, firstState, store);
@@ -59,7 +78,15 @@ class SequencerCrashRecoveryTest {
 
       awaitEnded(bootstrap, total / 4, Duration.ofMinutes(3));
       first.destroyForcibly().waitFor();
-      deleteRecursively(firstState);
+      if (sameDisk) {
+        try (Stream<Path> files = Files.walk(firstState)) {
+          assertThat(files.filter(f -> f.endsWith(Path.of("rocksdb", "sequencer-queue-retained"))))
+              .as("finished activities were kept in a RocksDB tier")
+              .isNotEmpty();
+        }
+      } else {
+        deleteRecursively(firstState);
+      }
       long endedAtCrash = TopicAudit.ended(bootstrap);
       assertThat(endedAtCrash).as("the crash came mid-load").isLessThan(total);
       System.out.printf(
@@ -67,7 +94,10 @@ class SequencerCrashRecoveryTest {
           endedAtCrash, total, devices.answered());
 
       try (SequencerNode second =
-          new SequencerNode(bootstrap, Files.createTempDirectory("sequencer-crash-b"), store)
+          new SequencerNode(
+                  bootstrap,
+                  sameDisk ? firstState : Files.createTempDirectory("sequencer-crash-b"),
+                  store)
               .start()) {
         awaitEnded(bootstrap, total, Duration.ofMinutes(4));
         TopicAudit audit = TopicAudit.read(bootstrap);

@@ -80,7 +80,7 @@ final class SequencerHarness implements AutoCloseable {
             SequencerTopology.build(
                 settings,
                 TICK,
-                QueueStoreKind.HEAP,
+                QueueStoreKind.TIERED,
                 new SequencerMetrics(registry),
                 handoffCommitSpacing),
             props,
