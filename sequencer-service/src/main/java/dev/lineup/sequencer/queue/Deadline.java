@@ -49,7 +49,7 @@ record Deadline(long at, Kind kind, String activityId) {
   }
 
   /** Where the time goes in the key; the kind follows it. */
-  private static final int KIND_AT = 8;
+  static final int KIND_AT = 8;
 
   byte[] key() {
     return KeyParts.concat(

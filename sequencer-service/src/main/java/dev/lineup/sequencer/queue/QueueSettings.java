@@ -118,6 +118,20 @@ public record QueueSettings(
         cancelMatchingPerStep);
   }
 
+  public QueueSettings withFinishedRetention(Duration value) {
+    return new QueueSettings(
+        ranking,
+        agingStep,
+        maxUpcomingPerLane,
+        maxUpcomingAge,
+        leaseByType,
+        defaultLease,
+        systemReleasesPerSecond,
+        systemReleaseBurst,
+        value,
+        cancelMatchingPerStep);
+  }
+
   public QueueSettings withCancelMatchingPerStep(int value) {
     return new QueueSettings(
         ranking,

@@ -3,24 +3,31 @@ package dev.lineup.sequencer.queue;
 import dev.lineup.avro.ActivityState;
 import dev.lineup.schemas.Lifecycle;
 import java.io.IOException;
+import java.util.Arrays;
 import org.apache.avro.io.BinaryDecoder;
 import org.apache.avro.io.DecoderFactory;
 
 /**
- * Which entries of a task's store hold an activity that has ended: its record, kept for {@code
- * finished-retention} so that a duplicate, a late result or a dependent still finds it, and read
- * again when its forget deadline comes. Every step reads the upcoming work; these are read seldom,
+ * Which entries of a task's store an activity that has ended leaves for {@code finished-retention}:
+ * its record, so that a duplicate, a late result or a dependent still finds it, and its forget
+ * deadline, which ends the retention. Every step reads the upcoming work; these are read seldom,
  * and at a steady rate they are most of the store. A store may keep them apart ({@code
- * lineup.sequencer.state-store: tiered}), so it can tell them by their bytes alone, as it must when
- * it restores them from the changelog.
+ * lineup.sequencer.state-store: tiered}), so they are told apart by their bytes alone, as a store
+ * must when it restores them from the changelog.
  *
  * <p>An activity reaches one terminal state, and only one (the lifecycle, docs/CONTRACT.md): once
  * its record is retained, every later write of that key is retained too, until the key is deleted.
+ * A forget deadline is retained from its first write.
  */
 public final class RetainedRecords {
 
-  /** Every key of a retained entry starts with this byte: the activities section's tag. */
-  public static final byte KEY_TAG = Section.ACTIVITIES.tag();
+  private static final byte ACTIVITIES = Section.ACTIVITIES.tag();
+  private static final byte DEADLINES = Section.DEADLINES.tag();
+
+  /** Where a deadline's kind is in a key of the whole store: after the section's tag and time. */
+  private static final int DEADLINE_KIND_AT = 1 + Deadline.KIND_AT;
+
+  private static final byte FORGET = (byte) Deadline.Kind.FORGET.ordinal();
 
   /** The single-object header before a record's fields: two marker bytes, an 8-byte fingerprint. */
   private static final int HEADER = 10;
@@ -31,14 +38,33 @@ public final class RetainedRecords {
   private RetainedRecords() {}
 
   /**
-   * Whether an entry of the whole store ({@code storeKey} with its section's tag) is a record of an
-   * activity that has ended. A section's bounds and anything that does not parse are not.
+   * Whether an entry under {@code storeKey} (a key of the whole store, its section's tag first) may
+   * be retained: an activity's record, or a forget deadline. Any other key never is.
+   */
+  public static boolean mayBeRetained(byte[] storeKey) {
+    if (storeKey.length < 2) {
+      return false; // a section's first bound
+    }
+    if (storeKey[0] == ACTIVITIES) {
+      return true;
+    }
+    return storeKey[0] == DEADLINES
+        && storeKey.length > DEADLINE_KIND_AT
+        && storeKey[DEADLINE_KIND_AT] == FORGET;
+  }
+
+  /**
+   * Whether an entry of the whole store is retained: a record of an activity that has ended, or a
+   * forget deadline. A section's bounds and a record that does not parse are not.
    */
   public static boolean isRetained(byte[] storeKey, byte[] value) {
-    if (storeKey.length < 2 || storeKey[0] != KEY_TAG || value == null || value.length <= HEADER) {
+    if (!mayBeRetained(storeKey) || value == null) {
       return false;
     }
-    if (value[0] != (byte) 0xC3 || value[1] != 0x01) {
+    if (storeKey[0] == DEADLINES) {
+      return true;
+    }
+    if (value.length <= HEADER || value[0] != (byte) 0xC3 || value[1] != 0x01) {
       return false;
     }
     try {
@@ -51,5 +77,21 @@ public final class RetainedRecords {
     } catch (IOException | RuntimeException e) {
       return false; // not a record this version reads: kept with the upcoming work, where all is
     }
+  }
+
+  /**
+   * Whether the keys from {@code from} to {@code to} of the whole store (both included; null: no
+   * bound) may include a retained entry's: whether they reach into the activities or the deadlines
+   * section.
+   */
+  public static boolean mayHoldRetained(byte[] from, byte[] to) {
+    return reaches(from, to, ACTIVITIES) || reaches(from, to, DEADLINES);
+  }
+
+  private static boolean reaches(byte[] from, byte[] to, byte tag) {
+    boolean startsBelowItsEnd =
+        from == null || from.length == 0 || Byte.compareUnsigned(from[0], tag) <= 0;
+    boolean endsAboveItsStart = to == null || Arrays.compareUnsigned(to, new byte[] {tag}) >= 0;
+    return startsBelowItsEnd && endsAboveItsStart;
   }
 }

@@ -211,7 +211,7 @@ final class HeapStore implements KeyValueStore<Bytes, byte[]> {
   }
 
   /** The first key past every key starting with {@code prefix}; null if there is none. */
-  private static byte[] after(byte[] prefix) {
+  static byte[] after(byte[] prefix) {
     byte[] next = prefix.clone();
     for (int i = next.length - 1; i >= 0; i--) {
       if (next[i] != (byte) 0xFF) {

@@ -113,7 +113,12 @@ public final class SequencerTopology {
               case ROCKSDB -> Stores.persistentKeyValueStore(name);
               case HEAP -> HeapStore.supplier(name);
               case TIERED ->
-                  TieredStore.supplier(name, RetainedRecords.KEY_TAG, RetainedRecords::isRetained);
+                  TieredStore.supplier(
+                      name,
+                      new TieredStore.Cold(
+                          RetainedRecords::mayBeRetained,
+                          RetainedRecords::isRetained,
+                          RetainedRecords::mayHoldRetained));
             },
             Serdes.Bytes(),
             Serdes.ByteArray())

@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.NoSuchElementException;
 import java.util.Optional;
 import java.util.function.BiPredicate;
+import java.util.function.Predicate;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serializer;
 import org.apache.kafka.common.utils.Bytes;
@@ -36,28 +37,29 @@ import org.apache.kafka.streams.state.Stores;
 /**
  * A task's queue store in two tiers ({@code lineup.sequencer.state-store: tiered}): the entries
  * every step reads (hosts, upcoming and released activities, the indexes) in the heap, as {@link
- * HeapStore} keeps them, and the cold ones, the records of finished activities kept for their
- * retention, in a RocksDB store beside it. The heap store spares RocksDB's native work on the
- * queue's path, but holds a day of finished activities too, and the collector's pauses grow with
- * them (docs/BENCHMARKS.md, finding 66); here the heap holds what is upcoming, and a finished
- * activity costs one RocksDB write when it ends.
+ * HeapStore} keeps them, and the cold ones, what a finished activity leaves for its retention (its
+ * record and its forget deadline), in a RocksDB store beside it. The heap store spares RocksDB's
+ * native work on the queue's path, but holds a day of finished activities too, and the collector's
+ * pauses grow with them (docs/BENCHMARKS.md, finding 66); here the heap holds what is upcoming, and
+ * a finished activity costs two RocksDB writes when it ends.
  *
  * <p>To Kafka Streams it is one store with one changelog, as the other kinds are: which tier holds
  * an entry is decided by its bytes ({@code cold}), so a restore puts every record where a write put
  * it. It is not persistent: a task that starts reads its whole changelog back, as the heap store's
- * does, and the RocksDB tier is a scratch copy, emptied first. So it is never committed: its
- * memtables go to disk when they fill, not at every commit.
+ * does, and the RocksDB tier is a scratch copy, emptied first and never committed (no changelog
+ * offsets are written into it).
  *
  * <p>A key lives in one tier at most: a cold write takes it out of the heap, and a key of the cold
- * range written to the heap is taken out of RocksDB if it is there. The queue never does that (an
- * activity's end is final), so a step pays for the check only where the key was not in the heap and
- * not just looked up in vain: an activity accepted costs one RocksDB lookup, the duplicate check's.
+ * range written to the heap is taken out of RocksDB if it is there. Reads of a range that may hold
+ * cold keys merge both tiers in key order; every other read is the heap's alone. The queue never
+ * does that (an activity's end is final), so a step pays for the check only where the key was not
+ * in the heap and not just looked up in vain: an activity accepted costs one RocksDB lookup, the
+ * duplicate check's.
  */
 final class TieredStore implements KeyValueStore<Bytes, byte[]> {
 
   private final String name;
-  private final byte coldTag;
-  private final BiPredicate<byte[], byte[]> cold;
+  private final Cold cold;
   private final HeapStore hot;
   private final KeyValueStore<Bytes, byte[]> rocks;
 
@@ -72,23 +74,30 @@ final class TieredStore implements KeyValueStore<Bytes, byte[]> {
 
   private volatile boolean open;
 
-  private TieredStore(String name, byte coldTag, BiPredicate<byte[], byte[]> cold) {
+  /**
+   * Which entries are cold, by their bytes alone.
+   *
+   * @param key whether an entry under a key may be cold: any other key is read and written in the
+   *     heap alone
+   * @param entry whether an entry (key, value) is cold; once true for a key, true for every later
+   *     value of it until it is deleted, or the store pays a lookup per write
+   * @param range whether the keys from one to the other (both included; null: no bound) may include
+   *     a key that may be cold: any other range is read from the heap alone
+   */
+  record Cold(
+      Predicate<byte[]> key,
+      BiPredicate<byte[], byte[]> entry,
+      BiPredicate<byte[], byte[]> range) {}
+
+  private TieredStore(String name, Cold cold) {
     this.name = name;
-    this.coldTag = coldTag;
     this.cold = cold;
     this.hot = new HeapStore(name);
     this.rocks = Stores.persistentKeyValueStore(coldStoreName(name)).get();
   }
 
-  /**
-   * The store for {@code Stores.keyValueStoreBuilder}, which adds its changelog and meters.
-   *
-   * @param coldTag the first byte of every key that may be cold
-   * @param cold whether an entry (key, value) belongs in the cold tier; once true for a key, true
-   *     for every later value of it until it is deleted, or the store pays a lookup per write
-   */
-  static KeyValueBytesStoreSupplier supplier(
-      String name, byte coldTag, BiPredicate<byte[], byte[]> cold) {
+  /** The store for {@code Stores.keyValueStoreBuilder}, which adds its changelog and meters. */
+  static KeyValueBytesStoreSupplier supplier(String name, Cold cold) {
     return new KeyValueBytesStoreSupplier() {
       @Override
       public String name() {
@@ -97,7 +106,7 @@ final class TieredStore implements KeyValueStore<Bytes, byte[]> {
 
       @Override
       public KeyValueStore<Bytes, byte[]> get() {
-        return new TieredStore(name, coldTag, cold);
+        return new TieredStore(name, cold);
       }
 
       @Override
@@ -218,7 +227,7 @@ final class TieredStore implements KeyValueStore<Bytes, byte[]> {
         rocks.put(key, null);
         knownAbsent = null;
       }
-    } else if (cold.test(k, value)) {
+    } else if (cold.entry().test(k, value)) {
       rocks.put(key, value);
       hot.delete(key);
       knownAbsent = null;
@@ -231,14 +240,14 @@ final class TieredStore implements KeyValueStore<Bytes, byte[]> {
   }
 
   private boolean mayBeCold(byte[] key) {
-    return key.length > 0 && key[0] == coldTag;
+    return cold.key().test(key);
   }
 
   /** Both ends included, as {@link KeyValueStore#range} has it; a null end is open. */
   @Override
   public KeyValueIterator<Bytes, byte[]> range(Bytes from, Bytes to) {
     KeyValueIterator<Bytes, byte[]> inHeap = hot.range(from, to);
-    if (!coldRangeMeets(from, to)) {
+    if (!cold.range().test(from == null ? null : from.get(), to == null ? null : to.get())) {
       return inHeap;
     }
     return new Merged(inHeap, rocks.range(from, to));
@@ -257,21 +266,13 @@ final class TieredStore implements KeyValueStore<Bytes, byte[]> {
   @Override
   public <S extends Serializer<P>, P> KeyValueIterator<Bytes, byte[]> prefixScan(
       P prefix, S serializer) {
-    byte[] bytes = serializer.serialize(null, prefix);
+    byte[] from = serializer.serialize(null, prefix);
     KeyValueIterator<Bytes, byte[]> inHeap = hot.prefixScan(prefix, serializer);
-    if (bytes.length > 0 && bytes[0] != coldTag) {
+    byte[] to = HeapStore.after(from);
+    if (!cold.range().test(from, to)) {
       return inHeap;
     }
     return new Merged(inHeap, rocks.prefixScan(prefix, serializer));
-  }
-
-  /** Whether keys from {@code from} to {@code to} may include one starting with the cold tag. */
-  private boolean coldRangeMeets(Bytes from, Bytes to) {
-    byte[] first = {coldTag};
-    boolean fromBelowEnd =
-        from == null || from.get().length == 0 || Byte.compareUnsigned(from.get()[0], coldTag) <= 0;
-    boolean toAboveStart = to == null || Arrays.compareUnsigned(to.get(), first) >= 0;
-    return fromBelowEnd && toAboveStart;
   }
 
   /** The heap tier, for a test to see where an entry went. */

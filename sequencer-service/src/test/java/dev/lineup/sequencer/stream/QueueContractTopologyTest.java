@@ -674,6 +674,27 @@ class QueueContractTopologyTest {
       assertThat(q.last("a1").getState()).isEqualTo(ActivityState.RELEASED);
     }
 
+    /**
+     * What the tiered store keeps in RocksDB, the ended activity's record and its forget deadline,
+     * is found by a duplicate within the retention and by the tick that ends it.
+     */
+    @Test
+    void aFinishedActivityIsRememberedForItsRetentionAndForgottenAfter() {
+      var q = start(QueueSettings.defaults().withFinishedRetention(Duration.ofMinutes(1)));
+      q.enqueue(script("h1", "a1"));
+      q.succeed(only(q.releases()));
+      q.advance(Duration.ofSeconds(30));
+
+      q.enqueue(script("h1", "a1"));
+      assertThat(q.releases()).isEmpty();
+      assertThat(q.last("a1").getReason()).isEqualTo(ReasonCode.DUPLICATE);
+      assertThat(q.last("a1").getState()).isEqualTo(ActivityState.SUCCEEDED);
+
+      q.advance(Duration.ofSeconds(31));
+      q.enqueue(script("h1", "a1"));
+      assertThat(q.releasedIds()).as("forgotten, so accepted anew").containsExactly("a1");
+    }
+
     @Test
     void aDuplicateResultIsANoOp() {
       var q = start();

@@ -116,6 +116,11 @@ class TieredStoreProperties {
     return key[0] == COLD_TAG && value.length > 1 && value[1] % 2 == 1;
   }
 
+  private static boolean mayHoldCold(byte[] from, byte[] to) {
+    return (from == null || from.length == 0 || Byte.compareUnsigned(from[0], COLD_TAG) <= 0)
+        && (to == null || Arrays.compareUnsigned(to, new byte[] {COLD_TAG}) >= 0);
+  }
+
   private TieredStore open() throws Exception {
     Path dir = Files.createTempDirectory("tiered");
     dirs.add(dir);
@@ -124,7 +129,14 @@ class TieredStoreProperties {
     props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
     var context = new MockProcessorContext<>(props, new TaskId(0, 0), dir.toFile());
     TieredStore store =
-        (TieredStore) TieredStore.supplier("queue", COLD_TAG, TieredStoreProperties::isCold).get();
+        (TieredStore)
+            TieredStore.supplier(
+                    "queue",
+                    new TieredStore.Cold(
+                        k -> k.length > 0 && k[0] == COLD_TAG,
+                        TieredStoreProperties::isCold,
+                        TieredStoreProperties::mayHoldCold))
+                .get();
     store.init(context.getStateStoreContext(), store);
     opened.add(store);
     return store;
