@@ -50,11 +50,11 @@ import org.apache.kafka.streams.state.Stores;
  * offsets are written into it).
  *
  * <p>A key lives in one tier at most: a cold write takes it out of the heap, and a key of the cold
- * range written to the heap is taken out of RocksDB if it is there. Reads of a range that may hold
- * cold keys merge both tiers in key order; every other read is the heap's alone. The queue never
- * does that (an activity's end is final), so a step pays for the check only where the key was not
- * in the heap and not just looked up in vain: an activity accepted costs one RocksDB lookup, the
- * duplicate check's.
+ * range written to the heap is taken out of RocksDB if it is there. The queue never does that (an
+ * activity's end is final), so a step pays for the check only where the key was not in the heap and
+ * not just looked up in vain: an activity accepted costs one RocksDB lookup, the duplicate check's.
+ * Reads of a range that may hold cold keys merge both tiers in key order; every other read is the
+ * heap's alone.
  */
 final class TieredStore implements KeyValueStore<Bytes, byte[]> {
 
