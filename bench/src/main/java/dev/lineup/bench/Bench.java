@@ -13,6 +13,7 @@ import java.lang.management.MemoryType;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.HdrHistogram.Histogram;
@@ -223,8 +224,11 @@ public final class Bench implements Callable<Integer> {
     }
   }
 
-  /** The scale run's queue store: {@code --property lineup.sequencer.state-store=heap}, say. */
-  private QueueStoreKind scaleStore() {
+  /**
+   * The queue store of the scale run and the depth sweep, which build their sequencers themselves:
+   * {@code --property lineup.sequencer.state-store=heap}, say.
+   */
+  private QueueStoreKind queueStore() {
     return QueueStoreKind.of(property.getOrDefault("lineup.sequencer.state-store", "rocksdb"));
   }
 
@@ -239,7 +243,7 @@ public final class Bench implements Callable<Integer> {
       if (cluster.bootstrap != null) {
         if (scaleHosts > 0) {
           new ScaleRun(
-                  cluster.bootstrap, dir, scaleHosts, scalePerHost, scaleFailover, scaleStore())
+                  cluster.bootstrap, dir, scaleHosts, scalePerHost, scaleFailover, queueStore())
               .run();
           return 0;
         }
@@ -269,7 +273,7 @@ public final class Bench implements Callable<Integer> {
                     scaleHosts,
                     scalePerHost,
                     scaleFailover,
-                    scaleStore())
+                    queueStore())
                 .run();
             return 0;
           }
@@ -517,13 +521,14 @@ public final class Bench implements Callable<Integer> {
   }
 
   private void depthSweep() throws Exception {
-    Map<Integer, Double> sweep = DepthSweep.run(new int[] {1, 100, 10_000}, depthCycles);
+    QueueStoreKind store = queueStore();
+    Map<Integer, Double> sweep = DepthSweep.run(new int[] {1, 100, 10_000}, depthCycles, store);
     double base = sweep.get(1);
     sweep.forEach(
         (depth, micros) ->
             System.out.printf(
-                "depth %6d: %8.1f us per enqueue+result+release, %.2fx depth 1%n",
-                depth, micros, micros / base));
+                "depth %6d: %8.1f us per enqueue+result+release, %.2fx depth 1 (%s store)%n",
+                depth, micros, micros / base, store.name().toLowerCase(Locale.ROOT)));
   }
 
   private Map<String, Object> serviceProperties() {

@@ -30,23 +30,24 @@ import org.apache.kafka.streams.TestOutputTopic;
 import org.apache.kafka.streams.TopologyTestDriver;
 
 /**
- * The sequencer's cost per event as one host's queue grows: the real topology on RocksDB stores,
- * one host holding {@code depth} upcoming activities; each cycle enqueues one and completes the
- * released one (which releases the next), so the depth stays put. Reports microseconds per cycle.
+ * The sequencer's cost per event as one host's queue grows: the real topology on the queue store of
+ * the given kind, one host holding {@code depth} upcoming activities; each cycle enqueues one and
+ * completes the released one (which releases the next), so the depth stays put. Reports
+ * microseconds per cycle.
  */
 final class DepthSweep {
 
   private static final Instant T0 = Instant.parse("2026-11-24T10:00:00Z");
 
-  static Map<Integer, Double> run(int[] depths, int cycles) throws Exception {
+  static Map<Integer, Double> run(int[] depths, int cycles, QueueStoreKind store) throws Exception {
     Map<Integer, Double> micros = new LinkedHashMap<>();
     for (int depth : depths) {
-      micros.put(depth, perCycle(depth, cycles));
+      micros.put(depth, perCycle(depth, cycles, store));
     }
     return micros;
   }
 
-  private static double perCycle(int depth, int cycles) throws Exception {
+  private static double perCycle(int depth, int cycles, QueueStoreKind store) throws Exception {
     Properties props = new Properties();
     props.put(StreamsConfig.APPLICATION_ID_CONFIG, "depth-sweep");
     props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
@@ -56,9 +57,7 @@ final class DepthSweep {
         QueueSettings.defaults().withMaxUpcomingPerLane(Math.max(10_000, depth * 2));
     try (TopologyTestDriver driver =
         new TopologyTestDriver(
-            SequencerTopology.build(settings, Duration.ofSeconds(1), QueueStoreKind.ROCKSDB),
-            props,
-            T0)) {
+            SequencerTopology.build(settings, Duration.ofSeconds(1), store), props, T0)) {
       TestInputTopic<String, Command> commands =
           driver.createInputTopic(
               Topics.COMMANDS.name(),
