@@ -163,8 +163,15 @@ final class HeapStore implements KeyValueStore<Bytes, byte[]> {
     }
   }
 
-  /** Where the store stands in its input, as Kafka Streams' own stores keep it. */
   private void tracePosition() {
+    trace(position, context);
+  }
+
+  /**
+   * Moves {@code position}, where a store stands in its input, to the record being processed, as
+   * Kafka Streams' own stores keep it.
+   */
+  static void trace(Position position, StateStoreContext context) {
     if (context != null) {
       // A punctuation's writes have metadata without a record: no topic.
       context

@@ -64,6 +64,14 @@ final class TieredStore implements KeyValueStore<Bytes, byte[]> {
   private final KeyValueStore<Bytes, byte[]> rocks;
 
   /**
+   * Where the store stands in its input, for both tiers: Kafka Streams reads it for every record it
+   * logs to the changelog, so it is kept, not merged from the tiers' on each read.
+   */
+  private final Position position = Position.emptyPosition();
+
+  private StateStoreContext context;
+
+  /**
    * A key of the cold range the writing thread's last lookup found in neither tier; reset by every
    * cold write. Interactive queries read from other threads, and their lookups leave it alone.
    */
@@ -135,6 +143,7 @@ final class TieredStore implements KeyValueStore<Bytes, byte[]> {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot empty " + leftover, e);
     }
+    this.context = context;
     StateStoreContext tier = new TierContext(context);
     hot.init(tier, hot);
     rocks.init(tier, rocks);
@@ -167,7 +176,7 @@ final class TieredStore implements KeyValueStore<Bytes, byte[]> {
 
   @Override
   public Position getPosition() {
-    return hot.getPosition().copy().merge(rocks.getPosition());
+    return position;
   }
 
   @Override
@@ -191,6 +200,7 @@ final class TieredStore implements KeyValueStore<Bytes, byte[]> {
   @Override
   public void put(Bytes key, byte[] value) {
     write(key, value);
+    HeapStore.trace(position, context);
   }
 
   @Override
@@ -207,12 +217,14 @@ final class TieredStore implements KeyValueStore<Bytes, byte[]> {
     for (KeyValue<Bytes, byte[]> r : records) {
       write(r.key, r.value);
     }
+    HeapStore.trace(position, context);
   }
 
   @Override
   public byte[] delete(Bytes key) {
     byte[] old = get(key);
     write(key, null);
+    HeapStore.trace(position, context);
     return old;
   }
 
@@ -346,7 +358,9 @@ final class TieredStore implements KeyValueStore<Bytes, byte[]> {
 
   /**
    * The task's context as the tiers see it: everything but registration, which is this store's
-   * alone. Kafka Streams restores the changelog into this store, and this store routes each record.
+   * alone (Kafka Streams restores the changelog into this store, and this store routes each
+   * record), and the record being processed, by which each tier would keep a position of its own
+   * that this store keeps for both.
    */
   private record TierContext(StateStoreContext task) implements StateStoreContext {
 
@@ -362,7 +376,7 @@ final class TieredStore implements KeyValueStore<Bytes, byte[]> {
 
     @Override
     public Optional<RecordMetadata> recordMetadata() {
-      return task.recordMetadata();
+      return Optional.empty();
     }
 
     @Override

@@ -1,6 +1,7 @@
 package dev.lineup.sequencer.stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.entry;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -20,7 +21,9 @@ import org.apache.kafka.common.utils.Utils;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.processor.TaskId;
 import org.apache.kafka.streams.processor.api.MockProcessorContext;
+import org.apache.kafka.streams.query.Position;
 import org.apache.kafka.streams.state.KeyValueStore;
+import org.junit.jupiter.api.Test;
 
 /**
  * The tiered store reads as one store: whichever tier an entry went to, and however often a key
@@ -35,6 +38,7 @@ class TieredStoreProperties {
 
   private final List<KeyValueStore<Bytes, byte[]>> opened = new ArrayList<>();
   private final List<Path> dirs = new ArrayList<>();
+  private MockProcessorContext<Object, Object> context;
 
   @Provide
   Arbitrary<List<SortedStoreModel.Op>> operations() {
@@ -62,6 +66,25 @@ class TieredStoreProperties {
     }
   }
 
+  @Test
+  void standsWhereTheLastRecordThatWroteToEitherTierWas() throws Exception {
+    TieredStore tiered = open();
+    context.setRecordMetadata("lineup.commands", 0, 5);
+    tiered.put(Bytes.wrap(new byte[] {0}), new byte[] {1});
+    context.setRecordMetadata("lineup.results", 1, 7);
+    tiered.put(Bytes.wrap(new byte[] {COLD_TAG}), new byte[] {1, 1});
+    assertThat(tiered.heapTier().get(Bytes.wrap(new byte[] {COLD_TAG})))
+        .as("a cold write")
+        .isNull();
+    context.setRecordMetadata("lineup.commands", 0, 9);
+    tiered.delete(Bytes.wrap(new byte[] {0}));
+
+    Position position = tiered.getPosition();
+    assertThat(position.getTopics()).containsExactlyInAnyOrder("lineup.commands", "lineup.results");
+    assertThat(position.getPartitionPositions("lineup.commands")).containsExactly(entry(0, 9L));
+    assertThat(position.getPartitionPositions("lineup.results")).containsExactly(entry(1, 7L));
+  }
+
   private static boolean isCold(byte[] key, byte[] value) {
     return key[0] == COLD_TAG && value.length > 1 && value[1] % 2 == 1;
   }
@@ -77,7 +100,7 @@ class TieredStoreProperties {
     Properties props = new Properties();
     props.put(StreamsConfig.APPLICATION_ID_CONFIG, "tiered-test");
     props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
-    var context = new MockProcessorContext<>(props, new TaskId(0, 0), dir.toFile());
+    context = new MockProcessorContext<>(props, new TaskId(0, 0), dir.toFile());
     TieredStore store =
         (TieredStore)
             TieredStore.supplier(
