@@ -68,21 +68,26 @@ class TieredStoreProperties {
 
   @Test
   void standsWhereTheLastRecordThatWroteToEitherTierWas() throws Exception {
-    TieredStore tiered = open();
-    context.setRecordMetadata("lineup.commands", 0, 5);
-    tiered.put(Bytes.wrap(new byte[] {0}), new byte[] {1});
-    context.setRecordMetadata("lineup.results", 1, 7);
-    tiered.put(Bytes.wrap(new byte[] {COLD_TAG}), new byte[] {1, 1});
-    assertThat(tiered.heapTier().get(Bytes.wrap(new byte[] {COLD_TAG})))
-        .as("a cold write")
-        .isNull();
-    context.setRecordMetadata("lineup.commands", 0, 9);
-    tiered.delete(Bytes.wrap(new byte[] {0}));
+    try {
+      TieredStore tiered = open();
+      context.setRecordMetadata("lineup.commands", 0, 5);
+      tiered.put(Bytes.wrap(new byte[] {0}), new byte[] {1});
+      context.setRecordMetadata("lineup.results", 1, 7);
+      tiered.put(Bytes.wrap(new byte[] {COLD_TAG}), new byte[] {1, 1});
+      assertThat(tiered.heapTier().get(Bytes.wrap(new byte[] {COLD_TAG})))
+          .as("a cold write")
+          .isNull();
+      context.setRecordMetadata("lineup.commands", 0, 9);
+      tiered.delete(Bytes.wrap(new byte[] {0}));
 
-    Position position = tiered.getPosition();
-    assertThat(position.getTopics()).containsExactlyInAnyOrder("lineup.commands", "lineup.results");
-    assertThat(position.getPartitionPositions("lineup.commands")).containsExactly(entry(0, 9L));
-    assertThat(position.getPartitionPositions("lineup.results")).containsExactly(entry(1, 7L));
+      Position position = tiered.getPosition();
+      assertThat(position.getTopics())
+          .containsExactlyInAnyOrder("lineup.commands", "lineup.results");
+      assertThat(position.getPartitionPositions("lineup.commands")).containsExactly(entry(0, 9L));
+      assertThat(position.getPartitionPositions("lineup.results")).containsExactly(entry(1, 7L));
+    } finally {
+      closeStores(); // jqwik's @AfterTry does not run for a JUnit test
+    }
   }
 
   private static boolean isCold(byte[] key, byte[] value) {
