@@ -154,13 +154,19 @@ final class HeapStore implements KeyValueStore<Bytes, byte[]> {
     return old;
   }
 
+  /**
+   * Writes a value, or deletes with a null one, and returns the value it replaced: a {@link #get}
+   * and a {@link #put} in one search of the map.
+   */
+  byte[] swap(Bytes key, byte[] value) {
+    byte[] old = write(key.get(), value);
+    tracePosition();
+    return old;
+  }
+
   /** A null value deletes, as a changelog tombstone does. */
-  private void write(byte[] key, byte[] value) {
-    if (value == null) {
-      map.remove(key);
-    } else {
-      map.put(key, value);
-    }
+  private byte[] write(byte[] key, byte[] value) {
+    return value == null ? map.remove(key) : map.put(key, value);
   }
 
   private void tracePosition() {

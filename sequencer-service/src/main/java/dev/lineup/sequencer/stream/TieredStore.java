@@ -243,11 +243,10 @@ final class TieredStore implements KeyValueStore<Bytes, byte[]> {
       rocks.put(key, value);
       hot.delete(key);
       knownAbsent = null;
-    } else {
-      if (hot.get(key) == null && !Arrays.equals(k, knownAbsent) && rocks.get(key) != null) {
-        rocks.put(key, null);
-      }
-      hot.put(key, value);
+    } else if (hot.swap(key, value) == null
+        && !Arrays.equals(k, knownAbsent)
+        && rocks.get(key) != null) {
+      rocks.put(key, null);
     }
   }
 
