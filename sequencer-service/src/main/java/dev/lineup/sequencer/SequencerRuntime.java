@@ -107,10 +107,13 @@ public final class SequencerRuntime implements AutoCloseable {
     props.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, settings.streamThreads());
     props.put(StreamsConfig.APPLICATION_SERVER_CONFIG, settings.advertisedEndpoint());
     props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, settings.commitInterval().toMillis());
-    // The thread commits only between polls: with the default 100 ms poll a release made after a
-    // result waits out the next empty poll before its transaction commits (measured: hand-off p50
-    // 134 ms -> 49 ms at 10 ms; see docs/BENCHMARKS.md).
-    props.put(StreamsConfig.POLL_MS_CONFIG, 10L);
+    // The thread commits only between polls, so a commit that falls due while the thread waits in
+    // an empty poll is late by what is left of that poll. 100 ms (Kafka Streams' default) made the
+    // hand-off p50 134 ms, 10 ms made it a commit interval and a few ms more at half of capacity;
+    // 2 ms took another 4 ms off the median and 9 ms off the p99 there for no more CPU: a poll
+    // that finds nothing sends no request while the fetch it waits on is at the broker
+    // (docs/BENCHMARKS.md, findings 3 and 69).
+    props.put(StreamsConfig.POLL_MS_CONFIG, 2L);
     props.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, settings.replicationFactor());
     props.put(StreamsConfig.NUM_STANDBY_REPLICAS_CONFIG, settings.standbyReplicas());
     props.put(StreamsConfig.consumerPrefix(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG), "earliest");

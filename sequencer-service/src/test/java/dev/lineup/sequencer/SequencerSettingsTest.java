@@ -121,6 +121,18 @@ class SequencerSettingsTest {
   }
 
   @Test
+  void theStreamThreadPollsForTwoMillisecondsUnlessAnOperatorSetsItsPollBack() {
+    // A commit falls due only between polls: the shorter poll is what keeps a release's commit
+    // near the interval's end at half load (docs/BENCHMARKS.md, finding 69).
+    assertThat(SequencerRuntime.properties(settings(Map.of())))
+        .containsEntry(StreamsConfig.POLL_MS_CONFIG, 2L);
+    assertThat(
+            SequencerRuntime.properties(
+                fromEnvironmentVariables(Map.of("LINEUP_SEQUENCER_KAFKA_POLL_MS", "10"))))
+        .containsEntry(StreamsConfig.POLL_MS_CONFIG, "10");
+  }
+
+  @Test
   void aKafkaPropertyWhoseNameHasADashOfItsOwnIsKept() {
     Properties props =
         SequencerRuntime.properties(
