@@ -110,9 +110,10 @@ public final class SequencerRuntime implements AutoCloseable {
     // The thread commits only between polls, so a commit that falls due while the thread waits in
     // an empty poll is late by what is left of that poll. 100 ms (Kafka Streams' default) made the
     // hand-off p50 134 ms, 10 ms made it a commit interval and a few ms more at half of capacity;
-    // 2 ms took another 4 ms off the median and 9 ms off the p99 there for no more CPU: a poll
-    // that finds nothing sends no request while the fetch it waits on is at the broker
-    // (docs/BENCHMARKS.md, findings 3 and 69).
+    // 2 ms took another 4 ms off the median and 9 ms off the p99 there, for no more CPU under load
+    // (a poll that finds nothing sends no request while the fetch it waits on is at the broker);
+    // an idle instance spends about 4 % of a core more on its empty polls (docs/BENCHMARKS.md,
+    // findings 3 and 69; DEPLOY.md says how to set it back).
     props.put(StreamsConfig.POLL_MS_CONFIG, 2L);
     props.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, settings.replicationFactor());
     props.put(StreamsConfig.NUM_STANDBY_REPLICAS_CONFIG, settings.standbyReplicas());
