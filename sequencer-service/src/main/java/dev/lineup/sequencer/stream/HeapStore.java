@@ -126,8 +126,7 @@ final class HeapStore implements KeyValueStore<Bytes, byte[]> {
 
   @Override
   public void put(Bytes key, byte[] value) {
-    write(key.get(), value);
-    tracePosition();
+    swap(key, value);
   }
 
   @Override
@@ -149,9 +148,7 @@ final class HeapStore implements KeyValueStore<Bytes, byte[]> {
 
   @Override
   public byte[] delete(Bytes key) {
-    byte[] old = map.remove(key.get());
-    tracePosition();
-    return old;
+    return swap(key, null);
   }
 
   /**
